@@ -1,0 +1,55 @@
+"""What every command shares: reading inputs, the error boundary, output formats."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from enum import Enum
+
+import typer
+
+from rewriter.errors import InputError, ScpFixError
+
+EXIT_OK = 0
+EXIT_FINDING = 1
+EXIT_BAD_INPUT = 2
+EXIT_UNSAFE = 3
+
+
+class TextOrJson(str, Enum):
+    text = "text"
+    json = "json"
+
+
+@contextlib.contextmanager
+def error_boundary() -> Iterator[None]:
+    """Turn library errors into one line on stderr and exit code 2: no traceback reaches a user."""
+    try:
+        yield
+    except ScpFixError as error:
+        typer.echo(f"scp-fix: {error}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    except KeyboardInterrupt:
+        typer.echo("scp-fix: interrupted", err=True)
+        raise typer.Exit(130) from None
+
+
+def read_input(path: str) -> tuple[str, bytes]:
+    """Read a file (or standard input for ``-``) as bytes; returns (display name, data)."""
+    if path == "-":
+        return "<stdin>", sys.stdin.buffer.read()
+    try:
+        with open(path, "rb") as handle:
+            return path, handle.read()
+    except IsADirectoryError:
+        raise InputError("is a directory, not a policy file", path=path) from None
+    except FileNotFoundError:
+        raise InputError("no such file", path=path) from None
+    except OSError as error:
+        raise InputError(f"cannot read: {error.strerror}", path=path) from None
+
+
+def emit(text: str) -> None:
+    """Print a result to stdout, with exactly one trailing newline."""
+    typer.echo(text.rstrip("\n"))
