@@ -1,0 +1,261 @@
+"""Text -> ``Policy``: decode, then check the shape of an SCP, with every error located."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from rewriter.errors import PolicyParseError, PolicyShapeError
+from rewriter.jsontext import scan
+from rewriter.model import (
+    ConditionClause,
+    Policy,
+    Source,
+    Statement,
+    Values,
+    escape_pointer_token,
+)
+
+__all__ = ["parse_policy", "policy_from_document", "TOP_LEVEL_ELEMENTS", "STATEMENT_ELEMENTS"]
+
+TOP_LEVEL_ELEMENTS = ("Version", "Id", "Statement")
+STATEMENT_ELEMENTS = (
+    "Sid",
+    "Effect",
+    "Principal",
+    "NotPrincipal",
+    "Action",
+    "NotAction",
+    "Resource",
+    "NotResource",
+    "Condition",
+)
+VERSIONS = ("2012-10-17", "2008-10-17")
+
+
+def parse_policy(text: str | bytes, *, path: str = "<policy>") -> Policy:
+    """Read a policy document from JSON text (or UTF-8 bytes)."""
+    if isinstance(text, bytes):
+        text = _decode(text, path)
+    document, source = scan(text, path=path)
+    return policy_from_document(document, source=source)
+
+
+def policy_from_document(document: Any, *, source: Source) -> Policy:
+    """Check the shape of an already-decoded document and build the model."""
+    return _Builder(source).policy(document)
+
+
+def _decode(data: bytes, path: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = data[: error.start]
+        line = before.count(b"\n") + 1
+        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+        raise PolicyParseError(
+            f"the file is not UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start}); "
+            "save it as UTF-8",
+            path=path,
+            line=line,
+            column=column,
+        ) from None
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
+class _Builder:
+    __slots__ = ("source",)
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+
+    def error(self, pointer: str, message: str, *, key: bool = False) -> PolicyShapeError:
+        where = self.source.locate(pointer, key=key)
+        line, column = where if where else (None, None)
+        return PolicyShapeError(
+            message, path=self.source.path, line=line, column=column, pointer=pointer
+        )
+
+    def unknown_key(self, pointer: str, key: str, valid: tuple[str, ...], what: str) -> PolicyShapeError:
+        close = difflib.get_close_matches(key, valid, n=2, cutoff=0.6)
+        close += [v for v in valid if v.lower() == key.lower() and v not in close]
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        return self.error(
+            pointer,
+            f"{key!r} is not a valid {what} element (valid: {', '.join(valid)}){hint}",
+            key=True,
+        )
+
+    def policy(self, document: Any) -> Policy:
+        if not isinstance(document, dict):
+            raise self.error("", f"a policy must be a JSON object, not {_describe(document)}")
+        for key in document:
+            if key not in TOP_LEVEL_ELEMENTS:
+                raise self.unknown_key(f"/{escape_pointer_token(key)}", key, TOP_LEVEL_ELEMENTS, "policy")
+        version = document.get("Version")
+        if version is not None and version not in VERSIONS:
+            raise self.error(
+                "/Version", f"Version must be \"2012-10-17\", not {version!r}"
+                if isinstance(version, str) else f"Version must be a string, not {_describe(version)}"
+            )
+        policy_id = document.get("Id")
+        if policy_id is not None and not isinstance(policy_id, str):
+            raise self.error("/Id", f"Id must be a string, not {_describe(policy_id)}")
+        if "Statement" not in document:
+            raise self.error("", "the policy has no Statement")
+        raw = document["Statement"]
+        if isinstance(raw, dict):
+            statements = (self.statement(raw, 0, "/Statement"),)
+            is_list = False
+        elif isinstance(raw, list):
+            if not raw:
+                raise self.error("/Statement", "Statement is empty: a policy needs at least one statement")
+            statements = tuple(self.statement(s, i, f"/Statement/{i}") for i, s in enumerate(raw))
+            is_list = True
+        else:
+            raise self.error(
+                "/Statement", f"Statement must be an object or a list of objects, not {_describe(raw)}"
+            )
+        return Policy(
+            statements=statements,
+            statement_is_list=is_list,
+            document=document,
+            source=self.source,
+            version=version,
+            id=policy_id,
+        )
+
+    def statement(self, raw: Any, index: int, pointer: str) -> Statement:
+        if not isinstance(raw, dict):
+            raise self.error(pointer, f"a statement must be a JSON object, not {_describe(raw)}")
+        for key in raw:
+            if key not in STATEMENT_ELEMENTS:
+                raise self.unknown_key(
+                    f"{pointer}/{escape_pointer_token(key)}", key, STATEMENT_ELEMENTS, "statement"
+                )
+        if "NotPrincipal" in raw:
+            raise self.error(
+                f"{pointer}/NotPrincipal",
+                "service control policies do not support NotPrincipal; use an aws:PrincipalArn condition",
+                key=True,
+            )
+        sid = raw.get("Sid")
+        if sid is not None and not isinstance(sid, str):
+            raise self.error(f"{pointer}/Sid", f"Sid must be a string, not {_describe(sid)}")
+        effect = raw.get("Effect")
+        if effect is None:
+            raise self.error(pointer, "the statement has no Effect (\"Allow\" or \"Deny\")")
+        if effect not in ("Allow", "Deny"):
+            raise self.error(
+                f"{pointer}/Effect",
+                f"Effect must be \"Allow\" or \"Deny\", not {effect!r}"
+                if isinstance(effect, str) else f"Effect must be \"Allow\" or \"Deny\", not {_describe(effect)}",
+            )
+        for element, negated in (("Action", "NotAction"), ("Resource", "NotResource")):
+            if element in raw and negated in raw:
+                raise self.error(
+                    f"{pointer}/{negated}",
+                    f"a statement may have {element} or {negated}, not both",
+                    key=True,
+                )
+            if element not in raw and negated not in raw:
+                raise self.error(pointer, f"the statement has neither {element} nor {negated}")
+        return Statement(
+            index=index,
+            pointer=pointer,
+            effect=effect,
+            sid=sid,
+            action=self.strings(raw, "Action", pointer),
+            not_action=self.strings(raw, "NotAction", pointer),
+            resource=self.strings(raw, "Resource", pointer),
+            not_resource=self.strings(raw, "NotResource", pointer),
+            principal=raw.get("Principal"),
+            conditions=self.conditions(raw.get("Condition"), f"{pointer}/Condition")
+            if "Condition" in raw else (),
+            condition_operators=tuple(raw["Condition"]) if isinstance(raw.get("Condition"), dict) else (),
+            keys=tuple(raw),
+        )
+
+    def strings(self, raw: dict[str, Any], element: str, pointer: str) -> Values | None:
+        if element not in raw:
+            return None
+        here = f"{pointer}/{element}"
+        value = raw[element]
+        if isinstance(value, str):
+            if not value:
+                raise self.error(here, f"{element} must not be an empty string")
+            return Values((value,), False, here)
+        if not isinstance(value, list):
+            raise self.error(here, f"{element} must be a string or a list of strings, not {_describe(value)}")
+        if not value:
+            raise self.error(here, f"{element} must not be an empty list")
+        for i, item in enumerate(value):
+            if not isinstance(item, str):
+                raise self.error(f"{here}/{i}", f"{element} items must be strings, not {_describe(item)}")
+            if not item:
+                raise self.error(f"{here}/{i}", f"{element} items must not be empty strings")
+        return Values(tuple(value), True, here)
+
+    def conditions(self, raw: Any, pointer: str) -> tuple[ConditionClause, ...]:
+        from rewriter.conditions import KNOWN_OPERATORS, split_operator
+
+        if not isinstance(raw, dict):
+            raise self.error(pointer, f"Condition must be an object, not {_describe(raw)}")
+        clauses: list[ConditionClause] = []
+        for name, block in raw.items():
+            here = f"{pointer}/{escape_pointer_token(name)}"
+            operator = split_operator(name)
+            if operator is None:
+                bare = name.split(":", 1)[-1]
+                candidates = sorted(KNOWN_OPERATORS) + [f"{o}IfExists" for o in KNOWN_OPERATORS if o != "Null"]
+                close = difflib.get_close_matches(bare, candidates, n=3, cutoff=0.6)
+                hint = f"; did you mean {', '.join(close)}?" if close else ""
+                raise self.error(here, f"unknown condition operator {name!r}{hint}", key=True)
+            if not isinstance(block, dict):
+                raise self.error(
+                    here, f"the {name} block must be an object of key -> values, not {_describe(block)}"
+                )
+            if not block:
+                raise self.error(here, f"the {name} block is empty")
+            for key, value in block.items():
+                clauses.append(
+                    ConditionClause(
+                        operator=operator,
+                        key=key,
+                        values=self.condition_values(value, f"{here}/{escape_pointer_token(key)}", key),
+                        pointer=f"{here}/{escape_pointer_token(key)}",
+                    )
+                )
+        return tuple(clauses)
+
+    def condition_values(self, value: Any, pointer: str, key: str) -> Values:
+        if isinstance(value, list):
+            if not value:
+                raise self.error(pointer, f"the condition on {key} has an empty list of values")
+            items = tuple(self.condition_value(v, f"{pointer}/{i}", key) for i, v in enumerate(value))
+            return Values(items, True, pointer)
+        return Values((self.condition_value(value, pointer, key),), False, pointer)
+
+    def condition_value(self, value: Any, pointer: str, key: str) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, str):
+            return value
+        if isinstance(value, (int, float)):
+            return repr(value)
+        raise self.error(
+            pointer, f"a condition value for {key} must be a string, number or boolean, not {_describe(value)}"
+        )
