@@ -1,0 +1,109 @@
+"""Which statements of a policy restrict AWS Regions, and how.
+
+Three shapes occur: a Deny with a negated string operator on ``aws:RequestedRegion`` (an allow-list:
+the listed Regions are the allowed ones), a Deny with a positive one (a deny-list: the listed Regions are
+blocked), and, since SCPs took the full IAM language, an Allow whose condition names the Regions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rewriter.model import ConditionClause, Policy, Statement
+
+__all__ = [
+    "REQUESTED_REGION",
+    "PRINCIPAL_ARN",
+    "INFERENCE_PROFILE_ARN",
+    "Exemptions",
+    "RegionRestriction",
+    "find_region_restrictions",
+]
+
+REQUESTED_REGION = "aws:requestedregion"
+PRINCIPAL_ARN = "aws:principalarn"
+INFERENCE_PROFILE_ARN = "bedrock:inferenceprofilearn"
+
+_ALLOW_LIST_OPERATORS = frozenset({"StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike"})
+_DENY_LIST_OPERATORS = frozenset({"StringEquals", "StringEqualsIgnoreCase", "StringLike"})
+
+
+@dataclass(frozen=True, slots=True)
+class Exemptions:
+    """What a region-deny statement lets through although the Region is not allowed."""
+
+    not_actions: tuple[str, ...] = ()
+    principal_patterns: tuple[str, ...] = ()
+    inference_profile_patterns: tuple[str, ...] = ()
+    other_conditions: tuple[ConditionClause, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RegionRestriction:
+    statement: Statement
+    kind: str  # "allow-list" | "deny-list" | "allow-statement"
+    clause: ConditionClause  # the aws:RequestedRegion clause
+    exemptions: Exemptions
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        """The Regions (or patterns) the clause names: allowed for an allow-list, blocked for a deny-list."""
+        return self.clause.values.items
+
+    @property
+    def uses_patterns(self) -> bool:
+        return self.clause.operator.base.endswith("Like")
+
+    @property
+    def ignore_case(self) -> bool:
+        return self.clause.operator.base.endswith("IgnoreCase")
+
+    def describe(self) -> str:
+        names = ", ".join(self.regions)
+        if self.kind == "allow-list":
+            return f"{self.statement.label} denies every Region except {names}"
+        if self.kind == "deny-list":
+            return f"{self.statement.label} denies {names}"
+        return f"{self.statement.label} allows only {names}"
+
+
+def find_region_restrictions(policy: Policy) -> tuple[RegionRestriction, ...]:
+    """Every statement that restricts Regions through ``aws:RequestedRegion``, in document order."""
+    found: list[RegionRestriction] = []
+    for statement in policy.statements:
+        for clause in statement.conditions:
+            if clause.key.lower() != REQUESTED_REGION or clause.operator.qualifier:
+                continue
+            base = clause.operator.base
+            if statement.effect == "Deny" and base in _ALLOW_LIST_OPERATORS:
+                kind = "allow-list"
+            elif statement.effect == "Deny" and base in _DENY_LIST_OPERATORS:
+                kind = "deny-list"
+            elif statement.effect == "Allow" and base in _DENY_LIST_OPERATORS:
+                kind = "allow-statement"
+            else:
+                continue
+            found.append(RegionRestriction(statement, kind, clause, _exemptions(statement, clause)))
+    return tuple(found)
+
+
+def _exemptions(statement: Statement, region_clause: ConditionClause) -> Exemptions:
+    principals: list[str] = []
+    profiles: list[str] = []
+    others: list[ConditionClause] = []
+    for clause in statement.conditions:
+        if clause is region_clause:
+            continue
+        key = clause.key.lower()
+        if key == PRINCIPAL_ARN and clause.operator.negated:
+            principals.extend(clause.values)
+        elif key == INFERENCE_PROFILE_ARN and clause.operator.negated:
+            profiles.extend(clause.values)
+        else:
+            others.append(clause)
+    return Exemptions(
+        not_actions=statement.not_action.items if statement.not_action else (),
+        principal_patterns=tuple(principals),
+        inference_profile_patterns=tuple(profiles),
+        other_conditions=tuple(others),
+    )
