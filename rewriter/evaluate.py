@@ -1,0 +1,342 @@
+"""Evaluate an authorization request against SCPs; name the statements that decide it.
+
+At one level (the SCPs attached at one node) a request is allowed when some Allow statement
+matches and no Deny does; an explicit deny wins over any allow. Across the levels of an
+organization (root, OUs, account) every level must allow.
+
+Statements are compiled on first use (wildcards to regexes, conditions to predicates) and the
+compiled form keeps per-action and per-resource answers, because a check asks about the same
+statement for thousands of actions in dozens of Regions.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from rewriter.conditions import Predicate, arn_regex, compile_condition, glob_regex
+from rewriter.model import Policy, Source, Statement, Values
+
+__all__ = [
+    "Request",
+    "StatementRef",
+    "Decision",
+    "ALLOWED",
+    "EXPLICIT_DENY",
+    "IMPLICIT_DENY",
+    "evaluate",
+    "evaluate_levels",
+    "statement_matches",
+    "action_matches",
+    "resource_matches",
+    "full_aws_access",
+    "FULL_AWS_ACCESS",
+]
+
+ALLOWED = "allowed"
+EXPLICIT_DENY = "explicit_deny"
+IMPLICIT_DENY = "implicit_deny"
+
+REGION_KEY = "aws:requestedregion"
+PRINCIPAL_KEY = "aws:principalarn"
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+def _as_values(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, bool):  # JSON true in a hand-written context
+        return ("true" if value else "false",)
+    if isinstance(value, (tuple, list, set, frozenset)):
+        return tuple(item for v in value for item in _as_values(v))
+    return (str(value),)
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """One authorization: an action on a resource, in a Region, with its context keys.
+
+    ``aws:RequestedRegion`` and ``aws:PrincipalArn`` come from ``region`` and ``principal`` (and
+    win over the same keys in ``context``). Keys compare case-insensitively.
+    """
+
+    action: str
+    resource: str
+    region: str
+    principal: str | None = None
+    # hash=False: a Request stays hashable although a caller may pass a dict
+    context: Mapping[str, str | tuple[str, ...]] = field(default_factory=lambda: _EMPTY, hash=False)
+    _keys: dict[str, tuple[str, ...]] = field(
+        init=False, repr=False, compare=False, hash=False, default_factory=dict
+    )
+
+    def __post_init__(self) -> None:
+        keys = self._keys
+        for name, value in self.context.items():
+            keys[name.lower()] = _as_values(value)
+        keys[REGION_KEY] = (self.region,)
+        if self.principal is not None:
+            keys[PRINCIPAL_KEY] = (self.principal,)
+
+    def get(self, key: str) -> tuple[str, ...] | None:
+        """The request's values for a condition key (any case); None when absent."""
+        return self._keys.get(key.lower())
+
+
+@dataclass(frozen=True, slots=True)
+class StatementRef:
+    """Names a statement: its policy's position in the evaluated list, and its own.
+
+    ``policy_index`` is -1 for the AWS-managed FullAWSAccess policy. ``level`` is the level's
+    position in ``evaluate_levels`` (None from ``evaluate``).
+    """
+
+    policy_index: int
+    index: int
+    sid: str | None
+    pointer: str
+    effect: str
+    level: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """``outcome`` is "allowed", "explicit_deny" or "implicit_deny".
+
+    ``statements``: for an explicit deny every matching Deny; when allowed the matching Allows;
+    for an implicit deny none. ``level`` is the first level that denied (``evaluate_levels`` only).
+    """
+
+    outcome: str
+    statements: tuple[StatementRef, ...] = ()
+    level: int | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.outcome == ALLOWED
+
+
+# ---------------------------------------------------------------------------------------------
+# Matching
+
+
+def action_matches(pattern: str, action: str) -> bool:
+    """``service:action`` with ``*``/``?`` wildcards, case-insensitive."""
+    return pattern == "*" or glob_regex(pattern, ignore_case=True).fullmatch(action) is not None
+
+
+def resource_matches(pattern: str, arn: str) -> bool:
+    """An ARN pattern against a resource, segment by segment; ``*`` matches everything."""
+    return pattern == "*" or arn_regex(pattern).fullmatch(arn) is not None
+
+
+_CACHE_LIMIT = 1 << 16  # per-statement memo size before it is dropped
+
+
+class _Memo:
+    """string -> bool, computed by ``test`` once; bounded so long runs do not grow without end."""
+
+    __slots__ = ("test", "answers")
+
+    def __init__(self, test: Callable[[str], bool]) -> None:
+        self.test = test
+        self.answers: dict[str, bool] = {}
+
+    def __call__(self, value: str) -> bool:
+        answer = self.answers.get(value)
+        if answer is None:
+            answer = self.test(value)
+            if len(self.answers) >= _CACHE_LIMIT:
+                self.answers.clear()
+            self.answers[value] = answer
+        return answer
+
+
+def _any_pattern(values: Values, matches: Callable[[str, str], bool]) -> Callable[[str], bool]:
+    patterns = values.items
+    if "*" in patterns:
+        return lambda _value: True
+    return lambda value: any(matches(p, value) for p in patterns)
+
+
+def _action_test(values: Values) -> Callable[[str], bool]:
+    patterns = values.items
+    if "*" in patterns:
+        return lambda _value: True
+    # one alternation instead of a loop over (often ~80) NotAction entries
+    regex = re.compile(
+        "|".join(f"(?:{glob_regex(p, ignore_case=True).pattern})" for p in patterns) or "(?!)",
+        re.IGNORECASE,
+    )
+    return lambda value: regex.fullmatch(value) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    statement: Statement  # held so its id() cannot be reused while cached
+    action: Callable[[str], bool] | None  # None: no Action/NotAction (matches nothing)
+    action_negated: bool
+    resource: Callable[[str], bool] | None  # None: no Resource/NotResource (matches all)
+    resource_negated: bool
+    conditions: tuple[tuple[str, Predicate], ...]
+    is_deny: bool
+
+
+_COMPILED: dict[int, _Compiled] = {}
+
+
+def _compile(statement: Statement) -> _Compiled:
+    compiled = _COMPILED.get(id(statement))
+    if compiled is not None and compiled.statement is statement:
+        return compiled
+    actions = statement.action if statement.action is not None else statement.not_action
+    resources = statement.resource if statement.resource is not None else statement.not_resource
+    compiled = _Compiled(
+        statement=statement,
+        action=_Memo(_action_test(actions)) if actions is not None else None,
+        action_negated=statement.action is None,
+        resource=_Memo(_any_pattern(resources, resource_matches)) if resources is not None else None,
+        resource_negated=statement.resource is None,
+        conditions=tuple(
+            (c.key.lower(), compile_condition(c.operator, c.values.items)) for c in statement.conditions
+        ),
+        is_deny=statement.effect == "Deny",
+    )
+    if len(_COMPILED) >= 4096:
+        _COMPILED.clear()
+    _COMPILED[id(statement)] = compiled
+    return compiled
+
+
+def _matches(compiled: _Compiled, request: Request) -> bool:
+    if compiled.action is None or compiled.action(request.action) == compiled.action_negated:
+        return False
+    if compiled.resource is not None and compiled.resource(request.resource) == compiled.resource_negated:
+        return False
+    keys = request._keys
+    for key, predicate in compiled.conditions:
+        if not predicate(keys.get(key)):
+            return False
+    return True
+
+
+def statement_matches(statement: Statement, request: Request) -> bool:
+    """Does the statement apply to the request (action, resource and every condition)?"""
+    return _matches(_compile(statement), request)
+
+
+# ---------------------------------------------------------------------------------------------
+# The AWS-managed FullAWSAccess policy
+
+
+@functools.cache
+def full_aws_access() -> Policy:
+    """FullAWSAccess, which AWS attaches to every node unless someone detaches it."""
+    import json
+
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+    }
+    statement = Statement(
+        index=0,
+        pointer="/Statement/0",
+        effect="Allow",
+        action=Values(("*",), False, "/Statement/0/Action"),
+        resource=Values(("*",), False, "/Statement/0/Resource"),
+        keys=("Effect", "Action", "Resource"),
+    )
+    return Policy(
+        statements=(statement,),
+        statement_is_list=True,
+        document=document,
+        source=Source(path="<FullAWSAccess>", text=json.dumps(document, indent=2)),
+        version="2012-10-17",
+    )
+
+
+def __getattr__(name: str) -> Any:
+    # FULL_AWS_ACCESS is built on first use, not at import
+    if name == "FULL_AWS_ACCESS":
+        return full_aws_access()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Evaluation
+
+
+def _ref(policy_index: int, statement: Statement, level: int | None) -> StatementRef:
+    return StatementRef(
+        policy_index=policy_index,
+        index=statement.index,
+        sid=statement.sid,
+        pointer=statement.pointer,
+        effect=statement.effect,
+        level=level,
+    )
+
+
+def _scan(
+    policies: Sequence[Policy], request: Request, full_access: bool, level: int | None
+) -> tuple[list[StatementRef], list[StatementRef]]:
+    denies: list[StatementRef] = []
+    allows: list[StatementRef] = []
+    for policy_index, policy in enumerate(policies):
+        for statement in policy.statements:
+            compiled = _compile(statement)
+            if _matches(compiled, request):
+                (denies if compiled.is_deny else allows).append(_ref(policy_index, statement, level))
+    if full_access:
+        allows.append(_ref(-1, full_aws_access().statements[0], level))
+    return denies, allows
+
+
+def evaluate(policies: Policy | Sequence[Policy], request: Request, *, full_access: bool = True) -> Decision:
+    """The SCPs at one level against one request.
+
+    ``full_access=True`` evaluates them beside FullAWSAccess (the usual attachment), so only a
+    Deny can block; False evaluates them alone, so an allow-list SCP must itself allow.
+    """
+    if isinstance(policies, Policy):
+        policies = (policies,)
+    denies, allows = _scan(policies, request, full_access, None)
+    if denies:
+        return Decision(EXPLICIT_DENY, tuple(denies))
+    if allows:
+        return Decision(ALLOWED, tuple(allows))
+    return Decision(IMPLICIT_DENY, ())
+
+
+def evaluate_levels(
+    levels: Sequence[Sequence[Policy]], request: Request, *, full_access: bool = False
+) -> Decision:
+    """Every level of an organization path (root, OUs, account) must allow.
+
+    An explicit deny at any level wins and names every matching Deny at every level; otherwise
+    the first level without a matching Allow gives an implicit deny (``Decision.level`` says
+    which). Each level holds the policies attached there; FullAWSAccess counts only if it is
+    among them, unless ``full_access`` adds it to every level.
+    """
+    denies: list[StatementRef] = []
+    allows: list[StatementRef] = []
+    first_without_allow: int | None = None
+    first_deny: int | None = None
+    for level, policies in enumerate(levels):
+        level_denies, level_allows = _scan(policies, request, full_access, level)
+        if level_denies and first_deny is None:
+            first_deny = level
+        if not level_allows and first_without_allow is None:
+            first_without_allow = level
+        denies.extend(level_denies)
+        allows.extend(level_allows)
+    if denies:
+        return Decision(EXPLICIT_DENY, tuple(denies), first_deny)
+    if first_without_allow is not None:
+        return Decision(IMPLICIT_DENY, (), first_without_allow)
+    return Decision(ALLOWED, tuple(allows))
