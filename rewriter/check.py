@@ -1,0 +1,182 @@
+"""Profiles x policy -> the decision on every authorization Bedrock makes (``scp-fix check``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rewriter.cris import DEFAULT_ACCOUNT, INFERENCE_ACTIONS, Authorization, authorizations
+from rewriter.evaluate import Decision, Request, evaluate, evaluate_levels
+from rewriter.model import Policy
+from rewriter.regions import find_region_restrictions
+
+if TYPE_CHECKING:
+    from rewriter.catalog import Profile
+
+__all__ = ["RequestResult", "ProfileCheck", "Unreachable", "CheckResult", "check", "check_levels", "reason"]
+
+Decide = Callable[[Request], Decision]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestResult:
+    authorization: Authorization
+    decision: Decision
+    reason: str | None  # why it is denied, in words; None when allowed
+
+    @property
+    def request(self) -> Request:
+        return self.authorization.request
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileCheck:
+    """One profile called from one source Region."""
+
+    profile: Profile
+    source_region: str
+    results: tuple[RequestResult, ...]
+
+    @property
+    def blocked(self) -> bool:
+        return any(not r.decision.allowed for r in self.results)
+
+    @property
+    def denied_regions(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for result in self.results:
+            if not result.decision.allowed:
+                seen.setdefault(result.request.region)
+        return tuple(seen)
+
+
+@dataclass(frozen=True, slots=True)
+class Unreachable:
+    """A profile none of whose source Regions the policy lets a caller use."""
+
+    profile: Profile
+    sources: tuple[str, ...]
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    policy_path: str
+    checks: tuple[ProfileCheck, ...]
+    unreachable: tuple[Unreachable, ...] = ()
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.unreachable) or any(c.blocked for c in self.checks)
+
+
+def check(
+    policies: Policy | Sequence[Policy],
+    profiles: Sequence[Profile],
+    *,
+    source_region: str | None = None,
+    full_access: bool = True,
+    account: str = DEFAULT_ACCOUNT,
+    principal: str | None = None,
+    actions: tuple[str, ...] = INFERENCE_ACTIONS,
+) -> CheckResult:
+    """Check every authorization of every profile against one level of SCPs.
+
+    Without ``source_region``, every source Region of a profile from which the policy allows the
+    originating call is checked: a caller cannot be in a Region the policy blocks outright.
+    """
+    group = (policies,) if isinstance(policies, Policy) else tuple(policies)
+
+    def decide(request: Request) -> Decision:
+        return evaluate(group, request, full_access=full_access)
+
+    path = group[0].path if group else "<policies>"
+    return _run(decide, group, profiles, path, source_region, account, principal, actions)
+
+
+def check_levels(
+    levels: Sequence[Sequence[Policy]],
+    profiles: Sequence[Profile],
+    *,
+    source_region: str | None = None,
+    account: str = DEFAULT_ACCOUNT,
+    principal: str | None = None,
+    actions: tuple[str, ...] = INFERENCE_ACTIONS,
+    path: str = "<organization>",
+) -> CheckResult:
+    """The same check across the SCPs of every level from the root to an account."""
+
+    def decide(request: Request) -> Decision:
+        return evaluate_levels(levels, request)
+
+    flat = tuple(p for level in levels for p in level)
+    return _run(decide, flat, profiles, path, source_region, account, principal, actions)
+
+
+def _run(
+    decide: Decide,
+    policies: tuple[Policy, ...],
+    profiles: Sequence[Profile],
+    path: str,
+    source_region: str | None,
+    account: str,
+    principal: str | None,
+    actions: tuple[str, ...],
+) -> CheckResult:
+    checks: list[ProfileCheck] = []
+    unreachable: list[Unreachable] = []
+    for profile in profiles:
+        if source_region is not None:
+            sources: tuple[str, ...] = (source_region,)
+            profile.destinations(source_region)  # an unknown source is an error, not a silent pass
+        else:
+            sources = profile.sources
+        usable: list[ProfileCheck] = []
+        for source in sources:
+            auths = authorizations(profile, source, account=account, actions=actions, principal=principal)
+            results = tuple(
+                RequestResult(a, d, None if d.allowed else reason(policies, a.request, d))
+                for a in auths
+                for d in (decide(a.request),)
+            )
+            originating_allowed = all(r.decision.allowed for r in results if r.authorization.role == "profile")
+            if source_region is not None or originating_allowed:
+                usable.append(ProfileCheck(profile, source, results))
+        if not usable:
+            unreachable.append(
+                Unreachable(
+                    profile,
+                    sources,
+                    f"the policy denies the originating call in every source Region of {profile.id} "
+                    f"({', '.join(sources)}): no caller can use it",
+                )
+            )
+        checks.extend(usable)
+    return CheckResult(path, tuple(checks), tuple(unreachable))
+
+
+def reason(policies: Sequence[Policy], request: Request, decision: Decision) -> str:
+    """Why a request is denied, in words a reviewer acts on."""
+    if decision.outcome == "implicit_deny":
+        return (
+            f"no Allow statement matches {request.action} in {request.region} "
+            "(an SCP allows only what an Allow statement names)"
+        )
+    phrases: list[str] = []
+    for ref in decision.statements:
+        if ref.policy_index < 0 or ref.policy_index >= len(policies):
+            continue
+        policy = policies[ref.policy_index]
+        statement = policy.statements[ref.index]
+        label = statement.label
+        restriction = next(
+            (r for r in find_region_restrictions(policy) if r.statement is statement), None
+        )
+        if restriction is None:
+            phrases.append(f"{label} denies {request.action}")
+        elif restriction.kind == "allow-list":
+            phrases.append(f"{request.region} is not in the allowed Regions of {label}")
+        else:
+            phrases.append(f"{request.region} is in the denied Regions of {label}")
+    return "; ".join(phrases) or "denied by a service control policy"

@@ -1,0 +1,25 @@
+"""Turning command-line request options into request context."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rewriter.errors import InputError
+
+__all__ = ["parse_context"]
+
+
+def parse_context(pairs: Iterable[str]) -> dict[str, str | tuple[str, ...]]:
+    """``KEY=VALUE`` strings -> context; a key given twice becomes a multivalued key."""
+    context: dict[str, str | tuple[str, ...]] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"--context takes KEY=VALUE, not {pair!r}")
+        key = key.strip()
+        if key in context:
+            previous = context[key]
+            context[key] = (*previous, value) if isinstance(previous, tuple) else (previous, value)
+        else:
+            context[key] = value
+    return context
