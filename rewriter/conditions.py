@@ -152,16 +152,14 @@ def _glob_body(pattern: str, star: str, question: str) -> str:
 def arn_regex(pattern: str) -> re.Pattern[str]:
     """An ARN pattern matched per segment; use ``fullmatch``.
 
-    The pattern splits into six parts on its first five colons. In the first five parts a
-    wildcard stays inside its segment; in the sixth (the resource, which may hold colons) it
-    may span anything. A pattern with fewer than six parts (``*``, ``arn:aws:*``) is matched as
-    a plain wildcard over the whole ARN. Matching is case-sensitive, as IAM's ARN operators are.
+    The pattern splits into at most six parts on its first five colons. A wildcard stays inside
+    its segment, except in the last part written, which may span colons: in a full ARN that is
+    the resource (which may hold colons); in a short pattern such as ``arn:aws:*`` it is the
+    rest of the ARN, and ``*`` alone matches everything. Case-sensitive, as IAM's ARN operators.
     """
     parts = pattern.split(":", 5)
-    if len(parts) < 6:
-        return re.compile(_glob_body(pattern, "(?s:.*)", "(?s:.)"))
-    segments = [_glob_body(p, "[^:]*", "[^:]") for p in parts[:5]]
-    segments.append(_glob_body(parts[5], "(?s:.*)", "(?s:.)"))
+    segments = [_glob_body(p, "[^:]*", "[^:]") for p in parts[:-1]]
+    segments.append(_glob_body(parts[-1], "(?s:.*)", "(?s:.)"))
     return re.compile(":".join(segments))
 
 
