@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
 from collections.abc import Iterator
 from enum import Enum
@@ -28,17 +29,35 @@ def error_boundary() -> Iterator[None]:
     try:
         yield
     except ScpFixError as error:
-        typer.echo(f"scp-fix: {error}", err=True)
+        typer.echo(f"scp-fix: {one_line(str(error))}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except KeyboardInterrupt:
         typer.echo("scp-fix: interrupted", err=True)
         raise typer.Exit(130) from None
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+
+
+def one_line(text: str) -> str:
+    """Escape line breaks and other control characters: a key or path may hold them, and an
+    error must stay one line that a script can parse."""
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
 def read_input(path: str) -> tuple[str, bytes]:
     """Read a file (or standard input for ``-``) as bytes; returns (display name, data)."""
     if path == "-":
-        return "<stdin>", sys.stdin.buffer.read()
+        # a closed standard input (``<&-``) leaves sys.stdin as None
+        stream = getattr(sys.stdin, "buffer", None)
+        if stream is None:
+            raise InputError(
+                "standard input is closed; pass a file name or pipe the policy in", path="<stdin>"
+            )
+        try:
+            return "<stdin>", stream.read()
+        except (OSError, ValueError) as error:  # ValueError: read from a closed file
+            raise InputError(f"cannot read standard input: {error}", path="<stdin>") from None
     try:
         with open(path, "rb") as handle:
             return path, handle.read()
