@@ -24,6 +24,11 @@ _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _LITERALS = {"true": True, "false": False, "null": None}
 
 
+def _quote(key: str) -> str:
+    # as JSON writes it, so a key holding a line break still gives a one-line message
+    return json.dumps(key, ensure_ascii=False)
+
+
 class _Scanner:
     __slots__ = ("text", "path", "spans", "source")
 
@@ -106,12 +111,13 @@ class _Scanner:
             if key in result:
                 raise self.fail(
                     key_start,
-                    f'duplicate key "{key}": JSON readers disagree on which one wins, so write it once',
+                    f"duplicate key {_quote(key)}: JSON readers disagree on which one wins, "
+                    "so write it once",
                     child,
                 )
             offset = self.skip(offset)
             if offset >= len(text) or text[offset] != ":":
-                raise self.fail(offset, f'expected ":" after the key "{key}"', child)
+                raise self.fail(offset, f'expected ":" after the key {_quote(key)}', child)
             self.spans[child] = Span(0, 0, key_start, key_end)
             offset = self.skip(offset + 1)
             result[key], offset = self.value(offset, child, depth + 1)
