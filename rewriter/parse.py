@@ -155,15 +155,17 @@ class _Builder:
         sid = raw.get("Sid")
         if sid is not None and not isinstance(sid, str):
             raise self.error(f"{pointer}/Sid", f"Sid must be a string, not {_describe(sid)}")
-        effect = raw.get("Effect")
-        if effect is None:
+        if "Effect" not in raw:
             raise self.error(pointer, "the statement has no Effect (\"Allow\" or \"Deny\")")
+        effect = raw["Effect"]
         if effect not in ("Allow", "Deny"):
-            raise self.error(
-                f"{pointer}/Effect",
-                f"Effect must be \"Allow\" or \"Deny\", not {effect!r}"
-                if isinstance(effect, str) else f"Effect must be \"Allow\" or \"Deny\", not {_describe(effect)}",
-            )
+            if isinstance(effect, str):
+                # IAM compares Effect case-sensitively: "deny" is an error, not a Deny
+                close = [e for e in ("Allow", "Deny") if e.lower() == effect.strip().lower()]
+                found = f"{effect!r}" + (f"; did you mean {close[0]!r}?" if close else "")
+            else:
+                found = _describe(effect)
+            raise self.error(f"{pointer}/Effect", f"Effect must be \"Allow\" or \"Deny\", not {found}")
         for element, negated in (("Action", "NotAction"), ("Resource", "NotResource")):
             if element in raw and negated in raw:
                 raise self.error(
@@ -183,8 +185,9 @@ class _Builder:
             resource=self.strings(raw, "Resource", pointer),
             not_resource=self.strings(raw, "NotResource", pointer),
             principal=raw.get("Principal"),
-            conditions=self.conditions(raw.get("Condition"), f"{pointer}/Condition")
-            if "Condition" in raw else (),
+            conditions=self.conditions(raw["Condition"], f"{pointer}/Condition")
+            if "Condition" in raw
+            else (),
             condition_operators=tuple(raw["Condition"]) if isinstance(raw.get("Condition"), dict) else (),
             keys=tuple(raw),
         )
@@ -210,18 +213,22 @@ class _Builder:
         return Values(tuple(value), True, here)
 
     def conditions(self, raw: Any, pointer: str) -> tuple[ConditionClause, ...]:
-        from rewriter.conditions import KNOWN_OPERATORS, split_operator
+        from rewriter.conditions import close_operators, split_operator
 
         if not isinstance(raw, dict):
             raise self.error(pointer, f"Condition must be an object, not {_describe(raw)}")
+        if not raw:
+            # an empty Condition makes the statement unconditional: on a Deny that blocks
+            # everything it names, which is almost never what the author meant
+            raise self.error(
+                pointer, "Condition is empty: remove it, or add the condition it was meant to hold"
+            )
         clauses: list[ConditionClause] = []
         for name, block in raw.items():
             here = f"{pointer}/{escape_pointer_token(name)}"
             operator = split_operator(name)
             if operator is None:
-                bare = name.split(":", 1)[-1]
-                candidates = sorted(KNOWN_OPERATORS) + [f"{o}IfExists" for o in KNOWN_OPERATORS if o != "Null"]
-                close = difflib.get_close_matches(bare, candidates, n=3, cutoff=0.6)
+                close = close_operators(name)
                 hint = f"; did you mean {', '.join(close)}?" if close else ""
                 raise self.error(here, f"unknown condition operator {name!r}{hint}", key=True)
             if not isinstance(block, dict):
@@ -255,7 +262,9 @@ class _Builder:
         if isinstance(value, str):
             return value
         if isinstance(value, (int, float)):
-            return repr(value)
+            # the number as written (1e5, 1.50): float() would turn 1e5 into "100000.0"
+            span = self.source.spans.get(pointer)
+            return self.source.text[span.start : span.end] if span else repr(value)
         raise self.error(
             pointer, f"a condition value for {key} must be a string, number or boolean, not {_describe(value)}"
         )
