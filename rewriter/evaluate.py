@@ -50,6 +50,8 @@ _EMPTY: Mapping[str, Any] = MappingProxyType({})
 def _as_values(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return (value,)
+    if type(value) is tuple and all(type(v) is str for v in value):
+        return value
     if isinstance(value, bool):  # JSON true in a hand-written context
         return ("true" if value else "false",)
     if isinstance(value, (tuple, list, set, frozenset)):
@@ -71,21 +73,41 @@ class Request:
     principal: str | None = None
     # hash=False: a Request stays hashable although a caller may pass a dict
     context: Mapping[str, str | tuple[str, ...]] = field(default_factory=lambda: _EMPTY, hash=False)
-    _keys: dict[str, tuple[str, ...]] = field(
-        init=False, repr=False, compare=False, hash=False, default_factory=dict
-    )
-
-    def __post_init__(self) -> None:
-        keys = self._keys
-        for name, value in self.context.items():
-            keys[name.lower()] = _as_values(value)
-        keys[REGION_KEY] = (self.region,)
-        if self.principal is not None:
-            keys[PRINCIPAL_KEY] = (self.principal,)
 
     def get(self, key: str) -> tuple[str, ...] | None:
         """The request's values for a condition key (any case); None when absent."""
-        return self._keys.get(key.lower())
+        return _getter(key.lower())(self)
+
+
+def _context_value(context: Mapping[str, Any], key: str) -> tuple[str, ...] | None:
+    """``key`` is lower-case; a context usually holds a handful of keys, so scan on a miss."""
+    value = context.get(key)
+    if value is None:
+        for name, item in context.items():
+            if name.lower() == key:
+                value = item
+                break
+        else:
+            return None
+    return _as_values(value)
+
+
+def _region(request: Request) -> tuple[str, ...]:
+    return (request.region,)
+
+
+def _principal(request: Request) -> tuple[str, ...] | None:
+    return (request.principal,) if request.principal is not None else _context_value(request.context, PRINCIPAL_KEY)
+
+
+@functools.lru_cache(maxsize=1024)
+def _getter(key: str) -> Callable[[Request], tuple[str, ...] | None]:
+    """How to read one (lower-case) condition key from a request, decided once per key."""
+    if key == REGION_KEY:
+        return _region
+    if key == PRINCIPAL_KEY:
+        return _principal
+    return lambda request: _context_value(request.context, key) if request.context else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,8 +205,11 @@ class _Compiled:
     action_negated: bool
     resource: Callable[[str], bool] | None  # None: no Resource/NotResource (matches all)
     resource_negated: bool
-    conditions: tuple[tuple[str, Predicate], ...]
+    conditions: tuple[tuple[Callable[[Request], tuple[str, ...] | None], Predicate], ...]
     is_deny: bool
+    # (policy_index, level) -> StatementRef: building a frozen dataclass per match is the
+    # largest cost of an evaluation otherwise
+    refs: dict[tuple[int, int | None], StatementRef] = field(default_factory=dict)
 
 
 _COMPILED: dict[int, _Compiled] = {}
@@ -203,7 +228,7 @@ def _compile(statement: Statement) -> _Compiled:
         resource=_Memo(_any_pattern(resources, resource_matches)) if resources is not None else None,
         resource_negated=statement.resource is None,
         conditions=tuple(
-            (c.key.lower(), compile_condition(c.operator, c.values.items)) for c in statement.conditions
+            (_getter(c.key.lower()), compile_condition(c.operator, c.values.items)) for c in statement.conditions
         ),
         is_deny=statement.effect == "Deny",
     )
@@ -218,9 +243,8 @@ def _matches(compiled: _Compiled, request: Request) -> bool:
         return False
     if compiled.resource is not None and compiled.resource(request.resource) == compiled.resource_negated:
         return False
-    keys = request._keys
-    for key, predicate in compiled.conditions:
-        if not predicate(keys.get(key)):
+    for getter, predicate in compiled.conditions:
+        if not predicate(getter(request)):
             return False
     return True
 
@@ -271,15 +295,38 @@ def __getattr__(name: str) -> Any:
 # Evaluation
 
 
-def _ref(policy_index: int, statement: Statement, level: int | None) -> StatementRef:
-    return StatementRef(
-        policy_index=policy_index,
-        index=statement.index,
-        sid=statement.sid,
-        pointer=statement.pointer,
-        effect=statement.effect,
-        level=level,
-    )
+def _ref(policy_index: int, compiled: _Compiled, level: int | None) -> StatementRef:
+    ref = compiled.refs.get((policy_index, level))
+    if ref is None:
+        statement = compiled.statement
+        ref = StatementRef(
+            policy_index=policy_index,
+            index=statement.index,
+            sid=statement.sid,
+            pointer=statement.pointer,
+            effect=statement.effect,
+            level=level,
+        )
+        compiled.refs[(policy_index, level)] = ref
+    return ref
+
+
+_DECISIONS: dict[tuple[Any, ...], Decision] = {}
+
+
+def _decision(outcome: str, refs: list[StatementRef], level: int | None) -> Decision:
+    """Decisions repeat across thousands of requests; share them (they are immutable).
+
+    Keyed by the refs' ids: the cached Decision holds the refs, so no id is reused meanwhile.
+    """
+    key = (outcome, level, *map(id, refs))
+    decision = _DECISIONS.get(key)
+    if decision is None:
+        decision = Decision(outcome, tuple(refs), level)
+        if len(_DECISIONS) >= _CACHE_LIMIT:
+            _DECISIONS.clear()
+        _DECISIONS[key] = decision
+    return decision
 
 
 def _scan(
@@ -291,9 +338,9 @@ def _scan(
         for statement in policy.statements:
             compiled = _compile(statement)
             if _matches(compiled, request):
-                (denies if compiled.is_deny else allows).append(_ref(policy_index, statement, level))
+                (denies if compiled.is_deny else allows).append(_ref(policy_index, compiled, level))
     if full_access:
-        allows.append(_ref(-1, full_aws_access().statements[0], level))
+        allows.append(_ref(-1, _compile(full_aws_access().statements[0]), level))
     return denies, allows
 
 
@@ -307,10 +354,10 @@ def evaluate(policies: Policy | Sequence[Policy], request: Request, *, full_acce
         policies = (policies,)
     denies, allows = _scan(policies, request, full_access, None)
     if denies:
-        return Decision(EXPLICIT_DENY, tuple(denies))
+        return _decision(EXPLICIT_DENY, denies, None)
     if allows:
-        return Decision(ALLOWED, tuple(allows))
-    return Decision(IMPLICIT_DENY, ())
+        return _decision(ALLOWED, allows, None)
+    return _decision(IMPLICIT_DENY, [], None)
 
 
 def evaluate_levels(
@@ -336,7 +383,7 @@ def evaluate_levels(
         denies.extend(level_denies)
         allows.extend(level_allows)
     if denies:
-        return Decision(EXPLICIT_DENY, tuple(denies), first_deny)
+        return _decision(EXPLICIT_DENY, denies, first_deny)
     if first_without_allow is not None:
-        return Decision(IMPLICIT_DENY, (), first_without_allow)
-    return Decision(ALLOWED, tuple(allows))
+        return _decision(IMPLICIT_DENY, [], first_without_allow)
+    return _decision(ALLOWED, allows, None)
