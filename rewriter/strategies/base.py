@@ -1,0 +1,93 @@
+"""What every strategy is given, and the edit helpers they share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from rewriter.check import CheckResult, RequestResult
+from rewriter.cris import INFERENCE_ACTIONS, partition_of
+from rewriter.fixes import Edit, NotApplicable
+from rewriter.model import Policy, Statement, Values
+from rewriter.regions import RegionRestriction, find_region_restrictions
+
+if TYPE_CHECKING:
+    from rewriter.catalog import Profile
+
+__all__ = ["Options", "Problem", "append_values", "profile_patterns"]
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    batch: bool = False  # also carve out bedrock:CreateModelInvocationJob
+    broad: bool = False  # notaction: the blanket NotAction "bedrock:*"
+    prefix: bool = False  # profile patterns widen to the geography: inference-profile/jp.*
+
+    @property
+    def actions(self) -> tuple[str, ...]:
+        return INFERENCE_ACTIONS + (("bedrock:CreateModelInvocationJob",) if self.batch else ())
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A policy, the profiles it must let through, and what the check found."""
+
+    policy: Policy
+    profiles: tuple[Profile, ...]
+    result: CheckResult
+    options: Options = field(default_factory=Options)
+
+    @property
+    def denied(self) -> tuple[RequestResult, ...]:
+        return tuple(r for c in self.result.checks for r in c.results if not r.decision.allowed)
+
+    def restriction_of(self, statement: Statement) -> RegionRestriction | None:
+        return next((r for r in find_region_restrictions(self.policy) if r.statement is statement), None)
+
+    def denying_restrictions(self, results: Iterable[RequestResult]) -> dict[int, RegionRestriction]:
+        """The region restrictions that deny these requests, by statement index.
+
+        Raises NotApplicable when a request is denied by something that is not a Region restriction:
+        scp-fix never overrides a guardrail it was not asked about.
+        """
+        found: dict[int, RegionRestriction] = {}
+        for result in results:
+            if result.decision.outcome != "explicit_deny":
+                raise NotApplicable(
+                    f"{result.request.action} in {result.request.region} is denied because no Allow "
+                    "statement matches; add an Allow (or evaluate beside FullAWSAccess)"
+                )
+            for ref in result.decision.statements:
+                statement = self.policy.statements[ref.index]
+                restriction = self.restriction_of(statement)
+                if restriction is None:
+                    raise NotApplicable(
+                        f"{statement.label} denies {result.request.action} for a reason other than the "
+                        "Region; scp-fix does not override it"
+                    )
+                found[statement.index] = restriction
+        return found
+
+
+def append_values(values: Values, new: Sequence[str]) -> list[Edit]:
+    """Edits that add items to a string-or-list element, keeping a list a list."""
+    if not new:
+        return []
+    if values.is_list:
+        return [Edit("add", f"{values.pointer}/-", item) for item in new]
+    return [Edit("replace", values.pointer, [*values.items, *new])]
+
+
+def profile_patterns(profiles: Sequence[Profile], *, prefix: bool) -> tuple[str, ...]:
+    """The narrowest ``bedrock:InferenceProfileArn`` patterns that cover the profiles from any account
+    and source Region; with ``prefix``, the whole geography (``inference-profile/jp.*``)."""
+    patterns: dict[str, None] = {}
+    for profile in profiles:
+        if profile.arn:  # an application inference profile: its own ARN is already exact
+            patterns.setdefault(profile.arn)
+            continue
+        partition = partition_of(profile.sources[0]) if profile.sources else "aws"
+        name = f"{profile.geography}.*" if prefix else profile.id
+        patterns.setdefault(f"arn:{partition}:bedrock:*:*:inference-profile/{name}")
+    return tuple(patterns)

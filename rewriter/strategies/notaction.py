@@ -1,0 +1,136 @@
+"""Strategy ``notaction``: exempt the Bedrock inference actions, and re-deny them Bedrock-only.
+
+What it does: adds ``bedrock:InvokeModel`` and ``bedrock:InvokeModelWithResponseStream`` (and
+``bedrock:CreateModelInvocationJob`` with ``--batch``) to the region-deny statement's NotAction (a
+statement written with ``Action "*"`` becomes the equivalent NotAction form), and appends a companion
+Deny for exactly those actions with the statement's own conditions plus
+``ArnNotLike bedrock:InferenceProfileArn [the profiles]``. With ``--broad``: ``NotAction "bedrock:*"``
+and no companion.
+
+Why: the aws-samples "Region deny with Bedrock CRIS" policy and the AWS ML blog "Securing Amazon Bedrock
+cross-Region inference" (two statements).
+
+Example: NotAction ``[..., "wafv2:*"]`` gains the two actions, and a statement
+``DenyBedrockInferenceOutsideAllowedRegions`` re-denies them outside the allowed Regions unless the call
+comes through ``jp.anthropic.claude-sonnet-4-5-20250929-v1:0``.
+
+Fix safety: the companion keeps direct calls denied, so only calls through the profiles are let through;
+``--broad`` opens all of Bedrock in every Region and is unsafe.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from rewriter.evaluate import action_matches
+from rewriter.fixes import Applicability, Edit, Fix, NotApplicable
+from rewriter.model import Statement
+from rewriter.strategies.base import Problem, append_values, profile_patterns
+from rewriter.templates import fill_json_template
+
+NAME = "notaction"
+COMPANION_SID = "DenyBedrockInferenceOutsideAllowedRegions"
+PROFILE_KEY = "bedrock:InferenceProfileArn"
+
+
+def plan(problem: Problem) -> Fix:
+    denied = problem.denied
+    if not problem.options.broad:
+        for result in denied:
+            if result.authorization.role == "profile":
+                raise NotApplicable(
+                    f"the originating call in {result.request.region} is denied, and the companion deny "
+                    f"would still deny it: {result.request.region} must already be allowed"
+                )
+    restrictions = problem.denying_restrictions(denied)
+    options = problem.options
+    carved = ("bedrock:*",) if options.broad else options.actions
+    patterns = profile_patterns(problem.profiles, prefix=options.prefix)
+    document = problem.policy.document
+    raw_statements = document["Statement"] if problem.policy.statement_is_list else [document["Statement"]]
+    sids = {s.sid for s in problem.policy.statements if s.sid}
+    edits: list[Edit] = []
+    companions: list[dict[str, Any]] = []
+    for index, restriction in sorted(restrictions.items()):
+        statement = restriction.statement
+        edits.extend(_carve(statement, carved))
+        if not options.broad:
+            raw = raw_statements[index]
+            companions.append(_companion(raw, _unique_sid(sids), options.actions, patterns))
+    if companions:
+        if problem.policy.statement_is_list:
+            edits.extend(Edit("add", "/Statement/-", c) for c in companions)
+        else:
+            edits.append(Edit("replace", "/Statement", [copy.deepcopy(document["Statement"]), *companions]))
+    names = ", ".join(carved)
+    if options.broad:
+        notes = (
+            "NotAction \"bedrock:*\" takes every Amazon Bedrock action, direct calls included, out of the "
+            "Region restriction: Bedrock becomes usable in every Region, not only through the named profiles.",
+        )
+    else:
+        notes = (
+            (f"With --prefix, every {', '.join(sorted({p.geography for p in problem.profiles}))} "
+             "inference profile is exempted, not only the named ones.",)
+            if options.prefix else ()
+        )
+    return Fix(
+        strategy=NAME,
+        title=f"Exempt {names} from the Region deny" + ("" if options.broad else ", re-denied Bedrock-only"),
+        rationale=(
+            "The inference actions leave the broad Region deny, and a Bedrock-only companion statement "
+            "denies them again outside the allowed Regions unless the call comes through the named "
+            "inference profiles (the aws-samples CRIS pattern)."
+            if not options.broad
+            else "The blanket NotAction \"bedrock:*\" exempts all of Bedrock from the Region deny."
+        ),
+        edits=tuple(edits),
+        applicability=Applicability.UNSAFE if options.broad or options.prefix else Applicability.SAFE,
+        notes=notes,
+    )
+
+
+def _carve(statement: Statement, actions: tuple[str, ...]) -> list[Edit]:
+    if statement.not_action is not None:
+        missing = [
+            a for a in actions
+            if not any(action_matches(existing, a) for existing in statement.not_action.items)
+        ]
+        return append_values(statement.not_action, missing)
+    if statement.action is not None and all(a == "*" for a in statement.action.items):
+        return [
+            Edit("remove", statement.action.pointer),
+            Edit("add", f"{statement.pointer}/NotAction", list(actions)),
+        ]
+    raise NotApplicable(
+        f"{statement.label} names its actions in Action, so the inference actions cannot be carved out "
+        "with NotAction"
+    )
+
+
+def _unique_sid(taken: set[str]) -> str:
+    sid, n = COMPANION_SID, 2
+    while sid in taken:
+        sid, n = f"{COMPANION_SID}{n}", n + 1
+    taken.add(sid)
+    return sid
+
+
+def _companion(raw: dict[str, Any], sid: str, actions: tuple[str, ...], patterns: tuple[str, ...]) -> dict[str, Any]:
+    condition = copy.deepcopy(raw.get("Condition", {}))
+    block = condition.setdefault("ArnNotLike", {})
+    existing = block.get(PROFILE_KEY)
+    if existing is None:
+        block[PROFILE_KEY] = list(patterns)
+    else:
+        current = [existing] if isinstance(existing, str) else list(existing)
+        block[PROFILE_KEY] = current + [p for p in patterns if p not in current]
+    statement = fill_json_template(
+        "companion-deny.json",
+        {"sid": sid, "actions": list(actions), "resource": raw.get("Resource", "*"), "condition": condition},
+    )
+    if "NotResource" in raw:  # keep the original's resource scope, whichever element it used
+        statement = {("NotResource" if k == "Resource" else k): (copy.deepcopy(raw["NotResource"]) if k == "Resource" else v)
+                     for k, v in statement.items()}
+    return statement

@@ -1,0 +1,78 @@
+"""Strategy ``profile-arn``: exempt calls that come through the named inference profiles.
+
+What it does: adds ``ArnNotLike bedrock:InferenceProfileArn [profile ARN patterns]`` to each statement
+that denies one of the profiles' destination authorizations (into its existing ``ArnNotLike`` block when
+there is one: keys under one operator are ANDed, which is what an exemption needs).
+
+Why: the multi-account pattern of the AWS ML blog "Enable Amazon Bedrock cross-Region inference in
+multi-account environments". Only calls routed through the named profiles carry the key, so no other
+service, and no direct Bedrock call, is let through.
+
+Example: ``"ArnNotLike": {"aws:PrincipalARN": [...]}`` gains
+``"bedrock:InferenceProfileArn": ["arn:aws:bedrock:*:*:inference-profile/jp.anthropic.claude-sonnet-4-5-20250929-v1:0"]``.
+
+Fix safety: safe for the named profiles; with ``--prefix`` every profile of the geography is let
+through. It cannot exempt the originating call, which carries no profile ARN: the source Region must
+already be allowed.
+"""
+
+from __future__ import annotations
+
+from rewriter.fixes import Applicability, Edit, Fix, NotApplicable
+from rewriter.model import escape_pointer_token
+from rewriter.regions import INFERENCE_PROFILE_ARN
+from rewriter.strategies.base import Problem, append_values, profile_patterns
+
+NAME = "profile-arn"
+KEY = "bedrock:InferenceProfileArn"
+
+
+def plan(problem: Problem) -> Fix:
+    denied = problem.denied
+    for result in denied:
+        if result.authorization.role == "profile":
+            raise NotApplicable(
+                f"the originating call in {result.request.region} is denied, and it carries no "
+                f"bedrock:InferenceProfileArn to exempt: {result.request.region} must already be allowed"
+            )
+    restrictions = problem.denying_restrictions(denied)
+    patterns = profile_patterns(problem.profiles, prefix=problem.options.prefix)
+    edits: list[Edit] = []
+    for index, restriction in sorted(restrictions.items()):
+        statement = restriction.statement
+        existing = next(
+            (
+                c for c in statement.conditions
+                if c.key.lower() == INFERENCE_PROFILE_ARN
+                and c.operator.base == "ArnNotLike"
+                and not c.operator.qualifier
+                and not c.operator.if_exists
+            ),
+            None,
+        )
+        if existing is not None:
+            missing = [p for p in patterns if p not in existing.values.items]
+            edits.extend(append_values(existing.values, missing))
+        elif "ArnNotLike" in statement.condition_operators:
+            edits.append(Edit("add", f"{statement.pointer}/Condition/ArnNotLike/{escape_pointer_token(KEY)}", list(patterns)))
+        else:
+            edits.append(Edit("add", f"{statement.pointer}/Condition/ArnNotLike", {KEY: list(patterns)}))
+    if not edits:
+        raise NotApplicable("the denying statements already exempt these profiles")
+    widened = (
+        (f"With --prefix, every {', '.join(sorted({p.geography for p in problem.profiles}))} "
+         "inference profile is exempted, not only the named ones.",)
+        if problem.options.prefix else ()
+    )
+    return Fix(
+        strategy=NAME,
+        title="Exempt calls through " + ", ".join(p.id for p in problem.profiles),
+        rationale=(
+            "Bedrock sets bedrock:InferenceProfileArn on the destination authorizations of a call made "
+            "through an inference profile. An ArnNotLike exemption on that key lets exactly those calls "
+            "through the Region deny; every other request, including direct Bedrock calls, stays denied."
+        ),
+        edits=tuple(edits),
+        applicability=Applicability.UNSAFE if problem.options.prefix else Applicability.SAFE,
+        notes=widened,
+    )

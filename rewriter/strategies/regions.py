@@ -1,0 +1,92 @@
+"""Strategy ``regions``: allow the destination Regions the profiles need.
+
+What it does: adds each missing destination Region (and ``unspecified`` for a global profile) to the
+Region list of every statement that denies one of the profiles' authorizations; in a deny-list policy
+(``StringEquals aws:RequestedRegion [denied…]``) it removes the Region instead.
+
+Why: this is the fix the Bedrock user guide states first ("allow access to all destination Regions").
+
+Example: ``"aws:RequestedRegion": ["ap-northeast-1"]`` becomes ``["ap-northeast-1", "ap-northeast-3"]``
+for ``jp.anthropic.claude-sonnet-4-5-20250929-v1:0``.
+
+Fix safety: unsafe. The Region opens for every service the statement does not exempt, not only for
+Bedrock; the proposal's "newly allowed" says exactly what.
+"""
+
+from __future__ import annotations
+
+from rewriter.fixes import Applicability, Edit, Fix, NotApplicable
+from rewriter.regions import region_listed
+from rewriter.strategies.base import Problem, append_values
+
+NAME = "regions"
+
+
+def plan(problem: Problem) -> Fix:
+    denied = problem.denied
+    restrictions = problem.denying_restrictions(denied)
+    additions: dict[int, list[str]] = {}
+    removals: dict[int, set[int]] = {}
+    for result in denied:
+        region = result.request.region
+        for ref in result.decision.statements:
+            restriction = restrictions[ref.index]
+            clause = restriction.clause
+            if restriction.kind == "allow-list":
+                if region_listed(clause, region):
+                    continue  # already allowed here; the deny comes from another clause
+                pending = additions.setdefault(ref.index, [])
+                if region not in pending:
+                    pending.append(region)
+            else:
+                exact = [
+                    i for i, value in enumerate(clause.values.items)
+                    if region_listed(clause, region, values=(value,)) and "*" not in value and "?" not in value
+                ]
+                if not exact:
+                    raise NotApplicable(
+                        f"{restriction.statement.label} denies {region} through a pattern; removing the "
+                        "pattern would open more Regions than the profiles need"
+                    )
+                removals.setdefault(ref.index, set()).update(exact)
+    edits: list[Edit] = []
+    for index, regions in additions.items():
+        edits.extend(append_values(restrictions[index].clause.values, regions))
+    for index, positions in removals.items():
+        values = restrictions[index].clause.values
+        if len(positions) == len(values.items):
+            raise NotApplicable(
+                f"removing {', '.join(values.items[i] for i in sorted(positions))} would leave "
+                f"{restrictions[index].statement.label} without a Region"
+            )
+        if values.is_list:
+            # Highest index first, so every path stays valid while the patch is applied in order.
+            edits.extend(Edit("remove", f"{values.pointer}/{i}") for i in sorted(positions, reverse=True))
+        else:  # pragma: no cover - a scalar is a single value, caught by the check above
+            raise NotApplicable("cannot remove the only Region")
+    if not edits:
+        raise NotApplicable("no Region list denies the profiles' requests")
+    added = sorted({r for regions in additions.values() for r in regions})
+    removed = sorted(
+        {restrictions[i].clause.values.items[p] for i, ps in removals.items() for p in ps}
+    )
+    parts = []
+    if added:
+        parts.append(f"allow {', '.join(added)}")
+    if removed:
+        parts.append(f"stop denying {', '.join(removed)}")
+    return Fix(
+        strategy=NAME,
+        title=" and ".join(parts).capitalize(),
+        rationale=(
+            "Cross-Region inference authorizes the call in every destination Region of the source "
+            "Region; each one the SCP blocks fails the whole call. This adds the missing Regions to the "
+            "Region condition, for every service the statement does not exempt."
+        ),
+        edits=tuple(edits),
+        applicability=Applicability.UNSAFE,
+        notes=(
+            f"{', '.join(added or removed)} become usable for every service the region-deny statement "
+            "does not exempt, not only for Bedrock.",
+        ),
+    )
