@@ -20,6 +20,7 @@ from rewriter.regions_data import is_region_code, partition_of
 
 __all__ = [
     "ALL_COMMERCIAL",
+    "CUSTOM_GEOGRAPHY",
     "GEOGRAPHIES",
     "Profile",
     "Catalog",
@@ -35,7 +36,8 @@ ALL_COMMERCIAL = "all-commercial"
 _ALL_COMMERCIAL_SPELLINGS = frozenset({ALL_COMMERCIAL, "ALL_COMMERCIAL"})
 
 GEOGRAPHIES: tuple[str, ...] = ("us", "us-gov", "ca", "eu", "apac", "jp", "au", "global")
-# An application profile has no geographic prefix; "custom" says its routes are the user's own.
+# No known geographic prefix (an application profile, or a prefix newer than this list): the
+# routes say everything.
 CUSTOM_GEOGRAPHY = "custom"
 KINDS: tuple[str, ...] = ("system", "application")
 
@@ -420,7 +422,7 @@ def profile_from_entry(entry: Any, *, origin: str = "built-in") -> Profile:
             raise _EntryError(
                 f"'geography' is required (one of {', '.join(GEOGRAPHIES)})", "geography"
             )
-    allowed = GEOGRAPHIES + ((CUSTOM_GEOGRAPHY,) if kind == "application" else ())
+    allowed = GEOGRAPHIES + (CUSTOM_GEOGRAPHY,)
     if geography not in allowed:
         raise _EntryError(
             f"'geography' must be one of {', '.join(allowed)}, not {geography!r}", "geography"

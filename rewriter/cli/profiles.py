@@ -1,0 +1,199 @@
+"""``scp-fix profiles``: list, show and sync the inference-profile catalog. Thin: the catalog does the work."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any, Optional
+
+import typer
+
+from rewriter.cli._common import TextOrJson, emit, error_boundary
+
+if TYPE_CHECKING:
+    from rewriter.catalog import Catalog, Profile
+
+profiles_app = typer.Typer(
+    name="profiles",
+    help="List, show and refresh the Bedrock inference profiles scp-fix knows.",
+    invoke_without_command=True,
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+_GEOGRAPHY_HELP = "Only this geography: us, us-gov, ca, eu, apac, jp, au, global (or custom)."
+_MODEL_HELP = "Only profiles whose model id contains this text."
+_FORMAT_HELP = "Output format."
+_FILE_HELP = "A YAML or JSON file of profiles that extends or overrides the built-in catalog."
+
+
+def _load(profiles_file: str | None) -> Catalog:
+    from rewriter.catalog import load_catalog
+
+    return load_catalog(profiles_file)
+
+
+def _filter(catalog: Catalog, geography: str | None, model: str | None) -> tuple[Profile, ...]:
+    from rewriter.errors import InputError
+    from rewriter.catalog import GEOGRAPHIES
+
+    if geography is not None and geography not in (*GEOGRAPHIES, "custom"):
+        raise InputError(
+            f"unknown geography {geography!r}; expected one of {', '.join(GEOGRAPHIES)}, custom"
+        )
+    needle = model.lower() if model else None
+    return tuple(
+        p
+        for p in catalog.profiles
+        if (geography is None or p.geography == geography)
+        and (needle is None or needle in p.model.lower())
+    )
+
+
+def _catalog_header(catalog: Catalog) -> dict[str, Any]:
+    return {"data_date": catalog.data_date, "source": catalog.source, "files": list(catalog.files)}
+
+
+def _list_text(catalog: Catalog, profiles: tuple[Profile, ...]) -> str:
+    if not profiles:
+        return "no profiles match"
+    width = max(len(p.label) for p in profiles)
+    geo_width = max(len(p.geography) for p in profiles)
+    lines = []
+    for p in profiles:
+        sources = f"{len(p.sources)} source Region" + ("" if len(p.sources) == 1 else "s")
+        if not p.sources:
+            sources = "source Regions unknown"
+        lines.append(f"{p.label:<{width}}  {p.geography:<{geo_width}}  {sources}")
+    lines.append("")
+    lines.append(
+        f"{len(profiles)} profile{'s' if len(profiles) != 1 else ''}; catalog data {catalog.data_date}"
+        + (f", extended by {', '.join(catalog.files)}" if catalog.files else "")
+    )
+    return "\n".join(lines)
+
+
+def _show_text(profile: Profile) -> str:
+    lines = [profile.label]
+    fields = [
+        ("id", profile.id),
+        ("name", profile.name or "(not confirmed by AWS documentation)"),
+        ("model", profile.model),
+        ("geography", profile.geography),
+        ("kind", profile.kind),
+        ("source", profile.source or profile.origin),
+    ]
+    if profile.origin != "built-in":
+        fields.append(("from", profile.origin))
+    lines += [f"  {key + ':':<11}{value}" for key, value in fields]
+    lines.append("")
+    if not profile.routes:
+        lines.append("  Source Regions: not known. State them in a --profiles-file.")
+    elif profile.is_global:
+        lines.append(
+            "  Global profile: from each source Region, AWS may route to all commercial Regions."
+        )
+        lines.append(
+            "  An SCP sees aws:RequestedRegion = the source Region and 'unspecified' "
+            "(the Region-less foundation-model ARN)."
+        )
+        lines.append("")
+        rows = [(s, "all commercial Regions", f"{s}, unspecified") for s in profile.routes]
+        lines += _table(("SOURCE", "DESTINATIONS", "SCP SEES"), rows)
+    else:
+        lines.append("  Routes (an SCP must allow every destination of the calling source Region):")
+        lines.append("")
+        lines += _route_table(profile.routes)
+    if profile.unconfirmed_routes:
+        lines.append("")
+        lines.append("  Unconfirmed routes (listed by one AWS page, contradicted by another; not used):")
+        lines += _route_table(profile.unconfirmed_routes)
+    if profile.notes:
+        lines.append("")
+        lines.append("  Notes:")
+        lines += [f"  - {note}" for note in profile.notes]
+    return "\n".join(lines)
+
+
+def _route_table(routes: Any) -> list[str]:
+    return _table(("SOURCE", "DESTINATIONS"), [(s, ", ".join(d)) for s, d in routes.items()])
+
+
+def _table(headings: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    widths = [max(len(row[i]) for row in (headings, *rows)) for i in range(len(headings))]
+    return [
+        "  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
+        for row in (headings, *rows)
+    ]
+
+
+def _do_list(
+    geography: str | None, model: str | None, output: TextOrJson, profiles_file: str | None
+) -> None:
+    with error_boundary():
+        catalog = _load(profiles_file)
+        profiles = _filter(catalog, geography, model)
+        if output is TextOrJson.json:
+            document = {**_catalog_header(catalog), "profiles": [p.to_dict() for p in profiles]}
+            emit(json.dumps(document, indent=2, ensure_ascii=False))
+        else:
+            emit(_list_text(catalog, profiles))
+
+
+@profiles_app.callback(invoke_without_command=True)
+def _default(
+    ctx: typer.Context,
+    geography: Optional[str] = typer.Option(None, "--geography", "-g", help=_GEOGRAPHY_HELP),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help=_MODEL_HELP),
+    output: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help=_FORMAT_HELP),
+    profiles_file: Optional[str] = typer.Option(None, "--profiles-file", help=_FILE_HELP),
+) -> None:
+    """List, show and refresh the Bedrock inference profiles scp-fix knows (default: list)."""
+    if ctx.invoked_subcommand is None:
+        _do_list(geography, model, output, profiles_file)
+
+
+@profiles_app.command("list")
+def list_profiles(
+    geography: Optional[str] = typer.Option(None, "--geography", "-g", help=_GEOGRAPHY_HELP),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help=_MODEL_HELP),
+    output: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help=_FORMAT_HELP),
+    profiles_file: Optional[str] = typer.Option(None, "--profiles-file", help=_FILE_HELP),
+) -> None:
+    """List the known inference profiles."""
+    _do_list(geography, model, output, profiles_file)
+
+
+@profiles_app.command("show")
+def show_profile(
+    ref: str = typer.Argument(..., metavar="ID", help="Profile id or ARN, or a model id (shows every profile that serves it)."),
+    output: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help=_FORMAT_HELP),
+    profiles_file: Optional[str] = typer.Option(None, "--profiles-file", help=_FILE_HELP),
+) -> None:
+    """Show a profile's routes: source Region -> destination Regions."""
+    with error_boundary():
+        catalog = _load(profiles_file)
+        profiles = catalog.resolve(ref)
+        if output is TextOrJson.json:
+            document = {**_catalog_header(catalog), "profiles": [p.to_dict() for p in profiles]}
+            emit(json.dumps(document, indent=2, ensure_ascii=False))
+        else:
+            emit("\n\n".join(_show_text(p) for p in profiles))
+
+
+@profiles_app.command("sync")
+def sync(
+    regions: list[str] = typer.Option(..., "--region", "-r", help="A source Region to ask; repeat for more."),
+    aws_profile: Optional[str] = typer.Option(None, "--aws-profile", help="AWS named profile (default: the standard credential chain)."),
+    output_file: str = typer.Option(..., "--output", "-o", help="Catalog file to write (JSON); pass it back with --profiles-file."),
+    verify: bool = typer.Option(False, "--verify", help="Call GetInferenceProfile for every profile, not only where the list gives no models."),
+) -> None:
+    """Ask Amazon Bedrock which profiles each Region serves, and write a catalog file."""
+    with error_boundary():
+        from rewriter.catalog.sync import make_session, sync_profiles, write_catalog_file
+
+        session = make_session(aws_profile)
+        entries = sync_profiles(regions, session=session, verify=verify)
+        write_catalog_file(entries, output_file, regions=regions)
+        emit(f"wrote {len(entries)} profiles from {len(set(regions))} Regions to {output_file}")
