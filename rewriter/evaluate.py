@@ -97,7 +97,9 @@ def _region(request: Request) -> tuple[str, ...]:
 
 
 def _principal(request: Request) -> tuple[str, ...] | None:
-    return (request.principal,) if request.principal is not None else _context_value(request.context, PRINCIPAL_KEY)
+    if request.principal is not None:
+        return (request.principal,)
+    return _context_value(request.context, PRINCIPAL_KEY)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -228,7 +230,8 @@ def _compile(statement: Statement) -> _Compiled:
         resource=_Memo(_any_pattern(resources, resource_matches)) if resources is not None else None,
         resource_negated=statement.resource is None,
         conditions=tuple(
-            (_getter(c.key.lower()), compile_condition(c.operator, c.values.items)) for c in statement.conditions
+            (_getter(c.key.lower()), compile_condition(c.operator, c.values.items))
+            for c in statement.conditions
         ),
         is_deny=statement.effect == "Deny",
     )

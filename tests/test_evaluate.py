@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import rewriter.evaluate as evaluate_module
 from rewriter.evaluate import (
@@ -38,6 +41,10 @@ def deny(**fields: Any) -> dict[str, Any]:
 
 def allow(**fields: Any) -> dict[str, Any]:
     return {"Effect": "Allow", "Resource": "*", **fields}
+
+
+def get_object(region: str = "us-east-1", **context: Any) -> Request:
+    return Request("s3:GetObject", "*", region, context=context)
 
 
 def invoke(resource: str = FM_OSAKA, region: str = "ap-northeast-3", **context: Any) -> Request:
@@ -116,15 +123,15 @@ def test_request_keys_are_case_insensitive_and_region_principal_are_keys() -> No
 
 
 def test_request_region_field_wins_over_context() -> None:
-    request = Request("s3:GetObject", "*", "eu-west-1", context={"aws:RequestedRegion": "us-east-1"})
+    request = get_object("eu-west-1", **{"aws:RequestedRegion": "us-east-1"})
     assert request.get("aws:RequestedRegion") == ("eu-west-1",)
 
 
 def test_requests_compare_and_hash_by_value() -> None:
-    a = Request("s3:GetObject", "*", "eu-west-1", context={"k": "v"})
-    b = Request("s3:GetObject", "*", "eu-west-1", context={"k": "v"})
+    a = get_object("eu-west-1", **{"k": "v"})
+    b = get_object("eu-west-1", **{"k": "v"})
     assert a == b and hash(a) == hash(b)
-    assert a != Request("s3:GetObject", "*", "eu-west-1", context={"k": "w"})
+    assert a != get_object("eu-west-1", **{"k": "w"})
 
 
 # --- statement matching -----------------------------------------------------------------------------
@@ -166,11 +173,14 @@ def test_resource_and_not_resource() -> None:
 
 def test_several_keys_under_one_operator_are_and() -> None:
     statement = policy(
-        deny(Action="*", Condition={"StringEquals": {"aws:RequestedRegion": "us-east-1", "aws:PrincipalTag/team": "x"}})
+        deny(
+            Action="*",
+            Condition={"StringEquals": {"aws:RequestedRegion": "us-east-1", "aws:PrincipalTag/team": "x"}},
+        )
     ).statements[0]
-    both = Request("s3:GetObject", "*", "us-east-1", context={"aws:PrincipalTag/team": "x"})
+    both = get_object("us-east-1", **{"aws:PrincipalTag/team": "x"})
     assert statement_matches(statement, both)
-    assert not statement_matches(statement, Request("s3:GetObject", "*", "us-east-1"))
+    assert not statement_matches(statement, get_object("us-east-1"))
 
 
 def test_several_operators_are_and() -> None:
@@ -183,43 +193,48 @@ def test_several_operators_are_and() -> None:
             },
         )
     ).statements[0]
-    assert statement_matches(statement, Request("s3:GetObject", "*", "us-east-1", context={"aws:SecureTransport": "false"}))
-    assert not statement_matches(statement, Request("s3:GetObject", "*", "us-east-1", context={"aws:SecureTransport": "true"}))
-    assert not statement_matches(statement, Request("s3:GetObject", "*", "eu-west-1", context={"aws:SecureTransport": "false"}))
+    assert statement_matches(statement, get_object("us-east-1", **{"aws:SecureTransport": "false"}))
+    assert not statement_matches(statement, get_object("us-east-1", **{"aws:SecureTransport": "true"}))
+    assert not statement_matches(statement, get_object("eu-west-1", **{"aws:SecureTransport": "false"}))
 
 
 def test_condition_key_case_differs_between_policy_and_request() -> None:
-    statement = policy(deny(Action="*", Condition={"StringEquals": {"AWS:REQUESTEDREGION": "us-east-1"}})).statements[0]
-    assert statement_matches(statement, Request("s3:GetObject", "*", "us-east-1"))
+    condition = {"StringEquals": {"AWS:REQUESTEDREGION": "us-east-1"}}
+    statement = policy(deny(Action="*", Condition=condition)).statements[0]
+    assert statement_matches(statement, get_object("us-east-1"))
 
 
 def test_json_true_condition_value_matches() -> None:
     statement = policy(deny(Action="*", Condition={"Bool": {"aws:ViaAWSService": True}})).statements[0]
-    assert statement_matches(statement, Request("s3:GetObject", "*", "us-east-1", context={"aws:ViaAWSService": "true"}))
-    assert statement_matches(statement, Request("s3:GetObject", "*", "us-east-1", context={"aws:ViaAWSService": True}))
+    assert statement_matches(statement, get_object("us-east-1", **{"aws:ViaAWSService": "true"}))
+    assert statement_matches(statement, get_object("us-east-1", **{"aws:ViaAWSService": True}))
 
 
 # --- one level ---------------------------------------------------------------------------------------
 
 
-REGION_DENY = deny(Sid="DenyOutsideEU", NotAction=["iam:*"], Condition={"StringNotEquals": {"aws:RequestedRegion": ["eu-west-1"]}})
+REGION_DENY = deny(
+    Sid="DenyOutsideEU",
+    NotAction=["iam:*"],
+    Condition={"StringNotEquals": {"aws:RequestedRegion": ["eu-west-1"]}},
+)
 
 
 def test_full_access_allows_what_no_deny_matches() -> None:
-    decision = evaluate(policy(REGION_DENY), Request("s3:GetObject", "*", "eu-west-1"))
+    decision = evaluate(policy(REGION_DENY), get_object("eu-west-1"))
     assert decision == Decision("allowed", (StatementRef(-1, 0, None, "/Statement/0", "Allow"),))
     assert decision.allowed
 
 
 def test_without_full_access_a_deny_only_policy_allows_nothing() -> None:
-    decision = evaluate(policy(REGION_DENY), Request("s3:GetObject", "*", "eu-west-1"), full_access=False)
+    decision = evaluate(policy(REGION_DENY), get_object("eu-west-1"), full_access=False)
     assert decision.outcome == "implicit_deny"
     assert decision.statements == ()
     assert not decision.allowed
 
 
 def test_explicit_deny_names_the_statement() -> None:
-    decision = evaluate(policy(REGION_DENY), Request("s3:GetObject", "*", "us-east-1"))
+    decision = evaluate(policy(REGION_DENY), get_object("us-east-1"))
     assert decision.outcome == "explicit_deny"
     assert decision.statements == (StatementRef(0, 0, "DenyOutsideEU", "/Statement/0", "Deny"),)
 
@@ -227,7 +242,7 @@ def test_explicit_deny_names_the_statement() -> None:
 def test_explicit_deny_wins_over_an_allow_and_lists_every_deny() -> None:
     first = policy(allow(Action="s3:*"), REGION_DENY)
     second = policy(deny(Sid="NoS3", Action="s3:*"))
-    decision = evaluate([first, second], Request("s3:GetObject", "*", "us-east-1"), full_access=False)
+    decision = evaluate([first, second], get_object("us-east-1"), full_access=False)
     assert decision.outcome == "explicit_deny"
     assert [(r.policy_index, r.index, r.sid, r.effect) for r in decision.statements] == [
         (0, 1, "DenyOutsideEU", "Deny"),
@@ -248,14 +263,15 @@ def test_allow_list_without_full_access() -> None:
 
 def test_allowed_names_every_matching_allow() -> None:
     allows = policy(allow(Sid="A", Action="s3:*"), allow(Sid="B", Action="*"), allow(Sid="C", Action="ec2:*"))
-    decision = evaluate(allows, Request("s3:GetObject", "*", "us-east-1"))
+    decision = evaluate(allows, get_object("us-east-1"))
     assert [(r.policy_index, r.sid) for r in decision.statements] == [(0, "A"), (0, "B"), (-1, None)]
 
 
 def test_allow_with_region_condition_and_no_full_access() -> None:
-    allow_in_eu = policy(allow(Action="*", Condition={"StringEquals": {"aws:RequestedRegion": ["eu-west-1", "eu-central-1"]}}))
-    assert evaluate(allow_in_eu, Request("s3:GetObject", "*", "eu-central-1"), full_access=False).allowed
-    assert evaluate(allow_in_eu, Request("s3:GetObject", "*", "unspecified"), full_access=False).outcome == "implicit_deny"
+    in_eu = {"StringEquals": {"aws:RequestedRegion": ["eu-west-1", "eu-central-1"]}}
+    allow_in_eu = policy(allow(Action="*", Condition=in_eu))
+    assert evaluate(allow_in_eu, get_object("eu-central-1"), full_access=False).allowed
+    assert evaluate(allow_in_eu, get_object("unspecified"), full_access=False).outcome == "implicit_deny"
 
 
 def test_full_aws_access_policy() -> None:
@@ -266,7 +282,8 @@ def test_full_aws_access_policy() -> None:
         "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
     }
     # evaluated alone it allows anything
-    assert evaluate(managed, Request("anything:AtAll", "*", "unspecified"), full_access=False).statements[0].policy_index == 0
+    alone = evaluate(managed, Request("anything:AtAll", "*", "unspecified"), full_access=False)
+    assert alone.allowed and alone.statements[0].policy_index == 0
     with pytest.raises(AttributeError):
         evaluate_module.NOT_A_NAME  # noqa: B018
 
@@ -276,14 +293,14 @@ def test_full_aws_access_policy() -> None:
 
 def test_levels_all_allow() -> None:
     levels = [[full_aws_access()], [full_aws_access(), policy(REGION_DENY)]]
-    decision = evaluate_levels(levels, Request("s3:GetObject", "*", "eu-west-1"))
+    decision = evaluate_levels(levels, get_object("eu-west-1"))
     assert decision.outcome == "allowed"
     assert [(r.level, r.policy_index) for r in decision.statements] == [(0, 0), (1, 0)]
 
 
 def test_levels_deny_at_any_level_wins() -> None:
     levels = [[full_aws_access()], [full_aws_access()], [full_aws_access(), policy(REGION_DENY)]]
-    decision = evaluate_levels(levels, Request("s3:GetObject", "*", "us-east-1"))
+    decision = evaluate_levels(levels, get_object("us-east-1"))
     assert decision.outcome == "explicit_deny"
     assert decision.level == 2
     assert [(r.level, r.policy_index, r.sid) for r in decision.statements] == [(2, 1, "DenyOutsideEU")]
@@ -292,7 +309,7 @@ def test_levels_deny_at_any_level_wins() -> None:
 def test_levels_a_level_without_allow_denies_implicitly() -> None:
     s3_only = policy(allow(Action="s3:*"))
     levels = [[full_aws_access()], [s3_only], [full_aws_access()]]
-    assert evaluate_levels(levels, Request("s3:GetObject", "*", "us-east-1")).allowed
+    assert evaluate_levels(levels, get_object("us-east-1")).allowed
     decision = evaluate_levels(levels, Request("ec2:RunInstances", "*", "us-east-1"))
     assert decision == Decision("implicit_deny", (), 1)
 
@@ -306,14 +323,16 @@ def test_levels_explicit_deny_beats_a_missing_allow_elsewhere() -> None:
 
 def test_levels_full_access_option_adds_the_managed_policy() -> None:
     levels = [[policy(REGION_DENY)]]
-    request = Request("s3:GetObject", "*", "eu-west-1")
+    request = get_object("eu-west-1")
     assert evaluate_levels(levels, request).outcome == "implicit_deny"
     assert evaluate_levels(levels, request, full_access=True).allowed
 
 
 # --- the CRIS scenario -------------------------------------------------------------------------------
 
-CT_NOT_ACTION = ["a4b:*", "access-analyzer:*", "account:*", "acm:*", "iam:*", "organizations:*", "sts:*", "support:*"]
+CT_NOT_ACTION = [
+    "a4b:*", "access-analyzer:*", "account:*", "acm:*", "iam:*", "organizations:*", "sts:*", "support:*",
+]  # fmt: skip
 
 
 def control_tower(*, profile_exemption: bool) -> Policy:
@@ -323,11 +342,20 @@ def control_tower(*, profile_exemption: bool) -> Policy:
     }
     if profile_exemption:
         condition["ArnNotLike"]["bedrock:InferenceProfileArn"] = "arn:aws:bedrock:*:*:inference-profile/jp.*"
-    return policy({"Sid": "GRREGIONDENY", "Effect": "Deny", "NotAction": CT_NOT_ACTION, "Resource": "*", "Condition": condition})
+    return policy(
+        {
+            "Sid": "GRREGIONDENY",
+            "Effect": "Deny",
+            "NotAction": CT_NOT_ACTION,
+            "Resource": "*",
+            "Condition": condition,
+        }
+    )
 
 
 def test_cris_destination_denied_by_control_tower_region_deny() -> None:
-    decision = evaluate(control_tower(profile_exemption=False), invoke(**{"bedrock:InferenceProfileArn": JP_PROFILE}))
+    request = invoke(**{"bedrock:InferenceProfileArn": JP_PROFILE})
+    decision = evaluate(control_tower(profile_exemption=False), request)
     assert decision.outcome == "explicit_deny"
     assert [r.sid for r in decision.statements] == ["GRREGIONDENY"]
 
@@ -354,10 +382,53 @@ def test_cris_control_tower_role_and_home_region_are_not_denied() -> None:
 
 
 def test_global_cris_unspecified_region() -> None:
-    deny_outside = policy(deny(Action="*", Condition={"StringNotEquals": {"aws:RequestedRegion": ["us-east-1"]}}))
+    outside = {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1"]}}
+    deny_outside = policy(deny(Action="*", Condition=outside))
     request = Request("bedrock:InvokeModel", FM_GLOBAL, "unspecified")
     assert evaluate(deny_outside, request).outcome == "explicit_deny"
     with_unspecified = policy(
         deny(Action="*", Condition={"StringNotEquals": {"aws:RequestedRegion": ["us-east-1", "unspecified"]}})
     )
     assert evaluate(with_unspecified, request).allowed
+
+
+# --- wildcard matching against a plain reference implementation --------------------------------
+
+def reference_glob(pattern: str, text: str) -> bool:
+    @lru_cache(maxsize=None)
+    def go(i: int, j: int) -> bool:
+        if i == len(pattern):
+            return j == len(text)
+        if pattern[i] == "*":
+            return go(i + 1, j) or (j < len(text) and go(i, j + 1))
+        if j < len(text) and (pattern[i] == "?" or pattern[i] == text[j]):
+            return go(i + 1, j + 1)
+        return False
+
+    return go(0, 0)
+
+
+def reference_arn(pattern: str, arn: str) -> bool:
+    if pattern == "*":
+        return True
+    parts = pattern.split(":", 5)
+    fields = arn.split(":", len(parts) - 1)
+    if len(fields) != len(parts):
+        return False
+    return all(reference_glob(p, f) for p, f in zip(parts, fields))
+
+
+PATTERN_CHARS = st.text(alphabet="ab:*?.", max_size=10)
+TEXT_CHARS = st.text(alphabet="ab:.AB", max_size=10)
+
+
+@settings(max_examples=400, deadline=None)
+@given(PATTERN_CHARS, TEXT_CHARS)
+def test_action_matches_agrees_with_reference(pattern: str, action: str) -> None:
+    assert action_matches(pattern, action) == reference_glob(pattern.lower(), action.lower())
+
+
+@settings(max_examples=400, deadline=None)
+@given(PATTERN_CHARS, TEXT_CHARS)
+def test_resource_matches_agrees_with_reference(pattern: str, arn: str) -> None:
+    assert resource_matches(pattern, arn) == reference_arn(pattern, arn)
