@@ -116,8 +116,9 @@ def _getter(key: str) -> Callable[[Request], tuple[str, ...] | None]:
 class StatementRef:
     """Names a statement: its policy's position in the evaluated list, and its own.
 
-    ``policy_index`` is -1 for the AWS-managed FullAWSAccess policy. ``level`` is the level's
-    position in ``evaluate_levels`` (None from ``evaluate``).
+    ``policy_index`` is -1 for the AWS-managed FullAWSAccess policy. From ``evaluate_levels`` it
+    counts the policies of all levels in order (an index into the flattened levels), and
+    ``level`` is the level's position; from ``evaluate``, ``level`` is None.
     """
 
     policy_index: int
@@ -333,11 +334,11 @@ def _decision(outcome: str, refs: list[StatementRef], level: int | None) -> Deci
 
 
 def _scan(
-    policies: Sequence[Policy], request: Request, full_access: bool, level: int | None
+    policies: Sequence[Policy], request: Request, full_access: bool, level: int | None, first_index: int = 0
 ) -> tuple[list[StatementRef], list[StatementRef]]:
     denies: list[StatementRef] = []
     allows: list[StatementRef] = []
-    for policy_index, policy in enumerate(policies):
+    for policy_index, policy in enumerate(policies, first_index):
         for statement in policy.statements:
             compiled = _compile(statement)
             if _matches(compiled, request):
@@ -377,8 +378,10 @@ def evaluate_levels(
     allows: list[StatementRef] = []
     first_without_allow: int | None = None
     first_deny: int | None = None
+    first_index = 0
     for level, policies in enumerate(levels):
-        level_denies, level_allows = _scan(policies, request, full_access, level)
+        level_denies, level_allows = _scan(policies, request, full_access, level, first_index)
+        first_index += len(policies)
         if level_denies and first_deny is None:
             first_deny = level
         if not level_allows and first_without_allow is None:

@@ -127,6 +127,16 @@ def test_request_region_field_wins_over_context() -> None:
     assert request.get("aws:RequestedRegion") == ("eu-west-1",)
 
 
+def test_principal_from_context_when_the_field_is_unset() -> None:
+    request = Request("s3:GetObject", "*", "eu-west-1", context={"aws:principalARN": "arn:aws:iam::1:role/r"})
+    assert request.get("aws:PrincipalArn") == ("arn:aws:iam::1:role/r",)
+    exempt = policy(
+        deny(Action="*", Condition={"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/r"}})
+    ).statements[0]
+    assert not statement_matches(exempt, request)
+    assert statement_matches(exempt, get_object("eu-west-1"))
+
+
 def test_requests_compare_and_hash_by_value() -> None:
     a = get_object("eu-west-1", **{"k": "v"})
     b = get_object("eu-west-1", **{"k": "v"})
@@ -295,7 +305,8 @@ def test_levels_all_allow() -> None:
     levels = [[full_aws_access()], [full_aws_access(), policy(REGION_DENY)]]
     decision = evaluate_levels(levels, get_object("eu-west-1"))
     assert decision.outcome == "allowed"
-    assert [(r.level, r.policy_index) for r in decision.statements] == [(0, 0), (1, 0)]
+    # policy_index counts across levels: an index into the flattened levels
+    assert [(r.level, r.policy_index) for r in decision.statements] == [(0, 0), (1, 1)]
 
 
 def test_levels_deny_at_any_level_wins() -> None:
@@ -303,7 +314,7 @@ def test_levels_deny_at_any_level_wins() -> None:
     decision = evaluate_levels(levels, get_object("us-east-1"))
     assert decision.outcome == "explicit_deny"
     assert decision.level == 2
-    assert [(r.level, r.policy_index, r.sid) for r in decision.statements] == [(2, 1, "DenyOutsideEU")]
+    assert [(r.level, r.policy_index, r.sid) for r in decision.statements] == [(2, 3, "DenyOutsideEU")]
 
 
 def test_levels_a_level_without_allow_denies_implicitly() -> None:
