@@ -19,15 +19,16 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as _dt
-import difflib
 import functools
-import ipaddress
 import re
 from collections.abc import Callable, Sequence
 from decimal import Decimal, InvalidOperation
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from rewriter.model import ConditionClause, Operator
+
+if TYPE_CHECKING:
+    import ipaddress
 
 __all__ = [
     "KNOWN_OPERATORS",
@@ -104,6 +105,8 @@ def split_operator(name: str) -> Operator | None:
 
 def close_operators(name: str, *, limit: int = 3) -> tuple[str, ...]:
     """Known operator names that look like a misspelt one, best first (for error messages)."""
+    import difflib
+
     qualifier, sep, rest = name.rpartition(":")
     candidates = sorted(KNOWN_OPERATORS) + sorted(f"{o}{_IF_EXISTS}" for o in KNOWN_OPERATORS if o != "Null")
     found = difflib.get_close_matches(rest, candidates, n=limit, cutoff=0.6)
@@ -211,6 +214,8 @@ def _binary(text: str) -> bytes | str:
 
 
 def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    import ipaddress
+
     try:
         return ipaddress.ip_network(text.strip(), strict=False)
     except ValueError:
@@ -218,6 +223,8 @@ def _network(text: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
 
 
 def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    import ipaddress
+
     try:
         return ipaddress.ip_address(text.strip())
     except ValueError:
