@@ -89,11 +89,11 @@ class Denial:
 # --- patterns ---------------------------------------------------------------------------------
 
 # One ARN. Partition and account may be masked (``XXXXXXXX``, ``************``, ``<account-id>``);
-# the resource part stops at whitespace, quotes, brackets, commas and non-ASCII text (Japanese
+# the resource part stops at whitespace, quotes, brackets and non-ASCII text (Japanese
 # prose often follows an ARN without a space).
 _ARN_BODY = (
     r"arn:[A-Za-z0-9*-]+:[A-Za-z0-9*-]+:[A-Za-z0-9*-]*:(?:<[^<>\s]{1,40}>|[A-Za-z0-9*-]*):"
-    r"(?:(?![\"'`<>()\[\]{}\\,])[!-~])+"
+    r"(?:<[^<>\s]{1,40}>|(?![\"'`<>()\[\]{}\\])[!-~])+"
 )
 _ARN_RE = re.compile(_ARN_BODY)
 _ARN_PARTS_RE = re.compile(
@@ -113,7 +113,7 @@ _SDK_RE = re.compile(
 # only a fallback when no label or sentence names the action; wildcards and condition keys under
 # ``aws:`` are not actions.
 _BARE_ACTION_RE = re.compile(
-    r"(?<![\w:/.@*-])(?P<action>(?P<service>[a-z][a-z0-9-]{1,40}):[A-Z][A-Za-z0-9]{2,80})(?![\w:/*-])"
+    r"(?<![\w:/.@*-])(?P<action>(?P<service>[a-z][a-z0-9-]{1,40}):[A-Z][A-Za-z0-9]{2,80})(?![\w/*-]|:\S)"
 )
 _NOT_SERVICES = frozenset({"arn", "aws", "http", "https"})
 
@@ -190,8 +190,8 @@ _ENCODED_RE = re.compile(
     re.IGNORECASE,
 )
 _PREFIX_RE = re.compile(
-    r"(?:[\w.]+:\s*)?(?:An error occurred \(\w+\)(?: when calling the \w+ operation)?"
-    r"(?: \(reached max retries: \d+\))?\s*:?\s*)?(?:User|Principal)?\s*:?\s*$"
+    r"(?:[\w.]+(?:Exception|Error|Operation)\s*:\s*)?An error occurred \(\w+\)|エラーが発生 ?\(\w+\)|"
+    r"\b(?:AccessDenied(?:Exception)?|UnauthorizedOperation)\s*:"
 )
 _BARE_EXPLICIT_RE = re.compile(r"with\s+an\s+explicit\s+deny\b", re.IGNORECASE)
 _ENCODED_HINT_RE = re.compile(r"Encoded\s+authorization\s+failure\s+message", re.IGNORECASE)
@@ -221,9 +221,22 @@ def parse_denials(text: str, *, path: str | None = None) -> tuple[Denial, ...]:
     if not stripped:
         raise InputError(f"the message is empty; expected an AccessDenied message such as: {_EXAMPLE}", path=path)
 
-    structured = _from_json(stripped, path=path)
-    if structured:
-        return structured
+    document = _load_json(stripped)
+    if document is not _NOT_JSON:
+        structured = _from_json_value(document, path=path, depth=0)
+        if structured:
+            return structured
+        if isinstance(document, dict) and ("Statement" in document or "Version" in document):
+            raise InputError(
+                "this is a policy document, not an AccessDenied message; pass a policy with --policy",
+                path=path,
+            )
+        if not isinstance(document, str):
+            raise InputError(
+                "the JSON holds no AccessDenied message: expected a CloudTrail event (errorMessage), an "
+                "SDK error body (message), or the output of `aws sts decode-authorization-message`",
+                path=path,
+            )
 
     denials = _from_text(_normalize(stripped))
     if denials:
@@ -325,16 +338,17 @@ def describe_policy_kind(kind: str | None, *, explicit: bool | None = None) -> s
 # --- JSON inputs ------------------------------------------------------------------------------
 
 
-def _from_json(text: str, *, path: str | None) -> tuple[Denial, ...]:
-    """Denials from a JSON document: a CloudTrail event, an SDK error body, a decoded
-    authorization message, or a JSON string holding the message. Empty when not JSON."""
-    if text[0] not in "{[\"":
-        return ()
+_NOT_JSON = object()
+
+
+def _load_json(text: str) -> Any:
+    """The JSON value of ``text``, or ``_NOT_JSON`` when it is not a JSON document."""
+    if text[:1] not in ("{", "[", '"'):
+        return _NOT_JSON
     try:
-        value = json.loads(text)
+        return json.loads(text)
     except ValueError:
-        return ()
-    return _from_json_value(value, path=path, depth=0)
+        return _NOT_JSON
 
 
 def _from_json_value(value: Any, *, path: str | None, depth: int) -> tuple[Denial, ...]:
@@ -342,10 +356,9 @@ def _from_json_value(value: Any, *, path: str | None, depth: int) -> tuple[Denia
         return ()
     if isinstance(value, str):
         stripped = value.strip()
-        if stripped[:1] in ("{", "["):
-            nested = _from_json(stripped, path=path)
-            if nested:
-                return nested
+        nested = _load_json(stripped) if stripped[:1] in ("{", "[") else _NOT_JSON
+        if nested is not _NOT_JSON:
+            return _from_json_value(nested, path=path, depth=depth + 1)
         return _from_text(_normalize(stripped)) if stripped else ()
     if isinstance(value, list):
         found: list[Denial] = []
@@ -481,13 +494,16 @@ def _sdk_records(flat: str) -> list[_Record]:
             kind = explicit = clause_end = None  # a phrase further on belongs to the surrounding prose
         # The "An error occurred (Code) when calling the Op operation:" prefix belongs to the record.
         start = match.start()
-        prefix = _PREFIX_RE.search(flat, max(previous_end, start - 300), start)
-        if prefix:
-            start = prefix.start()
+        # It may stand a sentence earlier ("... operation: You are not authorized to perform this
+        # operation. User: arn:... is not authorized ...").
+        lookback = max(previous_end, start - 400)
+        prefixes = list(_PREFIX_RE.finditer(flat, lookback, start))
+        if prefixes:
+            start = prefixes[-1].start()
         policy_arn = None
         policy_match = _POLICY_ARN_RE.search(tail)
         if policy_match and (clause_end is None or policy_match.start() <= clause_end + 2):
-            policy_arn = policy_match.group("arn").rstrip(".:;!?")
+            policy_arn = _clean_arn(policy_match.group("arn"))
             clause_end = policy_match.end()
         end = match.end() + (clause_end or 0)
         window = flat[start:end]
@@ -614,7 +630,7 @@ def _clean_arn(arn: str | None) -> str | None:
     if arn is None:
         return None
     # Sentence punctuation is not part of an ARN; no Bedrock or IAM ARN ends in these.
-    return arn.rstrip(".:;!?") or None
+    return arn.rstrip(".,:;!?") or None
 
 
 def _arn_parts(arn: str) -> dict[str, str] | None:
@@ -687,8 +703,8 @@ def _model_and_profile(service: str, resource: str) -> tuple[str | None, str | N
     if service != "bedrock":
         return None, None
     kind, _, ident = resource.partition("/")
-    if not ident:
-        return None, None
+    if not ident or "*" in ident or "?" in ident:
+        return None, None  # a wildcard names no one model
     if kind == "foundation-model":
         return ident, None
     if kind == "inference-profile":
