@@ -102,10 +102,24 @@ def _action_patterns(policies: Sequence[Policy]) -> tuple[str, ...]:
 
 
 def _classes(actions: Sequence[str], patterns: tuple[str, ...], keyed: frozenset[str]) -> dict[tuple, list[str]]:
+    """Group actions that every pattern treats alike. A pattern whose service part has no wildcard
+    is tried only on that service's actions, which keeps this linear in the catalogue's size."""
+    by_service: dict[str, list[int]] = {}
+    for position, action in enumerate(actions):
+        by_service.setdefault(action.split(":", 1)[0].lower(), []).append(position)
+    matched: list[list[int]] = [[] for _ in actions]
+    for index, pattern in enumerate(patterns):
+        service = pattern.split(":", 1)[0]
+        if "*" in service or "?" in service:
+            positions: Sequence[int] = range(len(actions))
+        else:
+            positions = by_service.get(service, ())
+        for position in positions:
+            if action_matches(pattern, actions[position]):
+                matched[position].append(index)
     classes: dict[tuple, list[str]] = {}
-    for action in actions:
-        signature = (action in keyed, action.split(":", 1)[0].lower() == "bedrock",
-                     *(action_matches(p, action) for p in patterns))
+    for position, action in enumerate(actions):
+        signature = (action in keyed, action.split(":", 1)[0].lower() == "bedrock", *matched[position])
         classes.setdefault(signature, []).append(action)
     return classes
 
@@ -191,17 +205,21 @@ def _grants(
 
 
 def _summary(actions: list[str], total: int, regions: tuple[str, ...], region_list: list[str], condition: str | None) -> str:
+    services = {a.split(":", 1)[0] for a in actions}
     if len(actions) <= 4:
         what = ", ".join(actions)
+    elif len(actions) == total:
+        what = f"every IAM action ({total})"
+    elif len(actions) > total / 2:
+        what = f"{len(actions)} of the {total} IAM actions (all but the ones the statement exempts)"
     else:
-        services = {a.split(":", 1)[0] for a in actions}
-        if len(actions) > total / 2:
-            what = f"{len(actions)} of the {total} IAM actions ({len(services)} services; all but those the statement exempts)"
-        else:
-            what = f"{len(actions)} actions in {len(services)} service{'s' if len(services) != 1 else ''}"
-    if set(regions) >= set(region_list) - {UNSPECIFIED}:
-        where = "in every Region" + (" and unspecified" if UNSPECIFIED in regions else "")
+        what = f"{len(actions)} actions in {len(services)} service{'s' if len(services) != 1 else ''}"
+    named = [r for r in regions if r != UNSPECIFIED]
+    if len(named) > 6:
+        where = f"in {len(named)} Regions"
     else:
-        where = "in " + ", ".join(regions)
-    how = f", {condition}" if condition else ", for direct calls too" if any(a.startswith("bedrock:") for a in actions) else ""
+        where = "in " + ", ".join(named) if named else ""
+    if UNSPECIFIED in regions:
+        where = f"{where} and unspecified" if where else "with aws:RequestedRegion unspecified"
+    how = f", {condition}" if condition else ", for direct calls too" if "bedrock" in services else ""
     return f"{what} {where}{how}"

@@ -27,7 +27,7 @@ from rewriter.evaluate import action_matches
 from rewriter.fixes import Applicability, Edit, Fix, NotApplicable
 from rewriter.model import Statement
 from rewriter.strategies.base import Problem, append_values, profile_patterns
-from rewriter.templates import fill_json_template
+from rewriter.templating import fill_json_template
 
 NAME = "notaction"
 COMPANION_SID = "DenyBedrockInferenceOutsideAllowedRegions"
@@ -62,7 +62,12 @@ def plan(problem: Problem) -> Fix:
         if problem.policy.statement_is_list:
             edits.extend(Edit("add", "/Statement/-", c) for c in companions)
         else:
-            edits.append(Edit("replace", "/Statement", [copy.deepcopy(document["Statement"]), *companions]))
+            # A lone statement object becomes a list. The replace comes last and carries the statement
+            # as the edits before it left it, so the patch applies in order and nothing is lost.
+            import jsonpatch
+
+            carved = jsonpatch.apply_patch(document, [e.to_json() for e in edits])["Statement"]
+            edits.append(Edit("replace", "/Statement", [carved, *companions]))
     names = ", ".join(carved)
     if options.broad:
         notes = (

@@ -1,4 +1,9 @@
-"""The text templates shipped in ``templates/`` (installed as the ``rewriter.templates`` package data)."""
+"""The text templates in ``templates/``.
+
+A wheel installs them as the package ``rewriter.templates``; in a checkout (and an editable install,
+whose import hooks do not map a subpackage to another folder) they are read from ``templates/`` beside
+the package.
+"""
 
 from __future__ import annotations
 
@@ -13,8 +18,13 @@ __all__ = ["template_text", "fill_json_template"]
 @functools.cache
 def template_text(name: str) -> str:
     from importlib.resources import files
+    from pathlib import Path
 
-    return files("rewriter.templates").joinpath(name).read_text(encoding="utf-8")
+    try:
+        folder = files("rewriter.templates")
+    except ModuleNotFoundError:
+        folder = Path(__file__).resolve().parent.parent / "templates"
+    return folder.joinpath(name).read_text(encoding="utf-8")
 
 
 def fill_json_template(name: str, values: dict[str, Any]) -> dict[str, Any]:

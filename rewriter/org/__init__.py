@@ -1,0 +1,1 @@
+"""Organization mode: every SCP between the root and an account."""

@@ -1,0 +1,301 @@
+"""Propose the smallest verified change that lets the named inference profiles through an SCP.
+
+Every candidate is verified before it is shown: its patch applies to the original document, its text
+parses back to exactly the patched document, every authorization of every profile is allowed in the new
+policy, and proposing again on the new policy proposes nothing. ``auto`` keeps the verified candidate
+that newly allows the least.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from rewriter.check import CheckResult, check
+from rewriter.cris import DEFAULT_ACCOUNT, UNSPECIFIED
+from rewriter.errors import FixNotIdempotentError, ScpFixError, VerificationError
+from rewriter.fixes import Fix, NotApplicable
+from rewriter.model import Policy
+from rewriter.regions import find_region_restrictions
+
+if TYPE_CHECKING:
+    from rewriter.catalog import Profile
+    from rewriter.newly_allowed import Delta
+
+__all__ = [
+    "SCP_SIZE_LIMIT",
+    "Size",
+    "Candidate",
+    "ControlTowerAdvice",
+    "Proposal",
+    "propose",
+    "control_tower_statement",
+    "STRATEGY_NAMES",
+]
+
+SCP_SIZE_LIMIT = 5120
+STRATEGY_NAMES = ("auto", "regions", "notaction", "profile-arn")
+CONTROL_TOWER_SIDS = frozenset({"GRREGIONDENY", "CTMULTISERVICEPV1"})
+
+
+@dataclass(frozen=True, slots=True)
+class Size:
+    """Characters, as AWS counts an SCP: as uploaded, and with the whitespace outside strings removed."""
+
+    before: int
+    after: int
+    after_minified: int
+    limit: int = SCP_SIZE_LIMIT
+
+    @property
+    def fits(self) -> bool:
+        return self.after_minified <= self.limit
+
+    @property
+    def fits_as_is(self) -> bool:
+        return self.after <= self.limit
+
+    def to_json(self) -> dict[str, int]:
+        return {"before": self.before, "after": self.after, "after_minified": self.after_minified, "limit": self.limit}
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One strategy's outcome: a verified fix, or the reason there is none."""
+
+    strategy: str
+    fix: Fix | None = None
+    document: dict[str, Any] | None = None
+    text: str | None = None
+    size: Size | None = None
+    delta: Delta | None = None
+    rejected: str | None = None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def verified(self) -> bool:
+        return self.fix is not None and self.rejected is None
+
+
+@dataclass(frozen=True, slots=True)
+class ControlTowerAdvice:
+    """What to change in Control Tower instead of hand-editing a managed SCP (which causes drift)."""
+
+    statement_label: str
+    allowed_regions: tuple[str, ...]
+    exempted_actions: tuple[str, ...]
+    needs_unspecified: bool
+
+    @property
+    def parameters(self) -> list[dict[str, Any]]:
+        return [
+            {"key": "AllowedRegions", "value": list(self.allowed_regions)},
+            {"key": "ExemptedActions", "value": list(self.exempted_actions)},
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    policy: Policy
+    before: CheckResult
+    status: str  # "unchanged" | "changed" | "unsafe"
+    chosen: Candidate | None = None
+    candidates: tuple[Candidate, ...] = ()
+    reason: str = ""
+    control_tower: ControlTowerAdvice | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.status == "changed"
+
+    @property
+    def alternatives(self) -> tuple[Candidate, ...]:
+        return tuple(c for c in self.candidates if c is not self.chosen)
+
+
+@dataclass(frozen=True, slots=True)
+class _Settings:
+    profiles: tuple[Profile, ...]
+    source_region: str | None
+    full_access: bool
+    account: str
+    batch: bool
+    broad: bool
+    prefix: bool
+    newly_allowed: bool
+    regions: tuple[str, ...] | None = field(default=None)
+
+
+def propose(
+    policy: Policy,
+    profiles: Sequence[Profile],
+    *,
+    source_region: str | None = None,
+    strategy: str = "auto",
+    batch: bool = False,
+    broad: bool = False,
+    prefix: bool = False,
+    force: bool = False,
+    full_access: bool = True,
+    account: str = DEFAULT_ACCOUNT,
+    newly_allowed: bool = True,
+    grid_regions: Sequence[str] | None = None,
+) -> Proposal:
+    """The smallest verified change to ``policy`` that lets every profile through, or why there is none."""
+    if strategy not in STRATEGY_NAMES:
+        raise ScpFixError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGY_NAMES)}")
+    settings = _Settings(
+        tuple(profiles), source_region, full_access, account, batch, broad, prefix, newly_allowed,
+        tuple(grid_regions) if grid_regions is not None else None,
+    )
+    before = _check(policy, settings)
+    if not before.blocked:
+        return Proposal(policy, before, "unchanged", reason="every profile's authorizations are already allowed")
+    if before.unreachable:
+        return Proposal(
+            policy, before, "unsafe",
+            reason="; ".join(u.reason for u in before.unreachable)
+            + ". Name the Region callers use with --source-region to have it allowed.",
+        )
+    managed = control_tower_statement(policy)
+    if managed is not None and not force:
+        return Proposal(
+            policy, before, "unsafe",
+            reason=(
+                f"{managed} is managed by AWS Control Tower: editing it by hand causes drift. "
+                "Change the Control Tower control's parameters instead (shown), or pass --force to patch it anyway."
+            ),
+            control_tower=_control_tower_advice(policy, before, managed, settings),
+        )
+    from rewriter.strategies import STRATEGIES
+
+    names = tuple(STRATEGIES) if strategy == "auto" else (strategy,)
+    candidates = tuple(_candidate(name, policy, before, settings) for name in names)
+    verified = [c for c in candidates if c.verified]
+    if not verified:
+        reasons = "; ".join(f"{c.strategy}: {c.rejected}" for c in candidates)
+        return Proposal(policy, before, "unsafe", candidates=candidates, reason=f"no safe change found ({reasons})")
+    # Least opened wins; ties go to the registry order, narrowest pattern first.
+    chosen = min(verified, key=lambda c: (c.delta.weight if c.delta else 0, names.index(c.strategy)))
+    return Proposal(policy, before, "changed", chosen=chosen, candidates=candidates, reason=chosen.fix.rationale)
+
+
+def control_tower_statement(policy: Policy) -> str | None:
+    """The label of a statement Control Tower manages, if the policy has one."""
+    for statement in policy.statements:
+        if statement.sid in CONTROL_TOWER_SIDS:
+            return statement.label
+        for clause in statement.conditions:
+            if any("AWSControlTowerExecution" in v for v in clause.values.items):
+                return statement.label
+    return None
+
+
+def _check(policy: Policy, settings: _Settings) -> CheckResult:
+    return check(
+        policy, settings.profiles, source_region=settings.source_region,
+        full_access=settings.full_access, account=settings.account,
+    )
+
+
+def _candidate(name: str, policy: Policy, before: CheckResult, settings: _Settings) -> Candidate:
+    from rewriter.strategies import STRATEGIES, Options, Problem
+
+    options = Options(batch=settings.batch, broad=settings.broad, prefix=settings.prefix)
+    try:
+        fix = STRATEGIES[name](Problem(policy, settings.profiles, before, options))
+    except NotApplicable as reason:
+        return Candidate(name, rejected=str(reason))
+    candidate = _verify(name, fix, policy, settings)
+    if candidate.rejected or candidate.size.fits or name == "regions" or options.prefix:
+        return candidate
+    # Too large with exact profile ARNs: the geography prefix form is shorter.
+    compact = Options(batch=options.batch, broad=options.broad, prefix=True)
+    try:
+        fix = STRATEGIES[name](Problem(policy, settings.profiles, before, compact))
+    except NotApplicable as reason:  # pragma: no cover - the same problem planned once already
+        return replace(candidate, rejected=str(reason))
+    retry = _verify(name, fix, policy, replace(settings, prefix=True))
+    if retry.rejected:
+        return retry
+    return replace(
+        retry,
+        notes=retry.notes + (
+            f"The exact profile patterns made the policy {candidate.size.after_minified} characters "
+            f"minified, over the {SCP_SIZE_LIMIT} limit; the geography prefix form is used instead.",
+        ),
+    )
+
+
+def _verify(name: str, fix: Fix, policy: Policy, settings: _Settings) -> Candidate:
+    import jsonpatch
+
+    from rewriter.parse import parse_policy
+    from rewriter.render import render
+
+    patch = fix.patch
+    try:
+        document = jsonpatch.apply_patch(policy.document, patch)
+    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as error:
+        raise VerificationError(f"{name}: the patch does not apply: {error}", path=policy.path) from None
+    text = render(policy.source, patch)
+    new_policy = parse_policy(text, path=policy.path)
+    if new_policy.document != document:
+        raise VerificationError(f"{name}: the rendered text does not parse to the patched document", path=policy.path)
+    after = _check(new_policy, settings)
+    if after.blocked:
+        still = sorted({r for c in after.checks for r in c.denied_regions})
+        return Candidate(name, fix, rejected=f"verification failed: still denied in {', '.join(still) or 'a source Region'}")
+    again = propose(
+        new_policy, settings.profiles, source_region=settings.source_region, strategy=name,
+        batch=settings.batch, broad=settings.broad, prefix=settings.prefix, force=True,
+        full_access=settings.full_access, account=settings.account, newly_allowed=False,
+    )
+    if again.status != "unchanged":
+        raise FixNotIdempotentError(f"{name}: proposing again on the fixed policy still changes it", path=policy.path)
+    minified = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+    size = Size(before=len(_upload_text(policy.source.text)), after=len(_upload_text(text)), after_minified=len(minified))
+    notes = fix.notes
+    if size.fits and not size.fits_as_is:
+        notes += (
+            f"The new policy is {size.after} characters as written, over the {SCP_SIZE_LIMIT} limit; "
+            f"upload it minified ({size.after_minified} characters).",
+        )
+    if not size.fits:
+        return Candidate(
+            name, fix, document, text, size, rejected=(
+                f"the new policy would be {size.after_minified} characters minified, over the "
+                f"{SCP_SIZE_LIMIT}-character SCP limit"
+            ),
+        )
+    delta = None
+    if settings.newly_allowed:
+        from rewriter.newly_allowed import compare_policies
+
+        delta = compare_policies(policy, new_policy, settings.profiles, full_access=settings.full_access,
+                                 regions=settings.regions)
+        if delta.newly_denied:
+            lost = "; ".join(g.summary for g in delta.newly_denied)
+            return Candidate(name, fix, document, text, size, delta, rejected=f"it would newly deny {lost}")
+    return Candidate(name, fix, document, text, size, delta, notes=notes)
+
+
+def _upload_text(text: str) -> str:
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def _control_tower_advice(policy: Policy, before: CheckResult, label: str, settings: _Settings) -> ControlTowerAdvice:
+    allowed: dict[str, None] = {}
+    for restriction in find_region_restrictions(policy):
+        if restriction.kind == "allow-list" and restriction.statement.label == label:
+            allowed.update(dict.fromkeys(restriction.regions))
+    denied = [r for c in before.checks for r in c.denied_regions]
+    for region in denied:
+        if region != UNSPECIFIED:
+            allowed.setdefault(region)
+    actions = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream") + (
+        ("bedrock:CreateModelInvocationJob",) if settings.batch else ()
+    )
+    return ControlTowerAdvice(label, tuple(allowed), actions, UNSPECIFIED in denied)
