@@ -1,0 +1,174 @@
+"""Policies where they live: inside CloudFormation templates and Terraform files.
+
+``load_embedded`` finds every service control policy in a file and gives its document as a JSON
+value, with the references (``!Ref``, ``!Sub``, ``var.x``) it holds. ``rewrite`` applies RFC 6902
+operations, made against that document, to the file text by editing only the spans of the values
+that change, so comments, key order, quoting and layout survive.
+
+Example::
+
+    found = load_embedded("main.tf", text, var_files=["prod.tfvars"])
+    new_text = rewrite(text, found[0], [{"op": "add", "path": "/Statement/-", "value": {...}}])
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rewriter.errors import InputError, ScpFixError, VerificationError
+from rewriter.model import Policy
+
+__all__ = [
+    "EmbeddedPolicy",
+    "Reference",
+    "Location",
+    "ReferencedValueError",
+    "detect_kind",
+    "load_embedded",
+    "rewrite",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    path: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """An intrinsic function or a variable inside a policy."""
+
+    pointer: str  # where it stands in the policy document
+    line: int  # where it is written in the file (1-based)
+    column: int
+    text: str  # as written: "!Ref AllowedRegions", "var.allowed_regions"
+    hint: str  # what a person does about it
+    resolved: bool  # the document holds its value (from --parameter / --var-file / a default)
+    origin: Location | None = None  # where its value is set, the place to change it
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddedPolicy:
+    name: str  # logical resource name (CloudFormation) or resource address (Terraform)
+    document: dict[str, Any]
+    policy: Policy
+    unresolved: tuple[Reference, ...]
+    references: tuple[Reference, ...] = ()  # resolved and unresolved
+    path: str = "<source>"
+    kind: str = ""  # "cloudformation" | "terraform"
+    form: str = ""  # how the policy is written: yaml-object, yaml-string, json-object, json-string, jsonencode, heredoc, policy-document
+    parameters: Mapping[str, str] = field(default_factory=dict)
+    var_files: tuple[str, ...] = ()
+    use_defaults: bool = False
+
+
+class ReferencedValueError(ScpFixError):
+    """A change falls on a value that comes from a parameter or variable: it must be made where that is set."""
+
+
+def detect_kind(path: str, text: str) -> str:
+    """"json-policy", "cloudformation" or "terraform", by extension first and content second."""
+    lower = path.lower()
+    if lower.endswith((".tf", ".tfvars", ".hcl")):
+        return "terraform"
+    if lower.endswith((".yaml", ".yml", ".template")):
+        return "cloudformation"
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if stripped.startswith("{"):
+        try:
+            data = json.loads(stripped)
+        except ValueError:
+            data = None
+        if isinstance(data, dict) and ("Resources" in data or "AWSTemplateFormatVersion" in data):
+            return "cloudformation"
+        return "json-policy"
+    if "AWSTemplateFormatVersion" in text or "Resources:" in text:
+        return "cloudformation"
+    if "resource \"" in text or "data \"" in text:
+        return "terraform"
+    return "json-policy"
+
+
+def load_embedded(
+    path: str,
+    text: str,
+    *,
+    parameters: Mapping[str, str] = {},  # noqa: B006 - read only
+    var_files: Sequence[str] = (),
+    use_defaults: bool = False,
+) -> tuple[EmbeddedPolicy, ...]:
+    """Every SCP in a CloudFormation template or Terraform file, in file order.
+
+    ``parameters`` resolve ``!Ref`` to template parameters; ``var_files`` (.tfvars, .tfvars.json) resolve
+    ``var.x``; with ``use_defaults`` a parameter's Default or a variable's default is used when nothing
+    else gives a value. Anything unresolved is kept as a ``${...}`` placeholder and listed in ``unresolved``.
+    """
+    return tuple(f.embedded for f in _load(path, text, parameters, tuple(var_files), use_defaults))
+
+
+def _load(path: str, text: str, parameters: Mapping[str, str], var_files: tuple[str, ...], use_defaults: bool):
+    kind = detect_kind(path, text)
+    if kind == "cloudformation":
+        from rewriter.sources import cloudformation
+
+        return cloudformation.load(path, text, parameters=parameters, use_defaults=use_defaults)
+    if kind == "terraform":
+        from rewriter.sources import terraform
+
+        return terraform.load(path, text, var_files=var_files, use_defaults=use_defaults)
+    raise InputError("not a CloudFormation template or Terraform file; read it as a policy", path=path)
+
+
+def rewrite(text: str, embedded: EmbeddedPolicy, operations: Sequence[dict[str, Any]]) -> str:
+    """The file text with ``operations`` (RFC 6902, against ``embedded.document``) applied to that policy.
+
+    Operations are applied in order; each edits only the text spans of the values it changes. The result
+    is read again and must give exactly ``jsonpatch.apply_patch(embedded.document, operations)``.
+    Raises ``ReferencedValueError`` (located where the value is set) for a change to a value that comes
+    from a parameter or variable, and ``UnsupportedEditError`` for an operation the form cannot express.
+    """
+    import jsonpatch
+
+    from rewriter.sources._ops import next_edits
+    from rewriter.sources._tree import apply_edits
+
+    ops = [dict(op) for op in operations]
+    current = text
+    while ops:
+        found = _find(current, embedded)
+        edits, used = next_edits(current, found, ops)
+        current = apply_edits(current, edits)
+        del ops[:used]
+    expected = jsonpatch.apply_patch(embedded.document, list(operations))
+    after = _find(current, embedded).embedded.document
+    if embedded.form == "policy-document":
+        # aws_iam_policy_document writes every element as a list; IAM reads "x" and ["x"] alike
+        expected, after = _lists(expected), _lists(after)
+    if after != expected:
+        raise VerificationError(
+            f"rewriting {embedded.name} did not give the patched document", path=embedded.path
+        )
+    return current
+
+
+def _lists(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _lists([v] if isinstance(v, str) and k not in ("Version", "Sid", "Effect") else v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_lists(v) for v in value]
+    return value
+
+
+def _find(text: str, embedded: EmbeddedPolicy):
+    for found in _load(embedded.path, text, embedded.parameters, embedded.var_files, embedded.use_defaults):
+        if found.embedded.name == embedded.name:
+            return found
+    raise InputError(f"{embedded.name} is no longer in the file", path=embedded.path)

@@ -1,0 +1,392 @@
+"""Service control policies in Terraform: ``aws_organizations_policy`` with ``content`` given as
+``jsonencode({...})``, a heredoc of JSON, or ``data.aws_iam_policy_document.X.json``.
+
+Read with python-hcl2's parser (its lark tree carries character positions); written by editing spans.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rewriter.errors import InputError, PolicyParseError
+from rewriter.model import Source, escape_pointer_token
+from rewriter.sources import EmbeddedPolicy, Location, Reference
+from rewriter.sources._embed import heredoc_embedding
+from rewriter.sources._ops import BracketEditor, Found, referenced_value_error
+from rewriter.sources._tree import (
+    HCL_SYNTAX,
+    JSON_SYNTAX,
+    Edit,
+    Key,
+    Node,
+    UnsupportedEditError,
+    append_item,
+    line_indent,
+    remove_child,
+    render_bracketed,
+    replace_value,
+    split_pointer,
+    to_value,
+)
+
+__all__ = ["load"]
+
+_SKIP = ("new_line_or_comment",)
+_ESC = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+
+
+def _tree(path: str, text: str):
+    import hcl2
+    from lark.exceptions import LarkError
+
+    try:
+        return hcl2.parses_to_tree(text)
+    except LarkError as error:
+        line = getattr(error, "line", None)
+        column = getattr(error, "column", None)
+        raise PolicyParseError(f"not valid HCL: {str(error).splitlines()[0]}", path=path, line=line, column=column) from None
+
+
+def _subtrees(tree) -> list:
+    from lark import Tree
+
+    return [c for c in tree.children if isinstance(c, Tree) and c.data not in _SKIP]
+
+
+def _name(tree) -> str:
+    return tree.children[0].value
+
+
+def _blocks(body) -> list[tuple[str, list[str], Any]]:
+    """(type, labels, block tree) of each block directly in a body."""
+    out = []
+    for child in _subtrees(body):
+        if child.data == "block":
+            parts = _subtrees(child)
+            labels = [_string(p) for p in parts[1:] if p.data in ("string", "identifier")]
+            out.append((_name(parts[0]), labels, child))
+    return out
+
+
+def _body(block):
+    return next(c for c in _subtrees(block) if c.data == "body")
+
+
+def _attributes(body) -> dict[str, tuple[Any, Any]]:
+    """name -> (identifier tree, expression tree)."""
+    out = {}
+    for child in _subtrees(body):
+        if child.data == "attribute":
+            parts = _subtrees(child)
+            out[_name(parts[0])] = (parts[0], parts[1])
+    return out
+
+
+def _string(tree) -> str:
+    if tree.data == "identifier":
+        return _name(tree)
+    raw = "".join(p.children[0].value for p in _subtrees(tree) if p.data == "string_part")
+    return re.sub(r'\\(.)|\$\$\{|%%\{', lambda m: _ESC.get(m.group(1), m.group(1) or "") if m.group(1) else m.group(0)[1:], raw)
+
+
+def _unwrap(tree):
+    while tree.data in ("expr_term", "object_elem_key") and len(_subtrees(tree)) == 1 and len(tree.children) == 1:
+        tree = _subtrees(tree)[0]
+    return tree
+
+
+@dataclass
+class _Context:
+    path: str
+    text: str
+    source: Source
+    variables: dict[str, tuple[Any, Location | None]]  # name -> (value, where it is set)
+    declared: dict[str, Location]
+    references: list[Reference]
+
+    def ref(self, tree, pointer: str) -> Node:
+        written = self.text[tree.meta.start_pos : tree.meta.end_pos]
+        line, column = self.source.position(tree.meta.start_pos)
+        m = re.fullmatch(r"var\.([A-Za-z_][A-Za-z0-9_-]*)", written)
+        value, resolved, origin = "${" + written + "}", False, None
+        hint = "left as written; scp-fix does not evaluate it"
+        if m:
+            name = m.group(1)
+            if name in self.variables:
+                value, origin = self.variables[name]
+                resolved = True
+                hint = f"set at {origin}"
+            else:
+                origin = self.declared.get(name)
+                hint = f"give its value with --var-file" + (f"; declared at {origin}" if origin else "")
+        self.references.append(Reference(pointer, line, column, written, hint, resolved, origin))
+        return Node("ref", tree.meta.start_pos, tree.meta.end_pos, value=value, text=written)
+
+
+def _expr(ctx: _Context, tree, pointer: str) -> Node:
+    tree = _unwrap(tree)
+    start, end = tree.meta.start_pos, tree.meta.end_pos
+    if tree.data == "string" and not any(p.data == "interpolation" for p in _subtrees(tree)):
+        return Node("scalar", start, end, value=_string(tree), style='"')
+    if tree.data in ("int_lit", "float_lit"):
+        return Node("scalar", start, end, value=json.loads(tree.children[0].value))
+    if tree.data == "literal_value":
+        return Node("scalar", start, end, value={"TRUE": True, "FALSE": False}.get(tree.children[0].type))
+    if tree.data == "tuple":
+        items = tuple(_expr(ctx, c, f"{pointer}/{i}") for i, c in enumerate(_subtrees(tree)))
+        return Node("list", start, end, items=items)
+    if tree.data == "object":
+        keys, items = [], []
+        for elem in _subtrees(tree):
+            parts = _subtrees(elem)
+            key_tree = _unwrap(parts[0])
+            name = _string(key_tree)
+            keys.append(Key(name, key_tree.meta.start_pos, key_tree.meta.end_pos))
+            items.append(_expr(ctx, parts[1], f"{pointer}/{escape_pointer_token(name)}"))
+        return Node("object", start, end, items=tuple(items), keys=tuple(keys))
+    return ctx.ref(tree, pointer)
+
+
+def _variables(path: str, text: str, body, var_files: Sequence[str], use_defaults: bool):
+    source = Source(path=path, text=text)
+    variables: dict[str, tuple[Any, Location | None]] = {}
+    declared: dict[str, Location] = {}
+    for kind, labels, block in _blocks(body):
+        if kind == "variable" and labels:
+            line, column = source.position(block.meta.start_pos)
+            declared[labels[0]] = Location(path, line, column)
+            default = _attributes(_body(block)).get("default")
+            if default is not None and use_defaults:
+                node = _expr(_Context(path, text, source, {}, {}, []), default[1], "")
+                line, column = source.position(node.start)
+                variables[labels[0]] = (to_value(node), Location(path, line, column))
+    for var_file in var_files:
+        try:
+            with open(var_file, encoding="utf-8") as handle:
+                var_text = handle.read()
+        except OSError as error:
+            raise InputError(f"cannot read the var file: {error.strerror}", path=var_file) from None
+        var_source = Source(path=var_file, text=var_text)
+        if var_file.endswith(".json"):
+            for name, value in json.loads(var_text).items():
+                variables[name] = (value, Location(var_file, 1, 1))
+            continue
+        for name, (_, expr) in _attributes(_tree(var_file, var_text).children[0]).items():
+            node = _expr(_Context(var_file, var_text, var_source, {}, {}, []), expr, "")
+            line, column = var_source.position(node.start)
+            variables[name] = (to_value(node), Location(var_file, line, column))
+    return variables, declared
+
+
+def load(path: str, text: str, *, var_files: Sequence[str], use_defaults: bool) -> list[Found]:
+    from rewriter.jsontext import scan
+    from rewriter.parse import policy_from_document
+    from rewriter.sources.cloudformation import _json_node, _unit
+
+    tree = _tree(path, text)
+    body = tree.children[0]
+    source = Source(path=path, text=text)
+    variables, declared = _variables(path, text, body, var_files, use_defaults)
+    blocks = _blocks(body)
+    documents = {labels[1]: block for kind, labels, block in blocks if kind == "data" and labels[:1] == ["aws_iam_policy_document"]}
+    out: list[Found] = []
+    for kind, labels, block in blocks:
+        if kind != "resource" or labels[:1] != ["aws_organizations_policy"] or len(labels) < 2:
+            continue
+        attrs = _attributes(_body(block))
+        ptype = attrs.get("type")
+        if ptype is not None and _string(_unwrap(ptype[1])) != "SERVICE_CONTROL_POLICY":
+            continue
+        name = f"aws_organizations_policy.{labels[1]}"
+        if "content" not in attrs:
+            raise InputError(f"{name} has no content", path=path, line=source.position(block.meta.start_pos)[0])
+        ctx = _Context(path, text, source, variables, declared, [])
+        content = _unwrap(attrs["content"][1])
+        written = text[content.meta.start_pos : content.meta.end_pos]
+        embedding, custom, editor, node = None, None, None, None
+        if content.data == "function_call" and _name(_subtrees(content)[0]) == "jsonencode":
+            node = _expr(ctx, _subtrees(_subtrees(content)[1])[0], "")
+            editor, form = BracketEditor(HCL_SYNTAX), "jsonencode"
+        elif content.data.startswith("heredoc_template"):
+            token = content.children[0]
+            embedding = heredoc_embedding(text, token.start_pos, token.end_pos, path=path)
+            document, inner = scan(embedding.inner, path=path)
+            node = _json_node(embedding.inner, document, inner.spans, "")
+            editor, form = BracketEditor(JSON_SYNTAX, _unit(embedding.inner)), "heredoc"
+        elif (m := re.fullmatch(r"data\.aws_iam_policy_document\.([A-Za-z0-9_-]+)\.json", written)) and m.group(1) in documents:
+            doc = _PolicyDocument.read(ctx, documents[m.group(1)])
+            node, custom, form = doc.node, doc.edits, "policy-document"
+        else:
+            raise InputError(f"{name}: content is {written[:60]!r}; scp-fix reads jsonencode, a heredoc or an aws_iam_policy_document in the same file", path=path, line=source.position(content.meta.start_pos)[0])
+        document = to_value(node)
+        line, _ = source.position(block.meta.start_pos)
+        policy = policy_from_document(document, source=Source(path=f"{path}:{line} ({name})", text=embedding.inner if embedding else text))
+        refs = tuple(ctx.references)
+        embedded = EmbeddedPolicy(name, document, policy, tuple(r for r in refs if not r.resolved), refs, path, "terraform", form,
+                                  {}, tuple(var_files), use_defaults)
+        found = Found(embedded, node, editor, embedding)
+        if custom is not None:
+            found = Found(embedded, node, None, None, lambda t, ops, f=found, d=doc: d.edits(t, ops, f))
+        out.append(found)
+    return out
+
+
+# --- aws_iam_policy_document ----------------------------------------------------------------------
+
+_ELEMENTS = (("sid", "Sid"), ("effect", "Effect"), ("actions", "Action"), ("not_actions", "NotAction"),
+             ("resources", "Resource"), ("not_resources", "NotResource"))
+_ATTRIBUTE = {element: attr for attr, element in _ELEMENTS}
+
+
+@dataclass
+class _Statement:
+    block: Any
+    attrs: dict[str, tuple[Any, Node]]  # HCL name -> (identifier tree, value node)
+    conditions: list[tuple[Any, str, str, Node]]  # (block, test, variable, values node)
+
+
+@dataclass
+class _PolicyDocument:
+    block: Any
+    statements: list[_Statement]
+    node: Node
+
+    @classmethod
+    def read(cls, ctx: _Context, block) -> _PolicyDocument:
+        statements, nodes = [], []
+        for index, (kind, _, sblock) in enumerate(b for b in _blocks(_body(block)) if b[0] == "statement"):
+            pointer = f"/Statement/{index}"
+            attrs = {}
+            for name, (ident, expr) in _attributes(_body(sblock)).items():
+                element = dict(_ELEMENTS).get(name)
+                if element:
+                    attrs[name] = (ident, _expr(ctx, expr, f"{pointer}/{element}"))
+            conditions = []
+            for ckind, _, cblock in _blocks(_body(sblock)):
+                if ckind != "condition":
+                    continue
+                cattrs = _attributes(_body(cblock))
+                test = _string(_unwrap(cattrs["test"][1]))
+                variable = _string(_unwrap(cattrs["variable"][1]))
+                values = _expr(ctx, cattrs["values"][1], f"{pointer}/Condition/{escape_pointer_token(test)}/{escape_pointer_token(variable)}")
+                conditions.append((cblock, test, variable, values))
+            statements.append(_Statement(sblock, attrs, conditions))
+            keys, items = [], []
+            if "effect" not in attrs:
+                keys.append(Key("Effect", -1, -1))
+                items.append(Node("scalar", -1, -1, value="Allow"))
+            for name, element in _ELEMENTS:
+                if name in attrs:
+                    keys.append(Key(element, -1, -1))
+                    items.append(attrs[name][1])
+            if conditions:
+                ops: dict[str, list[tuple[str, Node]]] = {}
+                for _, test, variable, values in conditions:
+                    ops.setdefault(test, []).append((variable, values))
+                cond = Node("object", -1, -1, keys=tuple(Key(t, -1, -1) for t in ops),
+                            items=tuple(Node("object", -1, -1, keys=tuple(Key(v, -1, -1) for v, _ in vs), items=tuple(n for _, n in vs)) for vs in ops.values()))
+                keys.append(Key("Condition", -1, -1))
+                items.append(cond)
+            nodes.append(Node("object", -1, -1, keys=tuple(keys), items=tuple(items)))
+        root = Node("object", -1, -1, keys=(Key("Version", -1, -1), Key("Statement", -1, -1)),
+                    items=(Node("scalar", -1, -1, value="2012-10-17"), Node("list", -1, -1, items=tuple(nodes))))
+        return cls(block, statements, root)
+
+    # Each operation on the rendered document becomes an edit of the blocks that render it.
+    def edits(self, text: str, ops: list[dict[str, Any]], found: Found) -> tuple[list[Edit], int]:
+        op = ops[0]
+        kind, tokens, value = op.get("op"), split_pointer(op.get("path", "")), op.get("value")
+        path = found.embedded.path
+        unsupported = UnsupportedEditError(f"cannot express {kind} {op.get('path')} in an aws_iam_policy_document", path=path, pointer=op.get("path"))
+        if tokens == ["Statement", "-"] and kind == "add":
+            last = self.statements[-1].block if self.statements else None
+            indent = line_indent(text, last.meta.start_pos) if last else "  "
+            at = last.meta.end_pos if last else self.block.meta.end_pos - 1
+            return [Edit(at, at, "\n\n" + indent + _render_statement(value, indent))], 1
+        if len(tokens) < 3 or tokens[0] != "Statement" or not tokens[1].isdigit() or int(tokens[1]) >= len(self.statements):
+            raise unsupported
+        statement = self.statements[int(tokens[1])]
+        indent = line_indent(text, statement.block.meta.start_pos) + "  "
+        rest = tokens[2:]
+        if rest[0] == "Condition":
+            if kind == "add" and len(rest) in (2, 3):
+                pairs = value.items() if len(rest) == 2 else [(rest[2], value)]
+                if len(rest) == 2 and rest[1] == "-":
+                    raise unsupported
+                if any(t == rest[1] and v == var for _, t, v, _ in statement.conditions for var, _ in pairs):
+                    raise unsupported  # would replace an existing condition block
+                blocks = "".join("\n\n" + indent + _render_condition(rest[1], var, vals, indent) for var, vals in pairs)
+                anchor = statement.conditions[-1][0] if statement.conditions else None
+                at = anchor.meta.end_pos if anchor else _last_line_end(text, statement.block)
+                return [Edit(at, at, blocks)], 1
+            if len(rest) == 4:
+                match = [n for _, t, v, n in statement.conditions if t == rest[1] and v == rest[2]]
+                if not match:
+                    raise unsupported
+                values = match[0]
+                if values.kind == "ref":
+                    raise referenced_value_error(found, "/" + "/".join(escape_pointer_token(t) for t in tokens[:-1]))
+                if kind == "add" and rest[3] in ("-", str(len(values.items))):
+                    return append_item(text, values, value, HCL_SYNTAX), 1
+                if kind == "remove" and rest[3].isdigit() and int(rest[3]) < len(values.items):
+                    return remove_child(text, values, int(rest[3])), 1
+            raise unsupported
+        if len(rest) != 1 or rest[0] not in _ATTRIBUTE:
+            raise unsupported
+        attr = _ATTRIBUTE[rest[0]]
+        if kind == "remove" and attr in ("actions", "not_actions", "resources", "not_resources") and len(ops) > 1:
+            other = {"actions": "not_actions", "not_actions": "actions", "resources": "not_resources", "not_resources": "resources"}[attr]
+            element = dict(_ELEMENTS)[other]
+            follow = ops[1]
+            if follow.get("op") == "add" and follow.get("path") == f"/Statement/{tokens[1]}/{element}" and attr in statement.attrs:
+                ident, node = statement.attrs[attr]
+                if node.kind == "ref":
+                    raise referenced_value_error(found, op["path"])
+                new = follow["value"] if isinstance(follow["value"], list) else [follow["value"]]
+                return [Edit(ident.meta.start_pos, ident.meta.end_pos, other),
+                        *replace_value(text, node, new, HCL_SYNTAX)], 2
+        if kind in ("add", "replace") and attr in statement.attrs:
+            node = statement.attrs[attr][1]
+            if node.kind == "ref":
+                raise referenced_value_error(found, op["path"])
+            new = value if attr in ("sid", "effect") or isinstance(value, list) else [value]
+            return replace_value(text, node, new, HCL_SYNTAX), 1
+        raise unsupported
+
+
+def _last_line_end(text: str, block) -> int:
+    """Just before the line of a block's closing brace."""
+    close = block.meta.end_pos - 1
+    return text.rfind("\n", 0, close)
+
+
+def _hcl(value: Any, indent: str) -> str:
+    return render_bracketed(value, HCL_SYNTAX, indent=indent, unit="  ", multiline=True)
+
+
+def _render_condition(test: str, variable: str, values: Any, indent: str) -> str:
+    values = values if isinstance(values, list) else [values]
+    inner = indent + "  "
+    return ("condition {\n" + inner + f"test     = {_hcl(test, inner)}\n" + inner + f"variable = {_hcl(variable, inner)}\n"
+            + inner + f"values   = {_hcl(values, inner)}\n" + indent + "}")
+
+
+def _render_statement(statement: dict[str, Any], indent: str) -> str:
+    inner = indent + "  "
+    lines = []
+    for attr, element in _ELEMENTS:
+        if element in statement:
+            value = statement[element]
+            if attr not in ("sid", "effect") and not isinstance(value, list):
+                value = [value]
+            lines.append((attr, _hcl(value, inner)))
+    width = max(len(a) for a, _ in lines)
+    body = "".join(inner + a.ljust(width) + " = " + v + "\n" for a, v in lines)
+    for test, keys in statement.get("Condition", {}).items():
+        for variable, values in keys.items():
+            body += "\n" + inner + _render_condition(test, variable, values, inner) + "\n"
+    return "statement {\n" + body + indent + "}"
