@@ -13,6 +13,8 @@ from rewriter.catalog.loader import catalog_from_document
 from rewriter.errors import CatalogError, ProfileNotFoundError, ScpFixError
 from rewriter.regions_data import (
     ALL_COMMERCIAL as COMMERCIAL_REGIONS,
+)
+from rewriter.regions_data import (
     CHINA,
     GOVCLOUD,
     is_region_code,
@@ -112,7 +114,8 @@ def test_matches_the_reference_yaml(catalog: Catalog) -> None:
         assert profile.name == (None if entry["name"] == "UNCONFIRMED" else entry["name"])
         routes = entry["routes"] if isinstance(entry["routes"], dict) else {}
         printed = {
-            s: [ALL_COMMERCIAL if d == "ALL_COMMERCIAL" else d for d in ds] for s, ds in routes.items()
+            s: [ALL_COMMERCIAL if d == "ALL_COMMERCIAL" else d for d in ds]
+            for s, ds in routes.items()
         }
         assert profile.to_dict()["routes"] == printed, profile.id
 
@@ -197,7 +200,10 @@ def test_arn_in_uses_the_partition_of_the_source(catalog: Catalog) -> None:
     assert jp.arn_in("ap-northeast-1", "111122223333") == (
         f"arn:aws:bedrock:ap-northeast-1:111122223333:inference-profile/{JP_SONNET}"
     )
-    assert jp.arn_in("ap-northeast-3") == f"arn:aws:bedrock:ap-northeast-3:*:inference-profile/{JP_SONNET}"
+    assert (
+        jp.arn_in("ap-northeast-3")
+        == f"arn:aws:bedrock:ap-northeast-3:*:inference-profile/{JP_SONNET}"
+    )
     gov = catalog.get("us-gov.anthropic.claude-3-haiku-20240307-v1:0")
     assert gov.arn_in("us-gov-east-1").startswith("arn:aws-us-gov:bedrock:us-gov-east-1:")
 
@@ -297,7 +303,10 @@ def test_user_file_in_json_and_in_data_file_shape(tmp_path: Path) -> None:
         ],
     }
     catalog = load_catalog(write(tmp_path, "p.json", json.dumps(document)))
-    assert catalog.get("eu.example.m-v1:0").destinations("eu-west-1") == ("eu-central-1", "eu-west-1")
+    assert catalog.get("eu.example.m-v1:0").destinations("eu-west-1") == (
+        "eu-central-1",
+        "eu-west-1",
+    )
 
 
 def test_to_dict_round_trips_through_a_user_file(tmp_path: Path, catalog: Catalog) -> None:
@@ -318,7 +327,9 @@ def test_user_file_cache_follows_changes(tmp_path: Path) -> None:
     path = write(tmp_path, "p.yaml", USER_YAML)
     first = load_catalog(path)
     assert load_catalog(path) is first
-    Path(path).write_text(USER_YAML.replace("[ap-northeast-1]\n", "[ap-northeast-1, ap-northeast-3]\n"))
+    Path(path).write_text(
+        USER_YAML.replace("[ap-northeast-1]\n", "[ap-northeast-1, ap-northeast-3]\n")
+    )
     os.utime(path, ns=(1, 1))  # a different mtime even on coarse clocks
     assert load_catalog(path).get(JP_SONNET).sources == ("ap-northeast-1",)
     assert load_catalog(path).get(JP_SONNET).destinations("ap-northeast-1") == (
@@ -331,22 +342,58 @@ def test_user_file_cache_follows_changes(tmp_path: Path) -> None:
     ("text", "line", "fragment"),
     [
         # a Region typo: located on the line of the source key
-        ('- id: "us.x.m-v1:0"\n  model: "x.m-v1:0"\n  routes:\n    us-east-9: [us-east-1]\n', 4, "'us-east-9' is not an AWS Region code"),
-        ('- id: "us.x.m-v1:0"\n  model: "x.m-v1:0"\n  routes:\n    us-east-1: [us-east-1, us-est-2]\n', 4, "'us-est-2'"),
+        (
+            '- id: "us.x.m-v1:0"\n  model: "x.m-v1:0"\n  routes:\n    us-east-9: [us-east-1]\n',
+            4,
+            "'us-east-9' is not an AWS Region code",
+        ),
+        (
+            '- id: "us.x.m-v1:0"\n  model: "x.m-v1:0"\n  routes:\n    us-east-1: [us-east-1, us-est-2]\n',
+            4,
+            "'us-est-2'",
+        ),
         ('- id: "us.x.m-v1:0"\n  routes:\n    us-east-1: [us-east-1]\n', 1, "'model' is required"),
-        ('- id: "us.x.m-v1:0"\n  model: "x.m-v1:0"\n  rutes:\n    us-east-1: [us-east-1]\n', 3, "unknown key 'rutes'"),
-        ('- id: "us.x.m-v1:0"\n  model: "x.m-v1:0"\n  routes: {us-east-1: [all-commercial]}\n', 3, "only valid for a global profile"),
-        ('- id: "x.m-v1:0"\n  model: "x.m-v1:0"\n  routes: {us-east-1: [us-east-1]}\n', 1, "'geography' is required"),
-        ('- id: "us.x.m-v1:0"\n  model: "x.m-v1:0"\n  geography: mars\n  routes: {us-east-1: [us-east-1]}\n', 3, "'geography' must be one of"),
-        ('- id: "us.x.m-v1:0"\n  model: "x.m-v1:0"\n  routes: {us-east-1: []}\n', 3, "non-empty list"),
+        (
+            '- id: "us.x.m-v1:0"\n  model: "x.m-v1:0"\n  rutes:\n    us-east-1: [us-east-1]\n',
+            3,
+            "unknown key 'rutes'",
+        ),
+        (
+            '- id: "us.x.m-v1:0"\n  model: "x.m-v1:0"\n  routes: {us-east-1: [all-commercial]}\n',
+            3,
+            "only valid for a global profile",
+        ),
+        (
+            '- id: "x.m-v1:0"\n  model: "x.m-v1:0"\n  routes: {us-east-1: [us-east-1]}\n',
+            1,
+            "'geography' is required",
+        ),
+        (
+            '- id: "us.x.m-v1:0"\n  model: "x.m-v1:0"\n  geography: mars\n  routes: {us-east-1: [us-east-1]}\n',
+            3,
+            "'geography' must be one of",
+        ),
+        (
+            '- id: "us.x.m-v1:0"\n  model: "x.m-v1:0"\n  routes: {us-east-1: []}\n',
+            3,
+            "non-empty list",
+        ),
         (
             '- arn: "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/a"\n'
             '  model: "x.m-v1:0"\n  routes:\n    us-west-2: [us-west-2]\n',
             4,
             "cannot have source us-west-2",
         ),
-        ('- kind: application\n  id: a\n  model: "x.m-v1:0"\n  routes: {us-east-1: [us-east-1]}\n', 1, "needs its 'arn'"),
-        ('- id: "us.x.m-v1:0"\n  model: "x.m-v1:0"\n  model: "y"\n  routes: {}\n', 3, "duplicate key 'model'"),
+        (
+            '- kind: application\n  id: a\n  model: "x.m-v1:0"\n  routes: {us-east-1: [us-east-1]}\n',
+            1,
+            "needs its 'arn'",
+        ),
+        (
+            '- id: "us.x.m-v1:0"\n  model: "x.m-v1:0"\n  model: "y"\n  routes: {}\n',
+            3,
+            "duplicate key 'model'",
+        ),
         ('- id: "us.x.m-v1:0"\n  model: [unclosed\n', 3, "not valid YAML"),
         (
             '- id: "us.x.m-v1:0"\n  model: "x.m-v1:0"\n  routes: {us-east-1: [us-east-1]}\n'
@@ -384,7 +431,9 @@ def test_malformed_entry_names_the_entry(tmp_path: Path) -> None:
         ("bad.yaml", "just text\n", "expected a list of profiles", None),
     ],
 )
-def test_malformed_file_shapes(tmp_path: Path, name: str, text: str, fragment: str, line: int | None) -> None:
+def test_malformed_file_shapes(
+    tmp_path: Path, name: str, text: str, fragment: str, line: int | None
+) -> None:
     path = write(tmp_path, name, text)
     with pytest.raises(CatalogError) as info:
         load_catalog(path)
@@ -402,7 +451,14 @@ def test_missing_user_file(tmp_path: Path) -> None:
 
 
 def test_region_data() -> None:
-    for code in ("ap-southeast-6", "mx-central-1", "ap-east-2", "ca-west-1", "ap-northeast-3", "us-east-1"):
+    for code in (
+        "ap-southeast-6",
+        "mx-central-1",
+        "ap-east-2",
+        "ca-west-1",
+        "ap-northeast-3",
+        "us-east-1",
+    ):
         assert code in COMMERCIAL_REGIONS and is_region_code(code)
     assert GOVCLOUD == ("us-gov-east-1", "us-gov-west-1")
     assert CHINA == ("cn-north-1", "cn-northwest-1")

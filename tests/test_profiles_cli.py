@@ -80,7 +80,11 @@ def test_list_bad_geography_exits_2() -> None:
 def test_show_text_is_a_route_table() -> None:
     result = run("show", JP_SONNET)
     assert result.exit_code == 0, result.output
-    rows = [line.split(None, 1) for line in result.stdout.splitlines() if line.strip().startswith("ap-northeast-")]
+    rows = [
+        line.split(None, 1)
+        for line in result.stdout.splitlines()
+        if line.strip().startswith("ap-northeast-")
+    ]
     assert rows == [
         ["ap-northeast-1", "ap-northeast-1, ap-northeast-3"],
         ["ap-northeast-3", "ap-northeast-1, ap-northeast-3"],
@@ -125,7 +129,9 @@ def test_profiles_file_option(tmp_path: Path) -> None:
     path.write_text(
         f'- id: "{JP_SONNET}"\n  model: "{SONNET_MODEL}"\n  routes:\n    ap-northeast-1: [ap-northeast-1]\n'
     )
-    (profile,) = json.loads(run("show", JP_SONNET, "-f", "json", "--profiles-file", str(path)).stdout)["profiles"]
+    (profile,) = json.loads(
+        run("show", JP_SONNET, "-f", "json", "--profiles-file", str(path)).stdout
+    )["profiles"]
     assert profile["routes"] == {"ap-northeast-1": ["ap-northeast-1"]}
     listed = json.loads(run("--geography", "jp", "-f", "json", "--profiles-file", str(path)).stdout)
     assert listed["files"] == [str(path)]
@@ -145,23 +151,34 @@ def test_sync_writes_a_catalog_file(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
     import rewriter.catalog.sync as sync_module
 
-    client = boto3.client("bedrock", region_name="ap-northeast-1", aws_access_key_id="x", aws_secret_access_key="y")
+    client = boto3.client(
+        "bedrock", region_name="ap-northeast-1", aws_access_key_id="x", aws_secret_access_key="y"
+    )
     stub = Stubber(client)
     stub.add_response(
         "list_inference_profiles",
-        {"inferenceProfileSummaries": [{
-            "inferenceProfileName": "JP Anthropic Claude Sonnet 4.5",
-            "inferenceProfileArn": f"arn:aws:bedrock:ap-northeast-1:111122223333:inference-profile/{JP_SONNET}",
-            "inferenceProfileId": JP_SONNET,
-            "models": [{"modelArn": f"arn:aws:bedrock:{r}::foundation-model/{SONNET_MODEL}"}
-                       for r in ("ap-northeast-1", "ap-northeast-3")],
-            "status": "ACTIVE",
-            "type": "SYSTEM_DEFINED",
-        }]},
+        {
+            "inferenceProfileSummaries": [
+                {
+                    "inferenceProfileName": "JP Anthropic Claude Sonnet 4.5",
+                    "inferenceProfileArn": f"arn:aws:bedrock:ap-northeast-1:111122223333:inference-profile/{JP_SONNET}",
+                    "inferenceProfileId": JP_SONNET,
+                    "models": [
+                        {"modelArn": f"arn:aws:bedrock:{r}::foundation-model/{SONNET_MODEL}"}
+                        for r in ("ap-northeast-1", "ap-northeast-3")
+                    ],
+                    "status": "ACTIVE",
+                    "type": "SYSTEM_DEFINED",
+                }
+            ]
+        },
         {"typeEquals": "SYSTEM_DEFINED", "maxResults": 1000},
     )
-    stub.add_response("list_inference_profiles", {"inferenceProfileSummaries": []},
-                      {"typeEquals": "APPLICATION", "maxResults": 1000})
+    stub.add_response(
+        "list_inference_profiles",
+        {"inferenceProfileSummaries": []},
+        {"typeEquals": "APPLICATION", "maxResults": 1000},
+    )
     profiles_asked: list[str | None] = []
 
     class Session:

@@ -33,11 +33,19 @@ def model_arns(model: str, *regions: str) -> list[dict[str, str]]:
     return [{"modelArn": f"arn:aws:bedrock:{r}::foundation-model/{model}"} for r in regions]
 
 
-def summary(profile_id: str, region: str, models: list[dict[str, str]], *, kind: str = "SYSTEM_DEFINED",
-            arn: str | None = None, name: str | None = None) -> dict[str, Any]:
+def summary(
+    profile_id: str,
+    region: str,
+    models: list[dict[str, str]],
+    *,
+    kind: str = "SYSTEM_DEFINED",
+    arn: str | None = None,
+    name: str | None = None,
+) -> dict[str, Any]:
     return {
         "inferenceProfileName": name or profile_id,
-        "inferenceProfileArn": arn or f"arn:aws:bedrock:{region}:{ACCOUNT}:inference-profile/{profile_id}",
+        "inferenceProfileArn": arn
+        or f"arn:aws:bedrock:{region}:{ACCOUNT}:inference-profile/{profile_id}",
         "inferenceProfileId": profile_id,
         "models": models,
         "status": "ACTIVE",
@@ -78,8 +86,12 @@ def queue_tokyo_and_osaka(clients: dict[str, tuple[Any, Stubber]]) -> None:
         "list_inference_profiles",
         {
             "inferenceProfileSummaries": [
-                summary(JP, "ap-northeast-1", model_arns(SONNET, "ap-northeast-1", "ap-northeast-3"),
-                        name="JP Anthropic Claude Sonnet 4.5"),
+                summary(
+                    JP,
+                    "ap-northeast-1",
+                    model_arns(SONNET, "ap-northeast-1", "ap-northeast-3"),
+                    name="JP Anthropic Claude Sonnet 4.5",
+                ),
                 # models[] of a global profile is not trusted: whatever it says is ignored.
                 summary(GLOBAL, "ap-northeast-1", model_arns(SONNET, "ap-northeast-1")),
             ],
@@ -90,18 +102,34 @@ def queue_tokyo_and_osaka(clients: dict[str, tuple[Any, Stubber]]) -> None:
     # Page 2. (The botocore model caps models[] at 5 items, so stubs stay within 5 Regions.)
     tokyo.add_response(
         "list_inference_profiles",
-        {"inferenceProfileSummaries": [
-            summary(APAC_NOVA, "ap-northeast-1",
-                    model_arns("amazon.nova-lite-v1:0", "ap-northeast-1", "ap-southeast-2", "ap-northeast-2"))
-        ]},
+        {
+            "inferenceProfileSummaries": [
+                summary(
+                    APAC_NOVA,
+                    "ap-northeast-1",
+                    model_arns(
+                        "amazon.nova-lite-v1:0",
+                        "ap-northeast-1",
+                        "ap-southeast-2",
+                        "ap-northeast-2",
+                    ),
+                )
+            ]
+        },
         list_params("SYSTEM_DEFINED", "page-2"),
     )
     tokyo.add_response(
         "list_inference_profiles",
         {
             "inferenceProfileSummaries": [
-                summary("team1", "ap-northeast-1", model_arns(SONNET, "ap-northeast-1", "ap-northeast-3"),
-                        kind="APPLICATION", arn=APP_ARN, name="team one"),
+                summary(
+                    "team1",
+                    "ap-northeast-1",
+                    model_arns(SONNET, "ap-northeast-1", "ap-northeast-3"),
+                    kind="APPLICATION",
+                    arn=APP_ARN,
+                    name="team one",
+                ),
             ]
         },
         list_params("APPLICATION"),
@@ -109,12 +137,18 @@ def queue_tokyo_and_osaka(clients: dict[str, tuple[Any, Stubber]]) -> None:
     osaka = clients["ap-northeast-3"][1]
     osaka.add_response(
         "list_inference_profiles",
-        {"inferenceProfileSummaries": [
-            summary(JP, "ap-northeast-3", model_arns(SONNET, "ap-northeast-3", "ap-northeast-1"))
-        ]},
+        {
+            "inferenceProfileSummaries": [
+                summary(
+                    JP, "ap-northeast-3", model_arns(SONNET, "ap-northeast-3", "ap-northeast-1")
+                )
+            ]
+        },
         list_params("SYSTEM_DEFINED"),
     )
-    osaka.add_response("list_inference_profiles", {"inferenceProfileSummaries": []}, list_params("APPLICATION"))
+    osaka.add_response(
+        "list_inference_profiles", {"inferenceProfileSummaries": []}, list_params("APPLICATION")
+    )
 
 
 def test_sync_paginates_and_merges_routes(stubbed: dict[str, tuple[Any, Stubber]]) -> None:
@@ -132,14 +166,20 @@ def test_sync_paginates_and_merges_routes(stubbed: dict[str, tuple[Any, Stubber]
         "ap-northeast-1": ["ap-northeast-1", "ap-northeast-3"],
         "ap-northeast-3": ["ap-northeast-1", "ap-northeast-3"],
     }
-    assert (jp["model"], jp["geography"], jp["name"]) == (SONNET, "jp", "JP Anthropic Claude Sonnet 4.5")
+    assert (jp["model"], jp["geography"], jp["name"]) == (
+        SONNET,
+        "jp",
+        "JP Anthropic Claude Sonnet 4.5",
+    )
 
     glob = by_key[GLOBAL]
     assert glob["geography"] == "global" and glob["model"] == SONNET
     assert glob["routes"] == {"ap-northeast-1": [ALL_COMMERCIAL, "ap-northeast-1"]}
 
     nova = by_key[APAC_NOVA]
-    assert nova["routes"] == {"ap-northeast-1": ["ap-northeast-1", "ap-northeast-2", "ap-southeast-2"]}
+    assert nova["routes"] == {
+        "ap-northeast-1": ["ap-northeast-1", "ap-northeast-2", "ap-southeast-2"]
+    }
     assert nova["model"] == "amazon.nova-lite-v1:0"
 
     app = by_key[APP_ARN]
@@ -153,7 +193,9 @@ def test_synced_file_loads_back(stubbed: dict[str, tuple[Any, Stubber]], tmp_pat
         ["ap-northeast-1", "ap-northeast-3"], client_factory=lambda region: stubbed[region][0]
     )
     path = tmp_path / "synced.json"
-    write_catalog_file(entries, path, regions=["ap-northeast-1", "ap-northeast-3"], data_date="2026-11-28")
+    write_catalog_file(
+        entries, path, regions=["ap-northeast-1", "ap-northeast-3"], data_date="2026-11-28"
+    )
     document = json.loads(path.read_text())
     assert document["data_date"] == "2026-11-28"
     assert "ap-northeast-1, ap-northeast-3" in document["source"]
@@ -164,14 +206,18 @@ def test_synced_file_loads_back(stubbed: dict[str, tuple[Any, Stubber]], tmp_pat
     assert catalog.get(GLOBAL).sources == ("ap-northeast-1",)  # synced entry replaced the built-in
 
 
-def test_verify_calls_get_for_every_geographic_profile(stubbed: dict[str, tuple[Any, Stubber]]) -> None:
+def test_verify_calls_get_for_every_geographic_profile(
+    stubbed: dict[str, tuple[Any, Stubber]],
+) -> None:
     c, stub = stubbed["ap-northeast-1"]
     stub.add_response(
         "list_inference_profiles",
-        {"inferenceProfileSummaries": [
-            summary(JP, "ap-northeast-1", model_arns(SONNET, "ap-northeast-1")),
-            summary(GLOBAL, "ap-northeast-1", model_arns(SONNET, "ap-northeast-1")),
-        ]},
+        {
+            "inferenceProfileSummaries": [
+                summary(JP, "ap-northeast-1", model_arns(SONNET, "ap-northeast-1")),
+                summary(GLOBAL, "ap-northeast-1", model_arns(SONNET, "ap-northeast-1")),
+            ]
+        },
         list_params("SYSTEM_DEFINED"),
     )
     # Only the geographic profile is looked up; the answer wins over the summary.
@@ -180,7 +226,9 @@ def test_verify_calls_get_for_every_geographic_profile(stubbed: dict[str, tuple[
         summary(JP, "ap-northeast-1", model_arns(SONNET, "ap-northeast-1", "ap-northeast-3")),
         {"inferenceProfileIdentifier": JP},
     )
-    stub.add_response("list_inference_profiles", {"inferenceProfileSummaries": []}, list_params("APPLICATION"))
+    stub.add_response(
+        "list_inference_profiles", {"inferenceProfileSummaries": []}, list_params("APPLICATION")
+    )
     entries = sync_profiles(["ap-northeast-1"], client_factory=lambda region: c, verify=True)
     stub.assert_no_pending_responses()
     jp = next(e for e in entries if e["id"] == JP)
@@ -204,7 +252,9 @@ def test_get_is_called_when_a_summary_lists_no_models() -> None:
 
         def get_inference_profile(self, **params: Any) -> dict[str, Any]:
             calls.append(("get", params))
-            return summary(JP, "ap-northeast-1", model_arns(SONNET, "ap-northeast-1", "ap-northeast-3"))
+            return summary(
+                JP, "ap-northeast-1", model_arns(SONNET, "ap-northeast-1", "ap-northeast-3")
+            )
 
     entries = sync_profiles(["ap-northeast-1"], client_factory=lambda region: Client())
     assert ("get", {"inferenceProfileIdentifier": JP}) in calls
@@ -237,8 +287,12 @@ def test_bad_region_is_refused_before_any_call() -> None:
 
 def test_session_makes_the_clients(stubbed: dict[str, tuple[Any, Stubber]]) -> None:
     c, stub = stubbed["ap-northeast-3"]
-    stub.add_response("list_inference_profiles", {"inferenceProfileSummaries": []}, list_params("SYSTEM_DEFINED"))
-    stub.add_response("list_inference_profiles", {"inferenceProfileSummaries": []}, list_params("APPLICATION"))
+    stub.add_response(
+        "list_inference_profiles", {"inferenceProfileSummaries": []}, list_params("SYSTEM_DEFINED")
+    )
+    stub.add_response(
+        "list_inference_profiles", {"inferenceProfileSummaries": []}, list_params("APPLICATION")
+    )
     asked: list[tuple[str, str]] = []
 
     class Session:
@@ -256,7 +310,9 @@ def test_missing_boto3_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None
         make_session()
 
 
-def test_unknown_aws_profile_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_unknown_aws_profile_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     config = tmp_path / "config"
     config.write_text("[default]\nregion = us-east-1\n")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
@@ -267,14 +323,28 @@ def test_unknown_aws_profile_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, t
 
 def test_write_refuses_entries_that_would_not_load(tmp_path: Path) -> None:
     path = tmp_path / "out.json"
-    bad = [{"id": "us.x.m-v1:0", "model": "x.m-v1:0", "geography": "us", "routes": {"us-east-9": ["us-east-1"]}}]
+    bad = [
+        {
+            "id": "us.x.m-v1:0",
+            "model": "x.m-v1:0",
+            "geography": "us",
+            "routes": {"us-east-9": ["us-east-1"]},
+        }
+    ]
     with pytest.raises(CatalogError, match="would not load"):
         write_catalog_file(bad, path)
     assert not path.exists()
 
 
 def test_write_reports_an_unwritable_path(tmp_path: Path) -> None:
-    good = [{"id": "us.x.m-v1:0", "model": "x.m-v1:0", "geography": "us", "routes": {"us-east-1": ["us-east-1"]}}]
+    good = [
+        {
+            "id": "us.x.m-v1:0",
+            "model": "x.m-v1:0",
+            "geography": "us",
+            "routes": {"us-east-1": ["us-east-1"]},
+        }
+    ]
     target = tmp_path / "no-such-dir" / "out.json"
     with pytest.raises(InputError) as info:
         write_catalog_file(good, target)

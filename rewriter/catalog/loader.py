@@ -190,7 +190,9 @@ class Catalog:
         object.__setattr__(self, "_by_id", by_id)
         object.__setattr__(self, "_by_arn", by_arn)
         object.__setattr__(
-            self, "_by_model", {m: tuple(sorted(ps, key=lambda p: p.id)) for m, ps in by_model.items()}
+            self,
+            "_by_model",
+            {m: tuple(sorted(ps, key=lambda p: p.id)) for m, ps in by_model.items()},
         )
 
     def __len__(self) -> int:
@@ -274,9 +276,7 @@ class Catalog:
                 f"{text} is a foundation model, not an inference profile; "
                 f"profiles that serve it: {serving}"
             )
-        raise ProfileNotFoundError(
-            f"{text} is a Bedrock {resource_type}, not an inference profile"
-        )
+        raise ProfileNotFoundError(f"{text} is a Bedrock {resource_type}, not an inference profile")
 
     @staticmethod
     def _unknown_message(text: str, known: Iterable[str], what: str = "inference profile") -> str:
@@ -300,7 +300,18 @@ class Catalog:
 # -- reading entries -------------------------------------------------------------------------
 
 _ENTRY_KEYS = frozenset(
-    {"id", "name", "model", "geography", "routes", "kind", "arn", "source", "notes", "unconfirmed_routes"}
+    {
+        "id",
+        "name",
+        "model",
+        "geography",
+        "routes",
+        "kind",
+        "arn",
+        "source",
+        "notes",
+        "unconfirmed_routes",
+    }
 )
 Locator = Callable[[tuple[Any, ...]], "tuple[int, int] | None"]
 
@@ -498,7 +509,9 @@ def _read_entries(
         except _EntryError as error:
             position = locate((*prefix, index, *error.path)) if locate else None
             line, column = position if position else (None, None)
-            pointer = "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in (*prefix, index, *error.path))
+            pointer = "/" + "/".join(
+                str(p).replace("~", "~0").replace("/", "~1") for p in (*prefix, index, *error.path)
+            )
             raise CatalogError(
                 f"{where}: {error.message}", path=path, line=line, column=column, pointer=pointer
             ) from None
@@ -598,7 +611,9 @@ def _load_yaml(text: str, path: str) -> Any:
     class StrictLoader(yaml.SafeLoader):
         """Rejects duplicate keys instead of letting the last one win."""
 
-    def construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> Any:
+    def construct_mapping(
+        loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False
+    ) -> Any:
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = loader.construct_object(key_node, deep=deep)

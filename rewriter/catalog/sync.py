@@ -109,7 +109,9 @@ def _entry_from_summary(
             client,
             "get_inference_profile",
             region,
-            inferenceProfileIdentifier=summary.get("inferenceProfileArn") if is_application else profile_id,
+            inferenceProfileIdentifier=summary.get("inferenceProfileArn")
+            if is_application
+            else profile_id,
         )
         model_arns = [m["modelArn"] for m in detail.get("models") or () if m.get("modelArn")]
     regions = {arn.split(":")[3] for arn in model_arns if len(arn.split(":")) > 3}
@@ -185,7 +187,10 @@ def sync_profiles(
                 known["name"] = known["name"] or entry["name"]
     for entry in merged.values():
         entry["routes"] = dict(sorted(entry["routes"].items()))
-    return sorted(merged.values(), key=lambda e: (e.get("kind", "system") != "system", e["id"], e.get("arn", "")))
+    return sorted(
+        merged.values(),
+        key=lambda e: (e.get("kind", "system") != "system", e["id"], e.get("arn", "")),
+    )
 
 
 def write_catalog_file(

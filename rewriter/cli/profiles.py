@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -35,8 +35,8 @@ def _load(profiles_file: str | None) -> Catalog:
 
 
 def _filter(catalog: Catalog, geography: str | None, model: str | None) -> tuple[Profile, ...]:
-    from rewriter.errors import InputError
     from rewriter.catalog import GEOGRAPHIES
+    from rewriter.errors import InputError
 
     if geography is not None and geography not in (*GEOGRAPHIES, "custom"):
         raise InputError(
@@ -107,7 +107,9 @@ def _show_text(profile: Profile) -> str:
         lines += _route_table(profile.routes)
     if profile.unconfirmed_routes:
         lines.append("")
-        lines.append("  Unconfirmed routes (listed by one AWS page, contradicted by another; not used):")
+        lines.append(
+            "  Unconfirmed routes (listed by one AWS page, contradicted by another; not used):"
+        )
         lines += _route_table(profile.unconfirmed_routes)
     if profile.notes:
         lines.append("")
@@ -123,7 +125,7 @@ def _route_table(routes: Any) -> list[str]:
 def _table(headings: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
     widths = [max(len(row[i]) for row in (headings, *rows)) for i in range(len(headings))]
     return [
-        "  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
+        "  " + "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
         for row in (headings, *rows)
     ]
 
@@ -144,10 +146,10 @@ def _do_list(
 @profiles_app.callback(invoke_without_command=True)
 def _default(
     ctx: typer.Context,
-    geography: Optional[str] = typer.Option(None, "--geography", "-g", help=_GEOGRAPHY_HELP),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help=_MODEL_HELP),
+    geography: str | None = typer.Option(None, "--geography", "-g", help=_GEOGRAPHY_HELP),
+    model: str | None = typer.Option(None, "--model", "-m", help=_MODEL_HELP),
     output: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help=_FORMAT_HELP),
-    profiles_file: Optional[str] = typer.Option(None, "--profiles-file", help=_FILE_HELP),
+    profiles_file: str | None = typer.Option(None, "--profiles-file", help=_FILE_HELP),
 ) -> None:
     """List, show and refresh the Bedrock inference profiles scp-fix knows (default: list)."""
     if ctx.invoked_subcommand is None:
@@ -156,10 +158,10 @@ def _default(
 
 @profiles_app.command("list")
 def list_profiles(
-    geography: Optional[str] = typer.Option(None, "--geography", "-g", help=_GEOGRAPHY_HELP),
-    model: Optional[str] = typer.Option(None, "--model", "-m", help=_MODEL_HELP),
+    geography: str | None = typer.Option(None, "--geography", "-g", help=_GEOGRAPHY_HELP),
+    model: str | None = typer.Option(None, "--model", "-m", help=_MODEL_HELP),
     output: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help=_FORMAT_HELP),
-    profiles_file: Optional[str] = typer.Option(None, "--profiles-file", help=_FILE_HELP),
+    profiles_file: str | None = typer.Option(None, "--profiles-file", help=_FILE_HELP),
 ) -> None:
     """List the known inference profiles."""
     _do_list(geography, model, output, profiles_file)
@@ -167,9 +169,13 @@ def list_profiles(
 
 @profiles_app.command("show")
 def show_profile(
-    ref: str = typer.Argument(..., metavar="ID", help="Profile id or ARN, or a model id (shows every profile that serves it)."),
+    ref: str = typer.Argument(
+        ...,
+        metavar="ID",
+        help="Profile id or ARN, or a model id (shows every profile that serves it).",
+    ),
     output: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help=_FORMAT_HELP),
-    profiles_file: Optional[str] = typer.Option(None, "--profiles-file", help=_FILE_HELP),
+    profiles_file: str | None = typer.Option(None, "--profiles-file", help=_FILE_HELP),
 ) -> None:
     """Show a profile's routes: source Region -> destination Regions."""
     with error_boundary():
@@ -184,10 +190,23 @@ def show_profile(
 
 @profiles_app.command("sync")
 def sync(
-    regions: list[str] = typer.Option(..., "--region", "-r", help="A source Region to ask; repeat for more."),
-    aws_profile: Optional[str] = typer.Option(None, "--aws-profile", help="AWS named profile (default: the standard credential chain)."),
-    output_file: str = typer.Option(..., "--output", "-o", help="Catalog file to write (JSON); pass it back with --profiles-file."),
-    verify: bool = typer.Option(False, "--verify", help="Call GetInferenceProfile for every profile, not only where the list gives no models."),
+    regions: list[str] = typer.Option(
+        ..., "--region", "-r", help="A source Region to ask; repeat for more."
+    ),
+    aws_profile: str | None = typer.Option(
+        None, "--aws-profile", help="AWS named profile (default: the standard credential chain)."
+    ),
+    output_file: str = typer.Option(
+        ...,
+        "--output",
+        "-o",
+        help="Catalog file to write (JSON); pass it back with --profiles-file.",
+    ),
+    verify: bool = typer.Option(
+        False,
+        "--verify",
+        help="Call GetInferenceProfile for every profile, not only where the list gives no models.",
+    ),
 ) -> None:
     """Ask Amazon Bedrock which profiles each Region serves, and write a catalog file."""
     with error_boundary():
