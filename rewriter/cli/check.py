@@ -1,0 +1,53 @@
+"""``scp-fix check``: would these inference profiles work under this SCP?"""
+
+from __future__ import annotations
+
+import json
+from typing import Optional
+
+import typer
+
+from rewriter.cli._common import EXIT_FINDING, EXIT_OK, TextOrJson, emit, error_boundary, read_input
+
+
+def check(
+    policy: str = typer.Argument(..., metavar="POLICY", help="Policy JSON file, or - for standard input."),
+    profile: list[str] = typer.Option(
+        ..., "--profile", help="Inference profile id or ARN, or a model id (all its profiles). Repeatable."
+    ),
+    source_region: Optional[str] = typer.Option(
+        None, "--source-region", help="The Region callers call from (default: every source the SCP allows)."
+    ),
+    profiles_file: Optional[str] = typer.Option(
+        None, "--profiles-file", help="YAML/JSON file of extra or overriding inference profiles."
+    ),
+    output: TextOrJson = typer.Option(TextOrJson.text, "--format", help="Output format."),
+    no_full_access: bool = typer.Option(
+        False, "--no-full-access", help="Evaluate the policy alone, not beside FullAWSAccess."
+    ),
+) -> None:
+    """Check every authorization of each profile. Exit 0 all work, 1 any blocked, 2 bad input."""
+    with error_boundary():
+        from rewriter.catalog import load_catalog
+        from rewriter.check import check as run_check
+        from rewriter.parse import parse_policy
+        from rewriter.report import check_to_json, check_to_text
+
+        catalog = load_catalog(profiles_file)
+        profiles = resolve_profiles(catalog, profile)
+        name, data = read_input(policy)
+        result = run_check(
+            parse_policy(data, path=name), profiles, source_region=source_region,
+            full_access=not no_full_access,
+        )
+    emit(json.dumps(check_to_json(result), indent=2) if output is TextOrJson.json else check_to_text(result))
+    raise typer.Exit(EXIT_FINDING if result.blocked else EXIT_OK)
+
+
+def resolve_profiles(catalog, refs: list[str]) -> tuple:
+    """Profile ids, ARNs or model ids -> distinct profiles, in the order given."""
+    found: dict[str, object] = {}
+    for ref in refs:
+        for item in catalog.resolve(ref):
+            found.setdefault(item.id, item)
+    return tuple(found.values())
