@@ -169,6 +169,16 @@ def compare_policies(
                     opened.setdefault((c_index, signature), []).append(region)
                 elif was and not now:
                     closed.setdefault((c_index, signature), []).append(region)
+    # A request through a profile that is newly allowed anyway as a direct call says nothing more.
+    for cells in (opened, closed):
+        for (c_index, signature), regions in list(cells.items()):
+            if c_index:
+                direct = set(cells.get((0, signature), ()))
+                kept = [r for r in regions if r not in direct]
+                if kept:
+                    cells[(c_index, signature)] = kept
+                else:
+                    del cells[(c_index, signature)]
     total = len(catalogue.actions)
     return Delta(
         newly_allowed=_grants(opened, classes, contexts, total, region_list),

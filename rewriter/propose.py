@@ -72,7 +72,7 @@ class Candidate:
     size: Size | None = None
     delta: Delta | None = None
     rejected: str | None = None
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # what verification adds to the fix's own notes (size, compact form)
 
     @property
     def verified(self) -> bool:
@@ -257,7 +257,7 @@ def _verify(name: str, fix: Fix, policy: Policy, settings: _Settings) -> Candida
         raise FixNotIdempotentError(f"{name}: proposing again on the fixed policy still changes it", path=policy.path)
     minified = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
     size = Size(before=len(_upload_text(policy.source.text)), after=len(_upload_text(text)), after_minified=len(minified))
-    notes = fix.notes
+    notes: tuple[str, ...] = ()  # beyond the fix's own notes
     if size.fits and not size.fits_as_is:
         notes += (
             f"The new policy is {size.after} characters as written, over the {SCP_SIZE_LIMIT} limit; "
