@@ -256,7 +256,7 @@ class Catalog:
         parsed = parse_bedrock_arn(text)
         if parsed is None:
             raise ProfileNotFoundError(f"not a Bedrock inference profile ARN: {text}")
-        _, region, _, resource_type, resource_id = parsed
+        _, _, _, resource_type, resource_id = parsed
         if resource_type == "application-inference-profile":
             profile = self._by_arn.get(text)
             if profile is None:
@@ -498,7 +498,7 @@ def _read_entries(
     profiles: list[Profile] = []
     seen: dict[str, int] = {}
     for index, entry in enumerate(entries):
-        label = entry.get("id") or entry.get("arn") if isinstance(entry, Mapping) else None
+        label = (entry.get("id") or entry.get("arn")) if isinstance(entry, Mapping) else None
         where = f"profile {index}" + (f" ({label})" if isinstance(label, str) else "")
         try:
             profile = profile_from_entry(entry, origin=origin)
