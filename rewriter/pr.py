@@ -1,0 +1,74 @@
+"""A pull-request description for a proposal, from ``templates/pull-request.md``."""
+
+from __future__ import annotations
+
+from string import Template
+
+from rewriter.propose import Proposal
+from rewriter.templating import template_text
+
+__all__ = ["pull_request_body", "semantic_summary"]
+
+
+def semantic_summary(before: dict, after: dict) -> str:
+    """What changed in the document's meaning, as deepdiff words it (key order and layout ignored)."""
+    from deepdiff import DeepDiff
+
+    diff = DeepDiff(before, after, verbose_level=2)
+    return diff.pretty() if diff else "no semantic change"
+
+
+def _bullets(items: list[str], empty: str) -> str:
+    return "\n".join(f"- {item}" for item in items) if items else f"- {empty}"
+
+
+def pull_request_body(proposal: Proposal, *, diff: str) -> str:
+    from rewriter import __version__
+
+    chosen = proposal.chosen
+    blocked = []
+    for item in proposal.before.checks:
+        if item.blocked:
+            reasons = sorted({r.reason for r in item.results if r.reason})
+            blocked.append(
+                f"`{item.profile.id}` called from {item.source_region} is denied in "
+                f"{', '.join(item.denied_regions)}: {'; '.join(reasons)}."
+            )
+    blocked += [f"`{u.profile.id}`: {u.reason}." for u in proposal.before.unreachable]
+    if chosen is None or chosen.fix is None:
+        title = "No change is proposed."
+        rationale = proposal.reason
+        newly, notes, size, semantic, strategy = [], [], "unchanged", "no semantic change", proposal.status
+    else:
+        title, rationale, strategy = chosen.fix.title, chosen.fix.rationale, chosen.strategy
+        newly = [g.summary for g in chosen.delta.newly_allowed] if chosen.delta else []
+        notes = list(chosen.fix.notes + chosen.notes)
+        s = chosen.size
+        size = (
+            f"{s.before} -> {s.after} characters as written, {s.after_minified} minified "
+            f"(the SCP limit is {s.limit})." if s else "not measured"
+        )
+        semantic = semantic_summary(proposal.policy.document, chosen.document)
+    alternatives = []
+    for alt in proposal.alternatives:
+        if alt.verified and alt.delta is not None:
+            opened = "; ".join(g.summary for g in alt.delta.newly_allowed) or "nothing"
+            alternatives.append(f"`{alt.strategy}` would newly allow: {opened}.")
+        elif alt.rejected:
+            alternatives.append(f"`{alt.strategy}` is not possible: {alt.rejected}.")
+    profiles = ", ".join(f"`{p}`" for p in dict.fromkeys(c.profile.id for c in proposal.before.checks)) or "the profiles"
+    return Template(template_text("pull-request.md")).safe_substitute(
+        profiles=profiles,
+        policy_path=proposal.policy.path,
+        blocked=_bullets(blocked, "nothing is blocked"),
+        strategy=strategy,
+        title=title,
+        rationale=rationale,
+        diff=diff.rstrip("\n") or "(no change)",
+        newly_allowed=_bullets(newly, "nothing"),
+        notes=("\n**Read this:**\n" + _bullets(notes, "") + "\n") if notes else "",
+        alternatives=_bullets(alternatives, "none"),
+        size=size,
+        semantic=semantic,
+        version=__version__,
+    )
