@@ -347,7 +347,10 @@ class _PolicyDocument:
                 if node.kind == "ref":
                     raise referenced_value_error(found, op["path"])
                 new = follow["value"] if isinstance(follow["value"], list) else [follow["value"]]
-                return [Edit(ident.meta.start_pos, ident.meta.end_pos, other),
+                # keep the "=" where terraform fmt aligned it, when the new name fits
+                eq = text.index("=", ident.meta.end_pos)
+                width = max(eq - ident.meta.start_pos, len(other) + 1)
+                return [Edit(ident.meta.start_pos, eq, other.ljust(width)),
                         *replace_value(text, node, new, HCL_SYNTAX)], 2
         if kind in ("add", "replace") and attr in statement.attrs:
             node = statement.attrs[attr][1]
