@@ -11,7 +11,9 @@ from rewriter.cli._common import EXIT_FINDING, EXIT_OK, TextOrJson, emit, error_
 
 
 def check(
-    policy: str = typer.Argument(..., metavar="POLICY", help="Policy JSON file, or - for standard input."),
+    policies: list[str] = typer.Argument(
+        ..., metavar="POLICY...", help="Policy JSON files, or - for standard input."
+    ),
     profile: list[str] = typer.Option(
         ..., "--profile", help="Inference profile id or ARN, or a model id (all its profiles). Repeatable."
     ),
@@ -26,22 +28,40 @@ def check(
         False, "--no-full-access", help="Evaluate the policy alone, not beside FullAWSAccess."
     ),
 ) -> None:
-    """Check every authorization of each profile. Exit 0 all work, 1 any blocked, 2 bad input."""
+    """Check every authorization of each profile. Exit 0 all work, 1 any blocked, 2 bad input.
+
+    With several files (as a pre-commit hook passes them), each is checked; one bad file does not stop
+    the others, and the exit code is the highest. JSON output is then a list, one object per file."""
     with error_boundary():
         from rewriter.catalog import load_catalog
-        from rewriter.check import check as run_check
-        from rewriter.parse import parse_policy
-        from rewriter.report import check_to_json, check_to_text
 
         catalog = load_catalog(profiles_file)
         profiles = resolve_profiles(catalog, profile)
-        name, data = read_input(policy)
-        result = run_check(
-            parse_policy(data, path=name), profiles, source_region=source_region,
-            full_access=not no_full_access,
-        )
-    emit(json.dumps(check_to_json(result), indent=2) if output is TextOrJson.json else check_to_text(result))
-    raise typer.Exit(EXIT_FINDING if result.blocked else EXIT_OK)
+    codes: list[int] = []
+    documents: list[dict] = []
+    for path in policies:
+        try:
+            with error_boundary():
+                from rewriter.check import check as run_check
+                from rewriter.parse import parse_policy
+                from rewriter.report import check_to_json, check_to_text
+
+                name, data = read_input(path)
+                result = run_check(
+                    parse_policy(data, path=name), profiles, source_region=source_region,
+                    full_access=not no_full_access,
+                )
+        except typer.Exit as exit_:
+            codes.append(exit_.exit_code)
+            continue
+        codes.append(EXIT_FINDING if result.blocked else EXIT_OK)
+        if output is TextOrJson.json:
+            documents.append(check_to_json(result))
+        else:
+            emit(check_to_text(result))
+    if output is TextOrJson.json and documents:
+        emit(json.dumps(documents[0] if len(policies) == 1 else documents, indent=2))
+    raise typer.Exit(max(codes))
 
 
 def resolve_profiles(catalog, refs: list[str]) -> tuple:
