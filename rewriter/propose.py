@@ -8,12 +8,12 @@ that newly allows the least.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from rewriter.check import CheckResult, check
+from rewriter.codec import Codec, json_codec, minified_size
 from rewriter.cris import DEFAULT_ACCOUNT, UNSPECIFIED
 from rewriter.errors import FixNotIdempotentError, ScpFixError, VerificationError
 from rewriter.fixes import Fix, NotApplicable
@@ -126,6 +126,7 @@ class _Settings:
     prefix: bool
     newly_allowed: bool
     regions: tuple[str, ...] | None = field(default=None)
+    codec: Callable[[Policy], Codec] = json_codec
 
 
 def propose(
@@ -142,13 +143,18 @@ def propose(
     account: str = DEFAULT_ACCOUNT,
     newly_allowed: bool = True,
     grid_regions: Sequence[str] | None = None,
+    codec: Callable[[Policy], Codec] = json_codec,
 ) -> Proposal:
-    """The smallest verified change to ``policy`` that lets every profile through, or why there is none."""
+    """The smallest verified change to ``policy`` that lets every profile through, or why there is none.
+
+    ``codec`` says how the policy's file is rewritten and read back; the default is a JSON policy file.
+    """
     if strategy not in STRATEGY_NAMES:
         raise ScpFixError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGY_NAMES)}")
     settings = _Settings(
         tuple(profiles), source_region, full_access, account, batch, broad, prefix, newly_allowed,
         tuple(grid_regions) if grid_regions is not None else None,
+        codec,
     )
     before = _check(policy, settings)
     if not before.blocked:
@@ -232,16 +238,14 @@ def _candidate(name: str, policy: Policy, before: CheckResult, settings: _Settin
 def _verify(name: str, fix: Fix, policy: Policy, settings: _Settings) -> Candidate:
     import jsonpatch
 
-    from rewriter.parse import parse_policy
-    from rewriter.render import render
-
     patch = fix.patch
     try:
         document = jsonpatch.apply_patch(policy.document, patch)
     except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as error:
         raise VerificationError(f"{name}: the patch does not apply: {error}", path=policy.path) from None
-    text = render(policy.source, patch)
-    new_policy = parse_policy(text, path=policy.path)
+    codec = settings.codec(policy)
+    text = codec.render(patch)
+    new_policy = codec.read(text)
     if new_policy.document != document:
         raise VerificationError(f"{name}: the rendered text does not parse to the patched document", path=policy.path)
     after = _check(new_policy, settings)
@@ -252,11 +256,15 @@ def _verify(name: str, fix: Fix, policy: Policy, settings: _Settings) -> Candida
         new_policy, settings.profiles, source_region=settings.source_region, strategy=name,
         batch=settings.batch, broad=settings.broad, prefix=settings.prefix, force=True,
         full_access=settings.full_access, account=settings.account, newly_allowed=False,
+        codec=settings.codec,
     )
     if again.status != "unchanged":
         raise FixNotIdempotentError(f"{name}: proposing again on the fixed policy still changes it", path=policy.path)
-    minified = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
-    size = Size(before=len(_upload_text(policy.source.text)), after=len(_upload_text(text)), after_minified=len(minified))
+    size = Size(
+        before=codec.size(policy.source.text, policy),
+        after=codec.size(text, new_policy),
+        after_minified=minified_size(document),
+    )
     notes: tuple[str, ...] = ()  # beyond the fix's own notes
     if size.fits and not size.fits_as_is:
         notes += (
@@ -280,10 +288,6 @@ def _verify(name: str, fix: Fix, policy: Policy, settings: _Settings) -> Candida
             lost = "; ".join(g.summary for g in delta.newly_denied)
             return Candidate(name, fix, document, text, size, delta, rejected=f"it would newly deny {lost}")
     return Candidate(name, fix, document, text, size, delta, notes=notes)
-
-
-def _upload_text(text: str) -> str:
-    return text[1:] if text.startswith("\ufeff") else text
 
 
 def _control_tower_advice(policy: Policy, before: CheckResult, label: str, settings: _Settings) -> ControlTowerAdvice:

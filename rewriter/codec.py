@@ -1,0 +1,46 @@
+"""How a policy's text is rewritten and read back: a loose JSON file, or a policy inside IaC code.
+
+``propose`` verifies a change on the text it will show, so it needs both directions for the file the
+policy lives in, and the size the policy will have when uploaded.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rewriter.model import Policy
+
+__all__ = ["Codec", "json_codec", "minified_size"]
+
+
+def minified_size(document: Any) -> int:
+    """Characters of the policy with the whitespace outside strings removed (how AWS can store it)."""
+    return len(json.dumps(document, separators=(",", ":"), ensure_ascii=False))
+
+
+@dataclass(frozen=True, slots=True)
+class Codec:
+    render: Callable[[Sequence[Mapping[str, Any]]], str]  # edits -> the file's new text
+    read: Callable[[str], Policy]  # the file's text -> the policy in it
+    size: Callable[[str, Policy], int]  # the file's text -> characters as uploaded
+    for_policy: Callable[[Policy], Codec]  # the codec of a policy read back with ``read``
+
+
+def _upload_size(text: str, policy: Policy) -> int:
+    return len(text[1:] if text.startswith("\ufeff") else text)
+
+
+def json_codec(policy: Policy) -> Codec:
+    """A policy file that is the JSON document itself: uploaded as written."""
+    from rewriter.parse import parse_policy
+    from rewriter.render import render
+
+    return Codec(
+        render=lambda operations: render(policy.source, operations),
+        read=lambda text: parse_policy(text, path=policy.path),
+        size=_upload_size,
+        for_policy=json_codec,
+    )
