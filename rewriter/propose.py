@@ -244,7 +244,12 @@ def _verify(name: str, fix: Fix, policy: Policy, settings: _Settings) -> Candida
     except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as error:
         raise VerificationError(f"{name}: the patch does not apply: {error}", path=policy.path) from None
     codec = settings.codec(policy)
-    text = codec.render(patch)
+    try:
+        text = codec.render(patch)
+    except VerificationError:
+        raise
+    except ScpFixError as error:  # e.g. the value comes from a template parameter or a variable
+        return Candidate(name, fix, rejected=f"cannot be written into the file: {error}")
     new_policy = codec.read(text)
     if new_policy.document != document:
         raise VerificationError(f"{name}: the rendered text does not parse to the patched document", path=policy.path)

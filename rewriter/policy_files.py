@@ -1,0 +1,173 @@
+"""The policies in a file, whatever holds them: a JSON policy, a CloudFormation template, Terraform.
+
+``check_file`` and ``propose_file`` are what the CLI calls for each path; a file that holds several
+policies gets one result per policy, and ``propose_file`` chains their edits into one new file text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rewriter.codec import Codec, json_codec, minified_size
+from rewriter.errors import InputError
+from rewriter.model import Policy
+
+if TYPE_CHECKING:
+    from rewriter.catalog import Profile
+    from rewriter.check import CheckResult
+    from rewriter.propose import Proposal
+    from rewriter.sources import EmbeddedPolicy
+
+__all__ = ["PolicyInFile", "FileProposal", "load_policy_file", "check_file", "propose_file"]
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyInFile:
+    label: str  # the file, or "file (resource name)" for a policy inside IaC code
+    policy: Policy
+    codec: Any  # Callable[[Policy], Codec]
+    embedded: EmbeddedPolicy | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FileProposal:
+    path: str
+    original_text: str
+    new_text: str
+    proposals: tuple[tuple[str, Proposal], ...]
+
+    @property
+    def changed(self) -> bool:
+        return self.new_text != self.original_text
+
+    @property
+    def status(self) -> str:
+        statuses = {p.status for _, p in self.proposals}
+        return "unsafe" if "unsafe" in statuses else "changed" if "changed" in statuses else "unchanged"
+
+
+def _decode(path: str, data: bytes | str) -> str:
+    if isinstance(data, str):
+        return data
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        from rewriter.parse import parse_policy
+
+        parse_policy(data, path=path)  # raises the located "not UTF-8" error
+        raise  # pragma: no cover
+
+
+def load_policy_file(
+    path: str,
+    data: bytes | str,
+    *,
+    parameters: Mapping[str, str] | None = None,
+    var_files: Sequence[str] = (),
+) -> tuple[PolicyInFile, ...]:
+    """Every service control policy in a file, with how to rewrite it."""
+    from rewriter.parse import parse_policy
+
+    text = _decode(path, data)
+    if path.lower().endswith(".json") or path == "<stdin>":
+        # A JSON file is a policy unless it is plainly a CloudFormation template.
+        if '"AWSTemplateFormatVersion"' not in text and '"AWS::Organizations::Policy"' not in text:
+            return (PolicyInFile(path, parse_policy(text, path=path), json_codec),)
+    from rewriter.sources import detect_kind, load_embedded
+
+    kind = detect_kind(path, text)
+    if kind == "json-policy":
+        return (PolicyInFile(path, parse_policy(text, path=path), json_codec),)
+    found = load_embedded(path, text, parameters=dict(parameters or {}), var_files=tuple(var_files))
+    if not found:
+        raise InputError(f"no service control policy found in this {kind} file", path=path)
+    return tuple(
+        PolicyInFile(f"{path} ({emb.name})", emb.policy, _embedded_codec(path, text, emb), emb) for emb in found
+    )
+
+
+def _embedded_codec(path: str, text: str, embedded: EmbeddedPolicy):
+    """A codec for one policy inside an IaC file: edits are written into the file's own text."""
+    from rewriter.sources import load_embedded, rewrite
+
+    known: dict[int, tuple[str, EmbeddedPolicy]] = {id(embedded.policy): (text, embedded)}
+
+    def read(new_text: str) -> Policy:
+        again = load_embedded(
+            path, new_text, parameters=dict(embedded.parameters), var_files=embedded.var_files,
+            use_defaults=embedded.use_defaults,
+        )
+        match = next((e for e in again if e.name == embedded.name), None)
+        if match is None:
+            raise InputError(f"{embedded.name} is gone from the rewritten file", path=path)
+        known[id(match.policy)] = (new_text, match)
+        return match.policy
+
+    def for_policy(policy: Policy) -> Codec:
+        file_text, current = known[id(policy)]
+        return Codec(
+            render=lambda operations: rewrite(file_text, current, list(operations)),
+            read=read,
+            size=lambda _text, p: minified_size(p.document),
+            for_policy=for_policy,
+        )
+
+    return for_policy
+
+
+def check_file(
+    path: str,
+    data: bytes | str,
+    profiles: Sequence[Profile],
+    *,
+    parameters: Mapping[str, str] | None = None,
+    var_files: Sequence[str] = (),
+    **options: Any,
+) -> tuple[tuple[str, CheckResult], ...]:
+    from dataclasses import replace
+
+    from rewriter.check import check
+
+    results = []
+    for item in load_policy_file(path, data, parameters=parameters, var_files=var_files):
+        result = check(item.policy, profiles, **options)
+        results.append((item.label, replace(result, policy_path=item.label)))
+    return tuple(results)
+
+
+def propose_file(
+    path: str,
+    data: bytes | str,
+    profiles: Sequence[Profile],
+    *,
+    parameters: Mapping[str, str] | None = None,
+    var_files: Sequence[str] = (),
+    **options: Any,
+) -> FileProposal:
+    """Propose a change for every policy in the file; the new text carries all of them."""
+    from rewriter.propose import propose
+
+    items = load_policy_file(path, data, parameters=parameters, var_files=var_files)
+    original = _decode(path, data)
+    text = original
+    proposals = []
+    for item in items:
+        proposal = propose(item.policy, profiles, codec=item.codec, **options)
+        proposals.append((item.label, proposal))
+        if proposal.changed:
+            if item.embedded is None:
+                text = proposal.chosen.text
+            else:
+                from rewriter.sources import load_embedded, rewrite
+
+                # Re-find the policy in the text the earlier edits left, then apply this one's edits.
+                current = next(
+                    e for e in load_embedded(path, text, parameters=dict(item.embedded.parameters),
+                                             var_files=item.embedded.var_files,
+                                             use_defaults=item.embedded.use_defaults)
+                    if e.name == item.embedded.name
+                )
+                text = rewrite(text, current, proposal.chosen.fix.patch)
+    return FileProposal(path, original, text, tuple(proposals))
