@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from rewriter.errors import InputError
 
-__all__ = ["parse_context"]
+__all__ = ["parse_context", "parse_parameters"]
 
 
 def parse_context(pairs: Iterable[str]) -> dict[str, str | tuple[str, ...]]:
@@ -23,3 +23,14 @@ def parse_context(pairs: Iterable[str]) -> dict[str, str | tuple[str, ...]]:
         else:
             context[key] = value
     return context
+
+
+def parse_parameters(pairs: Iterable[str]) -> dict[str, str]:
+    """``Name=value`` CloudFormation parameters; a list parameter is comma-separated, as CloudFormation takes it."""
+    parameters: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise InputError(f"--parameter takes Name=value, not {pair!r}")
+        parameters[name.strip()] = value
+    return parameters

@@ -27,6 +27,10 @@ def check(
     no_full_access: bool = typer.Option(
         False, "--no-full-access", help="Evaluate the policy alone, not beside FullAWSAccess."
     ),
+    parameter: list[str] = typer.Option(
+        [], "--parameter", help="CloudFormation template parameter, Name=value (repeatable)."
+    ),
+    var_file: list[str] = typer.Option([], "--var-file", help="Terraform .tfvars file (repeatable)."),
 ) -> None:
     """Check every authorization of each profile. Exit 0 all work, 1 any blocked, 2 bad input.
 
@@ -42,25 +46,26 @@ def check(
     for path in policies:
         try:
             with error_boundary():
-                from rewriter.check import check as run_check
-                from rewriter.parse import parse_policy
+                from rewriter.policy_files import check_file
                 from rewriter.report import check_to_json, check_to_text
+                from rewriter.requests import parse_parameters
 
                 name, data = read_input(path)
-                result = run_check(
-                    parse_policy(data, path=name), profiles, source_region=source_region,
-                    full_access=not no_full_access,
+                results = check_file(
+                    name, data, profiles, parameters=parse_parameters(parameter), var_files=tuple(var_file),
+                    source_region=source_region, full_access=not no_full_access,
                 )
         except typer.Exit as exit_:
             codes.append(exit_.exit_code)
             continue
-        codes.append(EXIT_FINDING if result.blocked else EXIT_OK)
-        if output is TextOrJson.json:
-            documents.append(check_to_json(result))
-        else:
-            emit(check_to_text(result))
+        for _label, result in results:
+            codes.append(EXIT_FINDING if result.blocked else EXIT_OK)
+            if output is TextOrJson.json:
+                documents.append(check_to_json(result))
+            else:
+                emit(check_to_text(result))
     if output is TextOrJson.json and documents:
-        emit(json.dumps(documents[0] if len(policies) == 1 else documents, indent=2))
+        emit(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2))
     raise typer.Exit(max(codes))
 
 

@@ -57,6 +57,10 @@ def propose(
     no_full_access: bool = typer.Option(
         False, "--no-full-access", help="Evaluate the policy alone, not beside FullAWSAccess."
     ),
+    parameter: list[str] = typer.Option(
+        [], "--parameter", help="CloudFormation template parameter, Name=value (repeatable)."
+    ),
+    var_file: list[str] = typer.Option([], "--var-file", help="Terraform .tfvars file (repeatable)."),
 ) -> None:
     """Propose the smallest verified change. Exit 0 nothing to change, 1 change proposed (or written),
     2 bad input, 3 a change is needed but none can be made safely. With several files, the highest code."""
@@ -64,8 +68,11 @@ def propose(
         from rewriter.catalog import load_catalog
         from rewriter.cli.check import resolve_profiles
 
+        from rewriter.requests import parse_parameters
+
         catalog = load_catalog(profiles_file)
         profiles = resolve_profiles(catalog, profile)
+        parameters = parse_parameters(parameter)
     if write and "-" in policies:
         typer.echo("scp-fix: --write cannot replace standard input", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
@@ -77,6 +84,7 @@ def propose(
                 options=dict(
                     source_region=source_region, strategy=strategy.value, batch=batch, broad=broad,
                     prefix=prefix, force=force, full_access=not no_full_access,
+                    parameters=parameters, var_files=tuple(var_file),
                 ),
             )
         )
@@ -86,57 +94,64 @@ def propose(
 def _propose_one(path: str, profiles, *, output: ProposeFormat, write: bool, options: dict) -> int:
     try:
         with error_boundary():
-            from rewriter.parse import parse_policy
-            from rewriter.propose import propose as run_propose
+            from rewriter.policy_files import propose_file
 
             name, data = read_input(path)
-            policy = parse_policy(data, path=name)
-            proposal = run_propose(policy, profiles, **options)
-            if write and proposal.changed:
+            result = propose_file(name, data, profiles, **options)
+            if write and result.changed and result.status != "unsafe":
                 from rewriter.files import write_atomic
 
-                write_atomic(path, proposal.chosen.text)
+                write_atomic(path, result.new_text)
     except typer.Exit as exit_:
         return exit_.exit_code
-    _show(proposal, output)
-    if proposal.status == "unsafe":
+    _show(result, output)
+    if result.status == "unsafe":
         return EXIT_UNSAFE
-    return EXIT_FINDING if proposal.changed else EXIT_OK
+    return EXIT_FINDING if result.changed else EXIT_OK
 
 
-def _show(proposal, output: ProposeFormat) -> None:
+def _show(result, output: ProposeFormat) -> None:
     from rewriter.report import proposal_summary, proposal_to_json
 
-    chosen = proposal.chosen
-    new_text = chosen.text if chosen else None
+    proposals = [p for _, p in result.proposals]
+    changed = result.changed
     if output is ProposeFormat.json:
-        emit(json.dumps(proposal_to_json(proposal, text=new_text, diff=_diff(proposal)), indent=2, ensure_ascii=False))
+        documents = [
+            proposal_to_json(p, text=result.new_text if changed else None, diff=_diff(result) if changed else None)
+            | ({"name": label} if len(proposals) > 1 or label != result.path else {})
+            for label, p in result.proposals
+        ]
+        emit(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2, ensure_ascii=False))
         return
     if output is ProposeFormat.markdown:
         from rewriter.pr import pull_request_body
 
-        emit(pull_request_body(proposal, diff=_diff(proposal) or ""))
+        diff = _diff(result) or ""
+        emit("\n\n---\n\n".join(pull_request_body(p, diff=diff) for p in proposals))
         return
     # Human words go to stderr so stdout stays a clean diff, patch or policy for a pipe.
-    typer.echo(proposal_summary(proposal), err=True)
-    if chosen is None:
+    for proposal in proposals:
+        typer.echo(proposal_summary(proposal), err=True)
+    if not changed:
         return
     if output is ProposeFormat.patch:
-        emit(json.dumps(chosen.fix.patch, indent=2, ensure_ascii=False))
+        patches = {label: p.chosen.fix.patch for label, p in result.proposals if p.changed}
+        body = next(iter(patches.values())) if len(result.proposals) == 1 else patches
+        emit(json.dumps(body, indent=2, ensure_ascii=False))
     elif output is ProposeFormat.policy:
-        sys.stdout.write(new_text)
+        sys.stdout.write(result.new_text)
         sys.stdout.flush()
     else:
-        sys.stdout.write(_diff(proposal, color=_color()) or "")
+        sys.stdout.write(_diff(result, color=_color()) or "")
         sys.stdout.flush()
 
 
-def _diff(proposal, *, color: bool = False) -> str | None:
-    if proposal.chosen is None:
+def _diff(result, *, color: bool = False) -> str | None:
+    if not result.changed:
         return None
     from rewriter.diff import unified_diff
 
-    return unified_diff(proposal.policy.source.text, proposal.chosen.text, path=proposal.policy.path, color=color)
+    return unified_diff(result.original_text, result.new_text, path=result.path, color=color)
 
 
 def _color() -> bool:
