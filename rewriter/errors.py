@@ -40,7 +40,7 @@ class ScpFixError(Exception):
 
     def __str__(self) -> str:
         text = self.message
-        if self.pointer is not None and self.pointer not in self.message:
+        if self.pointer is not None and (self.pointer == "" or self.pointer not in self.message):
             text = f"{text} (at {self.pointer or '/'})"
         return f"{self.location}: {text}" if self.location else text
 
