@@ -102,11 +102,13 @@ _ARN_PARTS_RE = re.compile(
 )
 _ACTION_BODY = r"[A-Za-z0-9][A-Za-z0-9-]*:[A-Za-z][A-Za-z0-9]*\*?"
 
-_SDK_RE = re.compile(
-    rf"(?:(?P<principal>{_ARN_BODY})[\"']?\s+)?(?:is|are)\s+not\s+authorized\s+to\s+perform:?\s*"
-    rf"(?P<action>{_ACTION_BODY})"
-    rf"(?:\s+on\s+(?:the\s+)?resource:?\s*[\"']?(?P<resource>{_ARN_BODY}|\*)?[\"']?)?",
-    re.IGNORECASE,
+# The SDK sentence is matched from its verb, so that no pattern scans back over long text; the
+# principal is the ARN just before it, the resource is matched at a fixed position after it.
+_SDK_VERB_RE = re.compile(
+    rf"(?:is|are)\s+not\s+authorized\s+to\s+perform:?\s*(?P<action>{_ACTION_BODY})", re.IGNORECASE
+)
+_SDK_RESOURCE_RE = re.compile(
+    rf"\s+on\s+(?:the\s+)?resource:?\s*[\"']?(?P<resource>{_ARN_BODY}|\*)?[\"']?", re.IGNORECASE
 )
 
 # A token that looks like an IAM action: lower-case service prefix, upper-case action name. It is
@@ -197,7 +199,8 @@ _BARE_EXPLICIT_RE = re.compile(r"with\s+an\s+explicit\s+deny\b", re.IGNORECASE)
 _ENCODED_HINT_RE = re.compile(r"Encoded\s+authorization\s+failure\s+message", re.IGNORECASE)
 
 # An ARN broken over two lines at one of its delimiters ("...foundation-model/\nanthropic.claude").
-_WRAPPED_ARN_RE = re.compile(r"(arn:[!-~]*[:/-])[ \t]*\r?\n[ \t]*(?=[A-Za-z0-9*<])")
+_MODEL_ACCESS_RE = re.compile(r"(?:don't|do not) have access to the model", re.IGNORECASE)
+_CONTINUATION_RE = re.compile(r"[A-Za-z0-9*<]")
 _JSON_ESCAPE_RE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|[nrt\"/\\])")
 
 
@@ -242,6 +245,13 @@ def parse_denials(text: str, *, path: str | None = None) -> tuple[Denial, ...]:
     if denials:
         return denials
 
+    if _MODEL_ACCESS_RE.search(stripped):
+        raise InputError(
+            "this message names no action or resource: \"You don't have access to the model\" means the "
+            "model is not enabled for the account (or the model id is wrong), not a policy denial; check "
+            "model access in the Amazon Bedrock console for the Region that was called",
+            path=path,
+        )
     encoded = _ENCODED_RE.search(stripped)
     if encoded or _ENCODED_HINT_RE.search(stripped):
         raise InputError(
@@ -347,7 +357,7 @@ def _load_json(text: str) -> Any:
         return _NOT_JSON
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return _NOT_JSON
 
 
@@ -450,8 +460,25 @@ def _normalize(text: str) -> str:
         text = _JSON_ESCAPE_RE.sub(_unescape_one, text)
     if "&" in text and re.search(r"&(?:quot|amp|lt|gt|apos|#\d+|#x[0-9a-fA-F]+);", text):
         text = html.unescape(text)
-    text = _WRAPPED_ARN_RE.sub(r"\1", text)
+    text = _join_wrapped_arns(text)
     return " ".join(text.split())
+
+
+def _join_wrapped_arns(text: str) -> str:
+    """Re-join an ARN broken at a delimiter ("...foundation-model/" + newline + "anthropic...")."""
+    out: list[str] = []
+    tail = ""  # the end of the line built so far; enough to see its last token
+    for line in text.splitlines():
+        head = line.lstrip()
+        token = tail.rstrip().rsplit(None, 1)[-1] if tail.strip() else ""
+        if out and "arn:" in token and token[-1] in ":/-" and _CONTINUATION_RE.match(head):
+            out[-1] = out[-1].rstrip()
+            out.append(head)
+            tail = (tail.rstrip() + head)[-300:]
+            continue
+        out.append("\n" + line if out else line)
+        tail = line[-300:]
+    return "".join(out)
 
 
 def _unescape_one(match: re.Match[str]) -> str:
@@ -482,18 +509,28 @@ def _from_text(flat: str) -> tuple[Denial, ...]:
 
 
 def _sdk_records(flat: str) -> list[_Record]:
-    matches = list(_SDK_RE.finditer(flat))
+    verbs = list(_SDK_VERB_RE.finditer(flat))
+    if not verbs:
+        return []
+    arn_ends = {m.end(): m for m in _ARN_RE.finditer(flat)}
     records: list[_Record] = []
     previous_end = 0
-    for i, match in enumerate(matches):
-        next_start = matches[i + 1].start() if i + 1 < len(matches) else len(flat)
+    for i, verb in enumerate(verbs):
+        # The principal ARN ends where the verb starts, but for spaces and a closing quote.
+        j = verb.start()
+        while j > 0 and flat[j - 1] in " \"'":
+            j -= 1
+        principal_match = arn_ends.get(j)
+        resource_match = _SDK_RESOURCE_RE.match(flat, verb.end())
+        match_end = resource_match.end() if resource_match else verb.end()
+        next_start = verbs[i + 1].start() if i + 1 < len(verbs) else len(flat)
         # The clause ("with an explicit deny in ...") follows the resource; stop at the next sentence.
-        tail = flat[match.end() : min(next_start, match.end() + 600)]
+        tail = flat[match_end : min(next_start, match_end + 600)]
         kind, explicit, clause_start, clause_end = _policy_phrase(tail)
         if clause_start is not None and not _is_adjacent(tail[:clause_start]):
             kind = explicit = clause_end = None  # a phrase further on belongs to the surrounding prose
         # The "An error occurred (Code) when calling the Op operation:" prefix belongs to the record.
-        start = match.start()
+        start = principal_match.start() if principal_match else verb.start()
         # It may stand a sentence earlier ("... operation: You are not authorized to perform this
         # operation. User: arn:... is not authorized ...").
         lookback = max(previous_end, start - 400)
@@ -502,16 +539,16 @@ def _sdk_records(flat: str) -> list[_Record]:
             start = prefixes[-1].start()
         policy_arn = None
         policy_match = _POLICY_ARN_RE.search(tail)
-        if policy_match and (clause_end is None or policy_match.start() <= clause_end + 2):
+        if policy_match and clause_end is not None and policy_match.start() <= clause_end + 2:
             policy_arn = _clean_arn(policy_match.group("arn"))
             clause_end = policy_match.end()
-        end = match.end() + (clause_end or 0)
+        end = match_end + (clause_end or 0)
         window = flat[start:end]
         encoded = _ENCODED_RE.search(tail)
         denial = _build(
-            principal=_clean_arn(match.group("principal")),
-            action=match.group("action"),
-            resource=_clean_arn(match.group("resource")),
+            principal=_clean_arn(principal_match.group(0)) if principal_match else None,
+            action=verb.group("action"),
+            resource=_clean_arn(resource_match.group("resource")) if resource_match else None,
             policy_kind=kind,
             explicit=explicit,
             operation=_search_first(_OPERATION_RES, window, "op"),
@@ -520,7 +557,7 @@ def _sdk_records(flat: str) -> list[_Record]:
             encoded_message=encoded.group("msg") if encoded else None,
         )
         if encoded:
-            end = max(end, match.end() + encoded.end())
+            end = max(end, match_end + encoded.end())
         records.append(_Record(start, end, denial))
         previous_end = end
     return records

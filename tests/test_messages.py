@@ -302,3 +302,53 @@ def test_generated_sdk_messages_round_trip(
     assert denial.model_id == model
     assert denial.profile_id == (f"{geo}.{model}" if geo is not None and region else None)
     assert (denial.policy_kind, denial.explicit, denial.account) == (kind, explicit, account)
+
+
+def test_bedrock_model_access_message_is_explained_as_not_a_policy_denial() -> None:
+    text = (
+        "An error occurred (AccessDeniedException) when calling the InvokeModel operation: "
+        "You don't have access to the model with the specified model ID."
+    )
+    with pytest.raises(InputError, match="model access"):
+        parse_denial(text)
+
+
+@pytest.mark.parametrize(
+    ("clause", "kind", "policy_arn"),
+    [
+        (
+            "with an explicit deny in an identity-based policy: arn:aws:iam::123456789012:policy/DenyOutsideTokyo",
+            "identity_based_policy",
+            "arn:aws:iam::123456789012:policy/DenyOutsideTokyo",
+        ),
+        (
+            "with an explicit deny in a permissions boundary: arn:aws:iam::123456789012:policy/DevBoundary.",
+            "permissions_boundary",
+            "arn:aws:iam::123456789012:policy/DevBoundary",
+        ),
+        (
+            "with an explicit deny in a resource control policy: "
+            "arn:aws:organizations::987654321098:policy/o-abcd1234/resource_control_policy/p-abcd1234",
+            "resource_control_policy",
+            "arn:aws:organizations::987654321098:policy/o-abcd1234/resource_control_policy/p-abcd1234",
+        ),
+    ],
+)
+def test_the_denying_policy_arn_is_kept_apart_from_the_resource(clause: str, kind: str, policy_arn: str) -> None:
+    resource = "arn:aws:bedrock:us-east-2::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0"
+    denial = parse_denial(_SDK.format(action="bedrock:InvokeModel", resource=resource, clause=clause))
+    assert (denial.resource, denial.policy_kind, denial.policy_arn) == (resource, kind, policy_arn)
+
+
+def test_console_block_with_the_denying_policy_arn() -> None:
+    text = (
+        "User: arn:aws:sts::123456789012:assumed-role/Admin/jdoe\n"
+        "Action: bedrock:InvokeModel\n"
+        "On resource(s): arn:aws:bedrock:us-east-2::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0\n"
+        "Context: a service control policy explicitly denies the action: "
+        "arn:aws:organizations::987654321098:policy/o-qv5af4abcd/service_control_policy/p-2kgnabcd\n"
+    )
+    denial = parse_denial(text)
+    assert denial.resource == "arn:aws:bedrock:us-east-2::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0"
+    assert denial.policy_arn == "arn:aws:organizations::987654321098:policy/o-qv5af4abcd/service_control_policy/p-2kgnabcd"
+    assert (denial.policy_kind, denial.explicit) == ("service_control_policy", True)
