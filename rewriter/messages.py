@@ -29,9 +29,9 @@ from rewriter.errors import InputError
 __all__ = [
     "POLICY_KINDS",
     "Denial",
+    "describe_policy_kind",
     "parse_denial",
     "parse_denials",
-    "describe_policy_kind",
 ]
 
 POLICY_KINDS: tuple[str, ...] = (
@@ -163,24 +163,39 @@ _IMPLICIT_WORDS_RE = re.compile(
 )
 _LOCAL_KIND_RES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("service_control_policy", re.compile(r"サービスコントロールポリシー|서비스\s*제어\s*정책|服务控制策略")),
-    ("resource_control_policy", re.compile(r"リソースコントロールポリシー|리소스\s*제어\s*정책|资源控制策略")),
+    (
+        "resource_control_policy",
+        re.compile(r"リソースコントロールポリシー|리소스\s*제어\s*정책|资源控制策略"),
+    ),
     ("permissions_boundary", re.compile(r"アクセス許可の境界|アクセス許可境界|권한\s*경계|权限边界")),
     ("session_policy", re.compile(r"セッションポリシー|세션\s*정책|会话策略")),
-    ("identity_based_policy", re.compile(r"アイデンティティベースのポリシー|ID\s*ベースのポリシー|자격\s*증명\s*기반\s*정책|基于身份的策略")),
+    (
+        "identity_based_policy",
+        re.compile(
+            r"アイデンティティベースのポリシー|ID\s*ベースのポリシー|자격\s*증명\s*기반\s*정책|基于身份的策略"
+        ),
+    ),
     ("resource_based_policy", re.compile(r"リソースベースのポリシー|리소스\s*기반\s*정책|基于资源的策略")),
-    ("vpc_endpoint_policy", re.compile(r"VPC\s*エンドポイントポリシー|VPC\s*엔드포인트\s*정책|VPC\s*终端节点策略")),
+    (
+        "vpc_endpoint_policy",
+        re.compile(r"VPC\s*エンドポイントポリシー|VPC\s*엔드포인트\s*정책|VPC\s*终端节点策略"),
+    ),
 )
 
 # "... policy: arn:aws:organizations::111122223333:policy/o-abc/service_control_policy/p-abc"
-_POLICY_ARN_RE = re.compile(rf"(?:polic(?:y|ies)|boundar(?:y|ies))\s*[:：]\s*(?P<arn>{_ARN_BODY})", re.IGNORECASE)
+_POLICY_ARN_RE = re.compile(
+    rf"(?:polic(?:y|ies)|boundar(?:y|ies))\s*[:：]\s*(?P<arn>{_ARN_BODY})", re.IGNORECASE
+)
 
 _ERROR_CODE_RES = (
     re.compile(r"An error occurred \((?P<code>\w+)\)"),
     re.compile(r"エラーが発生 ?\((?P<code>\w+)\)"),
     re.compile(r"<Code>(?P<code>\w+)</Code>"),
     re.compile(r"\"(?:__type|errorCode|code|Code)\"\s*:\s*\"(?:[\w.]+#)?(?P<code>\w+)\""),
-    re.compile(r"(?<![\w.])(?:[\w]+\.)*(?P<code>AccessDenied(?:Exception)?|UnauthorizedOperation|UnauthorizedAccess|"
-               r"AuthorizationError|Forbidden(?:Exception)?)\b"),
+    re.compile(
+        r"(?<![\w.])(?:[\w]+\.)*(?P<code>AccessDenied(?:Exception)?|UnauthorizedOperation|UnauthorizedAccess|"
+        r"AuthorizationError|Forbidden(?:Exception)?)\b"
+    ),
 )
 _OPERATION_RES = (
     re.compile(r"when calling the (?P<op>\w+) operation"),
@@ -222,7 +237,9 @@ def parse_denials(text: str, *, path: str | None = None) -> tuple[Denial, ...]:
         raise InputError("an AccessDenied message must be text", path=path)
     stripped = text.strip().lstrip("\ufeff")
     if not stripped:
-        raise InputError(f"the message is empty; expected an AccessDenied message such as: {_EXAMPLE}", path=path)
+        raise InputError(
+            f"the message is empty; expected an AccessDenied message such as: {_EXAMPLE}", path=path
+        )
 
     document = _load_json(stripped)
     if document is not _NOT_JSON:
@@ -247,7 +264,7 @@ def parse_denials(text: str, *, path: str | None = None) -> tuple[Denial, ...]:
 
     if _MODEL_ACCESS_RE.search(stripped):
         raise InputError(
-            "this message names no action or resource: \"You don't have access to the model\" means the "
+            'this message names no action or resource: "You don\'t have access to the model" means the '
             "model is not enabled for the account (or the model id is wrong), not a policy denial; check "
             "model access in the Amazon Bedrock console for the Region that was called",
             path=path,
@@ -388,7 +405,9 @@ def _from_json_value(value: Any, *, path: str | None, depth: int) -> tuple[Denia
         code = code.rsplit("#", 1)[1]
     operation = _first_str(value, keys, ("eventname",))
     identity = value.get(keys["useridentity"]) if "useridentity" in keys else None
-    caller = identity.get("arn") if isinstance(identity, dict) and isinstance(identity.get("arn"), str) else None
+    caller = (
+        identity.get("arn") if isinstance(identity, dict) and isinstance(identity.get("arn"), str) else None
+    )
 
     found = []
     for key in ("errormessage", "message", "decodedmessage", "error", "body"):
@@ -398,9 +417,7 @@ def _from_json_value(value: Any, *, path: str | None, depth: int) -> tuple[Denia
         for key, item in value.items():
             if isinstance(item, (dict, list)):
                 found.extend(_from_json_value(item, path=path, depth=depth + 1))
-    return tuple(
-        _fill(denial, error_code=code, operation=operation, principal=caller) for denial in found
-    )
+    return tuple(_fill(denial, error_code=code, operation=operation, principal=caller) for denial in found)
 
 
 def _first_str(value: dict[str, Any], keys: dict[str, str], names: tuple[str, ...]) -> str | None:
@@ -589,7 +606,9 @@ def _console_record(rest: str, *, require_evidence: bool) -> _Record | None:
     # The denied caller is the principal-shaped ARN nearest before the action (console: the line
     # above "Action:"); the resource is the first other ARN after the action.
     callers = [(p, a) for p, a in plain if _is_principal_arn(a) and (action_pos is None or p < action_pos)]
-    principal_pos, principal = (callers[-1] if action_pos is not None else callers[0]) if callers else (None, None)
+    principal_pos, principal = (
+        (callers[-1] if action_pos is not None else callers[0]) if callers else (None, None)
+    )
     after = action_pos if action_pos is not None else (principal_pos if principal_pos is not None else -1)
     others = [(p, a) for p, a in plain if p > after and p != principal_pos]
     resource_pos, resource = others[0] if others else (None, None)

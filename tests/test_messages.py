@@ -13,7 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rewriter.errors import InputError, ScpFixError
-from rewriter.messages import POLICY_KINDS, Denial, describe_policy_kind, parse_denial, parse_denials
+from rewriter.messages import (
+    POLICY_KINDS,
+    Denial,
+    describe_policy_kind,
+    parse_denial,
+    parse_denials,
+)
 
 DATA = Path(__file__).parent / "data" / "messages"
 CASES: dict[str, object] = yaml.safe_load((DATA / "cases.yaml").read_text(encoding="utf-8"))
@@ -52,7 +58,9 @@ def test_fixture_fields(name: str) -> None:
     assert _fields(parse_denial(_read(name))) == expected[0]
 
 
-@pytest.mark.parametrize("name", sorted(n for n in CASES if n.endswith(".txt") and not isinstance(CASES[n], list)))
+@pytest.mark.parametrize(
+    "name", sorted(n for n in CASES if n.endswith(".txt") and not isinstance(CASES[n], list))
+)
 def test_fixture_survives_json_escaping_and_crlf(name: str) -> None:
     """A message pasted as a JSON string, or with Windows line endings, says the same thing."""
     text = _read(name)
@@ -67,7 +75,11 @@ def test_fixture_survives_json_escaping_and_crlf(name: str) -> None:
 
 def test_seed_console_message_is_a_us_east_2_destination_denied_by_an_scp() -> None:
     denial = parse_denial(_read("seed_console_ja.txt"))
-    assert (denial.region, denial.policy_kind, denial.explicit) == ("us-east-2", "service_control_policy", True)
+    assert (denial.region, denial.policy_kind, denial.explicit) == (
+        "us-east-2",
+        "service_control_policy",
+        True,
+    )
     assert denial.action == "bedrock:InvokeModelWithResponseStream"
 
 
@@ -102,7 +114,11 @@ _SDK = (
 )
 def test_profile_geo_prefix_is_stripped_for_the_model_id(profile_id: str, model_id: str) -> None:
     resource = f"arn:aws:bedrock:us-east-1:123456789012:inference-profile/{profile_id}"
-    text = _SDK.format(action="bedrock:InvokeModel", resource=resource, clause="with an explicit deny in a service control policy")
+    text = _SDK.format(
+        action="bedrock:InvokeModel",
+        resource=resource,
+        clause="with an explicit deny in a service control policy",
+    )
     denial = parse_denial(text)
     assert (denial.profile_id, denial.model_id, denial.region) == (profile_id, model_id, "us-east-1")
 
@@ -274,17 +290,32 @@ _KIND_PHRASES = {
 @given(
     account=st.sampled_from(["123456789012", "************", "<account-id>", "XXXXXXXXXXXX"]),
     role=st.from_regex(r"[A-Za-z][A-Za-z0-9+=,.@_-]{0,20}", fullmatch=True),
-    action=st.sampled_from(["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream", "bedrock:Converse"]),
+    action=st.sampled_from(
+        ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream", "bedrock:Converse"]
+    ),
     region=st.sampled_from(["", "us-east-1", "us-east-2", "ap-northeast-1", "eu-west-3", "us-gov-west-1"]),
     geo=st.sampled_from([None, "us", "eu", "apac", "jp", "global", "us-gov"]),
-    model=st.sampled_from(["anthropic.claude-sonnet-4-5-20250929-v1:0", "amazon.nova-pro-v1:0", "meta.llama3-1-70b-instruct-v1:0"]),
+    model=st.sampled_from(
+        [
+            "anthropic.claude-sonnet-4-5-20250929-v1:0",
+            "amazon.nova-pro-v1:0",
+            "meta.llama3-1-70b-instruct-v1:0",
+        ]
+    ),
     kind=st.sampled_from(POLICY_KINDS),
     explicit=st.booleans(),
     wrap=st.integers(min_value=0, max_value=90),
 )
 def test_generated_sdk_messages_round_trip(
-    account: str, role: str, action: str, region: str, geo: str | None, model: str, kind: str,
-    explicit: bool, wrap: int,
+    account: str,
+    role: str,
+    action: str,
+    region: str,
+    geo: str | None,
+    model: str,
+    kind: str,
+    explicit: bool,
+    wrap: int,
 ) -> None:
     principal = f"arn:aws:sts::{account}:assumed-role/{role}/session"
     if geo is None or not region:
@@ -292,7 +323,11 @@ def test_generated_sdk_messages_round_trip(
     else:
         resource = f"arn:aws:bedrock:{region}:{account}:inference-profile/{geo}.{model}"
     with_article, bare = _KIND_PHRASES[kind]
-    clause = f"with an explicit deny in {with_article}" if explicit else f"because no {bare} allows the {action} action"
+    clause = (
+        f"with an explicit deny in {with_article}"
+        if explicit
+        else f"because no {bare} allows the {action} action"
+    )
     text = f"User: {principal} is not authorized to perform: {action} on resource: {resource} {clause}"
     if wrap >= 20:
         text = "\n".join(textwrap.wrap(text, width=wrap, break_long_words=False, break_on_hyphens=False))
@@ -327,14 +362,18 @@ def test_bedrock_model_access_message_is_explained_as_not_a_policy_denial() -> N
             "arn:aws:iam::123456789012:policy/DevBoundary",
         ),
         (
-            "with an explicit deny in a resource control policy: "
-            "arn:aws:organizations::987654321098:policy/o-abcd1234/resource_control_policy/p-abcd1234",
+            (
+                "with an explicit deny in a resource control policy: "
+                "arn:aws:organizations::987654321098:policy/o-abcd1234/resource_control_policy/p-abcd1234"
+            ),
             "resource_control_policy",
             "arn:aws:organizations::987654321098:policy/o-abcd1234/resource_control_policy/p-abcd1234",
         ),
     ],
 )
-def test_the_denying_policy_arn_is_kept_apart_from_the_resource(clause: str, kind: str, policy_arn: str) -> None:
+def test_the_denying_policy_arn_is_kept_apart_from_the_resource(
+    clause: str, kind: str, policy_arn: str
+) -> None:
     resource = "arn:aws:bedrock:us-east-2::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0"
     denial = parse_denial(_SDK.format(action="bedrock:InvokeModel", resource=resource, clause=clause))
     assert (denial.resource, denial.policy_kind, denial.policy_arn) == (resource, kind, policy_arn)
@@ -349,6 +388,12 @@ def test_console_block_with_the_denying_policy_arn() -> None:
         "arn:aws:organizations::987654321098:policy/o-qv5af4abcd/service_control_policy/p-2kgnabcd\n"
     )
     denial = parse_denial(text)
-    assert denial.resource == "arn:aws:bedrock:us-east-2::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0"
-    assert denial.policy_arn == "arn:aws:organizations::987654321098:policy/o-qv5af4abcd/service_control_policy/p-2kgnabcd"
+    assert (
+        denial.resource
+        == "arn:aws:bedrock:us-east-2::foundation-model/anthropic.claude-sonnet-4-20250514-v1:0"
+    )
+    assert (
+        denial.policy_arn
+        == "arn:aws:organizations::987654321098:policy/o-qv5af4abcd/service_control_policy/p-2kgnabcd"
+    )
     assert (denial.policy_kind, denial.explicit) == ("service_control_policy", True)
