@@ -29,6 +29,28 @@ def _quote(key: str) -> str:
     return json.dumps(key, ensure_ascii=False)
 
 
+def _string_problem(text: str, start: int) -> tuple[int, str]:
+    """Where a string that ``_STRING`` rejects goes wrong, so the column points at the culprit."""
+    i = start + 1
+    while i < len(text) and text[i] != '"':
+        char = text[i]
+        if char == "\\":
+            escape = text[i + 1 : i + 2]
+            if escape == "u":
+                if not re.fullmatch(r"[0-9a-fA-F]{4}", text[i + 2 : i + 6]):
+                    return i, "invalid \\u escape: four hex digits must follow"
+                i += 6
+                continue
+            if escape and escape in '"\\/bfnrt':
+                i += 2
+                continue
+            return i, f"invalid escape {text[i : i + 2]!r} in a string"
+        if char < " ":
+            return i, f"control character {char!r} in a string: write it as an escape"
+        i += 1
+    return start, "unterminated string" if i >= len(text) else "invalid string"
+
+
 class _Scanner:
     __slots__ = ("text", "path", "spans", "source")
 
@@ -87,7 +109,8 @@ class _Scanner:
             bad = self.text.find('"', offset + 1)
             if bad == -1 or "\n" in self.text[offset:bad]:
                 raise self.fail(offset, "unterminated string")
-            raise self.fail(offset, "invalid string: a control character or a bad escape")
+            where, problem = _string_problem(self.text, offset)
+            raise self.fail(where, problem)
         raw = match.group()
         value = raw[1:-1] if "\\" not in raw else json.loads(raw)
         return value, match.end()
