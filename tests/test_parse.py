@@ -183,3 +183,20 @@ def test_scan_spans_cover_values_and_keys() -> None:
     assert text[span.start : span.end] == '"x\\"y"'
     assert text[span.key_start : span.key_end] == '"b"'
     assert text[source.spans[""].start : source.spans[""].end] == text
+
+
+@pytest.mark.parametrize(
+    ("text", "column", "says"),
+    [
+        ('{"Sid": "a\\qb"}', 11, "invalid escape '\\\\q'"),
+        ('{"Sid": "a\\u00g1"}', 11, "\\u escape"),
+        ('{"Sid": "a\tb"}', 11, "control character '\\t'"),
+        ('{"Sid": "ab\\"}', 9, "unterminated string"),
+        ('{"Sid": "ab\n"}', 9, "unterminated string"),
+    ],
+)
+def test_bad_strings_point_at_the_culprit(text: str, column: int, says: str) -> None:
+    with pytest.raises(PolicyParseError) as caught:
+        scan(text)
+    assert (caught.value.line, caught.value.column) == (1, column)
+    assert says in caught.value.message
