@@ -1,0 +1,175 @@
+"""scp-fix check: the CRIS authorizations of each profile against every sample, and the JSON contract."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from rewriter.catalog import load_catalog
+from rewriter.check import check
+from rewriter.cli import app
+from rewriter.cris import authorizations
+from rewriter.parse import parse_policy
+
+from conftest import SAMPLES
+
+JP = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0"
+GLOBAL = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
+US = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+EU = "eu.anthropic.claude-sonnet-4-5-20250929-v1:0"
+runner = CliRunner()
+
+
+def policy(name: str):
+    path = SAMPLES / name
+    return parse_policy(path.read_bytes(), path=str(path))
+
+
+def profile(ref: str):
+    return load_catalog().get(ref)
+
+
+def decisions(result) -> dict[tuple[str, str, str, str], str]:
+    """(profile, source, role, region) -> outcome, the same for both inference actions."""
+    table: dict[tuple[str, str, str, str], set[str]] = {}
+    for item in result.checks:
+        for r in item.results:
+            key = (item.profile.id, item.source_region, r.authorization.role, r.request.region)
+            table.setdefault(key, set()).add(r.decision.outcome)
+    assert all(len(v) == 1 for v in table.values()), "both actions decide alike in these samples"
+    return {k: v.pop() for k, v in table.items()}
+
+
+def test_authorizations_of_a_geographic_profile():
+    auths = authorizations(profile(JP), "ap-northeast-1")
+    assert len(auths) == 6  # (profile + 2 destinations) x 2 actions
+    roles = {(a.role, a.request.region, a.request.action) for a in auths}
+    assert ("profile", "ap-northeast-1", "bedrock:InvokeModel") in roles
+    assert ("destination", "ap-northeast-3", "bedrock:InvokeModelWithResponseStream") in roles
+    profile_call = next(a for a in auths if a.role == "profile")
+    assert profile_call.inference_profile_arn is None
+    assert profile_call.request.resource == f"arn:aws:bedrock:ap-northeast-1:111122223333:inference-profile/{JP}"
+    hop = next(a for a in auths if a.role == "destination" and a.request.region == "ap-northeast-3")
+    assert hop.request.resource == "arn:aws:bedrock:ap-northeast-3::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0"
+    assert hop.inference_profile_arn == profile_call.request.resource
+
+
+def test_authorizations_of_a_global_profile_include_the_region_less_model():
+    auths = authorizations(profile(GLOBAL), "ap-northeast-1", actions=("bedrock:InvokeModel",))
+    assert [(a.role, a.request.region) for a in auths] == [
+        ("profile", "ap-northeast-1"), ("destination", "ap-northeast-1"), ("global-model", "unspecified"),
+    ]
+    assert auths[-1].request.resource == "arn:aws:bedrock:::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0"
+    assert auths[-1].inference_profile_arn is not None
+
+
+def test_jp_example_end_to_end_names_ap_northeast_3():
+    result = runner.invoke(app, ["check", str(SAMPLES / "tokyo-only.json"), "--profile", JP, "--format", "json"])
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["blocked"] is True
+    assert {p["source_region"] for p in data["profiles"]} == {"ap-northeast-1"}  # ap-northeast-3 cannot call
+    (entry,) = data["profiles"]
+    assert entry["denied_regions"] == ["ap-northeast-3"]
+    denied = [r for r in entry["requests"] if r["decision"] != "allowed"]
+    assert {r["requested_region"] for r in denied} == {"ap-northeast-3"}
+    assert all(r["statements"] == [{"index": 0, "sid": "DenyOutsideTokyo", "pointer": "/Statement"}] for r in denied)
+    assert set(entry["requests"][0]) >= {"action", "resource", "requested_region", "inference_profile_arn",
+                                         "decision", "statements"}
+
+
+def test_global_example_names_unspecified():
+    result = runner.invoke(app, ["check", str(SAMPLES / "tokyo-only.json"), "--profile", GLOBAL, "--format", "json"])
+    assert result.exit_code == 1
+    (entry,) = json.loads(result.stdout)["profiles"]
+    assert entry["denied_regions"] == ["unspecified"]
+
+
+def test_text_output_names_the_region_and_statement():
+    result = runner.invoke(app, ["check", str(SAMPLES / "control-tower-region-deny.json"), "--profile", JP])
+    assert result.exit_code == 1
+    assert "ap-northeast-3 is not in the allowed Regions of statement 0 (GRREGIONDENY)" in result.stdout
+
+
+def test_a_profile_none_of_whose_sources_is_allowed_is_reported_plainly():
+    result = check(policy("tokyo-only.json"), [profile(EU)])
+    assert result.blocked and not result.checks
+    (unreachable,) = result.unreachable
+    assert "every source Region" in unreachable.reason
+
+
+def test_working_profile_exits_0():
+    result = runner.invoke(app, ["check", str(SAMPLES / "bedrock-statement-allows-unspecified.json"),
+                                 "--profile", GLOBAL, "--source-region", "us-east-1"])
+    assert result.exit_code == 0, result.output
+
+
+# Expected outcomes per sample: (profile, source) -> {region: outcome of the destination requests}
+CASES = {
+    "control-tower-region-deny.json": {
+        (JP, "ap-northeast-1"): {"ap-northeast-1": "allowed", "ap-northeast-3": "explicit_deny"},
+        (GLOBAL, "ap-northeast-1"): {"ap-northeast-1": "allowed", "unspecified": "explicit_deny"},
+    },
+    "action-star-us.json": {
+        (US, "us-east-1"): {"us-east-1": "allowed", "us-east-2": "explicit_deny", "us-west-2": "allowed"},
+        (GLOBAL, "us-west-2"): {"us-west-2": "allowed", "unspecified": "explicit_deny"},
+    },
+    "deny-list-regions.json": {
+        (US, "us-east-1"): {"us-east-1": "allowed", "us-east-2": "explicit_deny", "us-west-2": "allowed"},
+        (JP, "ap-northeast-1"): {"ap-northeast-1": "allowed", "ap-northeast-3": "explicit_deny"},
+        (GLOBAL, "ap-northeast-1"): {"ap-northeast-1": "allowed", "unspecified": "allowed"},
+    },
+    "bedrock-statement-allows-unspecified.json": {
+        (US, "us-east-1"): {"us-east-1": "allowed", "us-east-2": "explicit_deny", "us-west-2": "allowed"},
+        (GLOBAL, "us-east-1"): {"us-east-1": "allowed", "unspecified": "allowed"},
+    },
+    "guardrails-with-region-deny.json": {
+        (US, "us-east-1"): {"us-east-1": "allowed", "us-east-2": "allowed", "us-west-2": "allowed"},
+        (GLOBAL, "us-east-2"): {"us-east-2": "allowed", "unspecified": "explicit_deny"},
+    },
+    "ignorecase-minified.json": {
+        (EU, "eu-west-1"): {"eu-west-1": "allowed", "eu-central-1": "allowed", "eu-north-1": "explicit_deny"},
+    },
+    "organizations-deny-outside-eu.json": {
+        (EU, "eu-central-1"): {"eu-central-1": "allowed", "eu-west-1": "allowed", "eu-west-3": "explicit_deny"},
+    },
+    "tokyo-only.json": {
+        (JP, "ap-northeast-1"): {"ap-northeast-1": "allowed", "ap-northeast-3": "explicit_deny"},
+    },
+}
+
+
+@pytest.mark.parametrize("sample, expected", CASES.items(), ids=list(CASES))
+def test_sample_decisions_per_request(sample, expected):
+    for (ref, source), regions in expected.items():
+        result = check(policy(sample), [profile(ref)], source_region=source)
+        table = decisions(result)
+        for region, outcome in regions.items():
+            role = "global-model" if region == "unspecified" else "destination"
+            assert table[(ref, source, role, region)] == outcome, (sample, ref, source, region)
+        assert table[(ref, source, "profile", source)] == "allowed"
+        assert result.blocked == ("explicit_deny" in regions.values())
+
+
+def test_no_full_access_is_an_implicit_deny():
+    result = check(policy("tokyo-only.json"), [profile(JP)], source_region="ap-northeast-1", full_access=False)
+    outcomes = {r.decision.outcome for c in result.checks for r in c.results}
+    assert outcomes <= {"implicit_deny", "explicit_deny"} and "implicit_deny" in outcomes
+    assert any("no Allow statement" in (r.reason or "") for c in result.checks for r in c.results)
+
+
+def test_model_id_checks_every_profile_of_the_model():
+    result = runner.invoke(app, ["check", str(SAMPLES / "tokyo-only.json"), "--profile",
+                                 "anthropic.claude-sonnet-4-5-20250929-v1:0", "--format", "json"])
+    data = json.loads(result.stdout)
+    checked = {p["profile"] for p in data["profiles"]} | {u["profile"] for u in data["unreachable"]}
+    assert {JP, GLOBAL, US} <= checked
+
+
+def test_unknown_profile_is_a_clear_error():
+    result = runner.invoke(app, ["check", str(SAMPLES / "tokyo-only.json"), "--profile", "jp.anthropic.claude-sonet-4-5"])
+    assert result.exit_code == 2
+    assert "nearest known: jp.anthropic.claude-sonnet-" in result.stderr  # the nearest ids are suggested
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
