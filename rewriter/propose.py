@@ -215,7 +215,8 @@ def _candidate(name: str, policy: Policy, before: CheckResult, settings: _Settin
     except NotApplicable as reason:
         return Candidate(name, rejected=str(reason))
     candidate = _verify(name, fix, policy, settings)
-    if candidate.rejected or candidate.size.fits or name == "regions" or options.prefix:
+    # A candidate rejected for its size carries that size; any other rejection has none or one that fits.
+    if candidate.size is None or candidate.size.fits or name == "regions" or options.prefix:
         return candidate
     # Too large with exact profile ARNs: the geography prefix form is shorter.
     compact = Options(batch=options.batch, broad=options.broad, prefix=True)
