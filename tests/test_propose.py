@@ -1,0 +1,303 @@
+"""``propose`` beyond the case tables: the SCP size limit, Control Tower advice, alternatives, and the
+invariant checker the tables and the property test rely on (it must catch what it claims to catch)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from rewriter.errors import ScpFixError
+from rewriter.parse import parse_policy
+from rewriter.propose import SCP_SIZE_LIMIT, propose
+from test_strategy_cases import (
+    GLOBAL_SONNET,
+    JP_SONNET,
+    SAMPLES,
+    assert_fixed,
+    carved_actions,
+    deny_losses,
+    policy_of,
+    profiles_of,
+    stated_patterns,
+)
+
+JP_PROFILES = (
+    "jp.amazon.nova-2-lite-v1:0",
+    "jp.anthropic.claude-haiku-4-5-20251001-v1:0",
+    "jp.anthropic.claude-opus-4-7",
+    "jp.anthropic.claude-opus-4-8",
+    JP_SONNET,
+    "jp.anthropic.claude-sonnet-4-6",
+)
+
+
+def tokyo_document() -> dict[str, Any]:
+    return json.loads((SAMPLES / "tokyo-only.json").read_text(encoding="utf-8"))
+
+
+def minified(document: Any) -> str:
+    return json.dumps(document, separators=(",", ":"))
+
+
+def padded_tokyo(size: int) -> str:
+    """The Tokyo-only policy, minified, its NotAction padded with exemptions to exactly ``size`` characters."""
+    document = tokyo_document()
+    exempt = document["Statement"]["NotAction"]
+    n = 0
+    while len(minified(document)) < size - 40:
+        exempt.append(f"padding{n:03d}:Describe*")
+        n += 1
+    exempt.append("padlast:Get")
+    short = size - len(minified(document))
+    exempt[-1] = "padlast:Get" + "x" * short
+    text = minified(document)
+    assert len(text) == size
+    return text
+
+
+# --- the size limit --------------------------------------------------------------------------------
+
+
+def test_exact_patterns_too_large_so_the_prefix_form_is_used() -> None:
+    text = padded_tokyo(SCP_SIZE_LIMIT - 200)
+    policy = parse_policy(text, path="near-limit.json")
+    profiles = profiles_of(JP_PROFILES)
+    proposal = propose(policy, profiles, source_region="ap-northeast-1", strategy="profile-arn")
+    assert proposal.status == "changed", proposal.reason
+    chosen = proposal.chosen
+    assert chosen.strategy == "profile-arn"
+    assert chosen.size.after_minified <= SCP_SIZE_LIMIT
+    added = chosen.document["Statement"]["Condition"]["ArnNotLike"]["bedrock:InferenceProfileArn"]
+    assert added == ["arn:aws:bedrock:*:*:inference-profile/jp.*"]
+    note = next(n for n in chosen.notes if "geography prefix form" in n)
+    # the note gives the exact form's size, which is over the limit
+    exact_size = int(note.split(" characters")[0].rsplit(" ", 1)[1])
+    assert exact_size > SCP_SIZE_LIMIT
+    assert_fixed(proposal, profiles, source_region="ap-northeast-1", options={}, strategy="profile-arn")
+
+
+def test_the_exact_patterns_are_kept_when_they_fit() -> None:
+    policy = parse_policy(padded_tokyo(SCP_SIZE_LIMIT - 1200), path="roomy.json")
+    proposal = propose(policy, profiles_of(JP_PROFILES), source_region="ap-northeast-1", strategy="profile-arn")
+    added = proposal.chosen.document["Statement"]["Condition"]["ArnNotLike"]["bedrock:InferenceProfileArn"]
+    assert len(added) == len(JP_PROFILES) and all(not p.endswith("*") for p in added)
+    assert not any("prefix" in n for n in proposal.chosen.notes)
+
+
+def test_nothing_fits_is_unsafe_with_the_figures() -> None:
+    policy = parse_policy(padded_tokyo(SCP_SIZE_LIMIT - 5), path="full.json")
+    proposal = propose(policy, profiles_of([JP_SONNET]), source_region="ap-northeast-1")
+    assert proposal.status == "unsafe"
+    assert proposal.chosen is None
+    assert {c.strategy for c in proposal.candidates} == {"regions", "notaction", "profile-arn"}
+    for candidate in proposal.candidates:
+        assert not candidate.verified
+        assert f"over the {SCP_SIZE_LIMIT}-character SCP limit" in candidate.rejected
+        assert candidate.size.after_minified > SCP_SIZE_LIMIT
+    assert f"{SCP_SIZE_LIMIT}-character SCP limit" in proposal.reason
+
+
+def test_too_large_as_written_but_fits_minified_says_upload_minified() -> None:
+    document = json.loads(padded_tokyo(SCP_SIZE_LIMIT - 1000))
+    text = json.dumps(document, indent=8)
+    assert len(text) > SCP_SIZE_LIMIT
+    proposal = propose(parse_policy(text), profiles_of([JP_SONNET]), source_region="ap-northeast-1")
+    chosen = proposal.chosen
+    assert proposal.status == "changed"
+    assert not chosen.size.fits_as_is and chosen.size.fits
+    assert any("upload it minified" in n for n in chosen.notes)
+    assert chosen.size.after == len(chosen.text)
+    assert chosen.size.before == len(text)
+
+
+# --- Control Tower, alternatives, options ----------------------------------------------------------
+
+
+def test_control_tower_advice_for_a_global_profile_needs_unspecified() -> None:
+    proposal = propose(
+        policy_of("control-tower-region-deny.json"), profiles_of([GLOBAL_SONNET]), source_region="ap-northeast-1"
+    )
+    assert proposal.status == "unsafe" and "--force" in proposal.reason
+    advice = proposal.control_tower
+    assert advice.needs_unspecified
+    assert advice.statement_label == "statement 0 (GRREGIONDENY)"
+    assert advice.parameters[0] == {"key": "AllowedRegions", "value": ["ap-northeast-1"]}
+
+
+def test_control_tower_advice_with_batch_exempts_the_batch_action() -> None:
+    proposal = propose(
+        policy_of("control-tower-region-deny.json"), profiles_of([JP_SONNET]), source_region="ap-northeast-1",
+        batch=True,
+    )
+    exempted = dict((p["key"], p["value"]) for p in proposal.control_tower.parameters)["ExemptedActions"]
+    assert "bedrock:CreateModelInvocationJob" in exempted
+    assert not proposal.control_tower.needs_unspecified
+
+
+def test_auto_lists_every_other_strategy_with_what_it_opens() -> None:
+    proposal = propose(policy_of("tokyo-only.json"), profiles_of([JP_SONNET]), source_region="ap-northeast-1")
+    assert proposal.chosen.strategy == "profile-arn"
+    alternatives = {c.strategy: c for c in proposal.alternatives}
+    assert set(alternatives) == {"regions", "notaction"}
+    regions = alternatives["regions"]
+    assert regions.verified and regions.delta.weight > proposal.chosen.delta.weight
+    # regions opens ap-northeast-3 to direct calls of nearly every service
+    (grant,) = regions.delta.newly_allowed
+    assert grant.condition is None and grant.regions == ("ap-northeast-3",) and grant.action_count > 20000
+
+
+def test_a_named_strategy_runs_alone() -> None:
+    proposal = propose(
+        policy_of("tokyo-only.json"), profiles_of([JP_SONNET]), source_region="ap-northeast-1", strategy="regions"
+    )
+    assert [c.strategy for c in proposal.candidates] == ["regions"]
+    assert proposal.alternatives == ()
+
+
+def test_unknown_strategy_is_a_user_error() -> None:
+    with pytest.raises(ScpFixError, match="unknown strategy"):
+        propose(policy_of("tokyo-only.json"), profiles_of([JP_SONNET]), strategy="widen-everything")
+
+
+def test_the_rendered_text_keeps_the_original_formatting() -> None:
+    proposal = propose(
+        policy_of("action-star-us.json"), profiles_of(["us.anthropic.claude-haiku-4-5-20251001-v1:0"]),
+        source_region="us-east-1", strategy="notaction",
+    )
+    original = (SAMPLES / "action-star-us.json").read_text(encoding="utf-8")
+    text = proposal.chosen.text
+    assert "\t\t\t\"Sid\": \"DenyAllOutsideApprovedRegions\"" in text  # tabs kept
+    assert "    " not in text  # no space indentation introduced
+    # NotAction takes Action's place in the statement
+    assert text.index('"NotAction"') < text.index('"Resource"')
+    assert text.splitlines()[:4] == original.splitlines()[:4]
+
+
+def test_proposals_are_deterministic() -> None:
+    def run() -> list[dict[str, Any]]:
+        proposal = propose(
+            policy_of("organizations-deny-outside-eu.json"),
+            profiles_of(["eu.anthropic.claude-sonnet-4-5-20250929-v1:0", GLOBAL_SONNET]),
+            source_region="eu-central-1",
+        )
+        return [proposal.chosen.fix.patch, proposal.chosen.text]
+
+    assert run() == run()
+
+
+# --- the invariant checker itself ------------------------------------------------------------------
+
+
+def _deny(**overrides: Any) -> dict[str, Any]:
+    statement: dict[str, Any] = {
+        "Sid": "RegionLock",
+        "Effect": "Deny",
+        "NotAction": ["iam:*"],
+        "Resource": "*",
+        "Condition": {
+            "StringNotEquals": {"aws:RequestedRegion": ["ap-northeast-1"]},
+            "ArnNotLike": {"aws:PrincipalARN": "arn:aws:iam::*:role/Admin"},
+        },
+    }
+    statement.update(overrides)
+    return statement
+
+
+def _losses(before: dict[str, Any], after: dict[str, Any], **kwargs: Any) -> list[str]:
+    profiles = profiles_of([JP_SONNET])
+    return deny_losses(
+        {"Statement": [before]},
+        {"Statement": after if isinstance(after, list) else [after]},
+        needed=kwargs.get("needed", {"ap-northeast-3"}),
+        patterns=stated_patterns(profiles),
+        carved=carved_actions(batch=False, broad=kwargs.get("broad", False)),
+    )
+
+
+JP_PATTERN = f"arn:aws:bedrock:*:*:inference-profile/{JP_SONNET}"
+
+
+@pytest.mark.parametrize(
+    ("after", "kwargs"),
+    [
+        pytest.param(_deny(NotAction=["iam:*", "bedrock:InvokeModel"]), {}, id="carve-an-inference-action"),
+        pytest.param(_deny(NotAction=["iam:*", "bedrock:*"]), {"broad": True}, id="broad-carve"),
+        pytest.param(
+            _deny(Condition={"StringNotEquals": {"aws:RequestedRegion": ["ap-northeast-1", "ap-northeast-3"]},
+                             "ArnNotLike": {"aws:PrincipalARN": "arn:aws:iam::*:role/Admin"}}),
+            {}, id="add-a-needed-region",
+        ),
+        pytest.param(
+            _deny(Condition={"StringNotEquals": {"aws:RequestedRegion": ["ap-northeast-1"]},
+                             "ArnNotLike": {"aws:PrincipalARN": "arn:aws:iam::*:role/Admin",
+                                            "bedrock:InferenceProfileArn": [JP_PATTERN]}}),
+            {}, id="exempt-the-profile",
+        ),
+        pytest.param([_deny(), {"Effect": "Deny", "Action": "bedrock:InvokeModel", "Resource": "*"}], {}, id="append-a-deny"),
+    ],
+)
+def test_deny_losses_accepts_what_a_fix_states(after: Any, kwargs: dict[str, Any]) -> None:
+    assert _losses(_deny(), after, **kwargs) == []
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "kwargs", "needle"),
+    [
+        pytest.param(_deny(), _deny(NotAction=[]), {}, "NotAction", id="notaction-loses-an-item"),
+        pytest.param(_deny(), _deny(NotAction=["iam:*", "ec2:*"]), {}, "NotAction", id="notaction-gains-ec2"),
+        pytest.param(_deny(), _deny(NotAction=["iam:*", "bedrock:*"]), {}, "NotAction", id="bedrock-star-without-broad"),
+        pytest.param(
+            _deny(),
+            _deny(Condition={"StringNotEquals": {"aws:RequestedRegion": ["ap-northeast-1", "us-east-1"]},
+                             "ArnNotLike": {"aws:PrincipalARN": "arn:aws:iam::*:role/Admin"}}),
+            {}, "aws:RequestedRegion", id="allow-list-gains-an-unneeded-region",
+        ),
+        pytest.param(
+            _deny(Condition={"StringEquals": {"aws:RequestedRegion": ["ap-northeast-3", "us-east-2"]}}),
+            _deny(Condition={"StringEquals": {"aws:RequestedRegion": ["ap-northeast-3"]}}),
+            {}, "aws:RequestedRegion", id="deny-list-loses-an-unneeded-region",
+        ),
+        pytest.param(
+            _deny(), _deny(Condition={"StringNotEquals": {"aws:RequestedRegion": ["ap-northeast-1"]}}),
+            {}, "removed", id="principal-exemption-dropped",
+        ),
+        pytest.param(
+            _deny(),
+            _deny(Condition={"StringNotEquals": {"aws:RequestedRegion": ["ap-northeast-1"]},
+                             "ArnNotLike": {"aws:PrincipalARN": ["arn:aws:iam::*:role/Admin", "arn:aws:iam::*:role/*"]}}),
+            {}, "aws:PrincipalARN", id="principal-exemption-widened",
+        ),
+        pytest.param(
+            _deny(),
+            _deny(Condition={"StringNotEquals": {"aws:RequestedRegion": ["ap-northeast-1"]},
+                             "ArnNotLike": {"aws:PrincipalARN": "arn:aws:iam::*:role/Admin",
+                                            "bedrock:InferenceProfileArn": ["arn:aws:bedrock:*:*:inference-profile/*"]}}),
+            {}, "bedrock:InferenceProfileArn", id="profile-pattern-not-stated",
+        ),
+        pytest.param(_deny(), _deny(Resource="arn:aws:s3:::*"), {}, "Resource", id="resource-narrowed"),
+        pytest.param(_deny(Action="ec2:*", NotAction=None), _deny(NotAction=["bedrock:InvokeModel"]), {}, "Action",
+                     id="named-action-removed"),
+        pytest.param(_deny(), [_deny(), {"Effect": "Allow", "Action": "*", "Resource": "*"}], {}, "not a Deny",
+                     id="append-an-allow"),
+        pytest.param(_deny(), [], {}, "removed", id="statement-removed"),
+    ],
+)
+def test_deny_losses_catches_what_a_fix_does_not_state(
+    before: dict[str, Any], after: Any, kwargs: dict[str, Any], needle: str
+) -> None:
+    before = {k: v for k, v in before.items() if v is not None}
+    if isinstance(after, dict):
+        after = {k: v for k, v in after.items() if v is not None}
+    losses = _losses(before, after, **kwargs)
+    assert losses and any(needle in loss for loss in losses), losses
+
+
+def test_action_star_may_become_the_carved_notaction_only() -> None:
+    before = _deny(Action="*")
+    del before["NotAction"]
+    fine = {**before, "NotAction": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]}
+    del fine["Action"]
+    assert _losses(before, fine) == []
+    assert _losses(before, {**fine, "NotAction": ["s3:*"]})
