@@ -1,0 +1,364 @@
+"""Per account: do the inference profiles work through every SCP from the root down (``org check``)?
+
+Accounts whose paths carry the same SCPs are evaluated once. The cache key is the tuple of policy
+ids per level, first reduced to what can decide a Bedrock request: a policy none of whose
+statements names a checked action (``Deny s3:DeleteBucket``) can neither allow nor deny one, so it
+is left out, and a level that only allows (FullAWSAccess alone) is left out entirely. Both are
+exact under SCP evaluation, and they make a large organization collapse to a few distinct checks.
+A policy that names an account id in its text (a profile ARN pattern, say) keeps the account in the
+key, because the requests carry that account's ARNs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from rewriter.check import CheckResult, check_levels
+from rewriter.cris import INFERENCE_ACTIONS
+from rewriter.errors import InputError
+from rewriter.evaluate import EXPLICIT_DENY, action_matches
+from rewriter.org.snapshot import Finding, Node, OrgPolicy, Snapshot
+
+if TYPE_CHECKING:
+    from rewriter.catalog import Profile
+    from rewriter.model import Policy
+
+__all__ = ["Denial", "AccountCheck", "OrgCheck", "check_org", "select_accounts", "Relevance", "relevance"]
+
+
+@dataclass(frozen=True, slots=True)
+class Relevance:
+    """What one policy can do to the checked actions."""
+
+    denies: bool  # some Deny statement names a checked action
+    allows: bool  # some Allow statement names a checked action
+    allows_all: bool  # an unconditional Allow of every checked action on every resource
+
+    @property
+    def relevant(self) -> bool:
+        return self.denies or self.allows
+
+
+_UNKNOWN = Relevance(True, True, False)  # unreadable: evaluate it (and let the parser report it)
+
+
+def _strings(value: Any) -> list[str] | None:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    return None
+
+
+def relevance(content: str, actions: Sequence[str]) -> Relevance:
+    """Read from the JSON alone, without the full parser: a check may span a thousand policies."""
+    try:
+        document = json.loads(content)
+    except (ValueError, RecursionError):
+        return _UNKNOWN
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    if isinstance(statements, dict):
+        statements = [statements]
+    if not isinstance(statements, list):
+        return _UNKNOWN
+    denies = allows = allows_all = False
+    for statement in statements:
+        if not isinstance(statement, dict):
+            return _UNKNOWN
+        if "Action" in statement:
+            patterns = _strings(statement["Action"])
+            if patterns is None:
+                return _UNKNOWN
+            matched = [a for a in actions if any(action_matches(p, a) for p in patterns)]
+        elif "NotAction" in statement:
+            patterns = _strings(statement["NotAction"])
+            if patterns is None:
+                return _UNKNOWN
+            matched = [a for a in actions if not any(action_matches(p, a) for p in patterns)]
+        else:
+            return _UNKNOWN
+        if not matched:
+            continue
+        effect = statement.get("Effect")
+        if effect == "Deny":
+            denies = True
+        elif effect == "Allow":
+            allows = True
+            if (
+                len(matched) == len(actions)
+                and "Condition" not in statement
+                and "NotResource" not in statement
+                and _strings(statement.get("Resource")) == ["*"]
+            ):
+                allows_all = True
+        else:
+            return _UNKNOWN
+    return Relevance(denies, allows, allows_all)
+
+
+@dataclass(frozen=True, slots=True)
+class Denial:
+    """One denied request of one profile, and what denies it.
+
+    ``policy`` is None for an implicit deny: no policy at that level allows the request.
+    """
+
+    profile: str
+    source_region: str
+    region: str
+    action: str
+    node: Node  # the level: root, OU or account
+    level_label: str
+    policy: OrgPolicy | None
+    statement_index: int | None
+    sid: str | None
+    pointer: str | None
+    reason: str
+
+    @property
+    def level_kind(self) -> str:
+        return self.node.kind
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Evaluation:
+    """One check of one reduced SCP path, shared by every account with that path."""
+
+    account: str  # the account whose id the requests carried
+    result: CheckResult
+    policy_ids: tuple[str, ...]  # flattened, as StatementRef.policy_index counts
+    # ((profile, source, region, action, reduced level, flat index or -1, statement index, sid, pointer, reason))
+    raw: tuple[tuple[Any, ...], ...]
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class AccountCheck:
+    """One account's result. ``denials`` are resolved to this account's own levels on demand."""
+
+    account: Node
+    path: tuple[Node, ...]
+    invalid: tuple[OrgPolicy, ...] = ()  # on the path and unreadable: the account cannot be checked
+    _evaluation: _Evaluation | None = None
+    _levels: tuple[int, ...] = ()  # reduced level -> index in ``path``
+    _snapshot: Snapshot | None = field(default=None, repr=False)
+
+    @property
+    def status(self) -> str:
+        if self.invalid:
+            return "error"
+        return "blocked" if self.blocked else "ok"
+
+    @property
+    def result(self) -> CheckResult | None:
+        return self._evaluation.result if self._evaluation else None
+
+    @property
+    def evaluated_as(self) -> str | None:
+        return self._evaluation.account if self._evaluation else None
+
+    @property
+    def blocked(self) -> bool:
+        return self._evaluation is not None and self._evaluation.result.blocked
+
+    @property
+    def denials(self) -> tuple[Denial, ...]:
+        if self._evaluation is None or self._snapshot is None:
+            return ()
+        snapshot = self._snapshot
+        out: list[Denial] = []
+        for profile, source, region, action, level, flat, index, sid, pointer, reason in self._evaluation.raw:
+            node = self.path[self._levels[level]] if level is not None else self.account
+            policy = snapshot.policy(self._evaluation.policy_ids[flat]) if flat >= 0 else None
+            out.append(Denial(
+                profile, source, region, action, node, snapshot.level_label(node), policy,
+                index, sid, pointer, reason,
+            ))
+        return tuple(out)
+
+    @property
+    def denying_policies(self) -> tuple[tuple[Node, OrgPolicy | None], ...]:
+        """(level, policy) pairs that deny something, in path order, each once."""
+        seen: dict[tuple[str, str | None], tuple[Node, OrgPolicy | None]] = {}
+        for d in self.denials:
+            seen.setdefault((d.node.id, d.policy.id if d.policy else None), (d.node, d.policy))
+        order = {n.id: i for i, n in enumerate(self.path)}
+        return tuple(sorted(seen.values(), key=lambda pair: order[pair[0].id]))
+
+
+@dataclass(frozen=True, slots=True)
+class OrgCheck:
+    profiles: tuple[str, ...]
+    accounts: tuple[AccountCheck, ...]
+    findings: tuple[Finding, ...]
+    evaluations: int  # distinct SCP paths actually evaluated
+
+    @property
+    def blocked(self) -> bool:
+        return any(a.blocked for a in self.accounts)
+
+    @property
+    def errors(self) -> bool:
+        return any(a.invalid for a in self.accounts)
+
+
+def select_accounts(
+    snapshot: Snapshot, *, accounts: Iterable[str] = (), ous: Iterable[str] = ()
+) -> tuple[Node, ...]:
+    """The named accounts, or every account under the named OUs (or root), or all accounts."""
+    accounts, ous = tuple(accounts), tuple(ous)
+    if accounts and ous:
+        raise InputError("pass accounts or OUs, not both")
+    if accounts:
+        chosen = []
+        for account_id in accounts:
+            node = snapshot.node(account_id)
+            if node.kind != "account":
+                raise InputError(f"{account_id} is {'an OU' if node.kind == 'ou' else 'the root'}, not an account; use --ou")
+            chosen.append(node)
+        return tuple(dict.fromkeys(chosen))
+    if ous:
+        chosen = []
+        for ou_id in ous:
+            node = snapshot.node(ou_id)
+            if node.kind == "account":
+                raise InputError(f"{ou_id} is an account, not an OU; use --account")
+            chosen.extend(snapshot.accounts_under(ou_id))
+        return tuple(dict.fromkeys(chosen))
+    return snapshot.accounts
+
+
+class _Reducer:
+    """Per-policy relevance and per-account reduced paths, for one set of actions."""
+
+    def __init__(self, snapshot: Snapshot, actions: Sequence[str], overrides: dict[str, Policy]) -> None:
+        self.snapshot = snapshot
+        self.actions = tuple(actions)
+        self.overrides = overrides
+        self.memo: dict[str, Relevance] = {}
+
+    def of(self, policy_id: str) -> Relevance:
+        found = self.memo.get(policy_id)
+        if found is None:
+            override = self.overrides.get(policy_id)
+            text = override.source.text if override is not None else self.snapshot.policy(policy_id).content
+            found = self.memo[policy_id] = relevance(text, self.actions)
+        return found
+
+    def mentions(self, policy_id: str) -> frozenset[str] | str:
+        override = self.overrides.get(policy_id)
+        return override.source.text if override is not None else self.snapshot.mentions(policy_id)
+
+    def reduce(self, account: Node) -> tuple[tuple[tuple[str, ...], ...], tuple[int, ...], bool]:
+        """(kept levels of relevant policy ids, their indexes in the path, whether the account id matters)."""
+        kept: list[tuple[str, ...]] = []
+        where: list[int] = []
+        names_account = False
+        for index, ids in enumerate(self.snapshot.levels(account.id)):
+            facts = [(pid, self.of(pid)) for pid in ids]
+            if not any(r.denies for _, r in facts) and any(r.allows_all for _, r in facts):
+                continue  # allows every checked request and denies none: cannot change a decision
+            level = tuple(pid for pid, r in facts if r.relevant)
+            kept.append(level)
+            where.append(index)
+            names_account = names_account or any(account.id in self.mentions(pid) for pid in level)
+        return tuple(kept), tuple(where), names_account
+
+
+def check_org(
+    snapshot: Snapshot,
+    profiles: Sequence[Profile],
+    *,
+    accounts: Iterable[str] = (),
+    ous: Iterable[str] = (),
+    source_region: str | None = None,
+    actions: tuple[str, ...] = INFERENCE_ACTIONS,
+    overrides: dict[str, Policy] | None = None,
+) -> OrgCheck:
+    """Check every selected account (all by default) for every profile.
+
+    ``overrides`` replaces policies by id (``org propose`` verifies its changes through it).
+    """
+    overrides = dict(overrides or {})
+    chosen = select_accounts(snapshot, accounts=accounts, ous=ous)
+    reducer = _Reducer(snapshot, actions, overrides)
+    invalid_ids = snapshot.invalid_ids() - set(overrides)
+    cache: dict[tuple[Any, ...], _Evaluation | tuple[OrgPolicy, ...]] = {}
+    results: list[AccountCheck] = []
+    for account in chosen:
+        path = snapshot.path(account.id)
+        bad = tuple(
+            snapshot.policy(pid)
+            for ids in snapshot.levels(account.id)
+            for pid in ids
+            if pid in invalid_ids
+        )
+        if bad:
+            results.append(AccountCheck(account, path, tuple(dict.fromkeys(bad)), _snapshot=snapshot))
+            continue
+        levels, where, names_account = reducer.reduce(account)
+        key = (levels, account.id if names_account else None)
+        evaluation = cache.get(key)
+        if evaluation is None:
+            evaluation = cache[key] = _evaluate(snapshot, levels, profiles, account.id, source_region, actions, overrides)
+        if isinstance(evaluation, tuple):  # a policy failed to parse when first evaluated
+            results.append(AccountCheck(account, path, evaluation, _snapshot=snapshot))
+            continue
+        results.append(AccountCheck(account, path, (), evaluation, where, snapshot))
+    parsed_errors = tuple(
+        f for entry in cache.values() if isinstance(entry, tuple) for f in _late_findings(snapshot, entry)
+    )
+    findings = snapshot.findings + tuple(f for f in parsed_errors if f not in snapshot.findings)
+    return OrgCheck(tuple(p.label for p in profiles), tuple(results), findings, len(cache))
+
+
+def _late_findings(snapshot: Snapshot, policies: tuple[OrgPolicy, ...]) -> tuple[Finding, ...]:
+    from rewriter.org.snapshot import validate_policy
+
+    return tuple(f for p in policies for f in validate_policy(p)[0])
+
+
+def _evaluate(
+    snapshot: Snapshot,
+    levels: tuple[tuple[str, ...], ...],
+    profiles: Sequence[Profile],
+    account: str,
+    source_region: str | None,
+    actions: tuple[str, ...],
+    overrides: dict[str, Policy],
+) -> _Evaluation | tuple[OrgPolicy, ...]:
+    parsed_levels: list[list[Policy]] = []
+    unreadable: list[OrgPolicy] = []
+    for ids in levels:
+        level: list[Policy] = []
+        for pid in ids:
+            policy = overrides.get(pid) or snapshot.parsed(pid)
+            if policy is None:
+                unreadable.append(snapshot.policy(pid))
+            else:
+                level.append(policy)
+        parsed_levels.append(level)
+    if unreadable:
+        return tuple(unreadable)
+    flat = tuple(pid for ids in levels for pid in ids)
+    result = check_levels(
+        parsed_levels, profiles, source_region=source_region, account=account, actions=actions,
+        path=f"account {account}",
+    )
+    raw: list[tuple[Any, ...]] = []
+    for item in result.checks:
+        for r in item.results:
+            decision = r.decision
+            if decision.allowed:
+                continue
+            request = r.request
+            head = (item.profile.label, item.source_region, request.region, request.action)
+            if decision.outcome == EXPLICIT_DENY:
+                for ref in decision.statements:
+                    if ref.policy_index >= 0:
+                        raw.append(head + (ref.level, ref.policy_index, ref.index, ref.sid, ref.pointer, r.reason))
+            else:
+                raw.append(head + (decision.level, -1, None, None, None, r.reason))
+    return _Evaluation(account, result, flat, tuple(raw))
