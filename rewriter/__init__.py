@@ -2,7 +2,10 @@
 
 The public API, imported on first use so that ``scp-fix --help`` stays fast::
 
-    from rewriter import parse_policy, load_catalog, check, propose
+    from rewriter import parse_policy, load_catalog, propose_file, check_file
+
+The functions named like their modules (``rewriter.propose.propose``, ``rewriter.check.check``,
+``rewriter.evaluate.evaluate``, ``rewriter.render.render``) are imported from those modules.
 """
 
 from __future__ import annotations
@@ -17,15 +20,11 @@ _EXPORTS = {
     "Policy": "rewriter.model",
     "Request": "rewriter.evaluate",
     "Decision": "rewriter.evaluate",
-    "evaluate": "rewriter.evaluate",
     "find_region_restrictions": "rewriter.regions",
     "load_catalog": "rewriter.catalog",
     "Profile": "rewriter.catalog",
     "authorizations": "rewriter.cris",
-    "check": "rewriter.check",
-    "propose": "rewriter.propose",
     "Proposal": "rewriter.propose",
-    "render": "rewriter.render",
     "parse_denial": "rewriter.messages",
     "diagnose": "rewriter.explain",
     "check_file": "rewriter.policy_files",
