@@ -1,14 +1,13 @@
-"""Shared test settings: a quick hypothesis profile by default, a long one for fuzzing."""
+"""Shared test settings: a quick hypothesis profile by default, a long one for fuzzing.
+
+Test modules do not import from here: tests/org has a conftest of its own, and the two would clash
+as the module ``conftest``. Each test module names its own paths.
+"""
 
 from __future__ import annotations
 
 import os
-from pathlib import Path
-
 from hypothesis import HealthCheck, settings
-
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "samples"
 
 settings.register_profile("ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("fuzz", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])

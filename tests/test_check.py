@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -13,7 +14,7 @@ from rewriter.cli import app
 from rewriter.cris import authorizations
 from rewriter.parse import parse_policy
 
-from conftest import SAMPLES
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 JP = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0"
 GLOBAL = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
