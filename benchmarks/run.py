@@ -1,0 +1,339 @@
+"""scp-fix benchmarks: one table of figures, each beside a baseline measured in the same run.
+
+    python benchmarks/run.py [--quick]
+
+The machine this runs on is shared and noisy, so every figure is a median over repeated runs and is
+judged by its ratio to a baseline timed in the same run, interleaved with it. The one exception is
+the "newly allowed" grid, whose target the issue states in seconds; its baseline is still printed.
+The exit code is 0 whether or not targets are met: each row says met, missed or error (error: the
+command failed or gave an unexpected exit code, so its time means nothing). ``--quick`` runs each
+measurement only a few times: the table is complete but its figures are rough.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTROL_TOWER = ROOT / "samples" / "control-tower-region-deny.json"
+TOKYO = ROOT / "samples" / "tokyo-only.json"
+PROFILE = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0"
+
+if str(ROOT) not in sys.path:  # run from a checkout without an install
+    sys.path.insert(0, str(ROOT))
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    name: str
+    value: str  # the measurement, formatted
+    baseline: str  # what it is compared with
+    baseline_value: str
+    ratio: float | None  # value / baseline (None: not comparable)
+    target: str  # "" when the figure is only printed
+    status: str  # "met", "missed", "info" or "error: ..."
+
+
+# ---------------------------------------------------------------------------------------------
+# Timing
+
+
+def _seconds(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def _medians(fns: Sequence[Callable[[], object]], repeats: int) -> list[float]:
+    """Interleave the functions so that a noisy spell hits all of them alike; median of each."""
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(repeats):
+        for index, fn in enumerate(fns):
+            gc.collect()
+            times[index].append(_seconds(fn))
+    return [statistics.median(t) for t in times]
+
+
+def _cli() -> list[str]:
+    script = Path(sys.executable).parent / "scp-fix"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "rewriter"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Command:
+    name: str
+    argv: list[str]
+    expected: int  # the exit code the command is meant to give
+
+
+def _run(command: _Command) -> Callable[[], None]:
+    def run() -> None:
+        done = subprocess.run(command.argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT)
+        if done.returncode != command.expected:
+            tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or [""]
+            raise RuntimeError(f"exit {done.returncode}, expected {command.expected}: {tail[0][:120]}")
+
+    return run
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms"
+
+
+def _ratio_figure(name: str, seconds: float, baseline: str, base: float, limit: float) -> Figure:
+    ratio = seconds / base
+    return Figure(name, _ms(seconds), baseline, _ms(base), ratio, f"<= {limit:g}x", "met" if ratio <= limit else "missed")
+
+
+def _error(name: str, baseline: str, error: Exception) -> Figure:
+    return Figure(name, "-", baseline, "-", None, "", f"error: {error}")
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line: start-up and end to end, against ``python -c "import typer"``
+
+
+def cli_figures(repeats: int) -> list[Figure]:
+    cli = _cli()
+    baseline = _Command('python -c "import typer"', [sys.executable, "-c", "import typer"], 0)
+    profile = ["--profile", PROFILE]
+    ct, tokyo = str(CONTROL_TOWER), str(TOKYO)
+    rows = [
+        (_Command("scp-fix --version", [*cli, "--version"], 0), 1.25),
+        (_Command("scp-fix check (Control Tower)", [*cli, "check", ct, *profile], 1), 2.0),
+        (_Command("scp-fix propose (Control Tower, exit 3)", [*cli, "propose", ct, *profile], 3), 2.0),
+        (_Command("scp-fix propose --force (Control Tower)", [*cli, "propose", "--force", ct, *profile], 1), 2.0),
+        (_Command("scp-fix propose (Tokyo)", [*cli, "propose", tokyo, *profile], 1), 2.0),
+    ]
+    figures: list[Figure] = []
+    runnable = []
+    for command, limit in rows:
+        try:
+            _run(command)()  # warm-up: fills the on-disk caches and the page cache
+            runnable.append((command, limit))
+        except (OSError, RuntimeError) as error:
+            figures.append(_error(command.name, baseline.name, error))
+    fns = [_run(baseline)] + [_run(command) for command, _ in runnable]
+    try:
+        base, *times = _medians(fns, repeats)
+    except (OSError, RuntimeError) as error:
+        return figures + [_error(command.name, baseline.name, error) for command, _ in runnable]
+    figures += [
+        _ratio_figure(command.name, seconds, baseline.name, base, limit)
+        for (command, limit), seconds in zip(runnable, times)
+    ]
+    return figures
+
+
+# ---------------------------------------------------------------------------------------------
+# Library
+
+
+def _cold() -> None:
+    """Drop the process-wide caches of compiled patterns and statements (not the IAM action
+    catalogue, which has its own figure), so a repeat costs what a fresh process pays."""
+    import functools
+
+    from rewriter import evaluate, iam_actions
+
+    keep = {id(iam_actions.action_catalogue)}
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("rewriter") or module is None:
+            continue
+        for value in list(vars(module).values()):
+            clear = getattr(value, "cache_clear", None)
+            if callable(clear) and id(value) not in keep and isinstance(value, functools._lru_cache_wrapper):
+                clear()
+    evaluate._COMPILED.clear()
+    evaluate._DECISIONS.clear()
+
+
+def _round_trip(text: str) -> Callable[[], None]:
+    def round_trip() -> None:
+        json.dumps(json.loads(text))
+
+    return round_trip
+
+
+def library_figures(repeats: int) -> list[Figure]:
+    from rewriter.catalog import load_catalog
+    from rewriter.evaluate import Request, evaluate
+    from rewriter.iam_actions import action_catalogue
+    from rewriter.newly_allowed import compare_policies
+    from rewriter.parse import parse_policy
+    from rewriter.propose import propose
+    from rewriter.regions_data import ALL_COMMERCIAL
+
+    text = CONTROL_TOWER.read_text(encoding="utf-8")
+    profiles = tuple(load_catalog().resolve(PROFILE))
+    floor = "json.loads + json.dumps"
+    figures: list[Figure] = []
+
+    # propose(), with and without the "newly allowed" grid
+    def run_propose(grid: bool) -> Callable[[], None]:
+        def run() -> None:
+            _cold()
+            proposal = propose(parse_policy(text, path=str(CONTROL_TOWER)), profiles, force=True, newly_allowed=grid)
+            if not proposal.changed:
+                raise RuntimeError(f"propose did not change the policy: {proposal.reason}")
+
+        return run
+
+    action_catalogue()  # loaded once per process; its own figure is below
+    try:
+        run_propose(True)()
+        base, with_grid, without_grid = _medians([_round_trip(text), run_propose(True), run_propose(False)], repeats)
+        figures.append(_ratio_figure("propose(force=True), newly_allowed=True", with_grid, floor, base, 30))
+        figures.append(_ratio_figure("propose(force=True), newly_allowed=False", without_grid, floor, base, 30))
+    except Exception as error:  # a broken library must still leave the other figures
+        figures.append(_error("propose(force=True)", floor, error))
+
+    # the "newly allowed" grid, per strategy
+    try:
+        proposal = propose(parse_policy(text), profiles, force=True, newly_allowed=False)
+        afters = [(c.strategy, c.text) for c in proposal.candidates if c.verified]
+        regions = len(ALL_COMMERCIAL) + 1
+        actions = action_catalogue().actions
+
+        def touch_cells() -> None:  # the floor of any per-cell method: visit each cell once
+            for action in actions:
+                for _ in range(regions):
+                    pass
+
+        evaluations: dict[str, int] = {}
+
+        def grid(after_text: str, strategy: str) -> Callable[[], None]:
+            def run() -> None:
+                _cold()
+                before, after = parse_policy(text), parse_policy(after_text)
+                evaluations[strategy] = compare_policies(before, after, profiles).evaluations
+
+            return run
+
+        base, *times = _medians([touch_cells] + [grid(t, s) for s, t in afters], repeats)
+        cells = f"{len(actions)} actions x {regions} Regions"
+        for (strategy, _), seconds in zip(afters, times):
+            figures.append(
+                Figure(
+                    f"newly allowed grid, {strategy} ({evaluations[strategy]} evaluator calls)",
+                    _ms(seconds), f"visit each of {cells} once", _ms(base), seconds / base,
+                    "< 500 ms", "met" if seconds < 0.5 else "missed",
+                )
+            )
+    except Exception as error:
+        figures.append(_error("newly allowed grid", "visit each cell once", error))
+
+    # loading the IAM action catalogue (on-disk cache hit) against parsing that cache file alone
+    try:
+        from rewriter.iam_actions import _cache_dir
+
+        version = action_catalogue().version
+        cache_text = (_cache_dir() / f"iam-actions-{version}.json").read_text(encoding="utf-8")
+
+        def load() -> None:
+            action_catalogue.cache_clear()
+            action_catalogue()
+
+        base, seconds = _medians([lambda: json.loads(cache_text), load], repeats)
+        figures.append(Figure("IAM action catalogue load (disk cache)", _ms(seconds), "json.loads of the cache file",
+                              _ms(base), seconds / base, "", "info"))
+    except Exception as error:
+        figures.append(_error("IAM action catalogue load", "json.loads of the cache file", error))
+
+    # evaluator throughput, one request at a time
+    try:
+        policy = parse_policy(text)
+        sample = action_catalogue().actions[:: max(1, len(action_catalogue().actions) // 300)]
+        requests = [Request(a, "*", r) for a in sample for r in (*ALL_COMMERCIAL, "unspecified")]
+        one = requests[len(requests) // 2]
+
+        def distinct() -> None:
+            _cold()
+            for request in requests:
+                evaluate(policy, request)
+
+        def repeated() -> None:
+            for _ in range(len(requests)):
+                evaluate(policy, one)
+
+        round_trips = 200
+
+        def floor_many() -> None:
+            round_trip = _round_trip(text)
+            for _ in range(round_trips):
+                round_trip()
+
+        base, t_distinct, t_repeated = _medians([floor_many, distinct, repeated], repeats)
+        per_trip = base / round_trips
+        for name, seconds in ((f"evaluate(), {len(requests)} distinct requests", t_distinct),
+                              ("evaluate(), one request repeated", t_repeated)):
+            per_request = seconds / len(requests)
+            figures.append(Figure(name, f"{1 / per_request:,.0f} req/s", f"{floor} round trips",
+                                  f"{1 / per_trip:,.0f} /s", per_request / per_trip, "", "info"))
+    except Exception as error:
+        figures.append(_error("evaluate()", floor, error))
+    return figures
+
+
+# ---------------------------------------------------------------------------------------------
+# Output
+
+
+def table(figures: Sequence[Figure]) -> str:
+    header = ("figure", "median", "baseline", "baseline median", "ratio", "target", "status")
+    rows = [header] + [
+        (f.name, f.value, f.baseline, f.baseline_value, f"{f.ratio:.2f}x" if f.ratio is not None else "-",
+         f.target or "-", f.status)
+        for f in figures
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
+    lines = []
+    for index, row in enumerate(rows):
+        lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1])
+        if index == 0:
+            lines.append("  ".join("-" * width for width in widths) + "  " + "-" * 6)
+    return "\n".join(lines)
+
+
+def _org_scale(quick: bool) -> str | None:
+    """The organization benchmark, another engineer's, when it exists (full mode only: it may be slow)."""
+    script = ROOT / "benchmarks" / "org_scale.py"
+    if quick or not script.exists():
+        return None
+    try:
+        done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    except subprocess.TimeoutExpired:
+        return "benchmarks/org_scale.py: did not finish within 120 s"
+    return done.stdout.rstrip() or f"benchmarks/org_scale.py: exit {done.returncode}, no output"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="few repeats: every figure, roughly")
+    args = parser.parse_args(argv)
+    cli_repeats, library_repeats = (3, 2) if args.quick else (15, 7)
+    started = time.perf_counter()
+    figures = cli_figures(cli_repeats) + library_figures(library_repeats)
+    print(table(figures))
+    met = sum(f.status == "met" for f in figures)
+    targets = sum(1 for f in figures if f.status in ("met", "missed"))
+    errors = sum(1 for f in figures if f.status.startswith("error"))
+    print(f"\n{met} of {targets} targets met, {errors} errors; medians of {cli_repeats} command runs and {library_repeats} library runs, "
+          f"in {time.perf_counter() - started:.0f} s on {sys.platform}, Python {sys.version.split()[0]}")
+    org = _org_scale(args.quick)
+    if org:
+        print("\n" + org)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
