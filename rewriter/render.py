@@ -483,7 +483,8 @@ class _Tree:
             return node
         if isinstance(node, _Container) and node.wrapped is not None and _same(value, _value_of(node.wrapped)):
             return node.wrapped
-        if isinstance(node, _Container) and node.kind == "array" and isinstance(value, list):
+        wraps = isinstance(value, list) and bool(value) and _same(value[0], current)
+        if isinstance(node, _Container) and node.kind == "array" and isinstance(value, list) and not wraps:
             self._reconcile_list(node, value)
             return node
         if isinstance(node, _Container) and node.kind == "object" and isinstance(value, dict):
@@ -496,8 +497,13 @@ class _Tree:
                 if node.member(key) is None:
                     self._add_member(node, key, item)
             return node
-        if isinstance(value, list) and value and _same(value[0], current):
+        if isinstance(value, list) and value and (
+            _same(value[0], current) or (isinstance(current, dict) and isinstance(value[0], dict))
+        ):
+            # A value becoming a list that starts with it (or, for an object, with an edited copy
+            # of it): wrap the existing text rather than write it again.
             anchor = node.anchor if isinstance(node, _Container) else self.source.spans[node.pointer].start
+            node = self._reconcile(node, value[0])
             entries = [_Entry(None, node, None)] + [_Entry(None, _New(item), None) for item in value[1:]]
             return _Container("array", None, entries, anchor, wrapped=node)
         return _New(value)
