@@ -16,10 +16,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from rewriter.check import CheckResult, check_levels
+from rewriter.check import CheckResult, ProfileCheck, RequestResult, Unreachable, reason
 from rewriter.cris import INFERENCE_ACTIONS
 from rewriter.errors import InputError
-from rewriter.evaluate import EXPLICIT_DENY, action_matches
+from rewriter.evaluate import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Decision, Request, StatementRef, action_matches, evaluate_levels
 from rewriter.org.snapshot import Finding, Node, OrgPolicy, Snapshot
 
 if TYPE_CHECKING:
@@ -53,6 +53,15 @@ def _strings(value: Any) -> list[str] | None:
     return None
 
 
+def _may_match(pattern: str, action: str) -> bool:
+    """``action_matches`` after a cheap test of the service prefix (most patterns name another service)."""
+    service, _, _ = pattern.partition(":")
+    if "*" not in service and "?" not in service and "$" not in service:
+        if service.lower() != action.partition(":")[0].lower():
+            return False
+    return action_matches(pattern, action)
+
+
 def relevance(content: str, actions: Sequence[str]) -> Relevance:
     """Read from the JSON alone, without the full parser: a check may span a thousand policies."""
     try:
@@ -72,12 +81,12 @@ def relevance(content: str, actions: Sequence[str]) -> Relevance:
             patterns = _strings(statement["Action"])
             if patterns is None:
                 return _UNKNOWN
-            matched = [a for a in actions if any(action_matches(p, a) for p in patterns)]
+            matched = [a for a in actions if any(_may_match(p, a) for p in patterns)]
         elif "NotAction" in statement:
             patterns = _strings(statement["NotAction"])
             if patterns is None:
                 return _UNKNOWN
-            matched = [a for a in actions if not any(action_matches(p, a) for p in patterns)]
+            matched = [a for a in actions if not any(_may_match(p, a) for p in patterns)]
         else:
             return _UNKNOWN
         if not matched:
@@ -286,6 +295,7 @@ def check_org(
     reducer = _Reducer(snapshot, actions, overrides)
     invalid_ids = snapshot.invalid_ids() - set(overrides)
     cache: dict[tuple[Any, ...], _Evaluation | tuple[OrgPolicy, ...]] = {}
+    memo = _LevelMemo()
     results: list[AccountCheck] = []
     for account in chosen:
         path = snapshot.path(account.id)
@@ -302,7 +312,11 @@ def check_org(
         key = (levels, account.id if names_account else None)
         evaluation = cache.get(key)
         if evaluation is None:
-            evaluation = cache[key] = _evaluate(snapshot, levels, profiles, account.id, source_region, actions, overrides)
+            # Requests carry an account id in their ARNs; one shared id lets levels share decisions.
+            as_account = account.id if names_account else chosen[0].id
+            evaluation = cache[key] = _evaluate(
+                snapshot, levels, profiles, as_account, source_region, actions, overrides, memo
+            )
         if isinstance(evaluation, tuple):  # a policy failed to parse when first evaluated
             results.append(AccountCheck(account, path, evaluation, _snapshot=snapshot))
             continue
@@ -328,6 +342,7 @@ def _evaluate(
     source_region: str | None,
     actions: tuple[str, ...],
     overrides: dict[str, Policy],
+    memo: _LevelMemo,
 ) -> _Evaluation | tuple[OrgPolicy, ...]:
     parsed_levels: list[list[Policy]] = []
     unreadable: list[OrgPolicy] = []
@@ -343,10 +358,7 @@ def _evaluate(
     if unreadable:
         return tuple(unreadable)
     flat = tuple(pid for ids in levels for pid in ids)
-    result = check_levels(
-        parsed_levels, profiles, source_region=source_region, account=account, actions=actions,
-        path=f"account {account}",
-    )
+    result = _check_path(parsed_levels, levels, profiles, source_region, account, actions, memo)
     raw: list[tuple[Any, ...]] = []
     for item in result.checks:
         for r in item.results:
@@ -362,3 +374,128 @@ def _evaluate(
             else:
                 raw.append(head + (decision.level, -1, None, None, None, r.reason))
     return _Evaluation(account, result, flat, tuple(raw))
+
+
+class _LevelMemo:
+    """Decisions of one level (its policy ids) on one request, shared by every path holding that level.
+
+    The root's policies sit on every path: evaluated once per request, not once per path.
+    """
+
+    def __init__(self) -> None:
+        # level ids -> id(request) -> (decision, reason). Requests come from ``auths``, which keeps
+        # them alive, so their ids are stable keys (cheaper than hashing the dataclass).
+        self.decisions: dict[tuple[str, ...], dict[int, tuple[Decision, str | None]]] = {}
+        self.authorizations: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        self.combined: dict[tuple[Any, ...], Decision] = {}
+        self.shifted: dict[tuple[int, int, int], StatementRef] = {}
+        self.reasons: dict[tuple[Any, ...], str] = {}
+
+    def level(self, ids: tuple[str, ...], policies: Sequence[Policy], request: Request) -> tuple[Decision, str | None]:
+        table = self.decisions.get(ids)
+        if table is None:
+            table = self.decisions[ids] = {}
+        found = table.get(id(request))
+        if found is None:
+            decision = evaluate_levels((policies,), request)
+            why = None
+            if not decision.allowed:
+                # the words depend on the deciding statements, the Region and the action only
+                words = (ids, id(decision), request.region, request.action)
+                why = self.reasons.get(words)
+                if why is None:
+                    why = self.reasons[words] = reason(policies, request, decision)
+            found = table[id(request)] = (decision, why)
+        return found
+
+    def auths(self, profile: Profile, source: str, account: str, actions: tuple[str, ...]) -> tuple[Any, ...]:
+        from rewriter.cris import authorizations
+
+        key = (profile, source, account, actions)
+        found = self.authorizations.get(key)
+        if found is None:
+            found = self.authorizations[key] = authorizations(profile, source, account=account, actions=actions)
+        return found
+
+
+def _combine(
+    parts: list[tuple[Decision, str | None]], offsets: tuple[int, ...], memo: _LevelMemo
+) -> tuple[Decision, str | None]:
+    """``evaluate_levels`` over levels decided one by one: any explicit deny (all of them named),
+    else the first level without an allow, else allowed. Reasons join as ``check.reason`` joins them."""
+    key = (offsets, *[id(d) for d, _ in parts])  # per-level decisions are shared objects
+    decision = memo.combined.get(key)
+    if decision is None:
+        decision = memo.combined[key] = _combined_decision([d for d, _ in parts], offsets, memo)
+    if decision.outcome == ALLOWED:
+        return decision, None
+    if decision.outcome == IMPLICIT_DENY:
+        return decision, parts[decision.level][1]
+    return decision, "; ".join(why for d, why in parts if d.outcome == EXPLICIT_DENY and why)
+
+
+def _combined_decision(decisions: list[Decision], offsets: tuple[int, ...], memo: _LevelMemo) -> Decision:
+    denying = [i for i, d in enumerate(decisions) if d.outcome == EXPLICIT_DENY]
+    if denying:
+        refs = tuple(_shift(ref, offsets[i], i, memo) for i in denying for ref in decisions[i].statements)
+        return Decision(EXPLICIT_DENY, refs, denying[0])
+    implicit = next((i for i, d in enumerate(decisions) if d.outcome == IMPLICIT_DENY), None)
+    if implicit is not None:
+        return Decision(IMPLICIT_DENY, (), implicit)
+    refs = tuple(_shift(ref, offsets[i], i, memo) for i, d in enumerate(decisions) for ref in d.statements)
+    return Decision(ALLOWED, refs, None)
+
+
+def _shift(ref: StatementRef, offset: int, level: int, memo: _LevelMemo) -> StatementRef:
+    key = (id(ref), offset, level)
+    found = memo.shifted.get(key)
+    if found is None:
+        index = ref.policy_index if ref.policy_index < 0 else ref.policy_index + offset
+        found = memo.shifted[key] = StatementRef(index, ref.index, ref.sid, ref.pointer, ref.effect, level)
+    return found
+
+
+def _check_path(
+    levels: list[list[Policy]],
+    ids: tuple[tuple[str, ...], ...],
+    profiles: Sequence[Profile],
+    source_region: str | None,
+    account: str,
+    actions: tuple[str, ...],
+    memo: _LevelMemo,
+) -> CheckResult:
+    """What ``check.check_levels`` returns for these levels, with each level's decisions memoised.
+
+    The tests hold it to ``check_levels`` itself, request by request."""
+    starts: list[int] = []
+    total = 0
+    for level in levels:
+        starts.append(total)
+        total += len(level)
+    offsets = tuple(starts)
+    checks: list[ProfileCheck] = []
+    unreachable: list[Unreachable] = []
+    for profile in profiles:
+        if source_region is not None:
+            sources: tuple[str, ...] = (source_region,)
+            profile.destinations(source_region)  # an unknown source is an error, not a silent pass
+        else:
+            sources = profile.sources
+        usable: list[ProfileCheck] = []
+        for source in sources:
+            results = []
+            for auth in memo.auths(profile, source, account, actions):
+                parts = [memo.level(level_ids, level, auth.request) for level_ids, level in zip(ids, levels)]
+                decision, why = _combine(parts, offsets, memo)
+                results.append(RequestResult(auth, decision, why))
+            originating_allowed = all(r.decision.allowed for r in results if r.authorization.role == "profile")
+            if source_region is not None or originating_allowed:
+                usable.append(ProfileCheck(profile, source, tuple(results)))
+        if not usable:
+            unreachable.append(Unreachable(
+                profile, sources,
+                f"the policy denies the originating call in every source Region of {profile.id} "
+                f"({', '.join(sources)}): no caller can use it",
+            ))
+        checks.extend(usable)
+    return CheckResult(f"account {account}", tuple(checks), tuple(unreachable))

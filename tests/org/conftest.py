@@ -14,6 +14,8 @@ import urllib.request
 
 import pytest
 
+from org_builder import reset
+
 pytest.importorskip("moto.server", reason="moto[server] is not installed (pip install 'moto[server]')")
 pytest.importorskip("boto3")
 
@@ -55,18 +57,24 @@ def moto_endpoint():
             process.wait()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def aws_environment():
+    """Fake credentials for every org test (the CLI reads them from the environment), no user config."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+            patch.delenv(name, raising=False)
+        patch.setenv("AWS_ACCESS_KEY_ID", "testing")
+        patch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+        patch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+        patch.setenv("AWS_CONFIG_FILE", os.devnull)
+        patch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+        yield
+
+
 @pytest.fixture()
-def endpoint(moto_endpoint, monkeypatch):
-    """A clean server and fake credentials (the CLI reads them from the environment)."""
-    request = urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")
-    urllib.request.urlopen(request, timeout=10).close()
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+def endpoint(moto_endpoint):
+    """The server with no organization in it."""
+    reset(moto_endpoint)
     return moto_endpoint
 
 

@@ -9,7 +9,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from org_builder import EU_PROFILE, US_PROFILE, action_deny, new_org, region_deny, sample_org
+from org_builder import EU_PROFILE, US_PROFILE, action_deny, new_org, region_deny, reset, sample_org
 from rewriter.cli.org import org_app
 from rewriter.org.live import read_organization
 from rewriter.org.snapshot import FULL_AWS_ACCESS_ID, load_snapshot
@@ -29,19 +29,33 @@ def org(org_client):
     return sample_org(org_client)
 
 
+def _snapshot(endpoint, path):
+    result = run("snapshot", "--endpoint-url", endpoint, "-o", str(path))
+    assert result.exit_code == 1, result.output  # a finding: the policy that is not JSON
+    return path
+
+
 @pytest.fixture()
 def snapshot_file(org, endpoint, tmp_path):
-    path = tmp_path / "org.json"
-    result = run("snapshot", "--endpoint-url", endpoint, "-o", str(path))
-    assert result.exit_code == 1, result.output  # findings: the broken and the oversized policy
-    return path
+    return _snapshot(endpoint, tmp_path / "org.json")
+
+
+@pytest.fixture(scope="module")
+def shared(moto_endpoint, tmp_path_factory):
+    """One sample organization and its snapshot for the tests that only read the snapshot file."""
+    from rewriter.org.live import make_client
+
+    reset(moto_endpoint)
+    org = sample_org(make_client(endpoint_url=moto_endpoint))
+    return org, _snapshot(moto_endpoint, tmp_path_factory.mktemp("org") / "org.json")
 
 
 def _accounts(document):
     return {a["name"]: a for a in document["accounts"]}
 
 
-def test_snapshot_holds_tree_policies_and_attachments(org, snapshot_file):
+def test_snapshot_holds_tree_policies_and_attachments(shared):
+    org, snapshot_file = shared
     data = json.loads(snapshot_file.read_text())
     assert data["format"] == "scp-fix/org-snapshot@1"
     nodes = {n["id"]: n for n in data["nodes"]}
@@ -75,7 +89,8 @@ def test_snapshot_reports_policies_aws_would_reject(org, endpoint, tmp_path):
     assert "Broken" in result.stderr and "Oversized" in result.stderr
 
 
-def test_check_names_the_level_policy_and_statement(org, snapshot_file):
+def test_check_names_the_level_policy_and_statement(shared):
+    org, snapshot_file = shared
     result = run("check", "--snapshot", str(snapshot_file), "-p", US_PROFILE, "-p", EU_PROFILE, "--format", "json")
     assert result.exit_code == 2  # sandbox-1 sits under a policy that cannot be read
     doc = json.loads(result.stdout)
@@ -108,7 +123,8 @@ def test_check_names_the_level_policy_and_statement(org, snapshot_file):
     assert {f["policy"]["name"] for f in doc["findings"]} == {"Broken"}
 
 
-def test_identical_scp_paths_are_evaluated_once(org, snapshot_file):
+def test_identical_scp_paths_are_evaluated_once(shared):
+    org, snapshot_file = shared
     result = run("check", "--snapshot", str(snapshot_file), "-p", US_PROFILE, "--ou", org.root, "--format", "json")
     doc = json.loads(result.stdout)
     # master, us-a and us-c differ only by policies that cannot touch Bedrock (ProtectTrail, FullAWSAccess);
@@ -119,7 +135,8 @@ def test_identical_scp_paths_are_evaluated_once(org, snapshot_file):
     assert accounts["eu-prod"]["evaluated_as"] == accounts["eu-dev"]["evaluated_as"]
 
 
-def test_check_selects_accounts_and_exit_codes(org, snapshot_file):
+def test_check_selects_accounts_and_exit_codes(shared):
+    org, snapshot_file = shared
     ok = run("check", "--snapshot", str(snapshot_file), "-p", US_PROFILE, "--account", org.accounts["us-a"])
     assert ok.exit_code == 0, ok.output
     assert ok.stdout.splitlines()[0] == f"{org.accounts['us-a']} (us-a) in Root/US: ok"
@@ -163,7 +180,8 @@ def test_propose_changes_the_denying_policy_and_warns_about_its_other_accounts(o
     assert after.exit_code == 0, after.output
 
 
-def test_propose_touches_only_policies_on_the_named_paths(org, snapshot_file):
+def test_propose_touches_only_policies_on_the_named_paths(shared):
+    org, snapshot_file = shared
     result = run(
         "propose", "--snapshot", str(snapshot_file), "-p", US_PROFILE, "--account", org.accounts["us-b"],
         "--source-region", "us-east-1", "--format", "json",
@@ -264,7 +282,8 @@ def test_snapshot_file_errors_are_one_located_line(tmp_path):
     assert neither.exit_code == 2 and "--snapshot FILE or --live" in neither.stderr
 
 
-def test_load_snapshot_round_trips(snapshot_file):
+def test_load_snapshot_round_trips(shared):
+    org, snapshot_file = shared
     snapshot = load_snapshot(str(snapshot_file))
     europe = next(n for n in snapshot.nodes if n.name == "Europe")
     assert {a.name for a in snapshot.accounts_under(europe.id)} == {"eu-prod", "eu-dev"}
