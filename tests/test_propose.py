@@ -7,10 +7,6 @@ import json
 from typing import Any
 
 import pytest
-
-from rewriter.errors import ScpFixError
-from rewriter.parse import parse_policy
-from rewriter.propose import SCP_SIZE_LIMIT, propose
 from test_strategy_cases import (
     GLOBAL_SONNET,
     JP_SONNET,
@@ -22,6 +18,10 @@ from test_strategy_cases import (
     profiles_of,
     stated_patterns,
 )
+
+from rewriter.errors import ScpFixError
+from rewriter.parse import parse_policy
+from rewriter.propose import SCP_SIZE_LIMIT, propose
 
 JP_PROFILES = (
     "jp.amazon.nova-2-lite-v1:0",
@@ -75,13 +75,19 @@ def test_exact_patterns_too_large_so_the_prefix_form_is_used() -> None:
     # the note gives the exact form's size, which is over the limit
     exact_size = int(note.split(" characters")[0].rsplit(" ", 1)[1])
     assert exact_size > SCP_SIZE_LIMIT
-    assert_fixed(proposal, profiles, source_region="ap-northeast-1", options={}, strategy="profile-arn")
+    assert_fixed(
+        proposal, profiles, source_region="ap-northeast-1", options={}, strategy="profile-arn"
+    )
 
 
 def test_the_exact_patterns_are_kept_when_they_fit() -> None:
     policy = parse_policy(padded_tokyo(SCP_SIZE_LIMIT - 1200), path="roomy.json")
-    proposal = propose(policy, profiles_of(JP_PROFILES), source_region="ap-northeast-1", strategy="profile-arn")
-    added = proposal.chosen.document["Statement"]["Condition"]["ArnNotLike"]["bedrock:InferenceProfileArn"]
+    proposal = propose(
+        policy, profiles_of(JP_PROFILES), source_region="ap-northeast-1", strategy="profile-arn"
+    )
+    added = proposal.chosen.document["Statement"]["Condition"]["ArnNotLike"][
+        "bedrock:InferenceProfileArn"
+    ]
     assert len(added) == len(JP_PROFILES) and all(not p.endswith("*") for p in added)
     assert not any("prefix" in n for n in proposal.chosen.notes)
 
@@ -117,7 +123,9 @@ def test_too_large_as_written_but_fits_minified_says_upload_minified() -> None:
 
 def test_control_tower_advice_for_a_global_profile_needs_unspecified() -> None:
     proposal = propose(
-        policy_of("control-tower-region-deny.json"), profiles_of([GLOBAL_SONNET]), source_region="ap-northeast-1"
+        policy_of("control-tower-region-deny.json"),
+        profiles_of([GLOBAL_SONNET]),
+        source_region="ap-northeast-1",
     )
     assert proposal.status == "unsafe" and "--force" in proposal.reason
     advice = proposal.control_tower
@@ -128,16 +136,20 @@ def test_control_tower_advice_for_a_global_profile_needs_unspecified() -> None:
 
 def test_control_tower_advice_with_batch_exempts_the_batch_action() -> None:
     proposal = propose(
-        policy_of("control-tower-region-deny.json"), profiles_of([JP_SONNET]), source_region="ap-northeast-1",
+        policy_of("control-tower-region-deny.json"),
+        profiles_of([JP_SONNET]),
+        source_region="ap-northeast-1",
         batch=True,
     )
-    exempted = dict((p["key"], p["value"]) for p in proposal.control_tower.parameters)["ExemptedActions"]
+    exempted = {p["key"]: p["value"] for p in proposal.control_tower.parameters}["ExemptedActions"]
     assert "bedrock:CreateModelInvocationJob" in exempted
     assert not proposal.control_tower.needs_unspecified
 
 
 def test_auto_lists_every_other_strategy_with_what_it_opens() -> None:
-    proposal = propose(policy_of("tokyo-only.json"), profiles_of([JP_SONNET]), source_region="ap-northeast-1")
+    proposal = propose(
+        policy_of("tokyo-only.json"), profiles_of([JP_SONNET]), source_region="ap-northeast-1"
+    )
     assert proposal.chosen.strategy == "profile-arn"
     alternatives = {c.strategy: c for c in proposal.alternatives}
     assert set(alternatives) == {"regions", "notaction"}
@@ -145,12 +157,19 @@ def test_auto_lists_every_other_strategy_with_what_it_opens() -> None:
     assert regions.verified and regions.delta.weight > proposal.chosen.delta.weight
     # regions opens ap-northeast-3 to direct calls of nearly every service
     (grant,) = regions.delta.newly_allowed
-    assert grant.condition is None and grant.regions == ("ap-northeast-3",) and grant.action_count > 20000
+    assert (
+        grant.condition is None
+        and grant.regions == ("ap-northeast-3",)
+        and grant.action_count > 20000
+    )
 
 
 def test_a_named_strategy_runs_alone() -> None:
     proposal = propose(
-        policy_of("tokyo-only.json"), profiles_of([JP_SONNET]), source_region="ap-northeast-1", strategy="regions"
+        policy_of("tokyo-only.json"),
+        profiles_of([JP_SONNET]),
+        source_region="ap-northeast-1",
+        strategy="regions",
     )
     assert [c.strategy for c in proposal.candidates] == ["regions"]
     assert proposal.alternatives == ()
@@ -163,12 +182,14 @@ def test_unknown_strategy_is_a_user_error() -> None:
 
 def test_the_rendered_text_keeps_the_original_formatting() -> None:
     proposal = propose(
-        policy_of("action-star-us.json"), profiles_of(["us.anthropic.claude-haiku-4-5-20251001-v1:0"]),
-        source_region="us-east-1", strategy="notaction",
+        policy_of("action-star-us.json"),
+        profiles_of(["us.anthropic.claude-haiku-4-5-20251001-v1:0"]),
+        source_region="us-east-1",
+        strategy="notaction",
     )
     original = (SAMPLES / "action-star-us.json").read_text(encoding="utf-8")
     text = proposal.chosen.text
-    assert "\t\t\t\"Sid\": \"DenyAllOutsideApprovedRegions\"" in text  # tabs kept
+    assert '\t\t\t"Sid": "DenyAllOutsideApprovedRegions"' in text  # tabs kept
     assert "    " not in text  # no space indentation introduced
     # NotAction takes Action's place in the statement
     assert text.index('"NotAction"') < text.index('"Resource"')
@@ -222,20 +243,40 @@ JP_PATTERN = f"arn:aws:bedrock:*:*:inference-profile/{JP_SONNET}"
 @pytest.mark.parametrize(
     ("after", "kwargs"),
     [
-        pytest.param(_deny(NotAction=["iam:*", "bedrock:InvokeModel"]), {}, id="carve-an-inference-action"),
+        pytest.param(
+            _deny(NotAction=["iam:*", "bedrock:InvokeModel"]), {}, id="carve-an-inference-action"
+        ),
         pytest.param(_deny(NotAction=["iam:*", "bedrock:*"]), {"broad": True}, id="broad-carve"),
         pytest.param(
-            _deny(Condition={"StringNotEquals": {"aws:RequestedRegion": ["ap-northeast-1", "ap-northeast-3"]},
-                             "ArnNotLike": {"aws:PrincipalARN": "arn:aws:iam::*:role/Admin"}}),
-            {}, id="add-a-needed-region",
+            _deny(
+                Condition={
+                    "StringNotEquals": {
+                        "aws:RequestedRegion": ["ap-northeast-1", "ap-northeast-3"]
+                    },
+                    "ArnNotLike": {"aws:PrincipalARN": "arn:aws:iam::*:role/Admin"},
+                }
+            ),
+            {},
+            id="add-a-needed-region",
         ),
         pytest.param(
-            _deny(Condition={"StringNotEquals": {"aws:RequestedRegion": ["ap-northeast-1"]},
-                             "ArnNotLike": {"aws:PrincipalARN": "arn:aws:iam::*:role/Admin",
-                                            "bedrock:InferenceProfileArn": [JP_PATTERN]}}),
-            {}, id="exempt-the-profile",
+            _deny(
+                Condition={
+                    "StringNotEquals": {"aws:RequestedRegion": ["ap-northeast-1"]},
+                    "ArnNotLike": {
+                        "aws:PrincipalARN": "arn:aws:iam::*:role/Admin",
+                        "bedrock:InferenceProfileArn": [JP_PATTERN],
+                    },
+                }
+            ),
+            {},
+            id="exempt-the-profile",
         ),
-        pytest.param([_deny(), {"Effect": "Deny", "Action": "bedrock:InvokeModel", "Resource": "*"}], {}, id="append-a-deny"),
+        pytest.param(
+            [_deny(), {"Effect": "Deny", "Action": "bedrock:InvokeModel", "Resource": "*"}],
+            {},
+            id="append-a-deny",
+        ),
     ],
 )
 def test_deny_losses_accepts_what_a_fix_states(after: Any, kwargs: dict[str, Any]) -> None:
@@ -246,41 +287,90 @@ def test_deny_losses_accepts_what_a_fix_states(after: Any, kwargs: dict[str, Any
     ("before", "after", "kwargs", "needle"),
     [
         pytest.param(_deny(), _deny(NotAction=[]), {}, "NotAction", id="notaction-loses-an-item"),
-        pytest.param(_deny(), _deny(NotAction=["iam:*", "ec2:*"]), {}, "NotAction", id="notaction-gains-ec2"),
-        pytest.param(_deny(), _deny(NotAction=["iam:*", "bedrock:*"]), {}, "NotAction", id="bedrock-star-without-broad"),
         pytest.param(
-            _deny(),
-            _deny(Condition={"StringNotEquals": {"aws:RequestedRegion": ["ap-northeast-1", "us-east-1"]},
-                             "ArnNotLike": {"aws:PrincipalARN": "arn:aws:iam::*:role/Admin"}}),
-            {}, "aws:RequestedRegion", id="allow-list-gains-an-unneeded-region",
+            _deny(), _deny(NotAction=["iam:*", "ec2:*"]), {}, "NotAction", id="notaction-gains-ec2"
         ),
         pytest.param(
-            _deny(Condition={"StringEquals": {"aws:RequestedRegion": ["ap-northeast-3", "us-east-2"]}}),
+            _deny(),
+            _deny(NotAction=["iam:*", "bedrock:*"]),
+            {},
+            "NotAction",
+            id="bedrock-star-without-broad",
+        ),
+        pytest.param(
+            _deny(),
+            _deny(
+                Condition={
+                    "StringNotEquals": {"aws:RequestedRegion": ["ap-northeast-1", "us-east-1"]},
+                    "ArnNotLike": {"aws:PrincipalARN": "arn:aws:iam::*:role/Admin"},
+                }
+            ),
+            {},
+            "aws:RequestedRegion",
+            id="allow-list-gains-an-unneeded-region",
+        ),
+        pytest.param(
+            _deny(
+                Condition={"StringEquals": {"aws:RequestedRegion": ["ap-northeast-3", "us-east-2"]}}
+            ),
             _deny(Condition={"StringEquals": {"aws:RequestedRegion": ["ap-northeast-3"]}}),
-            {}, "aws:RequestedRegion", id="deny-list-loses-an-unneeded-region",
-        ),
-        pytest.param(
-            _deny(), _deny(Condition={"StringNotEquals": {"aws:RequestedRegion": ["ap-northeast-1"]}}),
-            {}, "removed", id="principal-exemption-dropped",
-        ),
-        pytest.param(
-            _deny(),
-            _deny(Condition={"StringNotEquals": {"aws:RequestedRegion": ["ap-northeast-1"]},
-                             "ArnNotLike": {"aws:PrincipalARN": ["arn:aws:iam::*:role/Admin", "arn:aws:iam::*:role/*"]}}),
-            {}, "aws:PrincipalARN", id="principal-exemption-widened",
+            {},
+            "aws:RequestedRegion",
+            id="deny-list-loses-an-unneeded-region",
         ),
         pytest.param(
             _deny(),
-            _deny(Condition={"StringNotEquals": {"aws:RequestedRegion": ["ap-northeast-1"]},
-                             "ArnNotLike": {"aws:PrincipalARN": "arn:aws:iam::*:role/Admin",
-                                            "bedrock:InferenceProfileArn": ["arn:aws:bedrock:*:*:inference-profile/*"]}}),
-            {}, "bedrock:InferenceProfileArn", id="profile-pattern-not-stated",
+            _deny(Condition={"StringNotEquals": {"aws:RequestedRegion": ["ap-northeast-1"]}}),
+            {},
+            "removed",
+            id="principal-exemption-dropped",
         ),
-        pytest.param(_deny(), _deny(Resource="arn:aws:s3:::*"), {}, "Resource", id="resource-narrowed"),
-        pytest.param(_deny(Action="ec2:*", NotAction=None), _deny(NotAction=["bedrock:InvokeModel"]), {}, "Action",
-                     id="named-action-removed"),
-        pytest.param(_deny(), [_deny(), {"Effect": "Allow", "Action": "*", "Resource": "*"}], {}, "not a Deny",
-                     id="append-an-allow"),
+        pytest.param(
+            _deny(),
+            _deny(
+                Condition={
+                    "StringNotEquals": {"aws:RequestedRegion": ["ap-northeast-1"]},
+                    "ArnNotLike": {
+                        "aws:PrincipalARN": ["arn:aws:iam::*:role/Admin", "arn:aws:iam::*:role/*"]
+                    },
+                }
+            ),
+            {},
+            "aws:PrincipalARN",
+            id="principal-exemption-widened",
+        ),
+        pytest.param(
+            _deny(),
+            _deny(
+                Condition={
+                    "StringNotEquals": {"aws:RequestedRegion": ["ap-northeast-1"]},
+                    "ArnNotLike": {
+                        "aws:PrincipalARN": "arn:aws:iam::*:role/Admin",
+                        "bedrock:InferenceProfileArn": ["arn:aws:bedrock:*:*:inference-profile/*"],
+                    },
+                }
+            ),
+            {},
+            "bedrock:InferenceProfileArn",
+            id="profile-pattern-not-stated",
+        ),
+        pytest.param(
+            _deny(), _deny(Resource="arn:aws:s3:::*"), {}, "Resource", id="resource-narrowed"
+        ),
+        pytest.param(
+            _deny(Action="ec2:*", NotAction=None),
+            _deny(NotAction=["bedrock:InvokeModel"]),
+            {},
+            "Action",
+            id="named-action-removed",
+        ),
+        pytest.param(
+            _deny(),
+            [_deny(), {"Effect": "Allow", "Action": "*", "Resource": "*"}],
+            {},
+            "not a Deny",
+            id="append-an-allow",
+        ),
         pytest.param(_deny(), [], {}, "removed", id="statement-removed"),
     ],
 )

@@ -10,16 +10,25 @@ from typing import Any
 
 import jsonpatch
 import pytest
+from test_propose import padded_tokyo
+from test_strategy_cases import GLOBAL_SONNET, JP_SONNET, SAMPLES
 from typer.testing import CliRunner
 
 from rewriter.cli import app
 from rewriter.propose import SCP_SIZE_LIMIT
-from test_propose import padded_tokyo
-from test_strategy_cases import GLOBAL_SONNET, JP_SONNET, SAMPLES
 
 runner = CliRunner()
 TOKYO = ("--profile", JP_SONNET, "--source-region", "ap-northeast-1")
-CONTRACT = {"changed", "strategy", "patch", "policy", "rationale", "newly_allowed", "size", "alternatives"}
+CONTRACT = {
+    "changed",
+    "strategy",
+    "patch",
+    "policy",
+    "rationale",
+    "newly_allowed",
+    "size",
+    "alternatives",
+}
 
 
 def run(*args: str, input: str | None = None) -> Any:
@@ -52,11 +61,16 @@ def test_exit_1_when_a_change_is_proposed(tmp_path: Path) -> None:
     assert result.exit_code == 1, result.stderr
     assert "bedrock:InferenceProfileArn" in result.stdout
     assert "proposed (profile-arn)" in result.stderr
-    assert policy.read_bytes() == (SAMPLES / "tokyo-only.json").read_bytes()  # not written without --write
+    # not written without --write
+    assert policy.read_bytes() == (SAMPLES / "tokyo-only.json").read_bytes()
 
 
 def test_exit_0_when_nothing_needs_to_change(tmp_path: Path) -> None:
-    result = run(str(SAMPLES / "guardrails-with-region-deny.json"), "--profile", "us.anthropic.claude-3-7-sonnet-20250219-v1:0")
+    result = run(
+        str(SAMPLES / "guardrails-with-region-deny.json"),
+        "--profile",
+        "us.anthropic.claude-3-7-sonnet-20250219-v1:0",
+    )
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ""
     assert "nothing to change" in result.stderr
@@ -66,9 +80,16 @@ def test_exit_0_when_nothing_needs_to_change(tmp_path: Path) -> None:
     ("args", "message"),
     [
         pytest.param(("missing.json", *TOKYO), "no such file", id="missing-file"),
-        pytest.param((str(SAMPLES / "tokyo-only.json"), "--profile", "jp.no-such-model-v1:0"), "", id="unknown-profile"),
-        pytest.param((str(SAMPLES / "tokyo-only.json"), *TOKYO[:2], "--source-region", "eu-west-1"), "cannot be called from",
-                     id="source-region-not-a-source"),
+        pytest.param(
+            (str(SAMPLES / "tokyo-only.json"), "--profile", "jp.no-such-model-v1:0"),
+            "",
+            id="unknown-profile",
+        ),
+        pytest.param(
+            (str(SAMPLES / "tokyo-only.json"), *TOKYO[:2], "--source-region", "eu-west-1"),
+            "cannot be called from",
+            id="source-region-not-a-source",
+        ),
     ],
 )
 def test_exit_2_on_bad_input(args: tuple[str, ...], message: str) -> None:
@@ -95,10 +116,17 @@ def test_exit_3_for_control_tower_with_its_parameters_and_1_with_force(tmp_path:
     assert data["changed"] is False and data["patch"] == []
     assert data["control_tower"]["parameters"] == [
         {"key": "AllowedRegions", "value": ["ap-northeast-1", "ap-northeast-3"]},
-        {"key": "ExemptedActions", "value": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"]},
+        {
+            "key": "ExemptedActions",
+            "value": ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+        },
     ]
     text = run(str(policy), *TOKYO)
-    assert text.exit_code == 3 and "CT.MULTISERVICE.PV.1" in text.stderr and '"AllowedRegions"' in text.stderr
+    assert (
+        text.exit_code == 3
+        and "CT.MULTISERVICE.PV.1" in text.stderr
+        and '"AllowedRegions"' in text.stderr
+    )
     forced = run(str(policy), *TOKYO, "--force", "--format", "json")
     assert forced.exit_code == 1
     assert json.loads(forced.stdout)["changed"] is True
@@ -115,8 +143,15 @@ def test_exit_3_when_no_change_fits_the_size_limit(tmp_path: Path) -> None:
 
 
 def test_exit_3_when_the_source_region_is_blocked_and_only_profile_arn_is_asked() -> None:
-    result = run(str(SAMPLES / "tokyo-only.json"), "--profile", JP_SONNET, "--source-region", "ap-northeast-3",
-                 "--strategy", "profile-arn")
+    result = run(
+        str(SAMPLES / "tokyo-only.json"),
+        "--profile",
+        JP_SONNET,
+        "--source-region",
+        "ap-northeast-3",
+        "--strategy",
+        "profile-arn",
+    )
     assert result.exit_code == 3
     assert "ap-northeast-3 must already be allowed" in result.stderr
 
@@ -147,12 +182,19 @@ def test_json_format_follows_the_contract() -> None:
     for alternative in alternatives.values():
         assert {"strategy", "newly_allowed", "size"} <= set(alternative)
         assert set(alternative["size"]) == {"before", "after", "after_minified", "limit"}
-    assert alternatives["regions"]["newly_allowed"][0]["condition"] is None  # direct calls, every service
+    assert (
+        alternatives["regions"]["newly_allowed"][0]["condition"] is None
+    )  # direct calls, every service
 
 
 def test_json_format_for_nothing_to_change() -> None:
-    result = run(str(SAMPLES / "guardrails-with-region-deny.json"), "--profile",
-                 "us.anthropic.claude-3-7-sonnet-20250219-v1:0", "--format", "json")
+    result = run(
+        str(SAMPLES / "guardrails-with-region-deny.json"),
+        "--profile",
+        "us.anthropic.claude-3-7-sonnet-20250219-v1:0",
+        "--format",
+        "json",
+    )
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert data["changed"] is False and data["strategy"] is None and data["patch"] == []
@@ -161,7 +203,15 @@ def test_json_format_for_nothing_to_change() -> None:
 
 def test_patch_and_policy_formats_agree() -> None:
     source = SAMPLES / "tokyo-only.json"
-    args = (str(source), "--profile", GLOBAL_SONNET, "--source-region", "ap-northeast-1", "--strategy", "notaction")
+    args = (
+        str(source),
+        "--profile",
+        GLOBAL_SONNET,
+        "--source-region",
+        "ap-northeast-1",
+        "--strategy",
+        "notaction",
+    )
     patch = run(*args, "--format", "patch")
     policy = run(*args, "--format", "policy")
     assert patch.exit_code == policy.exit_code == 1
@@ -178,7 +228,13 @@ def test_patch_and_policy_formats_agree() -> None:
 def test_diff_format_applies_with_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     copy_sample(tmp_path, "organizations-deny-outside-eu.json", "scp.json")
-    args = ("scp.json", "--profile", "eu.anthropic.claude-sonnet-4-5-20250929-v1:0", "--source-region", "eu-central-1")
+    args = (
+        "scp.json",
+        "--profile",
+        "eu.anthropic.claude-sonnet-4-5-20250929-v1:0",
+        "--source-region",
+        "eu-central-1",
+    )
     diff = run(*args)
     policy = run(*args, "--format", "policy")
     assert diff.exit_code == 1
@@ -216,7 +272,14 @@ def test_write_then_check_passes(tmp_path: Path) -> None:
 
 def test_check_propose_write_check_flow_gives_1_1_0(tmp_path: Path) -> None:
     policy = copy_sample(tmp_path, "deny-list-regions.json")
-    profiles = ("--profile", JP_SONNET, "--profile", GLOBAL_SONNET, "--source-region", "ap-northeast-1")
+    profiles = (
+        "--profile",
+        JP_SONNET,
+        "--profile",
+        GLOBAL_SONNET,
+        "--source-region",
+        "ap-northeast-1",
+    )
     codes = [
         runner.invoke(app, ["check", str(policy), *profiles]).exit_code,
         run(str(policy), *profiles, "--write").exit_code,
@@ -228,11 +291,24 @@ def test_check_propose_write_check_flow_gives_1_1_0(tmp_path: Path) -> None:
 def test_several_files_one_bad_the_others_still_processed(tmp_path: Path) -> None:
     first = copy_sample(tmp_path, "tokyo-only.json", "a.json")
     fixed = tmp_path / "b.json"
-    fixed.write_text(json.dumps({
-        "Version": "2012-10-17",
-        "Statement": {"Effect": "Deny", "NotAction": "iam:*", "Resource": "*",
-                      "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["ap-northeast-1", "ap-northeast-3"]}}},
-    }), encoding="utf-8")
+    fixed.write_text(
+        json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": {
+                    "Effect": "Deny",
+                    "NotAction": "iam:*",
+                    "Resource": "*",
+                    "Condition": {
+                        "StringNotEquals": {
+                            "aws:RequestedRegion": ["ap-northeast-1", "ap-northeast-3"]
+                        }
+                    },
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
     bad = tmp_path / "c.json"
     bad.write_text("{not json", encoding="utf-8")
     last = copy_sample(tmp_path, "deny-list-regions.json", "d.json")
@@ -254,5 +330,7 @@ def test_several_files_exit_code_is_the_highest(tmp_path: Path) -> None:
     assert result.exit_code == 3
     documents = json_documents(result.stdout)
     assert [(d["policy_path"], d["status"]) for d in documents] == [
-        (str(changed), "changed"), (str(managed), "unsafe"), (str(later), "changed"),
+        (str(changed), "changed"),
+        (str(managed), "unsafe"),
+        (str(later), "changed"),
     ]

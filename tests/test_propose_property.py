@@ -14,27 +14,53 @@ from typing import Any
 
 from hypothesis import event, given, note
 from hypothesis import strategies as st
+from test_strategy_cases import assert_fixed
 
 from rewriter.catalog import load_catalog
 from rewriter.check import check
 from rewriter.parse import parse_policy
 from rewriter.propose import STRATEGY_NAMES, propose
-from test_strategy_cases import assert_fixed
 
 REGIONS = (
-    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-central-1", "eu-west-1",
-    "eu-west-3", "eu-north-1", "eu-south-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
-    "ap-southeast-2", "ap-south-1", "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "ca-central-1",
+    "eu-central-1",
+    "eu-west-1",
+    "eu-west-3",
+    "eu-north-1",
+    "eu-south-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-southeast-2",
+    "ap-south-1",
+    "sa-east-1",
 )
-EXEMPT_SERVICES = ("iam:*", "organizations:*", "sts:*", "support:*", "cloudfront:*", "route53:*", "kms:*", "s3:ListAllMyBuckets")
-PRINCIPALS = ("arn:aws:iam::*:role/OrganizationAccountAccessRole", "arn:aws:iam::*:role/Break*Glass")
+EXEMPT_SERVICES = (
+    "iam:*",
+    "organizations:*",
+    "sts:*",
+    "support:*",
+    "cloudfront:*",
+    "route53:*",
+    "kms:*",
+    "s3:ListAllMyBuckets",
+)
+PRINCIPALS = (
+    "arn:aws:iam::*:role/OrganizationAccountAccessRole",
+    "arn:aws:iam::*:role/Break*Glass",
+)
 
 
 @functools.cache
 def _profiles() -> tuple[Any, ...]:
     # System profiles with known routes in the commercial partition: the ones a Region SCP restricts.
     return tuple(
-        p for p in load_catalog().profiles
+        p
+        for p in load_catalog().profiles
         if p.kind == "system" and p.routes and p.geography != "us-gov"
     )
 
@@ -46,21 +72,29 @@ def region_deny(draw: st.DrawFn, pool: tuple[str, ...] = REGIONS) -> dict[str, A
     kind = draw(st.sampled_from(["allow-list", "deny-list"]))
     regions = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=5, unique=True))
     if kind == "allow-list":
-        operator = draw(st.sampled_from(["StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike"]))
+        operator = draw(
+            st.sampled_from(["StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike"])
+        )
     else:
         operator = draw(st.sampled_from(["StringEquals", "StringEqualsIgnoreCase"]))
     value: Any = regions[0] if len(regions) == 1 and draw(st.booleans()) else regions
     statement: dict[str, Any] = {"Effect": "Deny"}
     if draw(st.booleans()):
-        statement["Sid"] = draw(st.sampled_from(["DenyOutsideApprovedRegions", "RegionLock", "GuardRegions"]))
+        statement["Sid"] = draw(
+            st.sampled_from(["DenyOutsideApprovedRegions", "RegionLock", "GuardRegions"])
+        )
     if draw(st.booleans()):
-        statement["NotAction"] = draw(st.lists(st.sampled_from(EXEMPT_SERVICES), min_size=1, max_size=6, unique=True))
+        statement["NotAction"] = draw(
+            st.lists(st.sampled_from(EXEMPT_SERVICES), min_size=1, max_size=6, unique=True)
+        )
     else:
         statement["Action"] = draw(st.sampled_from(["*", ["*"]]))
     statement["Resource"] = "*"
     condition: dict[str, Any] = {operator: {"aws:RequestedRegion": value}}
     if draw(st.booleans()):
-        principals = draw(st.lists(st.sampled_from(PRINCIPALS), min_size=1, max_size=2, unique=True))
+        principals = draw(
+            st.lists(st.sampled_from(PRINCIPALS), min_size=1, max_size=2, unique=True)
+        )
         key = draw(st.sampled_from(["aws:PrincipalARN", "aws:PrincipalArn"]))
         condition["ArnNotLike"] = {key: principals[0] if len(principals) == 1 else principals}
     statement["Condition"] = condition
@@ -68,8 +102,18 @@ def region_deny(draw: st.DrawFn, pool: tuple[str, ...] = REGIONS) -> dict[str, A
 
 
 OTHER_GUARDRAILS = (
-    {"Sid": "DenyLeaveOrganization", "Effect": "Deny", "Action": "organizations:LeaveOrganization", "Resource": "*"},
-    {"Sid": "ProtectCloudTrail", "Effect": "Deny", "Action": ["cloudtrail:StopLogging", "cloudtrail:DeleteTrail"], "Resource": "*"},
+    {
+        "Sid": "DenyLeaveOrganization",
+        "Effect": "Deny",
+        "Action": "organizations:LeaveOrganization",
+        "Resource": "*",
+    },
+    {
+        "Sid": "ProtectCloudTrail",
+        "Effect": "Deny",
+        "Action": ["cloudtrail:StopLogging", "cloudtrail:DeleteTrail"],
+        "Resource": "*",
+    },
 )
 
 
@@ -78,10 +122,14 @@ def policy_text(draw: st.DrawFn, pool: tuple[str, ...] = REGIONS) -> str:
     statements = [draw(region_deny(pool)) for _ in range(draw(st.integers(1, 2)))]
     if len(statements) == 2 and statements[0].get("Sid") == statements[1].get("Sid"):
         statements[1].pop("Sid", None)  # Sids are unique within a policy
-    statements += draw(st.lists(st.sampled_from(OTHER_GUARDRAILS), max_size=2, unique_by=lambda s: s["Sid"]))
+    statements += draw(
+        st.lists(st.sampled_from(OTHER_GUARDRAILS), max_size=2, unique_by=lambda s: s["Sid"])
+    )
     statements = draw(st.permutations(statements))
     document: dict[str, Any] = {"Version": "2012-10-17"}
-    document["Statement"] = statements[0] if len(statements) == 1 and draw(st.booleans()) else statements
+    document["Statement"] = (
+        statements[0] if len(statements) == 1 and draw(st.booleans()) else statements
+    )
     indent = draw(st.sampled_from([None, 1, 2, 4, "\t"]))
     separators = (",", ":") if indent is None and draw(st.booleans()) else None
     text = json.dumps(document, indent=indent, separators=separators, sort_keys=draw(st.booleans()))
@@ -94,7 +142,11 @@ def policy_text(draw: st.DrawFn, pool: tuple[str, ...] = REGIONS) -> str:
 
 @st.composite
 def profile_set(draw: st.DrawFn) -> tuple[tuple[Any, ...], str | None]:
-    profiles = tuple(draw(st.lists(st.sampled_from(_profiles()), min_size=1, max_size=3, unique_by=lambda p: p.id)))
+    profiles = tuple(
+        draw(
+            st.lists(st.sampled_from(_profiles()), min_size=1, max_size=3, unique_by=lambda p: p.id)
+        )
+    )
     common = set(profiles[0].sources).intersection(*(p.sources for p in profiles[1:]))
     choices: list[str | None] = [None, *sorted(common)]
     return profiles, draw(st.sampled_from(choices))
@@ -105,7 +157,9 @@ def case(draw: st.DrawFn) -> tuple[str, tuple[Any, ...], str | None]:
     """Profiles first, then a policy whose Regions are drawn mostly from the profiles' own Regions, so
     that most cases are near misses rather than policies no caller can get through."""
     profiles, source_region = draw(profile_set())
-    near = sorted({r for p in profiles for source in p.sources[:3] for r in (source, *p.routes[source])})
+    near = sorted(
+        {r for p in profiles for source in p.sources[:3] for r in (source, *p.routes[source])}
+    )
     pool = tuple(near) + REGIONS if draw(st.booleans()) else tuple(near) or REGIONS
     return draw(policy_text(pool)), profiles, source_region
 
@@ -118,7 +172,11 @@ def case(draw: st.DrawFn) -> tuple[str, tuple[Any, ...], str | None]:
     broad=st.booleans(),
 )
 def test_propose_fixes_and_converges(
-    generated: tuple[str, tuple[Any, ...], str | None], strategy: str, batch: bool, prefix: bool, broad: bool
+    generated: tuple[str, tuple[Any, ...], str | None],
+    strategy: str,
+    batch: bool,
+    prefix: bool,
+    broad: bool,
 ) -> None:
     text, profiles, source_region = generated
     broad = broad and strategy == "notaction"
@@ -126,7 +184,12 @@ def test_propose_fixes_and_converges(
     note(f"profiles={[p.id for p in profiles]} source_region={source_region}")
     policy = parse_policy(text, path="<generated>")
     proposal = propose(
-        policy, profiles, source_region=source_region, strategy=strategy, newly_allowed=False, **options
+        policy,
+        profiles,
+        source_region=source_region,
+        strategy=strategy,
+        newly_allowed=False,
+        **options,
     )
     event(f"{strategy}: {proposal.status}")
     before = check(policy, profiles, source_region=source_region)
@@ -146,4 +209,6 @@ def test_propose_fixes_and_converges(
             assert any(k in proposal.reason for k in known), proposal.reason
         return
     note(f"patch={json.dumps(proposal.chosen.fix.patch)}")
-    assert_fixed(proposal, profiles, source_region=source_region, options=options, strategy=strategy)
+    assert_fixed(
+        proposal, profiles, source_region=source_region, options=options, strategy=strategy
+    )

@@ -55,8 +55,25 @@ GLOBAL_SONNET = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
 
 _CASE_KEYS = {"before", "profiles", "source_region", "options", "expected"}
 _OPTION_KEYS = {"batch", "broad", "prefix", "force"}
-_EXPECTED_KEYS = {"unchanged", "unsafe", "control_tower", "strategy", "after", "newly_allowed", "notes", "alternatives"}
-_ROW_KEYS = {"regions", "regions_except", "direct", "condition", "actions", "min_actions", "max_actions"}
+_EXPECTED_KEYS = {
+    "unchanged",
+    "unsafe",
+    "control_tower",
+    "strategy",
+    "after",
+    "newly_allowed",
+    "notes",
+    "alternatives",
+}
+_ROW_KEYS = {
+    "regions",
+    "regions_except",
+    "direct",
+    "condition",
+    "actions",
+    "min_actions",
+    "max_actions",
+}
 
 
 # --- loading ---------------------------------------------------------------------------------------
@@ -97,7 +114,9 @@ def profiles_of(refs: Sequence[str]) -> tuple[Any, ...]:
 # --- the invariants --------------------------------------------------------------------------------
 
 
-def needed_regions(policy: Policy, profiles: Sequence[Any], *, source_region: str | None) -> set[str]:
+def needed_regions(
+    policy: Policy, profiles: Sequence[Any], *, source_region: str | None
+) -> set[str]:
     """The Regions of the requests the policy denies before the fix: all a fix may open."""
     result = check(policy, profiles, source_region=source_region)
     return {r.request.region for c in result.checks for r in c.results if not r.decision.allowed}
@@ -118,7 +137,11 @@ def stated_patterns(profiles: Iterable[Any]) -> set[str]:
 
 
 def carved_actions(*, batch: bool, broad: bool) -> set[str]:
-    return set(INFERENCE_ACTIONS) | ({BATCH_ACTION} if batch else set()) | ({"bedrock:*"} if broad else set())
+    return (
+        set(INFERENCE_ACTIONS)
+        | ({BATCH_ACTION} if batch else set())
+        | ({"bedrock:*"} if broad else set())
+    )
 
 
 def _items(value: Any) -> list[str]:
@@ -167,20 +190,28 @@ def deny_losses(
             elif set(_items(b["Action"])) != {"*"}:
                 lost.append(f"{where}: Action {b['Action']!r} removed")
             elif not set(_items(a.get("NotAction", []))) <= carved:
-                lost.append(f"{where}: Action \"*\" became NotAction {a.get('NotAction')!r}")
+                lost.append(f'{where}: Action "*" became NotAction {a.get("NotAction")!r}')
         if "NotAction" in b:
             was, now = set(_items(b["NotAction"])), set(_items(a.get("NotAction", [])))
             if not was <= now or not now - was <= carved:
                 lost.append(f"{where}: NotAction {sorted(was)} became {sorted(now)}")
-        lost.extend(_condition_losses(where, b.get("Condition", {}), a.get("Condition", {}), needed, patterns))
-    for index, a in enumerate(new[len(old):], start=len(old)):
+        lost.extend(
+            _condition_losses(
+                where, b.get("Condition", {}), a.get("Condition", {}), needed, patterns
+            )
+        )
+    for index, a in enumerate(new[len(old) :], start=len(old)):
         if a.get("Effect") != "Deny":
             lost.append(f"statement {index}: an appended statement is not a Deny")
     return lost
 
 
 def _condition_losses(
-    where: str, before: Mapping[str, Any], after: Mapping[str, Any], needed: set[str], patterns: set[str]
+    where: str,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    needed: set[str],
+    patterns: set[str],
 ) -> list[str]:
     lost: list[str] = []
     lowered_needed = {r.lower() for r in needed}
@@ -227,14 +258,23 @@ def assert_fixed(
     before = proposal.policy
     assert jsonpatch.apply_patch(before.document, chosen.fix.patch) == chosen.document
     new_policy = parse_policy(chosen.text, path=before.path)
-    assert new_policy.document == chosen.document, "the rendered text means something else than the patch"
+    assert new_policy.document == chosen.document, (
+        "the rendered text means something else than the patch"
+    )
     assert json.loads(chosen.text.lstrip("\ufeff")) == chosen.document
     after_check = check(new_policy, profiles, source_region=source_region)
     assert not after_check.blocked, [
-        (r.request.action, r.request.region, r.reason) for c in after_check.checks for r in c.results if r.reason
+        (r.request.action, r.request.region, r.reason)
+        for c in after_check.checks
+        for r in c.results
+        if r.reason
     ]
     again = propose(
-        new_policy, profiles, source_region=source_region, strategy=strategy, newly_allowed=False,
+        new_policy,
+        profiles,
+        source_region=source_region,
+        strategy=strategy,
+        newly_allowed=False,
         **{k: v for k, v in options.items()},
     )
     assert again.status == "unchanged", f"not idempotent: {again.status}: {again.reason}"
@@ -275,14 +315,21 @@ def test_problem_statement_cases_in_every_strategy_table(strategy: str) -> None:
 def test_case(strategy: str, name: str, case: dict[str, Any]) -> None:
     assert set(case) <= _CASE_KEYS, f"unknown case keys {set(case) - _CASE_KEYS}"
     expected = case["expected"]
-    assert set(expected) <= _EXPECTED_KEYS, f"unknown expected keys {set(expected) - _EXPECTED_KEYS}"
+    assert set(expected) <= _EXPECTED_KEYS, (
+        f"unknown expected keys {set(expected) - _EXPECTED_KEYS}"
+    )
     options = case.get("options") or {}
     assert set(options) <= _OPTION_KEYS
     policy = policy_of(case["before"])
     profiles = profiles_of(case["profiles"])
     source_region = case.get("source_region")
     proposal = propose(
-        policy, profiles, source_region=source_region, strategy=strategy, newly_allowed=True, **options
+        policy,
+        profiles,
+        source_region=source_region,
+        strategy=strategy,
+        newly_allowed=True,
+        **options,
     )
 
     if expected.get("unchanged"):
@@ -308,7 +355,9 @@ def test_case(strategy: str, name: str, case: dict[str, Any]) -> None:
     assert chosen.strategy == expected.get("strategy", strategy)
     assert chosen.document == expected["after"]
     assert chosen.size is not None and chosen.size.fits
-    assert_fixed(proposal, profiles, source_region=source_region, options=options, strategy=strategy)
+    assert_fixed(
+        proposal, profiles, source_region=source_region, options=options, strategy=strategy
+    )
     _assert_newly_allowed(chosen.delta.newly_allowed, expected.get("newly_allowed"))
     notes = chosen.fix.notes + chosen.notes
     for wanted in expected.get("notes", ()):
@@ -343,5 +392,11 @@ def _assert_newly_allowed(grants: Sequence[Any], rows: Sequence[Mapping[str, Any
         if "condition" in row:
             assert grant.condition is not None and row["condition"] in grant.condition
         if "actions" in row:
-            assert set(grant.actions) == set(row["actions"]) and grant.action_count == len(row["actions"])
-        assert row.get("min_actions", 0) <= grant.action_count <= row.get("max_actions", grant.action_count)
+            assert set(grant.actions) == set(row["actions"]) and grant.action_count == len(
+                row["actions"]
+            )
+        assert (
+            row.get("min_actions", 0)
+            <= grant.action_count
+            <= row.get("max_actions", grant.action_count)
+        )
