@@ -94,7 +94,7 @@ class _Entry:
 class _Container:
     """An original list or object, or a list made by wrapping a value (``wrapped`` is that value)."""
 
-    __slots__ = ("kind", "pointer", "entries", "wrapped", "anchor")
+    __slots__ = ("anchor", "entries", "kind", "pointer", "wrapped")
 
     def __init__(
         self,
@@ -247,53 +247,44 @@ class _Tree:
         return _INDENT.match(text, line_start).group()  # type: ignore[union-attr]
 
     def _detect_style(self) -> None:
+        """The document's line end, indent unit, ``": "`` and inline separator, and its containers."""
         text = self.text_
         crlf = text.count("\r\n")
         self.newline = "\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n"
         units: Counter[str] = Counter()
         inline_seps: Counter[str] = Counter()
-        self.references: list[_Reference] = []
-        for node in self._containers:
-            pointer = node.pointer or ""
-            layout = self.layouts[pointer]
-            if layout.shape == "empty":
-                continue
+        written = [(node, self.layouts[node.pointer or ""]) for node in self._containers]
+        written = [(node, layout) for node, layout in written if layout.shape != "empty"]
+        for _, layout in written:
             if layout.shape == "lines":
                 outer = self._line_indent(layout.open)
                 inner = layout.indents[0]
                 if inner.startswith(outer):
                     units[inner[len(outer) :]] += 1
-            if layout.shape == "inline":
+            elif layout.shape == "inline":
                 inline_seps.update(layout.seps)
-                style = _Style(
-                    lines=False,
-                    sep=layout.seps[-1] if layout.seps else "",
-                    pad_open=layout.pre,
-                    pad_close=layout.post,
-                )
-            else:
-                style = _Style(lines=True)
-            self.references.append(
-                _Reference(
-                    tokens=_tokens(pointer),
-                    kind=node.kind,
-                    scalar_items=all(isinstance(e.node, _Scalar) for e in node.entries),
-                    style=style,
-                    offset=layout.open,
-                )
-            )
         self.colon = self._colons.most_common(1)[0][0] if self._colons else ": "
         if inline_seps:
             self.inline_sep = inline_seps.most_common(1)[0][0]
         else:
             self.inline_sep = ", " if self.colon.endswith(" ") else ","
-        # A single-item inline reference has no separator of its own: use the document's.
         self.references = [
-            r if r.style.lines or r.style.sep else _Reference(
-                r.tokens, r.kind, r.scalar_items,
-                _Style(False, self.inline_sep, r.style.pad_open, r.style.pad_close), r.offset,
+            _Reference(
+                tokens=_tokens(node.pointer or ""),
+                kind=node.kind,
+                scalar_items=all(isinstance(entry.node, _Scalar) for entry in node.entries),
+                style=_Style(
+                    lines=False,
+                    # a one-item inline list has no separator of its own: use the document's
+                    sep=layout.seps[-1] if layout.seps else self.inline_sep,
+                    pad_open=layout.pre,
+                    pad_close=layout.post,
+                )
+                if layout.shape == "inline"
+                else _Style(lines=True),
+                offset=layout.open,
             )
-            for r in self.references
+            for node, layout in written
         ]
         if units:
             self.unit = units.most_common(1)[0][0]
