@@ -6,7 +6,7 @@ import difflib
 import os
 import re
 
-__all__ = ["unified_diff", "split_lines"]
+__all__ = ["split_lines", "unified_diff"]
 
 _LINE = re.compile(r"[^\n]*\n|[^\n]+\Z")
 _NO_NEWLINE = "\\ No newline at end of file\n"

@@ -8,7 +8,7 @@ import tempfile
 
 from rewriter.errors import InputError
 
-__all__ = ["write_atomic", "TEMP_PREFIX"]
+__all__ = ["TEMP_PREFIX", "write_atomic"]
 
 # Temporary files are hidden and named after their target, so one left behind by a killed process is
 # easy to recognise (and to delete).
