@@ -36,13 +36,14 @@ def _root(
 
 
 def _register() -> None:
-    from rewriter.cli import check, explain, profiles, propose, simulate
+    from rewriter.cli import check, explain, org, profiles, propose, simulate
 
     app.command("simulate")(simulate.simulate)
     app.command("check")(check.check)
     app.command("propose")(propose.propose)
     app.command("explain")(explain.explain)
     app.add_typer(profiles.profiles_app, name="profiles")
+    app.add_typer(org.org_app, name="org")
 
 
 _register()
