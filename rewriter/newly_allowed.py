@@ -7,11 +7,12 @@ alike form one class, so one representative per class is evaluated: the answer i
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rewriter.evaluate import Request, action_matches, evaluate
+from rewriter.evaluate import Request, action_matches, allowed
 from rewriter.model import Policy
 
 if TYPE_CHECKING:
@@ -101,27 +102,72 @@ def _action_patterns(policies: Sequence[Policy]) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def _classes(actions: Sequence[str], patterns: tuple[str, ...], keyed: frozenset[str]) -> dict[tuple, list[str]]:
-    """Group actions that every pattern treats alike. A pattern whose service part has no wildcard
-    is tried only on that service's actions, which keeps this linear in the catalogue's size."""
+@dataclass(slots=True)
+class _Index:
+    """The catalogue arranged for grouping: built once per process, then each pattern's matches are
+    kept, because every strategy's comparison asks about the same patterns of the original policy."""
+
+    actions: tuple[str, ...]
+    by_service: dict[str, tuple[int, ...]]  # lower-case service -> positions
+    groups: dict[tuple[bool, bool], list[int]]  # (can carry the profile key, is bedrock) -> positions
+    base: tuple[tuple[bool, bool], ...]  # position -> its group
+    matches: dict[str, tuple[int, ...] | None]  # pattern -> positions; None: every action
+
+
+@functools.lru_cache(maxsize=2)
+def _index(actions: tuple[str, ...], keyed: frozenset[str]) -> _Index:
     by_service: dict[str, list[int]] = {}
+    groups: dict[tuple[bool, bool], list[int]] = {}
+    base = []
     for position, action in enumerate(actions):
-        by_service.setdefault(action.split(":", 1)[0].lower(), []).append(position)
-    matched: list[list[int]] = [[] for _ in actions]
-    for index, pattern in enumerate(patterns):
-        service = pattern.split(":", 1)[0]
-        if "*" in service or "?" in service:
-            positions: Sequence[int] = range(len(actions))
-        else:
-            positions = by_service.get(service, ())
-        for position in positions:
-            if action_matches(pattern, actions[position]):
-                matched[position].append(index)
-    classes: dict[tuple, list[str]] = {}
-    for position, action in enumerate(actions):
-        signature = (action in keyed, action.split(":", 1)[0].lower() == "bedrock", *matched[position])
-        classes.setdefault(signature, []).append(action)
-    return classes
+        service = action.split(":", 1)[0].lower()
+        by_service.setdefault(service, []).append(position)
+        group = (action in keyed, service == "bedrock")
+        groups.setdefault(group, []).append(position)
+        base.append(group)
+    return _Index(actions, {k: tuple(v) for k, v in by_service.items()}, groups, tuple(base), {})
+
+
+def _positions(index: _Index, pattern: str) -> tuple[int, ...] | None:
+    """The positions of the actions ``pattern`` (lower-case) matches; None when it matches all. A
+    pattern whose service part has no wildcard is tried only on that service's actions, which keeps
+    this linear in the catalogue's size."""
+    if pattern in index.matches:
+        return index.matches[pattern]
+    actions = index.actions
+    service, _, name = pattern.partition(":")
+    every_service = "*" in service or "?" in service
+    candidates: Sequence[int] = range(len(actions)) if every_service else index.by_service.get(service, ())
+    if name == "*" and not every_service and all(actions[p].isascii() for p in candidates):
+        found = tuple(candidates)  # "service:*": the whole service, no pattern to run
+    else:
+        found = tuple(p for p in candidates if action_matches(pattern, actions[p]))
+    result = None if len(found) == len(actions) else found
+    index.matches[pattern] = result
+    return result
+
+
+def _classes(actions: Sequence[str], patterns: tuple[str, ...], keyed: frozenset[str]) -> dict[tuple, list[str]]:
+    """Group actions that every pattern treats alike, in catalogue order (of each class's first
+    action). A pattern that matches every action cannot tell two apart, so it is left out."""
+    index = _index(tuple(actions), keyed)
+    matched: dict[int, list[int]] = {}
+    for number, pattern in enumerate(patterns):
+        positions = _positions(index, pattern)
+        if positions is not None:
+            for position in positions:
+                matched.setdefault(position, []).append(number)
+    entries: list[tuple[int, tuple, list[int]]] = []
+    for group, positions in index.groups.items():
+        members = [p for p in positions if p not in matched] if matched else positions
+        if members:
+            entries.append((members[0], group, members))
+    by_signature: dict[tuple, list[int]] = {}
+    for position in sorted(matched):
+        by_signature.setdefault((*index.base[position], *matched[position]), []).append(position)
+    entries.extend((members[0], signature, members) for signature, members in by_signature.items())
+    entries.sort(key=lambda entry: entry[0])
+    return {signature: [actions[p] for p in members] for _, signature, members in entries}
 
 
 def compare_policies(
@@ -162,8 +208,8 @@ def compare_policies(
                     region=region,
                     context={PROFILE_KEY: context.profile_arn} if context.profile_arn else {},
                 )
-                was = evaluate(before, request, full_access=full_access).allowed
-                now = evaluate(after, request, full_access=full_access).allowed
+                was = allowed(before, request, full_access=full_access)
+                now = allowed(after, request, full_access=full_access)
                 calls += 2
                 if now and not was:
                     opened.setdefault((c_index, signature), []).append(region)
