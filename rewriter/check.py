@@ -14,9 +14,19 @@ from rewriter.regions import find_region_restrictions
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
 
-__all__ = ["RequestResult", "ProfileCheck", "Unreachable", "CheckResult", "check", "check_levels", "reason"]
+__all__ = [
+    "RequestResult",
+    "ProfileCheck",
+    "Unreachable",
+    "CheckResult",
+    "check",
+    "check_levels",
+    "check_with",
+    "reason",
+]
 
 Decide = Callable[[Request], Decision]
+Judge = Callable[[Request], "tuple[Decision, str | None]"]  # a decision and, when denied, why
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +134,28 @@ def _run(
     principal: str | None,
     actions: tuple[str, ...],
 ) -> CheckResult:
+    def judge(request: Request) -> tuple[Decision, str | None]:
+        decision = decide(request)
+        return decision, None if decision.allowed else reason(policies, request, decision)
+
+    return check_with(
+        judge, profiles, path=path, source_region=source_region, account=account, principal=principal,
+        actions=actions,
+    )
+
+
+def check_with(
+    judge: Judge,
+    profiles: Sequence[Profile],
+    *,
+    path: str,
+    source_region: str | None = None,
+    account: str = DEFAULT_ACCOUNT,
+    principal: str | None = None,
+    actions: tuple[str, ...] = INFERENCE_ACTIONS,
+    authorize: Callable[..., tuple[Authorization, ...]] = authorizations,
+) -> CheckResult:
+    """The check itself, for any way of deciding a request (one level, every level, a memoised org)."""
     checks: list[ProfileCheck] = []
     unreachable: list[Unreachable] = []
     for profile in profiles:
@@ -134,12 +166,8 @@ def _run(
             sources = profile.sources
         usable: list[ProfileCheck] = []
         for source in sources:
-            auths = authorizations(profile, source, account=account, actions=actions, principal=principal)
-            results = tuple(
-                RequestResult(a, d, None if d.allowed else reason(policies, a.request, d))
-                for a in auths
-                for d in (decide(a.request),)
-            )
+            auths = authorize(profile, source, account=account, actions=actions, principal=principal)
+            results = tuple(RequestResult(a, *judge(a.request)) for a in auths)
             originating_allowed = all(r.decision.allowed for r in results if r.authorization.role == "profile")
             if source_region is not None or originating_allowed:
                 usable.append(ProfileCheck(profile, source, results))

@@ -16,7 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from rewriter.check import CheckResult, ProfileCheck, RequestResult, Unreachable, reason
+from rewriter import check as check_module
+from rewriter.check import CheckResult, check_with
 from rewriter.cris import INFERENCE_ACTIONS
 from rewriter.errors import InputError
 from rewriter.evaluate import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Decision, Request, StatementRef, action_matches, evaluate_levels
@@ -404,7 +405,7 @@ class _LevelMemo:
                 words = (ids, id(decision), request.region, request.action)
                 why = self.reasons.get(words)
                 if why is None:
-                    why = self.reasons[words] = reason(policies, request, decision)
+                    why = self.reasons[words] = check_module.reason(policies, request, decision)
             found = table[id(request)] = (decision, why)
         return found
 
@@ -473,29 +474,15 @@ def _check_path(
         starts.append(total)
         total += len(level)
     offsets = tuple(starts)
-    checks: list[ProfileCheck] = []
-    unreachable: list[Unreachable] = []
-    for profile in profiles:
-        if source_region is not None:
-            sources: tuple[str, ...] = (source_region,)
-            profile.destinations(source_region)  # an unknown source is an error, not a silent pass
-        else:
-            sources = profile.sources
-        usable: list[ProfileCheck] = []
-        for source in sources:
-            results = []
-            for auth in memo.auths(profile, source, account, actions):
-                parts = [memo.level(level_ids, level, auth.request) for level_ids, level in zip(ids, levels)]
-                decision, why = _combine(parts, offsets, memo)
-                results.append(RequestResult(auth, decision, why))
-            originating_allowed = all(r.decision.allowed for r in results if r.authorization.role == "profile")
-            if source_region is not None or originating_allowed:
-                usable.append(ProfileCheck(profile, source, tuple(results)))
-        if not usable:
-            unreachable.append(Unreachable(
-                profile, sources,
-                f"the policy denies the originating call in every source Region of {profile.id} "
-                f"({', '.join(sources)}): no caller can use it",
-            ))
-        checks.extend(usable)
-    return CheckResult(f"account {account}", tuple(checks), tuple(unreachable))
+    def judge(request: Request) -> tuple[Decision, str | None]:
+        parts = [memo.level(level_ids, level, request) for level_ids, level in zip(ids, levels)]
+        return _combine(parts, offsets, memo)
+
+    def authorize(profile: Profile, source: str, *, account: str, actions: tuple[str, ...], principal=None):
+        return memo.auths(profile, source, account, actions)
+
+    return check_with(
+        judge, profiles, path=f"account {account}", source_region=source_region, account=account,
+        actions=actions, authorize=authorize,
+    )
+
