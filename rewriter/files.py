@@ -6,13 +6,26 @@ import os
 import stat
 import tempfile
 
-from rewriter.errors import InputError
+from rewriter.errors import InputError, ScpFixError
 
-__all__ = ["TEMP_PREFIX", "write_atomic"]
+__all__ = ["TEMP_PREFIX", "read_bytes", "write_atomic"]
 
 # Temporary files are hidden and named after their target, so one left behind by a killed process is
 # easy to recognise (and to delete).
 TEMP_PREFIX = ".scp-fix-"
+
+
+def read_bytes(path: str, *, what: str = "file", error: type[ScpFixError] = InputError) -> bytes:
+    """A file's bytes, or one located error saying why they cannot be had."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        raise error("no such file", path=path) from None
+    except IsADirectoryError:
+        raise error(f"is a directory, not a {what}", path=path) from None
+    except OSError as failure:
+        raise error(f"cannot read: {failure.strerror}", path=path) from None
 
 
 def write_atomic(path: str, text: str, *, encoding: str = "utf-8") -> None:

@@ -443,7 +443,7 @@ def test_malformed_file_shapes(
 
 
 def test_missing_user_file(tmp_path: Path) -> None:
-    with pytest.raises(CatalogError, match="no such profiles file"):
+    with pytest.raises(CatalogError, match="no such file"):
         load_catalog(str(tmp_path / "missing.yaml"))
 
 

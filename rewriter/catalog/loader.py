@@ -643,15 +643,9 @@ def _load_yaml(text: str, path: str) -> Any:
 def read_profiles_file(path: str | os.PathLike[str]) -> tuple[Profile, ...]:
     """Read a user profiles file (YAML or JSON; a list, or a mapping with 'profiles')."""
     name = os.fspath(path)
-    try:
-        with open(name, "rb") as handle:
-            data = handle.read()
-    except FileNotFoundError:
-        raise CatalogError("no such profiles file", path=name) from None
-    except IsADirectoryError:
-        raise CatalogError("is a directory, not a profiles file", path=name) from None
-    except OSError as error:
-        raise CatalogError(f"cannot read profiles file: {error.strerror}", path=name) from None
+    from rewriter.files import read_bytes
+
+    data = read_bytes(name, what="profiles file", error=CatalogError)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

@@ -58,15 +58,9 @@ def read_input(path: str) -> tuple[str, bytes]:
             return "<stdin>", stream.read()
         except (OSError, ValueError) as error:  # ValueError: read from a closed file
             raise InputError(f"cannot read standard input: {error}", path="<stdin>") from None
-    try:
-        with open(path, "rb") as handle:
-            return path, handle.read()
-    except IsADirectoryError:
-        raise InputError("is a directory, not a policy file", path=path) from None
-    except FileNotFoundError:
-        raise InputError("no such file", path=path) from None
-    except OSError as error:
-        raise InputError(f"cannot read: {error.strerror}", path=path) from None
+    from rewriter.files import read_bytes
+
+    return path, read_bytes(path, what="policy file")
 
 
 def emit(text: str) -> None:

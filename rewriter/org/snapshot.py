@@ -374,15 +374,9 @@ def snapshot_from_json(data: Any, *, path: str = "<snapshot>") -> Snapshot:
 
 def load_snapshot(path: str) -> Snapshot:
     """Read a snapshot file."""
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except FileNotFoundError:
-        raise InputError("no such file", path=path) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not a snapshot file", path=path) from None
-    except OSError as error:
-        raise InputError(f"cannot read: {error.strerror}", path=path) from None
+    from rewriter.files import read_bytes
+
+    raw = read_bytes(path, what="snapshot file")
     try:
         data = json.loads(raw)
     except UnicodeDecodeError:
