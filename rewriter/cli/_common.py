@@ -18,6 +18,23 @@ EXIT_BAD_INPUT = 2
 EXIT_UNSAFE = 3
 
 
+# Options several commands share, declared once so their names and help stay the same everywhere.
+PROFILE_OPTION = typer.Option(
+    ..., "--profile", help="Inference profile id or ARN, or a model id (all its profiles). Repeatable."
+)
+SOURCE_REGION_OPTION = typer.Option(
+    None, "--source-region", help="The Region callers call from (default: every source the SCP allows)."
+)
+PROFILES_FILE_OPTION = typer.Option(
+    None, "--profiles-file", help="YAML/JSON file of extra or overriding inference profiles."
+)
+NO_FULL_ACCESS_OPTION = typer.Option(
+    False, "--no-full-access", help="Evaluate the policy alone, not beside FullAWSAccess."
+)
+PARAMETER_OPTION = typer.Option([], "--parameter", help="CloudFormation template parameter, Name=value (repeatable).")
+VAR_FILE_OPTION = typer.Option([], "--var-file", help="Terraform .tfvars file (repeatable).")
+
+
 class TextOrJson(str, Enum):
     text = "text"
     json = "json"

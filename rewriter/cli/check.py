@@ -7,30 +7,33 @@ from typing import Optional
 
 import typer
 
-from rewriter.cli._common import EXIT_FINDING, EXIT_OK, TextOrJson, emit, error_boundary, read_input
+from rewriter.cli._common import (
+    EXIT_FINDING,
+    EXIT_OK,
+    NO_FULL_ACCESS_OPTION,
+    PARAMETER_OPTION,
+    PROFILE_OPTION,
+    PROFILES_FILE_OPTION,
+    SOURCE_REGION_OPTION,
+    VAR_FILE_OPTION,
+    TextOrJson,
+    emit,
+    error_boundary,
+    read_input,
+)
 
 
 def check(
     policies: list[str] = typer.Argument(
-        ..., metavar="POLICY...", help="Policy JSON files, or - for standard input."
+        ..., metavar="POLICY", help="Policy JSON files, or - for standard input."
     ),
-    profile: list[str] = typer.Option(
-        ..., "--profile", help="Inference profile id or ARN, or a model id (all its profiles). Repeatable."
-    ),
-    source_region: Optional[str] = typer.Option(
-        None, "--source-region", help="The Region callers call from (default: every source the SCP allows)."
-    ),
-    profiles_file: Optional[str] = typer.Option(
-        None, "--profiles-file", help="YAML/JSON file of extra or overriding inference profiles."
-    ),
+    profile: list[str] = PROFILE_OPTION,
+    source_region: Optional[str] = SOURCE_REGION_OPTION,
+    profiles_file: Optional[str] = PROFILES_FILE_OPTION,
     output: TextOrJson = typer.Option(TextOrJson.text, "--format", help="Output format."),
-    no_full_access: bool = typer.Option(
-        False, "--no-full-access", help="Evaluate the policy alone, not beside FullAWSAccess."
-    ),
-    parameter: list[str] = typer.Option(
-        [], "--parameter", help="CloudFormation template parameter, Name=value (repeatable)."
-    ),
-    var_file: list[str] = typer.Option([], "--var-file", help="Terraform .tfvars file (repeatable)."),
+    no_full_access: bool = NO_FULL_ACCESS_OPTION,
+    parameter: list[str] = PARAMETER_OPTION,
+    var_file: list[str] = VAR_FILE_OPTION,
 ) -> None:
     """Check every authorization of each profile. Exit 0 all work, 1 any blocked, 2 bad input.
 

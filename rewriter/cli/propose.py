@@ -11,6 +11,12 @@ from typing import Optional
 import typer
 
 from rewriter.cli._common import (
+    NO_FULL_ACCESS_OPTION,
+    PARAMETER_OPTION,
+    PROFILE_OPTION,
+    PROFILES_FILE_OPTION,
+    SOURCE_REGION_OPTION,
+    VAR_FILE_OPTION,
     EXIT_BAD_INPUT,
     EXIT_FINDING,
     EXIT_OK,
@@ -37,16 +43,10 @@ class StrategyName(str, Enum):
 
 
 def propose(
-    policies: list[str] = typer.Argument(..., metavar="POLICY...", help="Policy JSON files (- for standard input)."),
-    profile: list[str] = typer.Option(
-        ..., "--profile", help="Inference profile id or ARN, or a model id (all its profiles). Repeatable."
-    ),
-    source_region: Optional[str] = typer.Option(
-        None, "--source-region", help="The Region callers call from (default: every source the SCP allows)."
-    ),
-    profiles_file: Optional[str] = typer.Option(
-        None, "--profiles-file", help="YAML/JSON file of extra or overriding inference profiles."
-    ),
+    policies: list[str] = typer.Argument(..., metavar="POLICY", help="Policy JSON files (- for standard input)."),
+    profile: list[str] = PROFILE_OPTION,
+    source_region: Optional[str] = SOURCE_REGION_OPTION,
+    profiles_file: Optional[str] = PROFILES_FILE_OPTION,
     strategy: StrategyName = typer.Option(StrategyName.auto, "--strategy", help="Which fix pattern."),
     output: ProposeFormat = typer.Option(ProposeFormat.diff, "--format", help="Output format."),
     write: bool = typer.Option(False, "--write", help="Replace each file in place after verification."),
@@ -54,13 +54,9 @@ def propose(
     broad: bool = typer.Option(False, "--broad", help="notaction: exempt all of Bedrock (NotAction bedrock:*)."),
     prefix: bool = typer.Option(False, "--prefix", help="Exempt every profile of the geography (jp.*), not only the named ones."),
     force: bool = typer.Option(False, "--force", help="Patch a Control Tower-managed policy anyway (causes drift)."),
-    no_full_access: bool = typer.Option(
-        False, "--no-full-access", help="Evaluate the policy alone, not beside FullAWSAccess."
-    ),
-    parameter: list[str] = typer.Option(
-        [], "--parameter", help="CloudFormation template parameter, Name=value (repeatable)."
-    ),
-    var_file: list[str] = typer.Option([], "--var-file", help="Terraform .tfvars file (repeatable)."),
+    no_full_access: bool = NO_FULL_ACCESS_OPTION,
+    parameter: list[str] = PARAMETER_OPTION,
+    var_file: list[str] = VAR_FILE_OPTION,
 ) -> None:
     """Propose the smallest verified change. Exit 0 nothing to change, 1 change proposed (or written),
     2 bad input, 3 a change is needed but none can be made safely. With several files, the highest code."""
