@@ -5,6 +5,7 @@ from __future__ import annotations
 from string import Template
 
 from rewriter.propose import Proposal
+from rewriter.report import alternative_sentences, blocked_sentences
 from rewriter.templating import template_text
 
 __all__ = ["pull_request_body", "semantic_summary"]
@@ -26,15 +27,7 @@ def pull_request_body(proposal: Proposal, *, diff: str) -> str:
     from rewriter import __version__
 
     chosen = proposal.chosen
-    blocked = []
-    for item in proposal.before.checks:
-        if item.blocked:
-            reasons = sorted({r.reason for r in item.results if r.reason})
-            blocked.append(
-                f"`{item.profile.id}` called from {item.source_region} is denied in "
-                f"{', '.join(item.denied_regions)}: {'; '.join(reasons)}."
-            )
-    blocked += [f"`{u.profile.id}`: {u.reason}." for u in proposal.before.unreachable]
+    blocked = [f"{sentence}." for sentence in blocked_sentences(proposal)]
     if chosen is None or chosen.fix is None:
         title = "No change is proposed."
         rationale = proposal.reason
@@ -49,13 +42,7 @@ def pull_request_body(proposal: Proposal, *, diff: str) -> str:
             f"(the SCP limit is {s.limit})." if s else "not measured"
         )
         semantic = semantic_summary(proposal.policy.document, chosen.document)
-    alternatives = []
-    for alt in proposal.alternatives:
-        if alt.verified and alt.delta is not None:
-            opened = "; ".join(g.summary for g in alt.delta.newly_allowed) or "nothing"
-            alternatives.append(f"`{alt.strategy}` would newly allow: {opened}.")
-        elif alt.rejected:
-            alternatives.append(f"`{alt.strategy}` is not possible: {alt.rejected}.")
+    alternatives = [f"{sentence}." for sentence in alternative_sentences(proposal)]
     profiles = ", ".join(f"`{p}`" for p in dict.fromkeys(c.profile.id for c in proposal.before.checks)) or "the profiles"
     return Template(template_text("pull-request.md")).safe_substitute(
         profiles=profiles,

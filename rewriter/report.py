@@ -12,6 +12,8 @@ __all__ = [
     "check_to_text",
     "proposal_to_json",
     "proposal_summary",
+    "blocked_sentences",
+    "alternative_sentences",
     "control_tower_text",
 ]
 
@@ -124,17 +126,35 @@ def proposal_to_json(proposal: Proposal, *, text: str | None = None, diff: str |
     return data
 
 
-def proposal_summary(proposal: Proposal) -> str:
-    """What a reviewer reads beside the diff: what was blocked, what the change opens, the alternatives."""
-    path = proposal.policy.path
-    lines: list[str] = []
+def blocked_sentences(proposal: Proposal) -> list[str]:
+    """One sentence per blocked profile and source Region: where, and which statement denies."""
+    sentences = []
     for item in proposal.before.checks:
         if item.blocked:
             reasons = sorted({r.reason for r in item.results if r.reason})
-            lines.append(
-                f"{path}: {item.profile.id} from {item.source_region} is blocked in "
+            sentences.append(
+                f"{item.profile.id} from {item.source_region} is blocked in "
                 f"{', '.join(item.denied_regions)}: {'; '.join(reasons)}"
             )
+    return sentences + [f"{u.profile.id}: {u.reason}" for u in proposal.before.unreachable]
+
+
+def alternative_sentences(proposal: Proposal) -> list[str]:
+    """What each strategy not chosen would have opened, or why it was not possible."""
+    sentences = []
+    for alt in proposal.alternatives:
+        if alt.verified and alt.delta is not None:
+            opened = "; ".join(g.summary for g in alt.delta.newly_allowed) or "nothing"
+            sentences.append(f"{alt.strategy} would newly allow {opened}")
+        elif alt.rejected:
+            sentences.append(f"{alt.strategy} is not possible: {alt.rejected}")
+    return sentences
+
+
+def proposal_summary(proposal: Proposal) -> str:
+    """What a reviewer reads beside the diff: what was blocked, what the change opens, the alternatives."""
+    path = proposal.policy.path
+    lines = [f"{path}: {sentence}" for sentence in blocked_sentences(proposal)]
     if proposal.status == "unchanged":
         return f"{path}: nothing to change: {proposal.reason}"
     if proposal.status == "unsafe":
@@ -153,12 +173,7 @@ def proposal_summary(proposal: Proposal) -> str:
     if chosen.size is not None:
         s = chosen.size
         lines.append(f"  size: {s.before} -> {s.after} characters ({s.after_minified} minified; limit {s.limit})")
-    for alt in proposal.alternatives:
-        if alt.verified and alt.delta is not None:
-            opened = "; ".join(g.summary for g in alt.delta.newly_allowed) or "nothing"
-            lines.append(f"  alternative {alt.strategy}: would newly allow {opened}")
-        elif alt.rejected:
-            lines.append(f"  alternative {alt.strategy}: not possible: {alt.rejected}")
+    lines.extend(f"  alternative: {sentence}" for sentence in alternative_sentences(proposal))
     return "\n".join(lines)
 
 
