@@ -72,22 +72,31 @@ def propose(
     if write and "-" in policies:
         typer.echo("scp-fix: --write cannot replace standard input", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
-    codes = []
+    codes: list[int] = []
+    documents: list[dict] = []  # --format json: one list for every file, as check prints
     for path in policies:
-        codes.append(
-            _propose_one(
-                path, profiles, output=output, write=write,
-                options=dict(
-                    source_region=source_region, strategy=strategy.value, batch=batch, broad=broad,
-                    prefix=prefix, force=force, full_access=not no_full_access,
-                    parameters=parameters, var_files=tuple(var_file),
-                ),
-            )
+        code, result = _propose_one(
+            path, profiles, write=write,
+            options=dict(
+                source_region=source_region, strategy=strategy.value, batch=batch, broad=broad,
+                prefix=prefix, force=force, full_access=not no_full_access,
+                parameters=parameters, var_files=tuple(var_file),
+            ),
         )
+        codes.append(code)
+        if result is None:
+            continue
+        if output is ProposeFormat.json:
+            documents.extend(_json_documents(result))
+        else:
+            _show(result, output)
+    if documents:
+        emit(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2, ensure_ascii=False))
     raise typer.Exit(max(codes))
 
 
-def _propose_one(path: str, profiles, *, output: ProposeFormat, write: bool, options: dict) -> int:
+def _propose_one(path: str, profiles, *, write: bool, options: dict):
+    """(exit code, the file's result or None when the file could not be read)."""
     try:
         with error_boundary():
             from rewriter.policy_files import propose_file
@@ -99,26 +108,29 @@ def _propose_one(path: str, profiles, *, output: ProposeFormat, write: bool, opt
 
                 write_atomic(path, result.new_text)
     except typer.Exit as exit_:
-        return exit_.exit_code
-    _show(result, output)
+        return exit_.exit_code, None
     if result.status == "unsafe":
-        return EXIT_UNSAFE
-    return EXIT_FINDING if result.changed else EXIT_OK
+        return EXIT_UNSAFE, result
+    return (EXIT_FINDING if result.changed else EXIT_OK), result
+
+
+def _json_documents(result) -> list[dict]:
+    from rewriter.report import proposal_to_json
+
+    changed = result.changed
+    several = len(result.proposals) > 1
+    return [
+        proposal_to_json(p, text=result.new_text if changed else None, diff=_diff(result) if changed else None)
+        | ({"name": label} if several or label != result.path else {})
+        for label, p in result.proposals
+    ]
 
 
 def _show(result, output: ProposeFormat) -> None:
-    from rewriter.report import proposal_summary, proposal_to_json
+    from rewriter.report import proposal_summary
 
     proposals = [p for _, p in result.proposals]
     changed = result.changed
-    if output is ProposeFormat.json:
-        documents = [
-            proposal_to_json(p, text=result.new_text if changed else None, diff=_diff(result) if changed else None)
-            | ({"name": label} if len(proposals) > 1 or label != result.path else {})
-            for label, p in result.proposals
-        ]
-        emit(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2, ensure_ascii=False))
-        return
     if output is ProposeFormat.markdown:
         from rewriter.pr import pull_request_body
 

@@ -80,6 +80,13 @@ def plan(problem: Problem) -> Fix:
              "inference profile is exempted, not only the named ones.",)
             if options.prefix else ()
         )
+        if options.batch:
+            notes += (
+                "bedrock:CreateModelInvocationJob is carved out as the aws-samples policy does. How a batch "
+                "job is authorized in destination Regions is not documented, so scp-fix checked only the "
+                "InvokeModel authorizations; the companion deny keeps direct batch calls outside the "
+                "allowed Regions denied unless they come through the profiles.",
+            )
     return Fix(
         strategy=NAME,
         title=f"Exempt {names} from the Region deny" + ("" if options.broad else ", re-denied Bedrock-only"),
