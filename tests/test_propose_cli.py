@@ -41,17 +41,6 @@ def copy_sample(tmp_path: Path, name: str, as_name: str | None = None) -> Path:
     return target
 
 
-def json_documents(text: str) -> list[Any]:
-    """The JSON documents printed one after another (one per file)."""
-    decoder, found, at = json.JSONDecoder(), [], 0
-    while at < len(text.rstrip()):
-        while text[at].isspace():
-            at += 1
-        value, at = decoder.raw_decode(text, at)
-        found.append(value)
-    return found
-
-
 # --- exit codes ------------------------------------------------------------------------------------
 
 
