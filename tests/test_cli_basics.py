@@ -1,0 +1,134 @@
+"""The command line as a whole: version, module entry point, colour rules, and --write's safety."""
+
+from __future__ import annotations
+
+import os
+import pty
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from rewriter import __version__
+from rewriter.cli import app
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+JP = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0"
+runner = CliRunner()
+
+
+def test_version():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"scp-fix {__version__}"
+
+
+def test_python_dash_m_works_like_the_console_script():
+    done = subprocess.run([sys.executable, "-m", "rewriter", "--version"], capture_output=True, text=True)
+    assert done.returncode == 0 and done.stdout.strip() == f"scp-fix {__version__}"
+
+
+def test_help_lists_every_command():
+    result = runner.invoke(app, ["--help"])
+    for command in ("simulate", "check", "propose", "explain", "profiles", "org"):
+        assert command in result.stdout
+
+
+def _run_on_a_terminal(args: list[str], env: dict[str, str]) -> str:
+    """Run scp-fix with stdout on a pseudo-terminal, as a person's shell would."""
+    main, secondary = pty.openpty()
+    try:
+        done = subprocess.run([sys.executable, "-m", "rewriter", *args], stdout=secondary,
+                              stderr=subprocess.DEVNULL, env=env, cwd=ROOT, timeout=120)
+        os.close(secondary)
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        assert done.returncode == 1
+        return b"".join(chunks).decode("utf-8", "replace")
+    finally:
+        os.close(main)
+
+
+def test_diff_is_coloured_on_a_terminal_only():
+    args = ["propose", "samples/tokyo-only.json", "--profile", JP]
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    assert "\x1b[" in _run_on_a_terminal(args, env)
+    assert "\x1b[" not in _run_on_a_terminal(args, {**env, "NO_COLOR": "1"})
+    piped = subprocess.run([sys.executable, "-m", "rewriter", *args], capture_output=True, text=True, cwd=ROOT, env=env)
+    assert piped.returncode == 1 and "\x1b[" not in piped.stdout and piped.stdout.startswith("--- a/")
+
+
+def _copy(tmp_path: Path, name: str) -> Path:
+    target = tmp_path / name
+    shutil.copy(SAMPLES / name, target)
+    return target
+
+
+def test_write_replaces_the_file_and_check_then_passes(tmp_path):
+    policy = _copy(tmp_path, "tokyo-only.json")
+    before = policy.read_bytes()
+    policy.chmod(0o640)
+    assert runner.invoke(app, ["propose", str(policy), "--profile", JP, "--write"]).exit_code == 1
+    assert policy.read_bytes() != before
+    assert (policy.stat().st_mode & 0o777) == 0o640
+    assert runner.invoke(app, ["check", str(policy), "--profile", JP]).exit_code == 0
+
+
+def test_write_refuses_a_read_only_file_and_changes_nothing(tmp_path):
+    policy = _copy(tmp_path, "tokyo-only.json")
+    before = policy.read_bytes()
+    policy.chmod(0o444)
+    result = runner.invoke(app, ["propose", str(policy), "--profile", JP, "--write"])
+    assert result.exit_code == 2
+    assert "cannot write" in result.stderr and "Traceback" not in result.output
+    assert policy.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tokyo-only.json"]  # no temporary file left
+
+
+def test_write_after_a_failed_verification_changes_nothing(tmp_path, monkeypatch):
+    import rewriter.render
+
+    policy = _copy(tmp_path, "tokyo-only.json")
+    before = policy.read_bytes()
+    # A renderer that drops the change: the text no longer means the patched document.
+    monkeypatch.setattr(rewriter.render, "render", lambda source, operations: source.text)
+    result = runner.invoke(app, ["propose", str(policy), "--profile", JP, "--write"])
+    assert result.exit_code == 2
+    assert "does not parse to the patched document" in result.stderr
+    assert policy.read_bytes() == before
+
+
+def test_write_in_a_directory_that_cannot_take_a_temporary_file(tmp_path, monkeypatch):
+    import tempfile
+
+    policy = _copy(tmp_path, "tokyo-only.json")
+    before = policy.read_bytes()
+
+    def refuse(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    # Root ignores directory permission bits, so the refusal is simulated where the file is created.
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    result = runner.invoke(app, ["propose", str(policy), "--profile", JP, "--write"])
+    assert result.exit_code == 2
+    assert "cannot write" in result.stderr
+    assert policy.read_bytes() == before
+
+
+@pytest.mark.parametrize("fmt", ["diff", "patch", "policy", "json", "markdown"])
+def test_write_with_any_format_writes_the_same_text(tmp_path, fmt):
+    policy = _copy(tmp_path, "tokyo-only.json")
+    shown = runner.invoke(app, ["propose", str(policy), "--profile", JP, "--format", "policy"]).stdout_bytes
+    assert runner.invoke(app, ["propose", str(policy), "--profile", JP, "--format", fmt, "--write"]).exit_code == 1
+    assert policy.read_bytes() == shown
