@@ -43,3 +43,53 @@ def test_quick_run_prints_every_figure_with_a_baseline() -> None:
     grid = [line for name, line in rows.items() if name.startswith("newly allowed grid")]
     assert grid and all("evaluator calls)" in line for line in grid)
     assert "targets met" in done.stdout
+
+
+def test_light_parameter_coercion_gives_what_typer_gives() -> None:
+    """The start-up work: rewriter.cli._light_params coerces command values without pydantic.
+    For every parameter of every command it must return what typer's own coercion returns, and
+    fail with typer's own message."""
+    from enum import Enum
+
+    import typer.main
+    from typer import _click, core
+    from typer._coercion import build_runtime_param as typer_build
+
+    from rewriter.cli import app
+
+    light_build = core.build_runtime_param
+    assert getattr(light_build, "scp_fix_light", False), "the CLI did not install light coercion"
+
+    def outcome(build, param, ctx, value):
+        try:
+            return ("ok", build(param.type_descriptor)._coerce_value(value, param=param, ctx=ctx))
+        except _click.exceptions.BadParameter as error:
+            return ("error", error.format_message())
+
+    def params(command):
+        yield from ((command, p) for p in command.params)
+        for sub in getattr(command, "commands", {}).values():
+            yield from params(sub)
+
+    checked = 0
+    for command, param in params(typer.main.get_command(app)):
+        annotation = param.type_descriptor.annotation
+        if annotation is str:
+            values = ["us-east-1", "caf\u00e9", b"caf\xc3\xa9", 3]
+        elif annotation == list[str]:
+            values = [["a", "b"], ("a",), "a", ["x", b"y"]]
+        elif annotation is bool:
+            values = [True, False, "true", "0", "maybe"]
+        elif isinstance(annotation, type) and issubclass(annotation, Enum):
+            member = next(iter(annotation))
+            values = [member, member.value, member.value.upper(), "no-such-choice"]
+        else:
+            continue
+        ctx = _click.Context(command)
+        for value in values:
+            expected = outcome(typer_build, param, ctx, value)
+            got = outcome(light_build, param, ctx, value)
+            assert got == expected, (command.name, param.name, value)
+            assert type(got[1]) is type(expected[1])
+            checked += 1
+    assert checked > 50
