@@ -30,6 +30,7 @@ __all__ = [
     "IMPLICIT_DENY",
     "evaluate",
     "allowed",
+    "allowed_test",
     "evaluate_levels",
     "statement_matches",
     "action_matches",
@@ -433,6 +434,29 @@ def allowed(policies: Policy | Sequence[Policy], request: Request, *, full_acces
                 return False
             any_allow = True
     return any_allow
+
+
+def allowed_test(policies: Policy | Sequence[Policy], *, full_access: bool = True) -> Callable[[Request], bool]:
+    """``allowed`` for many requests against the same policies: the statements are compiled and
+    split once, and with FullAWSAccess only the Deny statements are tried."""
+    if isinstance(policies, Policy):
+        policies = (policies,)
+    compiled = [c for policy in policies for c in _compile_policy(policy)]
+    denies = tuple(c for c in compiled if c.is_deny)
+    allows = () if full_access else tuple(c for c in compiled if not c.is_deny)
+
+    def test(request: Request) -> bool:
+        for statement in denies:
+            if _matches(statement, request):
+                return False
+        if full_access:
+            return True
+        for statement in allows:
+            if _matches(statement, request):
+                return True
+        return False
+
+    return test
 
 
 def evaluate_levels(
