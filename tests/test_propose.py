@@ -391,3 +391,24 @@ def test_action_star_may_become_the_carved_notaction_only() -> None:
     del fine["Action"]
     assert _losses(before, fine) == []
     assert _losses(before, {**fine, "NotAction": ["s3:*"]})
+
+
+def test_fix_titles_name_what_they_change() -> None:
+    """The title is the line a reviewer reads first: it names the actions or Regions, whatever the shape."""
+    from rewriter.catalog import load_catalog
+    from rewriter.parse import parse_policy
+    from rewriter.propose import propose
+
+    jp = load_catalog().get(JP_SONNET)
+    for sample in ("tokyo-only.json", "action-star-us.json", "guardrails-with-region-deny.json"):
+        policy = parse_policy((SAMPLES / sample).read_bytes(), path=sample)
+        titles = {
+            strategy: propose(policy, [jp], source_region="ap-northeast-1", strategy=strategy, force=True,
+                              newly_allowed=False).chosen
+            for strategy in ("notaction", "regions")
+        }
+        if titles["notaction"] is not None:
+            assert titles["notaction"].fix.title.startswith(
+                "Exempt bedrock:InvokeModel, bedrock:InvokeModelWithResponseStream from the Region deny"
+            ), sample
+        assert "ap-northeast-3" in titles["regions"].fix.title, sample

@@ -66,8 +66,8 @@ def plan(problem: Problem) -> Fix:
             # as the edits before it left it, so the patch applies in order and nothing is lost.
             import jsonpatch
 
-            carved = jsonpatch.apply_patch(document, [e.to_json() for e in edits])["Statement"]
-            edits.append(Edit("replace", "/Statement", [carved, *companions]))
+            edited = jsonpatch.apply_patch(document, [e.to_json() for e in edits])["Statement"]
+            edits.append(Edit("replace", "/Statement", [edited, *companions]))
     names = ", ".join(carved)
     if options.broad:
         notes = (
