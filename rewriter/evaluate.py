@@ -31,6 +31,7 @@ __all__ = [
     "evaluate",
     "allowed",
     "allowed_test",
+    "region_signature",
     "evaluate_levels",
     "statement_matches",
     "action_matches",
@@ -457,6 +458,28 @@ def allowed_test(policies: Policy | Sequence[Policy], *, full_access: bool = Tru
         return False
 
     return test
+
+
+def region_signature(policies: Policy | Sequence[Policy], region: str, resource: str) -> tuple[bool, ...]:
+    """What the policies' statements see of a request's Region and resource: each statement's
+    resource test and each ``aws:RequestedRegion`` condition, answered for these two values.
+
+    Two (Region, resource) pairs with the same signature get the same decision for any request
+    that is otherwise the same, because nothing else a statement tests depends on them. The
+    "newly allowed" grid uses it to evaluate one Region per class of equivalent Regions.
+    """
+    if isinstance(policies, Policy):
+        policies = (policies,)
+    values = (region,)
+    answers: list[bool] = []
+    for policy in policies:
+        for compiled in _compile_policy(policy):
+            if compiled.resource is not None:
+                answers.append(compiled.resource[resource])
+            for getter, predicate in compiled.conditions:
+                if getter is _region:
+                    answers.append(predicate(values))
+    return tuple(answers)
 
 
 def evaluate_levels(
