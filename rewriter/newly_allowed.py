@@ -3,6 +3,7 @@
 The grid is every IAM action x every Region plus ``unspecified`` x (no inference profile, each named
 profile, another profile of the same geography). Actions that every statement of both policies treats
 alike form one class, so one representative per class is evaluated: the answer is the same for all.
+Regions likewise: those that every resource test and Region condition treat alike share answers.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rewriter.evaluate import Request, action_matches, allowed_test
+from rewriter.evaluate import Request, action_matches, allowed_test, region_signature
 from rewriter.model import Policy
 
 if TYPE_CHECKING:
@@ -204,27 +205,38 @@ def compare_policies(
     contexts = _contexts(profiles)
     allowed_before = allowed_test(before, full_access=full_access)
     allowed_after = allowed_test(after, full_access=full_access)
+    # Regions that every statement's resource test and Region condition treat alike get the same
+    # answers: evaluate the first of each such class and give its answers to the others.
+    cells: dict[bool, list[tuple[str, str, tuple]]] = {}  # is bedrock -> (region, resource, class)
+    for is_bedrock in (False, True):
+        row = []
+        for region in region_list:
+            if is_bedrock:
+                where = "" if region == UNSPECIFIED else region
+                resource = f"arn:aws:bedrock:{where}::foundation-model/{model}"
+            else:
+                resource = "*"
+            row.append((region, resource, region_signature((before, after), region, resource)))
+        cells[is_bedrock] = row
     for signature, members in classes.items():
         representative = members[0]
         keyed, is_bedrock = signature[0], signature[1]
         for c_index, context in enumerate(contexts):
             if context.profile_arn is not None and not keyed:
                 continue  # only requests that can carry the key are made through a profile
-            for region in region_list:
-                if is_bedrock:
-                    where = "" if region == UNSPECIFIED else region
-                    resource = f"arn:aws:bedrock:{where}::foundation-model/{model}"
-                else:
-                    resource = "*"
-                request = Request(
-                    action=representative,
-                    resource=resource,
-                    region=region,
-                    context={PROFILE_KEY: context.profile_arn} if context.profile_arn else {},
-                )
-                was = allowed_before(request)
-                now = allowed_after(request)
-                calls += 2
+            answers: dict[tuple, tuple[bool, bool]] = {}
+            for region, resource, region_class in cells[is_bedrock]:
+                answer = answers.get(region_class)
+                if answer is None:
+                    request = Request(
+                        action=representative,
+                        resource=resource,
+                        region=region,
+                        context={PROFILE_KEY: context.profile_arn} if context.profile_arn else {},
+                    )
+                    answer = answers[region_class] = (allowed_before(request), allowed_after(request))
+                    calls += 2
+                was, now = answer
                 if now and not was:
                     opened.setdefault((c_index, signature), []).append(region)
                 elif was and not now:
