@@ -39,7 +39,8 @@ def json_codec(policy: Policy) -> Codec:
     from rewriter.render import render
 
     return Codec(
-        render=lambda operations: render(policy.source, operations),
+        # propose reads the text back and compares it with the patched document itself.
+        render=lambda operations: render(policy.source, operations, document=policy.document, verify=False),
         read=lambda text: parse_policy(text, path=policy.path),
         size=_upload_size,
         for_policy=json_codec,

@@ -156,7 +156,11 @@ def propose(
         tuple(grid_regions) if grid_regions is not None else None,
         codec,
     )
-    before = _check(policy, settings)
+    return _propose_checked(policy, _check(policy, settings), strategy, force, settings)
+
+
+def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: bool, settings: _Settings) -> Proposal:
+    """``propose`` once the policy has been checked; verification calls it again on the new policy."""
     if not before.blocked:
         return Proposal(policy, before, "unchanged", reason="every profile's authorizations are already allowed")
     if before.unreachable:
@@ -258,12 +262,8 @@ def _verify(name: str, fix: Fix, policy: Policy, settings: _Settings) -> Candida
     if after.blocked:
         still = sorted({r for c in after.checks for r in c.denied_regions})
         return Candidate(name, fix, rejected=f"verification failed: still denied in {', '.join(still) or 'a source Region'}")
-    again = propose(
-        new_policy, settings.profiles, source_region=settings.source_region, strategy=name,
-        batch=settings.batch, broad=settings.broad, prefix=settings.prefix, force=True,
-        full_access=settings.full_access, account=settings.account, newly_allowed=False,
-        codec=settings.codec,
-    )
+    # Proposing again on the fixed policy, through the same path propose takes, must change nothing.
+    again = _propose_checked(new_policy, after, name, True, replace(settings, newly_allowed=False))
     if again.status != "unchanged":
         raise FixNotIdempotentError(f"{name}: proposing again on the fixed policy still changes it", path=policy.path)
     size = Size(

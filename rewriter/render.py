@@ -37,20 +37,26 @@ _INDENT = re.compile(r"[ \t]*")
 _OPS = ("add", "remove", "replace", "test")
 
 
-def render(source: Source, operations: Sequence[Mapping[str, Any]]) -> str:
+def render(
+    source: Source, operations: Sequence[Mapping[str, Any]], *, document: Any = None, verify: bool = True
+) -> str:
     """The text of ``source`` with ``operations`` (RFC 6902: add, remove, replace, test) applied.
 
     Raises ``VerificationError`` when an operation's path does not exist, an operation is malformed
     or unsupported, or (a bug) the rendered text would not parse to the patched document.
+    ``document`` is the value ``source`` holds, when the caller has it (it is only read), and
+    ``verify=False`` leaves the read-back check to a caller that makes it anyway (``propose``).
     """
     if not operations:
         return source.text
-    document, scanned = scan(source.text, path=source.path)
-    tree = _Tree(scanned, document)
+    if document is None or not source.spans:
+        document, source = scan(source.text, path=source.path)
+    tree = _Tree(source, document)
     for operation in operations:
         tree.apply(operation)
     text = tree.text()
-    _verify(source, document, operations, text)
+    if verify:
+        _verify(source, document, operations, text)
     return text
 
 

@@ -102,7 +102,7 @@ def test_write_after_a_failed_verification_changes_nothing(tmp_path, monkeypatch
     policy = _copy(tmp_path, "tokyo-only.json")
     before = policy.read_bytes()
     # A renderer that drops the change: the text no longer means the patched document.
-    monkeypatch.setattr(rewriter.render, "render", lambda source, operations: source.text)
+    monkeypatch.setattr(rewriter.render, "render", lambda source, operations, **options: source.text)
     result = runner.invoke(app, ["propose", str(policy), "--profile", JP, "--write"])
     assert result.exit_code == 2
     assert "does not parse to the patched document" in result.stderr
