@@ -33,15 +33,34 @@ def _upload_size(text: str, policy: Policy) -> int:
     return len(text[1:] if text.startswith("\ufeff") else text)
 
 
+def _read_rendered(text: str, path: str) -> Policy:
+    """Read back text scp-fix itself rendered. It needs no positions (an error in it is a bug, not the
+    user's), so the C decoder reads it, still refusing duplicate keys."""
+    from rewriter.errors import VerificationError
+    from rewriter.model import Source
+    from rewriter.parse import policy_from_document
+
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(pairs)
+        if len(result) != len(pairs):
+            raise VerificationError("the rewritten text has a duplicate key; this is a bug in scp-fix", path=path)
+        return result
+
+    try:
+        document = json.loads(text[1:] if text.startswith("\ufeff") else text, object_pairs_hook=no_duplicates)
+    except json.JSONDecodeError as error:
+        raise VerificationError(f"the rewritten text is not JSON ({error}); this is a bug in scp-fix", path=path) from None
+    return policy_from_document(document, source=Source(path=path, text=text))
+
+
 def json_codec(policy: Policy) -> Codec:
     """A policy file that is the JSON document itself: uploaded as written."""
-    from rewriter.parse import parse_policy
     from rewriter.render import render
 
     return Codec(
         # propose reads the text back and compares it with the patched document itself.
         render=lambda operations: render(policy.source, operations, document=policy.document, verify=False),
-        read=lambda text: parse_policy(text, path=policy.path),
+        read=lambda text: _read_rendered(text, policy.path),
         size=_upload_size,
         for_policy=json_codec,
     )
