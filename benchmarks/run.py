@@ -262,6 +262,22 @@ def library_figures(repeats: int) -> list[Figure]:
     except Exception as error:
         figures.append(_error("IAM action catalogue load", "json.loads of the cache file", error))
 
+    # loading the inference-profile catalog (issue 3: it must not slow the CLI) against parsing its file
+    try:
+        from rewriter.catalog import loader
+
+        catalog_text = (Path(loader.__file__).parent / "profiles.json").read_text(encoding="utf-8")
+
+        def load_profiles() -> None:
+            loader._BUILTIN.clear()  # what a fresh process pays
+            loader.load_catalog()
+
+        base, seconds = _medians([lambda: json.loads(catalog_text), load_profiles], repeats)
+        figures.append(Figure("inference-profile catalog load", _ms(seconds), "json.loads of profiles.json",
+                              _ms(base), seconds / base, "", "info"))
+    except Exception as error:
+        figures.append(_error("inference-profile catalog load", "json.loads of profiles.json", error))
+
     # evaluator throughput, one request at a time
     try:
         policy = parse_policy(text)

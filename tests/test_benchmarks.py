@@ -20,6 +20,7 @@ FIGURES = (
     "newly allowed grid, notaction (",
     "newly allowed grid, regions (",
     "IAM action catalogue load (disk cache)",
+    "inference-profile catalog load",
     "evaluate(), ",
     "evaluate(), one request repeated",
 )
