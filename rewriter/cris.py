@@ -22,6 +22,7 @@ __all__ = [
     "BATCH_ACTION",
     "UNSPECIFIED",
     "DEFAULT_ACCOUNT",
+    "INFERENCE_PROFILE_KEY",
     "Authorization",
     "authorizations",
     "partition_of",

@@ -42,6 +42,13 @@ class Problem:
     def denied(self) -> tuple[RequestResult, ...]:
         return tuple(r for c in self.result.checks for r in c.results if not r.decision.allowed)
 
+    def require_source_allowed(self, why: str) -> None:
+        """Exemptions through the profile ARN cannot reach the originating call, which carries none."""
+        for result in self.denied:
+            if result.authorization.role == "profile":
+                region = result.request.region
+                raise NotApplicable(f"the originating call in {region} is denied, and {why}: {region} must already be allowed")
+
     def restriction_of(self, statement: Statement) -> RegionRestriction | None:
         return next((r for r in find_region_restrictions(self.policy) if r.statement is statement), None)
 
@@ -88,6 +95,8 @@ def profile_patterns(profiles: Sequence[Profile], *, prefix: bool) -> tuple[str,
             patterns.setdefault(profile.arn)
             continue
         partition = partition_of(profile.sources[0]) if profile.sources else "aws"
-        name = f"{profile.geography}.*" if prefix else profile.id
+        # A profile whose id does not start with its geography (a custom one) keeps its exact id.
+        widen = prefix and profile.id.startswith(f"{profile.geography}.")
+        name = f"{profile.geography}.*" if widen else profile.id
         patterns.setdefault(f"arn:{partition}:bedrock:*:*:inference-profile/{name}")
     return tuple(patterns)

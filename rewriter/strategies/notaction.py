@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from rewriter.cris import INFERENCE_PROFILE_KEY
 from rewriter.evaluate import action_matches
 from rewriter.fixes import Applicability, Edit, Fix, NotApplicable
 from rewriter.model import Statement
@@ -31,19 +32,12 @@ from rewriter.templating import fill_json_template
 
 NAME = "notaction"
 COMPANION_SID = "DenyBedrockInferenceOutsideAllowedRegions"
-PROFILE_KEY = "bedrock:InferenceProfileArn"
 
 
 def plan(problem: Problem) -> Fix:
-    denied = problem.denied
     if not problem.options.broad:
-        for result in denied:
-            if result.authorization.role == "profile":
-                raise NotApplicable(
-                    f"the originating call in {result.request.region} is denied, and the companion deny "
-                    f"would still deny it: {result.request.region} must already be allowed"
-                )
-    restrictions = problem.denying_restrictions(denied)
+        problem.require_source_allowed("the companion deny would still deny it")
+    restrictions = problem.denying_restrictions(problem.denied)
     options = problem.options
     carved = ("bedrock:*",) if options.broad else options.actions
     patterns = profile_patterns(problem.profiles, prefix=options.prefix)
@@ -132,12 +126,12 @@ def _unique_sid(taken: set[str]) -> str:
 def _companion(raw: dict[str, Any], sid: str, actions: tuple[str, ...], patterns: tuple[str, ...]) -> dict[str, Any]:
     condition = copy.deepcopy(raw.get("Condition", {}))
     block = condition.setdefault("ArnNotLike", {})
-    existing = block.get(PROFILE_KEY)
+    existing = block.get(INFERENCE_PROFILE_KEY)
     if existing is None:
-        block[PROFILE_KEY] = list(patterns)
+        block[INFERENCE_PROFILE_KEY] = list(patterns)
     else:
         current = [existing] if isinstance(existing, str) else list(existing)
-        block[PROFILE_KEY] = current + [p for p in patterns if p not in current]
+        block[INFERENCE_PROFILE_KEY] = current + [p for p in patterns if p not in current]
     statement = fill_json_template(
         "companion-deny.json",
         {"sid": sid, "actions": list(actions), "resource": raw.get("Resource", "*"), "condition": condition},

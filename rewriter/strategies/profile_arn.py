@@ -18,24 +18,18 @@ already be allowed.
 
 from __future__ import annotations
 
+from rewriter.cris import INFERENCE_PROFILE_KEY
 from rewriter.fixes import Applicability, Edit, Fix, NotApplicable
 from rewriter.model import escape_pointer_token
 from rewriter.regions import INFERENCE_PROFILE_ARN
 from rewriter.strategies.base import Problem, append_values, profile_patterns
 
 NAME = "profile-arn"
-KEY = "bedrock:InferenceProfileArn"
 
 
 def plan(problem: Problem) -> Fix:
-    denied = problem.denied
-    for result in denied:
-        if result.authorization.role == "profile":
-            raise NotApplicable(
-                f"the originating call in {result.request.region} is denied, and it carries no "
-                f"bedrock:InferenceProfileArn to exempt: {result.request.region} must already be allowed"
-            )
-    restrictions = problem.denying_restrictions(denied)
+    problem.require_source_allowed("it carries no bedrock:InferenceProfileArn to exempt")
+    restrictions = problem.denying_restrictions(problem.denied)
     patterns = profile_patterns(problem.profiles, prefix=problem.options.prefix)
     edits: list[Edit] = []
     for index, restriction in sorted(restrictions.items()):
@@ -54,9 +48,9 @@ def plan(problem: Problem) -> Fix:
             missing = [p for p in patterns if p not in existing.values.items]
             edits.extend(append_values(existing.values, missing))
         elif "ArnNotLike" in statement.condition_operators:
-            edits.append(Edit("add", f"{statement.pointer}/Condition/ArnNotLike/{escape_pointer_token(KEY)}", list(patterns)))
+            edits.append(Edit("add", f"{statement.pointer}/Condition/ArnNotLike/{escape_pointer_token(INFERENCE_PROFILE_KEY)}", list(patterns)))
         else:
-            edits.append(Edit("add", f"{statement.pointer}/Condition/ArnNotLike", {KEY: list(patterns)}))
+            edits.append(Edit("add", f"{statement.pointer}/Condition/ArnNotLike", {INFERENCE_PROFILE_KEY: list(patterns)}))
     if not edits:
         raise NotApplicable("the denying statements already exempt these profiles")
     widened = (
