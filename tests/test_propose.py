@@ -412,3 +412,18 @@ def test_fix_titles_name_what_they_change() -> None:
                 "Exempt bedrock:InvokeModel, bedrock:InvokeModelWithResponseStream from the Region deny"
             ), sample
         assert "ap-northeast-3" in titles["regions"].fix.title, sample
+
+
+def test_prefix_widens_to_the_geography_only_where_the_id_carries_it() -> None:
+    from dataclasses import replace
+
+    from rewriter.catalog import load_catalog
+    from rewriter.strategies.base import profile_patterns
+
+    jp = load_catalog().get(JP_SONNET)
+    custom = replace(jp, id="acme.claude-router-v1", geography="custom")
+    assert profile_patterns([jp, custom], prefix=True) == (
+        "arn:aws:bedrock:*:*:inference-profile/jp.*",
+        "arn:aws:bedrock:*:*:inference-profile/acme.claude-router-v1",
+    )
+    assert profile_patterns([jp], prefix=False) == (f"arn:aws:bedrock:*:*:inference-profile/{JP_SONNET}",)
