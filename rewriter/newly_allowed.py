@@ -293,7 +293,7 @@ def _summary(actions: list[str], total: int, regions: tuple[str, ...], region_li
     elif len(actions) == total:
         what = f"every IAM action ({total})"
     elif len(actions) > total / 2:
-        what = f"{len(actions)} of the {total} IAM actions (all but the ones the statement exempts)"
+        what = f"{len(actions)} of the {total} IAM actions (all but the ones already allowed there)"
     else:
         what = f"{len(actions)} actions in {len(services)} service{'s' if len(services) != 1 else ''}"
     named = [r for r in regions if r != UNSPECIFIED]

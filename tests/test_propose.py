@@ -427,3 +427,18 @@ def test_prefix_widens_to_the_geography_only_where_the_id_carries_it() -> None:
         "arn:aws:bedrock:*:*:inference-profile/acme.claude-router-v1",
     )
     assert profile_patterns([jp], prefix=False) == (f"arn:aws:bedrock:*:*:inference-profile/{JP_SONNET}",)
+
+
+def test_invariant_checker_lets_an_allow_gain_needed_regions_only() -> None:
+    allow = {"Effect": "Allow", "Action": "*", "Resource": "*",
+             "Condition": {"StringEquals": {"aws:RequestedRegion": ["ap-northeast-1"]}}}
+    grown = json.loads(json.dumps(allow))
+    grown["Condition"]["StringEquals"]["aws:RequestedRegion"].append("ap-northeast-3")
+    before = {"Version": "2012-10-17", "Statement": [allow]}
+    after = {"Version": "2012-10-17", "Statement": [grown]}
+    kwargs = dict(patterns=set(), carved=set())
+    assert deny_losses(before, after, needed={"ap-northeast-3"}, **kwargs) == []
+    assert deny_losses(before, after, needed={"us-east-1"}, **kwargs) == ["statement 0: an Allow statement was edited"]
+    widened = json.loads(json.dumps(grown))
+    widened["Action"] = ["*", "iam:*"]
+    assert deny_losses(before, {"Version": "2012-10-17", "Statement": [widened]}, needed={"ap-northeast-3"}, **kwargs)

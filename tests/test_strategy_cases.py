@@ -7,7 +7,7 @@ lets the engine choose). A case is::
       before: tokyo-only.json        # a samples/ file name, or the policy itself as a mapping
       profiles: [jp.anthropic.claude-sonnet-4-5-20250929-v1:0]
       source_region: ap-northeast-1  # optional
-      options: {batch: false, broad: false, prefix: false, force: false}  # optional
+      options: {batch: false, broad: false, prefix: false, force: false, full_access: true}  # optional
       expected:
         unchanged: true              # or
         unsafe: "substring of the reason"
@@ -54,7 +54,7 @@ JP_SONNET = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0"
 GLOBAL_SONNET = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
 
 _CASE_KEYS = {"before", "profiles", "source_region", "options", "expected"}
-_OPTION_KEYS = {"batch", "broad", "prefix", "force"}
+_OPTION_KEYS = {"batch", "broad", "prefix", "force", "full_access"}
 _EXPECTED_KEYS = {
     "unchanged",
     "unsafe",
@@ -115,10 +115,10 @@ def profiles_of(refs: Sequence[str]) -> tuple[Any, ...]:
 
 
 def needed_regions(
-    policy: Policy, profiles: Sequence[Any], *, source_region: str | None
+    policy: Policy, profiles: Sequence[Any], *, source_region: str | None, full_access: bool = True
 ) -> set[str]:
     """The Regions of the requests the policy denies before the fix: all a fix may open."""
-    result = check(policy, profiles, source_region=source_region)
+    result = check(policy, profiles, source_region=source_region, full_access=full_access)
     return {r.request.region for c in result.checks for r in c.results if not r.decision.allowed}
 
 
@@ -175,7 +175,7 @@ def deny_losses(
     for index, (b, a) in enumerate(zip(old, new)):
         where = f"statement {index}"
         if b.get("Effect") != "Deny":
-            if a != b:
+            if a != b and not _allow_region_growth_only(b, a, needed):
                 lost.append(f"{where}: an Allow statement was edited")
             continue
         for key in ("Sid", "Effect", "Resource", "NotResource", "Principal", "NotPrincipal"):
@@ -204,6 +204,24 @@ def deny_losses(
         if a.get("Effect") != "Deny":
             lost.append(f"statement {index}: an appended statement is not a Deny")
     return lost
+
+
+def _allow_region_growth_only(before: Mapping[str, Any], after: Mapping[str, Any], needed: set[str]) -> bool:
+    """An Allow that names its Regions may gain needed Regions, and nothing else may change."""
+    import copy
+
+    def without_regions(statement: Mapping[str, Any]) -> tuple[dict[str, Any], set[str]]:
+        rest = copy.deepcopy(dict(statement))
+        regions: set[str] = set()
+        for operator in ("StringEquals", "StringEqualsIgnoreCase", "StringLike"):
+            block = rest.get("Condition", {}).get(operator, {})
+            for key in [k for k in block if k.lower() == "aws:requestedregion"]:
+                regions |= set(_items(block.pop(key)))
+        return rest, regions
+
+    rest_before, was = without_regions(before)
+    rest_after, now = without_regions(after)
+    return rest_before == rest_after and was <= now and now - was <= needed
 
 
 def _condition_losses(
@@ -262,7 +280,9 @@ def assert_fixed(
         "the rendered text means something else than the patch"
     )
     assert json.loads(chosen.text.lstrip("\ufeff")) == chosen.document
-    after_check = check(new_policy, profiles, source_region=source_region)
+    after_check = check(
+        new_policy, profiles, source_region=source_region, full_access=options.get("full_access", True)
+    )
     assert not after_check.blocked, [
         (r.request.action, r.request.region, r.reason)
         for c in after_check.checks
@@ -281,7 +301,9 @@ def assert_fixed(
     losses = deny_losses(
         before.document,
         chosen.document,
-        needed=needed_regions(before, profiles, source_region=source_region),
+        needed=needed_regions(
+            before, profiles, source_region=source_region, full_access=options.get("full_access", True)
+        ),
         patterns=stated_patterns(profiles),
         carved=carved_actions(batch=options.get("batch", False), broad=options.get("broad", False)),
     )
@@ -335,7 +357,9 @@ def test_case(strategy: str, name: str, case: dict[str, Any]) -> None:
     if expected.get("unchanged"):
         assert proposal.status == "unchanged", proposal.reason
         assert proposal.chosen is None
-        assert not check(policy, profiles, source_region=source_region).blocked
+        assert not check(
+            policy, profiles, source_region=source_region, full_access=options.get("full_access", True)
+        ).blocked
         return
     if "unsafe" in expected:
         assert proposal.status == "unsafe", f"{proposal.status}: {proposal.reason}"

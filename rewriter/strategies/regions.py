@@ -16,17 +16,25 @@ Bedrock; the proposal's "newly allowed" says exactly what.
 from __future__ import annotations
 
 from rewriter.fixes import Applicability, Edit, Fix, NotApplicable
-from rewriter.regions import region_listed
+from rewriter.regions import RegionRestriction, find_region_restrictions, region_listed
 from rewriter.strategies.base import Problem, append_values
 
 NAME = "regions"
 
 
 def plan(problem: Problem) -> Fix:
-    denied = problem.denied
+    implicit = [r for r in problem.denied if r.decision.outcome == "implicit_deny"]
+    denied = [r for r in problem.denied if r.decision.outcome != "implicit_deny"]
     restrictions = problem.denying_restrictions(denied)
     additions: dict[int, list[str]] = {}
     removals: dict[int, set[int]] = {}
+    for result in implicit:
+        # An Allow that names its Regions: the request would match it in one of those Regions.
+        restriction = _allow_statement_for(problem, result.request)
+        restrictions[restriction.statement.index] = restriction
+        pending = additions.setdefault(restriction.statement.index, [])
+        if result.request.region not in pending:
+            pending.append(result.request.region)
     for result in denied:
         region = result.request.region
         for ref in result.decision.statements:
@@ -89,4 +97,21 @@ def plan(problem: Problem) -> Fix:
             f"{', '.join(added or removed)} become usable for every service the region-deny statement "
             "does not exempt, not only for Bedrock.",
         ),
+    )
+
+
+def _allow_statement_for(problem: Problem, request) -> RegionRestriction:
+    from dataclasses import replace
+
+    from rewriter.evaluate import statement_matches
+
+    for restriction in find_region_restrictions(problem.policy):
+        if restriction.kind != "allow-statement":
+            continue
+        literal = next((v for v in restriction.regions if "*" not in v and "?" not in v), None)
+        if literal is not None and statement_matches(restriction.statement, replace(request, region=literal)):
+            return restriction
+    raise NotApplicable(
+        f"{request.action} in {request.region} is denied because no Allow statement matches, and no "
+        "Allow statement that names its Regions would match it in another Region"
     )
