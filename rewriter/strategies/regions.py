@@ -94,8 +94,8 @@ def plan(problem: Problem) -> Fix:
         edits=tuple(edits),
         applicability=Applicability.UNSAFE,
         notes=(
-            f"{', '.join(added or removed)} become usable for every service the region-deny statement "
-            "does not exempt, not only for Bedrock.",
+            f"Usable in {', '.join(added or removed)} for every service the Region restriction does not "
+            "exempt, not only for Bedrock.",
         ),
     )
 
