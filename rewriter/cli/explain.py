@@ -26,6 +26,10 @@ def explain(
         from rewriter.explain import diagnose
         from rewriter.messages import parse_denial
 
+        if text is None and sys.stdin.isatty():
+            from rewriter.errors import InputError
+
+            raise InputError("give the AccessDenied message as an argument, or pipe it in with -")
         message = sys.stdin.read() if text in (None, "-") else text
         denial = parse_denial(message, path="<message>")
         catalog = load_catalog(profiles_file)
