@@ -155,7 +155,11 @@ class Decision:
 
 def action_matches(pattern: str, action: str) -> bool:
     """``service:action`` with ``*``/``?`` wildcards, case-insensitive."""
-    return pattern == "*" or glob_regex(pattern, ignore_case=True).fullmatch(action) is not None
+    if pattern == "*":
+        return True
+    if "*" not in pattern and "?" not in pattern:  # most NotAction entries name one action: no regex
+        return pattern.lower() == action.lower()
+    return glob_regex(pattern, ignore_case=True).fullmatch(action) is not None
 
 
 def resource_matches(pattern: str, arn: str) -> bool:
