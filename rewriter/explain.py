@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rewriter.cris import UNSPECIFIED
+from rewriter.errors import ScpFixError
 from rewriter.messages import Denial, describe_policy_kind
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ def _candidates(profiles: Sequence[Profile], region: str, source_region: str | N
         for source in sources:
             try:
                 needed = _needed(profile, source)
-            except Exception:  # a profile whose routes the catalog does not know
+            except ScpFixError:  # a profile whose routes the catalog does not know
                 continue
             # A hop: the denied Region is where the call was routed, not where the caller is.
             if region in needed and (region != source or region == UNSPECIFIED):
