@@ -1,0 +1,42 @@
+"""The bundled organization snapshot (samples/org-snapshot.json): org check and org propose offline."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from rewriter.cli import app
+
+SNAPSHOT = str(Path(__file__).resolve().parent.parent / "samples" / "org-snapshot.json")
+JP = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0"
+runner = CliRunner()
+
+
+def test_org_check_names_the_ou_policy_and_statement_that_block_one_account():
+    result = runner.invoke(app, ["org", "check", "--snapshot", SNAPSHOT, "--profile", JP, "--format", "json"])
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.stdout)
+    status = {a["name"]: a["status"] for a in data["accounts"]}
+    assert status == {"jp-prod": "blocked", "jp-dev": "ok", "us-prod": "ok"}
+    (blocked,) = [a for a in data["accounts"] if a["blocked"]]
+    (denial,) = blocked["profiles"][0]["denials"]
+    assert denial["level"] == "ou" and denial["target"]["name"] == "Tokyo-only"
+    assert denial["policy"] == {"id": "p-ex12tokyo", "name": "TokyoOnly"}
+    assert denial["statement"]["sid"] == "DenyOutsideTokyo"
+    assert denial["regions"] == ["ap-northeast-3"]
+
+
+def test_org_propose_changes_only_the_policy_that_denies(tmp_path):
+    result = runner.invoke(app, ["org", "propose", "--snapshot", SNAPSHOT, "--profile", JP,
+                                 "--account", "111122223333", "--write-dir", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    written = sorted(p.name for p in tmp_path.iterdir())
+    assert written == ["TokyoOnly.diff", "TokyoOnly.json"]
+    policy = json.loads((tmp_path / "TokyoOnly.json").read_text(encoding="utf-8"))
+    condition = policy["Statement"][0]["Condition"]
+    assert condition["ArnNotLike"]["bedrock:InferenceProfileArn"] == [
+        f"arn:aws:bedrock:*:*:inference-profile/{JP}"
+    ]
+    assert condition["StringNotEquals"]["aws:RequestedRegion"] == ["ap-northeast-1"]  # no Region opened
