@@ -1,4 +1,4 @@
-"""The bundled organization snapshot (samples/org-snapshot.json): org check and org propose offline."""
+"""The bundled organization snapshot (samples/org/snapshot.json): org check and org propose offline."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from rewriter.cli import app
 
-SNAPSHOT = str(Path(__file__).resolve().parent.parent / "samples" / "org-snapshot.json")
+SNAPSHOT = str(Path(__file__).resolve().parent.parent / "samples" / "org" / "snapshot.json")
 JP = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0"
 runner = CliRunner()
 
