@@ -15,6 +15,7 @@ Bedrock; the proposal's "newly allowed" says exactly what.
 
 from __future__ import annotations
 
+from rewriter.cris import UNSPECIFIED
 from rewriter.fixes import Applicability, Edit, Fix, NotApplicable
 from rewriter.regions import RegionRestriction, find_region_restrictions, region_listed
 from rewriter.strategies.base import Problem, append_values
@@ -94,8 +95,15 @@ def plan(problem: Problem) -> Fix:
         edits=tuple(edits),
         applicability=Applicability.UNSAFE,
         notes=(
-            f"Usable in {', '.join(added or removed)} for every service the Region restriction does not "
-            "exempt, not only for Bedrock.",
+            f"Usable in {', '.join(sorted({*added, *removed}))} for every service the Region restriction "
+            "does not exempt, not only for Bedrock.",
+        ) + (
+            (
+                "'unspecified' is the Region Bedrock global cross-Region inference reports for its "
+                "Region-less model ARN; AWS states no other service's calls carry it, but the policy text "
+                "now allows it for every action it does not exempt.",
+            )
+            if UNSPECIFIED in added or UNSPECIFIED in removed else ()
         ),
     )
 
