@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from rewriter.propose import Proposal
     from rewriter.sources import EmbeddedPolicy
 
-__all__ = ["PolicyInFile", "FileProposal", "load_policy_file", "check_file", "propose_file"]
+__all__ = ["PolicyInFile", "FileCheck", "FileProposal", "load_policy_file", "check_file", "propose_file"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,12 +31,32 @@ class PolicyInFile:
     embedded: EmbeddedPolicy | None = None
 
 
+def unresolved_notes(item: PolicyInFile) -> tuple[str, ...]:
+    """One line per intrinsic function or variable the policy's decision may depend on: scp-fix read
+    it as a placeholder, so a decision on that value is not the one AWS will make."""
+    if item.embedded is None:
+        return ()
+    return tuple(
+        f"{item.embedded.path}:{r.line}:{r.column}: {r.pointer} comes from {r.text}, which scp-fix "
+        f"did not resolve; {r.hint}"
+        for r in item.embedded.unresolved
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FileCheck:
+    label: str
+    result: CheckResult
+    unresolved: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class FileProposal:
     path: str
     original_text: str
     new_text: str
     proposals: tuple[tuple[str, Proposal], ...]
+    unresolved: tuple[str, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -125,7 +145,7 @@ def check_file(
     parameters: Mapping[str, str] | None = None,
     var_files: Sequence[str] = (),
     **options: Any,
-) -> tuple[tuple[str, CheckResult], ...]:
+) -> tuple[FileCheck, ...]:
     from dataclasses import replace
 
     from rewriter.check import check
@@ -133,7 +153,7 @@ def check_file(
     results = []
     for item in load_policy_file(path, data, parameters=parameters, var_files=var_files):
         result = check(item.policy, profiles, **options)
-        results.append((item.label, replace(result, policy_path=item.label)))
+        results.append(FileCheck(item.label, replace(result, policy_path=item.label), unresolved_notes(item)))
     return tuple(results)
 
 
@@ -170,4 +190,5 @@ def propose_file(
                     if e.name == item.embedded.name
                 )
                 text = rewrite(text, current, proposal.chosen.fix.patch)
-    return FileProposal(path, original, text, tuple(proposals))
+    unresolved = tuple(note for item in items for note in unresolved_notes(item))
+    return FileProposal(path, original, text, tuple(proposals), unresolved)

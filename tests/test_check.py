@@ -174,3 +174,19 @@ def test_unknown_profile_is_a_clear_error():
     assert result.exit_code == 2
     assert "nearest known: jp.anthropic.claude-sonnet-" in result.stderr  # the nearest ids are suggested
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.output
+
+
+def test_iac_check_warns_where_a_value_was_not_resolved():
+    template = str(SAMPLES / "iac" / "cfn-region-deny.yaml")
+    args = ["check", template, "--profile", EU, "--source-region", "eu-west-1", "--format", "json"]
+    unresolved = runner.invoke(app, args)
+    documents = {d["policy"]: d for d in json.loads(unresolved.stdout)}
+    bedrock = documents[f"{template} (BedrockRegionPolicy)"]
+    assert any("!Ref AllowedRegions" in note and "cfn-region-deny.yaml:12:14" in note for note in bedrock["unresolved"])
+    assert bedrock["blocked"] is True  # read as a placeholder, every Region looks denied: hence the warning
+
+    resolved = runner.invoke(app, [*args, "--parameter", "AllowedRegions=eu-west-1,eu-central-1,eu-north-1,"
+                                                           "eu-south-1,eu-south-2,eu-west-3"])
+    bedrock = {d["policy"]: d for d in json.loads(resolved.stdout)}[f"{template} (BedrockRegionPolicy)"]
+    assert not any("AllowedRegions" in note for note in bedrock.get("unresolved", []))
+    assert bedrock["blocked"] is False

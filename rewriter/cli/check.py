@@ -61,12 +61,14 @@ def check(
         except typer.Exit as exit_:
             codes.append(exit_.exit_code)
             continue
-        for _label, result in results:
-            codes.append(EXIT_FINDING if result.blocked else EXIT_OK)
+        for item in results:
+            codes.append(EXIT_FINDING if item.result.blocked else EXIT_OK)
             if output is TextOrJson.json:
-                documents.append(check_to_json(result))
+                documents.append(check_to_json(item.result) | ({"unresolved": list(item.unresolved)} if item.unresolved else {}))
             else:
-                emit(check_to_text(result))
+                emit(check_to_text(item.result))
+                for note in item.unresolved:
+                    typer.echo(f"scp-fix: warning: {note}", err=True)
     if output is TextOrJson.json and documents:
         emit(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2))
     raise typer.Exit(max(codes))
