@@ -64,7 +64,8 @@ def check(
         for item in results:
             codes.append(EXIT_FINDING if item.result.blocked else EXIT_OK)
             if output is TextOrJson.json:
-                documents.append(check_to_json(item.result) | ({"unresolved": list(item.unresolved)} if item.unresolved else {}))
+                extra = {"unresolved": list(item.unresolved)} if item.unresolved else {}
+                documents.append(check_to_json(item.result) | extra)
             else:
                 emit(check_to_text(item.result))
                 for note in item.unresolved:
