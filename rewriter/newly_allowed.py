@@ -9,7 +9,6 @@ Regions likewise: those that every resource test and Region condition treat alik
 from __future__ import annotations
 
 import functools
-import re
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from rewriter.evaluate import Request, action_matches, allowed_test, region_sign
 from rewriter.model import Policy
 
 if TYPE_CHECKING:
+    from rewriter.iam_actions import ActionCatalogue
     from rewriter.catalog import Profile
 
 __all__ = ["Grant", "Delta", "compare_policies"]
@@ -121,15 +121,14 @@ class _Index:
         return (self.actions[position] in self.keyed, self.services[position] == "bedrock")
 
 
-_SERVICE = re.compile(r"^([^:\n]*):", re.MULTILINE)
-
-
 @functools.lru_cache(maxsize=2)
-def _index(actions: tuple[str, ...], keyed: frozenset[str]) -> _Index:
+def _index(catalogue: ActionCatalogue) -> _Index:
     # Comprehensions and groupby rather than one Python loop over the ~22,000 actions: the catalogue
     # lists each service's actions together, so there are only a few hundred runs.
-    # One C-level pass over the joined names: the service part of every action, lower-cased.
-    services = _SERVICE.findall("\n".join(actions).lower())
+    actions, keyed = catalogue.actions, catalogue.profile_key_actions
+    services = catalogue.services
+    if len(services) != len(actions):  # a catalogue built without runs: derive them
+        services = [action.partition(":")[0].lower() for action in actions]
     lists: dict[str, list[int]] = {}
     for service, run in itertools.groupby(range(len(actions)), key=services.__getitem__):
         lists.setdefault(service, []).extend(run)
@@ -165,10 +164,9 @@ def _positions(index: _Index, pattern: str) -> tuple[int, ...] | None:
     return result
 
 
-def _classes(actions: Sequence[str], patterns: tuple[str, ...], keyed: frozenset[str]) -> dict[tuple, list[str]]:
-    """Group actions that every pattern treats alike, in catalogue order (of each class's first
-    action). A pattern that matches every action cannot tell two apart, so it is left out."""
-    index = _index(tuple(actions), keyed)
+def _classes(index: _Index, patterns: tuple[str, ...]) -> dict[tuple, list[int]]:
+    """Group actions (by position) that every pattern treats alike, in catalogue order of each class's
+    first action. A pattern that matches every action cannot tell two apart, so it is left out."""
     matched: dict[int, list[int]] = {}
     for number, pattern in enumerate(patterns):
         positions = _positions(index, pattern)
@@ -185,7 +183,7 @@ def _classes(actions: Sequence[str], patterns: tuple[str, ...], keyed: frozenset
         by_signature.setdefault((*index.base(position), *matched[position]), []).append(position)
     entries.extend((members[0], signature, members) for signature, members in by_signature.items())
     entries.sort(key=lambda entry: entry[0])
-    return {signature: [actions[p] for p in members] for _, signature, members in entries}
+    return {signature: members for _, signature, members in entries}
 
 
 def compare_policies(
@@ -203,7 +201,8 @@ def compare_policies(
     catalogue = action_catalogue()
     region_list = list(regions) if regions is not None else [*ALL_COMMERCIAL, UNSPECIFIED]
     model = profiles[0].model if profiles else "anthropic.claude-sonnet-4-5-20250929-v1:0"
-    classes = _classes(catalogue.actions, _action_patterns((before, after)), catalogue.profile_key_actions)
+    index = _index(catalogue)
+    classes = _classes(index, _action_patterns((before, after)))
     opened: dict[tuple[int, tuple], list[str]] = {}  # (context, class) -> regions
     closed: dict[tuple[int, tuple], list[str]] = {}
     calls = 0
@@ -224,7 +223,7 @@ def compare_policies(
             row.append((region, resource, region_signature((before, after), region, resource)))
         cells[is_bedrock] = row
     for signature, members in classes.items():
-        representative = members[0]
+        representative = catalogue.actions[members[0]]
         keyed, is_bedrock = signature[0], signature[1]
         for c_index, context in enumerate(contexts):
             if context.profile_arn is not None and not keyed:
@@ -256,51 +255,59 @@ def compare_policies(
                     cells[(c_index, signature)] = kept
                 else:
                     del cells[(c_index, signature)]
-    total = len(catalogue.actions)
     return Delta(
-        newly_allowed=_grants(opened, classes, contexts, total, region_list),
-        newly_denied=_grants(closed, classes, contexts, total, region_list),
+        newly_allowed=_grants(opened, classes, index, contexts, region_list),
+        newly_denied=_grants(closed, classes, index, contexts, region_list),
         evaluations=calls,
     )
 
 
 def _grants(
     cells: dict[tuple[int, tuple], list[str]],
-    classes: dict[tuple, list[str]],
+    classes: dict[tuple, list[int]],
+    index: _Index,
     contexts: list[_Context],
-    total: int,
     region_list: list[str],
 ) -> tuple[Grant, ...]:
-    # Rows with the same context and the same Regions merge into one grant.
-    merged: dict[tuple[int, tuple[str, ...]], list[str]] = {}
+    # Rows with the same context and the same Regions merge into one grant. Actions stay positions
+    # until a grant is small enough to list them: a Region opened for everything holds ~22,000.
+    merged: dict[tuple[int, tuple[str, ...]], list[int]] = {}
     for (c_index, signature), regions in cells.items():
         merged.setdefault((c_index, tuple(regions)), []).extend(classes[signature])
     grants = []
-    for (c_index, regions), actions in sorted(merged.items(), key=lambda item: item[0][0]):
-        actions = sorted(actions)
+    for (c_index, regions), positions in sorted(merged.items(), key=lambda item: item[0][0]):
+        names = sorted(index.actions[p] for p in positions) if len(positions) <= 20 else []
         condition = contexts[c_index].condition
         grants.append(
             Grant(
-                actions=tuple(actions) if len(actions) <= 20 else (),
-                action_count=len(actions),
+                actions=tuple(names),
+                action_count=len(positions),
                 regions=regions,
                 condition=condition,
-                summary=_summary(actions, total, regions, region_list, condition),
+                summary=_summary(positions, names, index, regions, region_list, condition),
             )
         )
     return tuple(grants)
 
 
-def _summary(actions: list[str], total: int, regions: tuple[str, ...], region_list: list[str], condition: str | None) -> str:
-    if len(actions) <= 4:
-        what = ", ".join(actions)
-    elif len(actions) == total:
+def _summary(
+    positions: list[int],
+    names: list[str],
+    index: _Index,
+    regions: tuple[str, ...],
+    region_list: list[str],
+    condition: str | None,
+) -> str:
+    count, total = len(positions), len(index.actions)
+    if count <= 4:
+        what = ", ".join(names)
+    elif count == total:
         what = f"every IAM action ({total})"
-    elif len(actions) > total / 2:
-        what = f"{len(actions)} of the {total} IAM actions (all but the ones already allowed there)"
+    elif count > total / 2:
+        what = f"{count} of the {total} IAM actions (all but the ones already allowed there)"
     else:
-        services = {a.split(":", 1)[0] for a in actions}
-        what = f"{len(actions)} actions in {len(services)} service{'s' if len(services) != 1 else ''}"
+        services = {index.services[p] for p in positions}
+        what = f"{count} actions in {len(services)} service{'s' if len(services) != 1 else ''}"
     named = [r for r in regions if r != UNSPECIFIED]
     if len(named) > 6:
         where = f"in {len(named)} Regions"
@@ -308,5 +315,7 @@ def _summary(actions: list[str], total: int, regions: tuple[str, ...], region_li
         where = "in " + ", ".join(named) if named else ""
     if UNSPECIFIED in regions:
         where = f"{where} and unspecified" if where else "with aws:RequestedRegion unspecified"
-    how = f", {condition}" if condition else ", for direct calls too" if any(a.startswith("bedrock:") for a in actions) else ""
+    bedrock = index.by_service.get("bedrock", ())
+    direct_bedrock = bool(bedrock) and not set(bedrock).isdisjoint(positions)
+    how = f", {condition}" if condition else ", for direct calls too" if direct_bedrock else ""
     return f"{what} {where}{how}"
