@@ -24,14 +24,6 @@ class ActionCatalogue:
     profile_key_actions: frozenset[str]  # actions whose requests can carry bedrock:InferenceProfileArn
     service_runs: tuple[tuple[str, int], ...] = ()  # (lower-case service, how many actions), in order
 
-    @property
-    def services(self) -> list[str]:
-        """The lower-case service of every action, by position, built from the runs."""
-        services: list[str] = []
-        for service, count in self.service_runs:
-            services.extend([service] * count)
-        return services
-
 
 def _cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")

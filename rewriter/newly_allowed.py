@@ -123,15 +123,19 @@ class _Index:
 
 @functools.lru_cache(maxsize=2)
 def _index(catalogue: ActionCatalogue) -> _Index:
-    # Comprehensions and groupby rather than one Python loop over the ~22,000 actions: the catalogue
-    # lists each service's actions together, so there are only a few hundred runs.
+    # The catalogue lists each service's actions together: a few hundred runs of positions, extended
+    # as ranges, rather than one Python step per action.
     actions, keyed = catalogue.actions, catalogue.profile_key_actions
-    services = catalogue.services
-    if len(services) != len(actions):  # a catalogue built without runs: derive them
-        services = [action.partition(":")[0].lower() for action in actions]
+    runs = catalogue.service_runs
+    if sum(count for _, count in runs) != len(actions):  # a catalogue built without runs: derive them
+        runs = tuple((s, len(list(g))) for s, g in itertools.groupby(a.partition(":")[0].lower() for a in actions))
+    services: list[str] = []
     lists: dict[str, list[int]] = {}
-    for service, run in itertools.groupby(range(len(actions)), key=services.__getitem__):
-        lists.setdefault(service, []).extend(run)
+    start = 0
+    for service, count in runs:
+        services.extend([service] * count)
+        lists.setdefault(service, []).extend(range(start, start + count))
+        start += count
     by_service = {service: tuple(positions) for service, positions in lists.items()}
     special = set(by_service.get("bedrock", ()))
     for action in keyed:
@@ -139,7 +143,7 @@ def _index(catalogue: ActionCatalogue) -> _Index:
     index = _Index(actions, services, keyed, by_service, {}, {})
     for position in sorted(special):
         index.groups.setdefault(index.base(position), []).append(position)
-    plain = [p for p in range(len(actions)) if p not in special] if special else list(range(len(actions)))
+    plain = sorted(set(range(len(actions))) - special) if special else list(range(len(actions)))
     if plain:
         index.groups[(False, False)] = plain
     return index

@@ -17,14 +17,20 @@ __all__ = ["template_text", "fill_json_template"]
 
 @functools.cache
 def template_text(name: str) -> str:
-    from importlib.resources import files
-    from pathlib import Path
+    import os
 
-    try:
-        folder = files("rewriter.templates")
-    except ModuleNotFoundError:
-        folder = Path(__file__).resolve().parent.parent / "templates"
-    return folder.joinpath(name).read_text(encoding="utf-8")
+    # An installed wheel has rewriter/templates/; a checkout has templates/ beside the package. Plain
+    # files first (importlib.resources costs more to import than the read), then a zipped install.
+    here = os.path.dirname(os.path.abspath(__file__))
+    for folder in (os.path.join(here, "templates"), os.path.join(os.path.dirname(here), "templates")):
+        try:
+            with open(os.path.join(folder, name), encoding="utf-8") as handle:
+                return handle.read()
+        except FileNotFoundError:
+            continue
+    from importlib.resources import files
+
+    return files("rewriter.templates").joinpath(name).read_text(encoding="utf-8")
 
 
 def fill_json_template(name: str, values: dict[str, Any]) -> dict[str, Any]:
