@@ -122,7 +122,7 @@ class _Context:
                 hint = f"set at {origin}"
             else:
                 origin = self.declared.get(name)
-                hint = f"give its value with --var-file" + (f"; declared at {origin}" if origin else "")
+                hint = "give its value with --var-file" + (f"; declared at {origin}" if origin else "")
         self.references.append(Reference(pointer, line, column, written, hint, resolved, origin))
         return Node("ref", tree.meta.start_pos, tree.meta.end_pos, value=value, text=written)
 
