@@ -113,7 +113,7 @@ def _action_patterns(policies: Sequence[Policy]) -> dict[str, tuple[int, ...]]:
     return {pattern: tuple(listed) for pattern, listed in owners.items()}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # a cache key: hashed by identity, not by 22,000 names
 class _Index:
     """The catalogue as runs of one service's actions: classes are built from whole runs, and only the
     actions a pattern names in part, and those that can carry the profile key, are looked at one by one."""
@@ -122,6 +122,7 @@ class _Index:
     runs: tuple[tuple[str, int, int], ...]  # (lower-case service, start, stop), in catalogue order
     starts: tuple[int, ...]  # each run's start, for finding a position's run
     keyed: dict[str, tuple[int, ...]]  # service -> positions of its actions that can carry the key
+    bedrock: tuple[tuple[int, int], ...]  # the runs of Bedrock's actions
 
     def service(self, position: int) -> str:
         return self.runs[bisect.bisect_right(self.starts, position) - 1][0]
@@ -145,7 +146,10 @@ def _index(catalogue: ActionCatalogue) -> _Index:
             keyed.setdefault(service, []).extend(
                 p for p in range(start, stop) if actions[p] in catalogue.profile_key_actions
             )
-    return _Index(actions, tuple(runs), tuple(r[1] for r in runs), {s: tuple(p) for s, p in keyed.items()})
+    return _Index(
+        actions, tuple(runs), tuple(r[1] for r in runs), {s: tuple(p) for s, p in keyed.items()},
+        tuple((start, stop) for service, start, stop in runs if service == "bedrock"),
+    )
 
 
 Members = list[tuple[int, int]]  # a class's actions: (start, stop) ranges of catalogue positions
@@ -216,6 +220,13 @@ def _classes(index: _Index, patterns: Mapping[str, tuple[int, ...]]) -> dict[tup
     return dict(sorted(((s, m) for s, m in classes.items() if m), key=lambda item: item[1][0][0]))
 
 
+@functools.lru_cache(maxsize=8)
+def _classes_of(index: _Index, patterns: tuple[tuple[str, tuple[int, ...]], ...]) -> dict[tuple, Members]:
+    """``_classes``, kept for the next comparison: ``propose`` compares the same policy with each fix,
+    and fixes that change no action list (the Region and profile fixes) give the same patterns."""
+    return _classes(index, dict(patterns))
+
+
 def _matched_in_run(
     actions: tuple[str, ...], start: int, stop: int, patterns: list[tuple[str, tuple[int, ...]]]
 ) -> dict[int, set[int]]:
@@ -258,7 +269,7 @@ def compare_policies(
     region_list = list(regions) if regions is not None else [*ALL_COMMERCIAL, UNSPECIFIED]
     model = profiles[0].model if profiles else "anthropic.claude-sonnet-4-5-20250929-v1:0"
     index = _index(catalogue)
-    classes = _classes(index, _action_patterns((before, after)))
+    classes = _classes_of(index, tuple(_action_patterns((before, after)).items()))
     contexts = _contexts(profiles)
     keys = [{PROFILE_KEY: c.profile_arn} if c.profile_arn else {} for c in contexts]
     bedrock_resources = [
@@ -348,8 +359,6 @@ def _summary(
     condition: str | None,
 ) -> str:
     total = len(index.actions)
-    # a range never spans two services: classes are built run by run
-    services = {index.service(start) for start, _ in members}
     if count <= 4:
         what = ", ".join(names)
     elif count == total:
@@ -357,6 +366,7 @@ def _summary(
     elif count > total / 2:
         what = f"{count} of the {total} IAM actions (all but the ones already allowed there)"
     else:
+        services = {index.service(start) for start, _ in members}  # a range never spans two services
         what = f"{count} actions in {len(services)} service{'s' if len(services) != 1 else ''}"
     named = [r for r in regions if r != UNSPECIFIED]
     if len(named) > 6:
@@ -365,5 +375,8 @@ def _summary(
         where = "in " + ", ".join(named) if named else ""
     if UNSPECIFIED in regions:
         where = f"{where} and unspecified" if where else "with aws:RequestedRegion unspecified"
-    how = f", {condition}" if condition else ", for direct calls too" if "bedrock" in services else ""
+    direct_bedrock = not condition and any(
+        start < b_stop and b_start < stop for b_start, b_stop in index.bedrock for start, stop in members
+    )
+    how = f", {condition}" if condition else ", for direct calls too" if direct_bedrock else ""
     return f"{what} {where}{how}"
