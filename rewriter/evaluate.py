@@ -34,6 +34,7 @@ __all__ = [
     "allowed_grid",
     "evaluate_levels",
     "statement_matches",
+    "action_listed",
     "action_matches",
     "resource_matches",
     "full_aws_access",
@@ -313,6 +314,13 @@ def _matches(compiled: _Compiled, request: Request) -> bool:
         if not predicate(getter(request)):
             return False
     return True
+
+
+def action_listed(statement: Statement, action: str) -> bool:
+    """Does a pattern of the statement's Action (or NotAction) list match ``action``? The list is
+    compiled once, as for evaluation, rather than each pattern tried in turn."""
+    compiled = _compile(statement)
+    return compiled.action is not None and compiled.action[action]
 
 
 def statement_matches(statement: Statement, request: Request) -> bool:

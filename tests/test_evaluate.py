@@ -439,6 +439,14 @@ def test_action_matches_agrees_with_reference(pattern: str, action: str) -> None
     assert action_matches(pattern, action) == reference_glob(pattern.lower(), action.lower())
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PATTERN_CHARS.filter(bool), min_size=1, max_size=5), TEXT_CHARS, st.sampled_from(["Action", "NotAction"]))
+def test_action_listed_is_any_pattern_matching(patterns: list[str], action: str, element: str) -> None:
+    # the statement's list compiled as the evaluator compiles it, against each pattern tried alone
+    statement = policy(deny(**{element: patterns})).statements[0]
+    assert evaluate_module.action_listed(statement, action) == any(action_matches(p, action) for p in patterns)
+
+
 @settings(max_examples=400, deadline=None)
 @given(PATTERN_CHARS, TEXT_CHARS)
 def test_resource_matches_agrees_with_reference(pattern: str, arn: str) -> None:

@@ -24,7 +24,7 @@ import copy
 from typing import Any
 
 from rewriter.cris import INFERENCE_PROFILE_KEY
-from rewriter.evaluate import action_matches
+from rewriter.evaluate import action_listed
 from rewriter.fixes import Applicability, Edit, Fix, NotApplicable
 from rewriter.model import Statement
 from rewriter.strategies.base import Problem, append_values, profile_patterns
@@ -99,10 +99,7 @@ def plan(problem: Problem) -> Fix:
 
 def _carve(statement: Statement, actions: tuple[str, ...]) -> list[Edit]:
     if statement.not_action is not None:
-        missing = [
-            a for a in actions
-            if not any(action_matches(existing, a) for existing in statement.not_action.items)
-        ]
+        missing = [a for a in actions if not action_listed(statement, a)]
         return append_values(statement.not_action, missing)
     if statement.action is not None and all(a == "*" for a in statement.action.items):
         return [
