@@ -245,7 +245,8 @@ def _verify(name: str, fix: Fix, policy: Policy, settings: _Settings) -> Candida
 
     patch = fix.patch
     try:
-        document = jsonpatch.apply_patch(policy.document, patch)
+        # in place on a copy: jsonpatch's own deep copy of the document cost more than the rest of it
+        document = jsonpatch.apply_patch(_copy_json(policy.document), patch, in_place=True)
     except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as error:
         raise VerificationError(f"{name}: the patch does not apply: {error}", path=policy.path) from None
     codec = settings.codec(policy)
@@ -294,6 +295,15 @@ def _verify(name: str, fix: Fix, policy: Policy, settings: _Settings) -> Candida
             lost = "; ".join(g.summary for g in delta.newly_denied)
             return Candidate(name, fix, document, text, size, delta, rejected=f"it would newly deny {lost}")
     return Candidate(name, fix, document, text, size, delta, notes=notes)
+
+
+def _copy_json(value: Any) -> Any:
+    """A copy of a decoded JSON document: its containers are new, its strings and numbers shared."""
+    if isinstance(value, dict):
+        return {key: _copy_json(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_copy_json(item) for item in value]
+    return value
 
 
 def _control_tower_advice(policy: Policy, before: CheckResult, label: str, settings: _Settings) -> ControlTowerAdvice:
