@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from rewriter.errors import PolicyParseError, PolicyShapeError
@@ -31,6 +30,9 @@ STATEMENT_ELEMENTS = (
     "Condition",
 )
 VERSIONS = ("2012-10-17", "2008-10-17")
+_TOP_LEVEL = frozenset(TOP_LEVEL_ELEMENTS)
+_STATEMENT = frozenset(STATEMENT_ELEMENTS)
+_ONLY_STR = frozenset((str,))
 
 
 def parse_policy(text: str | bytes, *, path: str = "<policy>") -> Policy:
@@ -90,6 +92,8 @@ class _Builder:
         )
 
     def unknown_key(self, pointer: str, key: str, valid: tuple[str, ...], what: str) -> PolicyShapeError:
+        import difflib  # only a mistake needs it
+
         close = difflib.get_close_matches(key, valid, n=2, cutoff=0.6)
         close += [v for v in valid if v.lower() == key.lower() and v not in close]
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
@@ -103,7 +107,7 @@ class _Builder:
         if not isinstance(document, dict):
             raise self.error("", f"a policy must be a JSON object, not {_describe(document)}")
         for key in document:
-            if key not in TOP_LEVEL_ELEMENTS:
+            if key not in _TOP_LEVEL:
                 raise self.unknown_key(f"/{escape_pointer_token(key)}", key, TOP_LEVEL_ELEMENTS, "policy")
         version = document.get("Version")
         if version is not None and version not in VERSIONS:
@@ -142,7 +146,7 @@ class _Builder:
         if not isinstance(raw, dict):
             raise self.error(pointer, f"a statement must be a JSON object, not {_describe(raw)}")
         for key in raw:
-            if key not in STATEMENT_ELEMENTS:
+            if key not in _STATEMENT:
                 raise self.unknown_key(
                     f"{pointer}/{escape_pointer_token(key)}", key, STATEMENT_ELEMENTS, "statement"
                 )
@@ -205,7 +209,9 @@ class _Builder:
             raise self.error(here, f"{element} must be a string or a list of strings, not {_describe(value)}")
         if not value:
             raise self.error(here, f"{element} must not be an empty list")
-        for i, item in enumerate(value):
+        if _ONLY_STR.issuperset(map(type, value)) and "" not in value:
+            return Values(tuple(value), True, here)
+        for i, item in enumerate(value):  # which item is wrong, and how
             if not isinstance(item, str):
                 raise self.error(f"{here}/{i}", f"{element} items must be strings, not {_describe(item)}")
             if not item:
@@ -238,12 +244,13 @@ class _Builder:
             if not block:
                 raise self.error(here, f"the {name} block is empty")
             for key, value in block.items():
+                key_pointer = f"{here}/{escape_pointer_token(key)}"
                 clauses.append(
                     ConditionClause(
                         operator=operator,
                         key=key,
-                        values=self.condition_values(value, f"{here}/{escape_pointer_token(key)}", key),
-                        pointer=f"{here}/{escape_pointer_token(key)}",
+                        values=self.condition_values(value, key_pointer, key),
+                        pointer=key_pointer,
                     )
                 )
         return tuple(clauses)
