@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from rewriter.iam_actions import ActionCatalogue
     from rewriter.catalog import Profile
 
-__all__ = ["Grant", "Delta", "compare_policies"]
+__all__ = ["Grant", "Delta", "compare_policies", "compare_many"]
 
 PROFILE_KEY = "bedrock:InferenceProfileArn"
 UNSPECIFIED = "unspecified"
@@ -220,13 +220,6 @@ def _classes(index: _Index, patterns: Mapping[str, tuple[int, ...]]) -> dict[tup
     return dict(sorted(((s, m) for s, m in classes.items() if m), key=lambda item: item[1][0][0]))
 
 
-@functools.lru_cache(maxsize=8)
-def _classes_of(index: _Index, patterns: tuple[tuple[str, tuple[int, ...]], ...]) -> dict[tuple, Members]:
-    """``_classes``, kept for the next comparison: ``propose`` compares the same policy with each fix,
-    and fixes that change no action list (the Region and profile fixes) give the same patterns."""
-    return _classes(index, dict(patterns))
-
-
 def _matched_in_run(
     actions: tuple[str, ...], start: int, stop: int, patterns: list[tuple[str, tuple[int, ...]]]
 ) -> dict[int, set[int]]:
@@ -262,6 +255,21 @@ def compare_policies(
     regions: Sequence[str] | None = None,
 ) -> Delta:
     """Every request of the grid that ``after`` allows and ``before`` denies (and the reverse)."""
+    (delta,) = compare_many(before, (after,), profiles, full_access=full_access, regions=regions)
+    return delta
+
+
+def compare_many(
+    before: Policy,
+    afters: Sequence[Policy],
+    profiles: Sequence[Profile],
+    *,
+    full_access: bool = True,
+    regions: Sequence[str] | None = None,
+) -> tuple[Delta, ...]:
+    """``compare_policies`` of ``before`` with each of ``afters``, sharing the work they have in common:
+    the classes of actions (of all the policies at once: a finer split changes no answer) and the
+    answers ``before`` gives."""
     from rewriter.iam_actions import action_catalogue
     from rewriter.regions_data import ALL_COMMERCIAL
 
@@ -269,7 +277,7 @@ def compare_policies(
     region_list = list(regions) if regions is not None else [*ALL_COMMERCIAL, UNSPECIFIED]
     model = profiles[0].model if profiles else "anthropic.claude-sonnet-4-5-20250929-v1:0"
     index = _index(catalogue)
-    classes = _classes_of(index, tuple(_action_patterns((before, after)).items()))
+    classes = _classes(index, _action_patterns((before, *afters)))
     contexts = _contexts(profiles)
     keys = [{PROFILE_KEY: c.profile_arn} if c.profile_arn else {} for c in contexts]
     bedrock_resources = [
@@ -280,26 +288,40 @@ def compare_policies(
     by_base: dict[tuple[bool, bool], list[tuple]] = {}
     for signature in classes:
         by_base.setdefault((signature[0], signature[1]), []).append(signature)
-    answers: dict[tuple, tuple[int, int]] = {}
-    tests = 0
+    answers: list[dict[tuple, int]] = [{} for _ in range(len(afters) + 1)]  # before, then each after
+    tests = [0] * (len(afters) + 1)
     for (keyed, is_bedrock), signatures in by_base.items():
         representatives = [catalogue.actions[classes[s][0][0]] for s in signatures]
         resources = bedrock_resources if is_bedrock else ["*"] * len(region_list)
         context_keys = keys if keyed else keys[:1]  # only requests that can carry the key use a profile
-        was, was_tests = allowed_grid(before, representatives, region_list, resources, context_keys,
-                                      full_access=full_access)
-        now, now_tests = allowed_grid(after, representatives, region_list, resources, context_keys,
-                                      full_access=full_access)
-        tests += was_tests + now_tests
-        answers.update(zip(signatures, zip(was, now)))
+        for number, policy in enumerate((before, *afters)):
+            masks, made = allowed_grid(policy, representatives, region_list, resources, context_keys,
+                                       full_access=full_access)
+            answers[number].update(zip(signatures, masks))
+            tests[number] += made
+    return tuple(
+        _delta(classes, answers[0], answers[number], tests[0] + tests[number], index, contexts, region_list)
+        for number in range(1, len(afters) + 1)
+    )
+
+
+def _delta(
+    classes: dict[tuple, Members],
+    was: dict[tuple, int],
+    now: dict[tuple, int],
+    tests: int,
+    index: _Index,
+    contexts: list[_Context],
+    region_list: list[str],
+) -> Delta:
     width = len(region_list)
     row = (1 << width) - 1
     opened: dict[tuple[int, tuple], list[str]] = {}  # (context, class) -> regions
     closed: dict[tuple[int, tuple], list[str]] = {}
     for signature in classes:
-        was, now = answers[signature]
+        before, after = was[signature], now[signature]
         for c_index in range(len(contexts) if signature[0] else 1):
-            for cells, bits in ((opened, now & ~was), (closed, was & ~now)):
+            for cells, bits in ((opened, after & ~before), (closed, before & ~after)):
                 bits = (bits >> (c_index * width)) & row
                 if bits:
                     cells[(c_index, signature)] = [region_list[r] for r in range(width) if bits >> r & 1]

@@ -73,6 +73,7 @@ class Candidate:
     delta: Delta | None = None
     rejected: str | None = None
     notes: tuple[str, ...] = ()  # what verification adds to the fix's own notes (size, compact form)
+    policy: Policy | None = field(default=None, repr=False, compare=False)  # ``text`` read back
 
     @property
     def verified(self) -> bool:
@@ -183,6 +184,8 @@ def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: 
 
     names = tuple(STRATEGIES) if strategy == "auto" else (strategy,)
     candidates = tuple(_candidate(name, policy, before, settings) for name in names)
+    if settings.newly_allowed:
+        candidates = _with_deltas(policy, candidates, settings)
     verified = [c for c in candidates if c.verified]
     if not verified:
         reasons = "; ".join(f"{c.strategy}: {c.rejected}" for c in candidates)
@@ -285,16 +288,31 @@ def _verify(name: str, fix: Fix, policy: Policy, settings: _Settings) -> Candida
                 f"{SCP_SIZE_LIMIT}-character SCP limit"
             ),
         )
-    delta = None
-    if settings.newly_allowed:
-        from rewriter.newly_allowed import compare_policies
+    return Candidate(name, fix, document, text, size, notes=notes, policy=new_policy)
 
-        delta = compare_policies(policy, new_policy, settings.profiles, full_access=settings.full_access,
-                                 regions=settings.regions)
-        if delta.newly_denied:
+
+def _with_deltas(policy: Policy, candidates: tuple[Candidate, ...], settings: _Settings) -> tuple[Candidate, ...]:
+    """What each verified candidate newly allows and denies, compared in one pass over the grid; one
+    that would newly deny anything is rejected."""
+    from rewriter.newly_allowed import compare_many
+
+    verified = [c for c in candidates if c.verified and c.policy is not None]
+    if not verified:
+        return candidates
+    deltas = compare_many(policy, [c.policy for c in verified], settings.profiles,  # type: ignore[misc]
+                          full_access=settings.full_access, regions=settings.regions)
+    by_candidate = {id(c): d for c, d in zip(verified, deltas)}
+    result = []
+    for candidate in candidates:
+        delta = by_candidate.get(id(candidate))
+        if delta is None:
+            result.append(candidate)
+        elif delta.newly_denied:
             lost = "; ".join(g.summary for g in delta.newly_denied)
-            return Candidate(name, fix, document, text, size, delta, rejected=f"it would newly deny {lost}")
-    return Candidate(name, fix, document, text, size, delta, notes=notes)
+            result.append(replace(candidate, delta=delta, rejected=f"it would newly deny {lost}"))
+        else:
+            result.append(replace(candidate, delta=delta))
+    return tuple(result)
 
 
 def _copy_json(value: Any) -> Any:

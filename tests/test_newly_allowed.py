@@ -131,3 +131,21 @@ def test_a_grant_over_several_services_counts_them() -> None:
     assert grant.action_count == expected and grant.regions == ("us-east-1",)
     assert grant.summary == f"{expected} actions in 2 services in us-east-1"
     assert not delta.newly_denied
+
+
+def test_comparing_several_fixes_at_once_gives_each_comparison_alone() -> None:
+    from pathlib import Path
+
+    from rewriter.newly_allowed import compare_many
+    from rewriter.propose import propose
+
+    text = (Path(__file__).parent.parent / "samples" / "control-tower-region-deny.json").read_text(encoding="utf-8")
+    before = parse_policy(text)
+    profiles = tuple(load_catalog().resolve(JP))
+    proposal = propose(before, profiles, force=True, newly_allowed=False)
+    afters = [parse_policy(c.text) for c in proposal.candidates if c.text]
+    assert len(afters) == 3
+    together = compare_many(before, afters, profiles)
+    alone = [compare_policies(before, after, profiles) for after in afters]
+    assert [(d.newly_allowed, d.newly_denied) for d in together] == [(d.newly_allowed, d.newly_denied) for d in alone]
+    assert all(d.newly_allowed for d in together) and len({d.newly_allowed for d in together}) > 1
