@@ -472,6 +472,20 @@ def allowed_test(policies: Policy | Sequence[Policy], *, full_access: bool = Tru
     return test
 
 
+# The rows below depend only on a statement's patterns or predicate (predicates are shared between
+# equal conditions), so the statements of the policies a grid compares, mostly alike, share them.
+@functools.lru_cache(maxsize=256)
+def _resource_row(patterns: tuple[str, ...], resources: tuple[str, ...]) -> int:
+    """Bit r: a pattern matches ``resources[r]``."""
+    return sum(1 << r for r, arn in enumerate(resources) if any(resource_matches(p, arn) for p in patterns))
+
+
+@functools.lru_cache(maxsize=256)
+def _region_row(predicate: Predicate, regions: tuple[str, ...]) -> int:
+    """Bit r: the Region condition holds for ``regions[r]``."""
+    return sum(1 << r for r, region in enumerate(regions) if predicate((region,)))
+
+
 def allowed_grid(
     policies: Policy | Sequence[Policy],
     actions: Sequence[str],
@@ -498,6 +512,7 @@ def allowed_grid(
     # A context's requests differ only in their Region and resource, which the non-Region conditions
     # do not read: one request per context answers those.
     probes = [Request(action="", resource="", region="", context=context) for context in contexts]
+    regions, resources = tuple(regions), tuple(resources)
     tests = 0
     cells: list[tuple[_Compiled, int]] = []
     for compiled in (c for policy in policies for c in _compile_policy(policy)):
@@ -506,14 +521,16 @@ def allowed_grid(
         if compiled.resource is None:
             mask = everything
         else:
-            test, negated = compiled.resource, compiled.resource_negated
-            mask = sum(1 << r for r, resource in enumerate(resources) if test[resource] != negated) * every_context
+            statement = compiled.statement
+            listed = statement.resource if statement.resource is not None else statement.not_resource
+            hits = _resource_row(listed.items, resources)  # type: ignore[union-attr]
+            mask = (row & ~hits if compiled.resource_negated else hits) * every_context
             tests += width
         for getter, predicate in compiled.conditions:
             if not mask:
                 break
             if getter is _region:
-                mask &= sum(1 << r for r, region in enumerate(regions) if predicate((region,))) * every_context
+                mask &= _region_row(predicate, regions) * every_context
                 tests += width
             else:
                 mask &= sum(row << (c * width) for c, probe in enumerate(probes) if predicate(getter(probe)))

@@ -122,7 +122,7 @@ class _Index:
     runs: tuple[tuple[str, int, int], ...]  # (lower-case service, start, stop), in catalogue order
     starts: tuple[int, ...]  # each run's start, for finding a position's run
     keyed: dict[str, tuple[int, ...]]  # service -> positions of its actions that can carry the key
-    bedrock: tuple[tuple[int, int], ...]  # the runs of Bedrock's actions
+    runs_of: dict[str, tuple[tuple[int, int], ...]]  # service -> its runs' (start, stop)
 
     def service(self, position: int) -> str:
         return self.runs[bisect.bisect_right(self.starts, position) - 1][0]
@@ -134,22 +134,18 @@ def _index(catalogue: ActionCatalogue) -> _Index:
     counts = catalogue.service_runs
     if sum(count for _, count in counts) != len(actions):  # a catalogue built without runs: derive them
         counts = tuple((s, len(list(g))) for s, g in itertools.groupby(a.partition(":")[0].lower() for a in actions))
-    runs: list[tuple[str, int, int]] = []
-    start = 0
-    for service, count in counts:
-        runs.append((service, start, start + count))
-        start += count
-    keyed_services = {action.partition(":")[0].lower() for action in catalogue.profile_key_actions}
-    keyed: dict[str, list[int]] = {}
+    starts = list(itertools.accumulate((count for _, count in counts), initial=0))
+    runs = tuple((service, start, stop) for (service, _), start, stop in zip(counts, starts, starts[1:]))
+    runs_of: dict[str, list[tuple[int, int]]] = {}
     for service, start, stop in runs:
-        if service in keyed_services:
-            keyed.setdefault(service, []).extend(
-                p for p in range(start, stop) if actions[p] in catalogue.profile_key_actions
-            )
-    return _Index(
-        actions, tuple(runs), tuple(r[1] for r in runs), {s: tuple(p) for s, p in keyed.items()},
-        tuple((start, stop) for service, start, stop in runs if service == "bedrock"),
-    )
+        runs_of.setdefault(service, []).append((start, stop))
+    keyed: dict[str, tuple[int, ...]] = {}
+    for service in {action.partition(":")[0].lower() for action in catalogue.profile_key_actions}:
+        keyed[service] = tuple(
+            p for start, stop in runs_of.get(service, ()) for p in range(start, stop)
+            if actions[p] in catalogue.profile_key_actions
+        )
+    return _Index(actions, runs, tuple(starts[:-1]), keyed, {s: tuple(r) for s, r in runs_of.items()})
 
 
 Members = list[tuple[int, int]]  # a class's actions: (start, stop) ranges of catalogue positions
@@ -186,19 +182,21 @@ def _classes(index: _Index, patterns: Mapping[str, tuple[int, ...]]) -> dict[tup
         else:
             members.append((start, stop))
 
-    # Services whose actions are all alike (no pattern names part of them, none can carry the key)
-    # take one step each; the bulk of the catalogue is in the first class.
-    alike: dict[str, tuple] = {}
-    if not anywhere:
-        alike = {s: (False, False, *sorted(w)) for s, (w, p) in named.items() if not p and s not in index.keyed}
-    untouched = (False, False, *sorted(universal))
     actions = index.actions
-    for service, start, stop in index.runs:
-        if not anywhere and service != "bedrock" and service not in index.keyed:
-            signature = alike.get(service, untouched) if service in alike or service not in named else None
-            if signature is not None:
-                classes.setdefault(signature, []).append((start, stop))
-                continue
+    if anywhere:
+        looked_at = index.runs  # a pattern may match in any service: every run, action by action
+    else:
+        # A service no partial pattern names, whose actions cannot carry the key, is alike within
+        # itself: one range of one class. The bulk of the catalogue is named by no pattern at all.
+        special = {s for s, (_, partial) in named.items() if partial} | index.keyed.keys() | {"bedrock"}
+        alike = {s: (False, False, *sorted(whole)) for s, (whole, _) in named.items() if s not in special}
+        classes[(False, False, *sorted(universal))] = [
+            (start, stop) for service, start, stop in index.runs if service not in special and service not in alike
+        ]
+        for service, signature in alike.items():
+            classes.setdefault(signature, []).extend(index.runs_of.get(service, ()))
+        looked_at = [run for run in index.runs if run[0] in special]
+    for service, start, stop in looked_at:
         whole, partial = named.get(service, (universal, []))
         found = _matched_in_run(actions, start, stop, partial + anywhere)
         keyed = index.keyed.get(service, ())
@@ -398,7 +396,7 @@ def _summary(
     if UNSPECIFIED in regions:
         where = f"{where} and unspecified" if where else "with aws:RequestedRegion unspecified"
     direct_bedrock = not condition and any(
-        start < b_stop and b_start < stop for b_start, b_stop in index.bedrock for start, stop in members
+        start < b_stop and b_start < stop for b_start, b_stop in index.runs_of.get("bedrock", ()) for start, stop in members
     )
     how = f", {condition}" if condition else ", for direct calls too" if direct_bedrock else ""
     return f"{what} {where}{how}"
