@@ -11,6 +11,8 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
+import operator
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -26,6 +28,7 @@ __all__ = ["Grant", "Delta", "compare_policies", "compare_many"]
 
 PROFILE_KEY = "bedrock:InferenceProfileArn"
 UNSPECIFIED = "unspecified"
+_SPECIAL = re.compile(r"[*?$]")  # wildcards, and the "$" of a policy variable
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +168,7 @@ def _classes(index: _Index, patterns: Mapping[str, tuple[int, ...]]) -> dict[tup
         if pattern == "*":
             continue
         service, _, name = pattern.partition(":")
-        if not pattern.isascii() or any(c in service for c in "*?$"):
+        if not pattern.isascii() or _SPECIAL.search(service):
             anywhere.append((pattern, owners))
             continue
         whole, partial = named.setdefault(service, (set(universal), []))
@@ -218,29 +221,45 @@ def _classes(index: _Index, patterns: Mapping[str, tuple[int, ...]]) -> dict[tup
     return dict(sorted(((s, m) for s, m in classes.items() if m), key=lambda item: item[1][0][0]))
 
 
+def _line_regex(pattern: str) -> re.Pattern[str]:
+    """A lower-case ASCII wildcard pattern as a regex over one line of a newline-joined list."""
+    body = "".join("[^\n]*" if c == "*" else "[^\n]" if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(f"^{body}$", re.MULTILINE)
+
+
 def _matched_in_run(
     actions: tuple[str, ...], start: int, stop: int, patterns: list[tuple[str, tuple[int, ...]]]
 ) -> dict[int, set[int]]:
-    """Position -> the owners of the ``patterns`` (lower-case) that match it, within one run. A
-    pattern without wildcards names one action: found by a search of the run's lower-cased names
-    (a C-level scan), not a Python step per action."""
+    """Position -> the owners of the ``patterns`` (lower-case) that match it, within one run. The run's
+    names are searched as one lower-cased text (C-level scans), not with a Python step per action."""
     found: dict[int, set[int]] = {}
-    names: list[str] | None = None
+    text: str | None = None
+    names: list[str] = []
+    line_starts: list[int] = []
     for pattern, owners in patterns:
-        if pattern.isascii() and not any(c in pattern for c in "*?$"):
-            if names is None:  # IAM action names hold no line breaks
-                names = "\n".join(actions[start:stop]).lower().split("\n")
+        if text is None:  # IAM action names hold no line breaks
+            text = "\n".join(actions[start:stop]).lower()
+            names = text.split("\n")
+        if not pattern.isascii() or "$" in pattern or not text.isascii():
+            # lower() and a case-blind regex differ outside ASCII (the Kelvin sign): the evaluator's test
+            positions = [p for p in range(start, stop) if action_matches(pattern, actions[p])]
+        elif _SPECIAL.search(pattern) is None:
+            positions = []
             offset = -1
             while True:
                 try:
                     offset = names.index(pattern, offset + 1)
                 except ValueError:
                     break
-                found.setdefault(start + offset, set()).update(owners)
+                positions.append(start + offset)
         else:
-            for position in range(start, stop):
-                if action_matches(pattern, actions[position]):
-                    found.setdefault(position, set()).update(owners)
+            if not line_starts:  # where each name begins in the text, in C: lengths summed, plus line breaks
+                line_starts = list(map(operator.add, itertools.accumulate(map(len, names), initial=0), range(len(names))))
+            positions = [
+                start + bisect.bisect_right(line_starts, m.start()) - 1 for m in _line_regex(pattern).finditer(text)
+            ]
+        for position in positions:
+            found.setdefault(position, set()).update(owners)
     return found
 
 
