@@ -291,6 +291,8 @@ def test_full_aws_access_policy() -> None:
         "Version": "2012-10-17",
         "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
     }
+    # its text is what it holds, as a diff or a policy file would show it
+    assert json.loads(managed.source.text) == managed.document
     # evaluated alone it allows anything
     alone = evaluate(managed, Request("anything:AtAll", "*", "unspecified"), full_access=False)
     assert alone.allowed and alone.statements[0].policy_index == 0
