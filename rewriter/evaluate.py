@@ -247,18 +247,29 @@ def _alternation(patterns: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{_glob_body(p, '(?s:.*)', '(?s:.)')})" for p in patterns), re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True)
 class _Compiled:
-    statement: Statement  # held so its id() cannot be reused while cached
-    action: _Memo | None  # None: no Action/NotAction (matches nothing)
-    action_negated: bool
-    resource: _Memo | None  # None: no Resource/NotResource (matches all)
-    resource_negated: bool
-    conditions: tuple[tuple[Callable[[Request], tuple[str, ...] | None], Predicate], ...]
-    is_deny: bool
-    # (policy_index, level) -> StatementRef: building a frozen dataclass per match is the
-    # largest cost of an evaluation otherwise
-    refs: dict[tuple[int, int | None], StatementRef] = field(default_factory=dict)
+    """A statement ready to match. A plain slotted class: a dataclass costs a millisecond or more to
+    create at import, and scp-fix is started anew for every file in a hook."""
+
+    __slots__ = ("statement", "action", "action_negated", "resource", "resource_negated", "conditions",
+                 "is_deny", "refs")
+
+    def __init__(
+        self,
+        statement: Statement,  # held so its id() cannot be reused while cached
+        action: _Memo | None,  # None: no Action/NotAction (matches nothing)
+        action_negated: bool,
+        resource: _Memo | None,  # None: no Resource/NotResource (matches all)
+        resource_negated: bool,
+        conditions: tuple[tuple[Callable[[Request], tuple[str, ...] | None], Predicate], ...],
+        is_deny: bool,
+    ) -> None:
+        self.statement, self.action, self.action_negated = statement, action, action_negated
+        self.resource, self.resource_negated = resource, resource_negated
+        self.conditions, self.is_deny = conditions, is_deny
+        # (policy_index, level) -> StatementRef: building a frozen dataclass per match is the
+        # largest cost of an evaluation otherwise
+        self.refs: dict[tuple[int, int | None], StatementRef] = {}
 
 
 _COMPILED: dict[int, _Compiled] = {}
