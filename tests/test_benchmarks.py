@@ -19,6 +19,7 @@ FIGURES = (
     "newly allowed grid, profile-arn (",
     "newly allowed grid, notaction (",
     "newly allowed grid, regions (",
+    "newly allowed grid, the 3 together (",
     "IAM action catalogue load (disk cache)",
     "inference-profile catalog load",
     "evaluate(), ",
