@@ -193,15 +193,13 @@ class _Memo(dict):
         return self[value]
 
 
-def _any_pattern(values: Values, matches: Callable[[str, str], bool]) -> Callable[[str], bool]:
-    patterns = values.items
+def _any_pattern(patterns: tuple[str, ...], matches: Callable[[str, str], bool]) -> Callable[[str], bool]:
     if "*" in patterns:
         return lambda _value: True
     return lambda value: any(matches(p, value) for p in patterns)
 
 
-def _action_test(values: Values) -> Callable[[str], bool]:
-    patterns = values.items
+def _action_test(patterns: tuple[str, ...]) -> Callable[[str], bool]:
     if "*" in patterns:
         return lambda _value: True
     # NotAction lists run to ~80 entries, mostly "service:*" and exact names: those are set
@@ -275,6 +273,18 @@ class _Compiled:
 _COMPILED: dict[int, _Compiled] = {}
 
 
+# Keyed by the patterns, not the statement: the policies propose compares (the original, each fix
+# read back) repeat the same lists, and a long NotAction list costs a regex compile and its answers.
+@functools.lru_cache(maxsize=256)
+def _action_memo(patterns: tuple[str, ...]) -> _Memo:
+    return _Memo(_action_test(patterns))
+
+
+@functools.lru_cache(maxsize=256)
+def _resource_memo(patterns: tuple[str, ...]) -> _Memo:
+    return _Memo(_any_pattern(patterns, resource_matches))
+
+
 def _compile(statement: Statement) -> _Compiled:
     compiled = _COMPILED.get(id(statement))
     if compiled is not None and compiled.statement is statement:
@@ -283,9 +293,9 @@ def _compile(statement: Statement) -> _Compiled:
     resources = statement.resource if statement.resource is not None else statement.not_resource
     compiled = _Compiled(
         statement=statement,
-        action=_Memo(_action_test(actions)) if actions is not None else None,
+        action=_action_memo(actions.items) if actions is not None else None,
         action_negated=statement.action is None,
-        resource=_Memo(_any_pattern(resources, resource_matches)) if resources is not None else None,
+        resource=_resource_memo(resources.items) if resources is not None else None,
         resource_negated=statement.resource is None,
         conditions=tuple(
             (_getter(c.key.lower()), compile_condition(c.operator, c.values.items))
