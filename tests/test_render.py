@@ -485,3 +485,62 @@ def test_generated_documents_and_edits(
     for tag, i1, i2, _, _ in difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes():
         if tag != "equal":
             assert set(range(i1, i2)) <= allowed, (old_lines[i1:i2], sorted(allowed))
+
+
+# --- edits in an otherwise untouched document -----------------------------------------------------
+def test_an_edit_deep_in_a_long_document_changes_only_its_own_place() -> None:
+    sample = next(path for path in SAMPLES if path.stem == "control-tower-region-deny")
+    text = read(sample)
+    policy = parse_policy(text)
+    op = {"op": "add", "path": "/Statement/0/Condition/StringNotEquals/aws:RequestedRegion/-", "value": "ap-northeast-3"}
+    new = render(policy.source, [op], document=policy.document, verify=False)
+    indent = " " * 24
+    assert new == text.replace(f'{indent}"ap-northeast-1"\n', f'{indent}"ap-northeast-1",\n{indent}"ap-northeast-3"\n', 1)
+
+
+@pytest.mark.parametrize("layout", ["lines", "inline"])
+def test_edits_here_and_there_in_a_long_list_keep_every_item_between(layout: str) -> None:
+    def written(items: list[str]) -> str:
+        if layout == "inline":
+            return '{\n  "NotAction": [' + ", ".join(json.dumps(item) for item in items) + "]\n}\n"
+        return '{\n  "NotAction": [\n' + ",\n".join(f"    {json.dumps(item)}" for item in items) + "\n  ]\n}\n"
+
+    items = [f"service{i}:*" for i in range(40)]
+    ops = [
+        {"op": "remove", "path": "/NotAction/3"},
+        {"op": "add", "path": "/NotAction/20", "value": "new:*"},
+        {"op": "replace", "path": "/NotAction/30", "value": "other:*"},
+        {"op": "add", "path": "/NotAction/-", "value": "last:*"},
+        {"op": "test", "path": "/NotAction/10", "value": "service11:*"},
+    ]
+    expected = jsonpatch.apply_patch({"NotAction": items}, ops)["NotAction"]
+    assert check(written(items), ops) == written(expected)
+
+
+def test_each_source_keeps_its_own_style_when_rendered_in_turn() -> None:
+    # The same document written twice: what a new value looks like comes from each text.
+    document = {"Statement": [{"Effect": "Deny", "NotAction": ["iam:*"]}]}
+    sources = {indent: scan(json.dumps(document, indent=indent))[1] for indent in (2, "\t")}
+    op = {"op": "add", "path": "/Statement/-", "value": {"Effect": "Deny", "Action": ["bedrock:*"]}}
+    expected = jsonpatch.apply_patch(document, [op])
+    for indent in (2, "\t", 2, "\t"):
+        new = render(sources[indent], [op], document=document)
+        assert new == json.dumps(expected, indent=indent)
+
+
+def test_the_operations_are_only_read() -> None:
+    ops = [
+        {"op": "add", "path": "/Statement/-", "value": {"Effect": "Deny", "Action": ["a"]}},
+        {"op": "add", "path": "/Statement/1/Action/-", "value": "b"},
+        {"op": "replace", "path": "/Statement/1/Effect", "value": "Allow"},
+    ]
+    before = copy.deepcopy(ops)
+    check(LINES, ops)
+    assert ops == before
+
+
+def test_a_new_key_takes_the_most_common_colon_and_a_tie_goes_to_the_outer_objects() -> None:
+    # ": " and " : " are as common; the document's own members come before the nested ones.
+    text = '{"p":{"q" : 1, "q2" : 2}, "r": 3, "s": 4}'
+    new = check(text, [{"op": "add", "path": "/t", "value": 5}])
+    assert new == '{"p":{"q" : 1, "q2" : 2}, "r": 3, "s": 4, "t": 5}'
