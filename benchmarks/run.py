@@ -54,11 +54,16 @@ def _seconds(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def _medians(fns: Sequence[Callable[[], object]], repeats: int) -> list[float]:
-    """Interleave the functions so that a noisy spell hits all of them alike; median of each."""
+def _medians(
+    fns: Sequence[Callable[[], object]], repeats: int, prepare: Callable[[], None] | None = None
+) -> list[float]:
+    """Interleave the functions so that a noisy spell hits all of them alike; median of each.
+    ``prepare`` runs before each timed call, outside the timing (e.g. dropping caches)."""
     times: list[list[float]] = [[] for _ in fns]
     for _ in range(repeats):
         for index, fn in enumerate(fns):
+            if prepare is not None:
+                prepare()
             gc.collect()
             times[index].append(_seconds(fn))
     return [statistics.median(t) for t in times]
@@ -194,7 +199,6 @@ def library_figures(repeats: int) -> list[Figure]:
     # propose(), with and without the "newly allowed" grid
     def run_propose(grid: bool) -> Callable[[], None]:
         def run() -> None:
-            _cold()
             proposal = propose(parse_policy(text, path=str(CONTROL_TOWER)), profiles, force=True, newly_allowed=grid)
             if not proposal.changed:
                 raise RuntimeError(f"propose did not change the policy: {proposal.reason}")
@@ -204,7 +208,9 @@ def library_figures(repeats: int) -> list[Figure]:
     action_catalogue()  # loaded once per process; its own figure is below
     try:
         run_propose(True)()
-        base, with_grid, without_grid = _medians([_round_trip(text), run_propose(True), run_propose(False)], repeats)
+        base, with_grid, without_grid = _medians(
+            [_round_trip(text), run_propose(True), run_propose(False)], repeats, prepare=_cold
+        )
         figures.append(_ratio_figure("propose(force=True), newly_allowed=True", with_grid, floor, base, 30))
         figures.append(_ratio_figure("propose(force=True), newly_allowed=False", without_grid, floor, base, 30))
     except Exception as error:  # a broken library must still leave the other figures
@@ -226,19 +232,17 @@ def library_figures(repeats: int) -> list[Figure]:
 
         def grid(after_text: str, strategy: str) -> Callable[[], None]:
             def run() -> None:
-                _cold()
                 before, after = parse_policy(text), parse_policy(after_text)
                 evaluations[strategy] = compare_policies(before, after, profiles).evaluations
 
             return run
 
         def together() -> None:  # what propose() does: every candidate against the original in one pass
-            _cold()
             before = parse_policy(text)
             deltas = compare_many(before, [parse_policy(t) for _, t in afters], profiles)
             evaluations["together"] = sum(d.evaluations for d in deltas)
 
-        base, *times = _medians([touch_cells] + [grid(t, s) for s, t in afters] + [together], repeats)
+        base, *times = _medians([touch_cells] + [grid(t, s) for s, t in afters] + [together], repeats, prepare=_cold)
         cells = f"{len(actions)} actions x {regions} Regions"
         for (strategy, _), seconds in zip(afters, times):
             figures.append(
@@ -259,10 +263,9 @@ def library_figures(repeats: int) -> list[Figure]:
 
     # loading the IAM action catalogue (on-disk cache hit) against parsing that cache file alone
     try:
-        from rewriter.iam_actions import _cache_dir
+        from rewriter.iam_actions import cache_file
 
-        version = action_catalogue().version
-        cache_text = (_cache_dir() / f"iam-actions-{version}.json").read_text(encoding="utf-8")
+        cache_text = cache_file(action_catalogue().version).read_text(encoding="utf-8")
 
         def load() -> None:
             action_catalogue.cache_clear()
@@ -298,7 +301,6 @@ def library_figures(repeats: int) -> list[Figure]:
         one = requests[len(requests) // 2]
 
         def distinct() -> None:
-            _cold()
             for request in requests:
                 evaluate(policy, request)
 
@@ -313,7 +315,7 @@ def library_figures(repeats: int) -> list[Figure]:
             for _ in range(round_trips):
                 round_trip()
 
-        base, t_distinct, t_repeated = _medians([floor_many, distinct, repeated], repeats)
+        base, t_distinct, t_repeated = _medians([floor_many, distinct, repeated], repeats, prepare=_cold)
         per_trip = base / round_trips
         for name, seconds in ((f"evaluate(), {len(requests)} distinct requests", t_distinct),
                               ("evaluate(), one request repeated", t_repeated)):

