@@ -32,6 +32,47 @@ def test_python_dash_m_works_like_the_console_script():
     assert done.returncode == 0 and done.stdout.strip() == f"scp-fix {__version__}"
 
 
+def _every_command_path() -> list[list[str]]:
+    import typer.main
+
+    paths: list[list[str]] = []
+    group = typer.main.get_command(app)
+    for name, command in group.commands.items():
+        paths.append([name])
+        paths.extend([name, sub] for sub in getattr(command, "commands", {}))
+    return paths
+
+
+@pytest.mark.parametrize("path", _every_command_path(), ids=" ".join)
+def test_a_run_of_one_command_sees_what_the_whole_tree_gives(path: list[str]) -> None:
+    """main() hands typer only the command a run names; help and errors must not change."""
+    from rewriter.cli import app_for
+
+    for args in (path + ["--help"], path + ["--no-such-option"], ["--version", *path]):
+        alone, whole = runner.invoke(app_for(args), args), runner.invoke(app, args)
+        assert (alone.exit_code, alone.output) == (whole.exit_code, whole.output), args
+
+
+def test_a_run_through_the_one_command_app_works_as_through_the_whole(tmp_path: Path) -> None:
+    from rewriter.cli import app_for
+
+    args = ["propose", str(SAMPLES / "tokyo-only.json"), "--profile", JP, "--format", "json"]
+    alone, whole = runner.invoke(app_for(args), args), runner.invoke(app, args)
+    assert alone.exit_code == whole.exit_code == 1
+    assert alone.stdout == whole.stdout and '"changed"' in alone.stdout
+
+
+def test_only_the_named_command_is_built() -> None:
+    import typer.main
+
+    from rewriter.cli import app_for
+
+    assert list(typer.main.get_command(app_for(["check", "x.json"])).commands) == ["check"]
+    assert list(typer.main.get_command(app_for(["--version"])).commands) == []
+    for whole in (["--help"], [], ["chek", "x.json"]):
+        assert app_for(whole) is app
+
+
 def test_help_lists_every_command():
     result = runner.invoke(app, ["--help"])
     for command in ("simulate", "check", "propose", "explain", "profiles", "org"):
