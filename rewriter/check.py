@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rewriter.cris import DEFAULT_ACCOUNT, INFERENCE_ACTIONS, Authorization, authorizations
 from rewriter.evaluate import Decision, Request, evaluate, evaluate_levels
 from rewriter.model import Policy
+from rewriter.records import record
 from rewriter.regions import find_region_restrictions
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ Decide = Callable[[Request], Decision]
 Judge = Callable[[Request], "tuple[Decision, str | None]"]  # a decision and, when denied, why
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class RequestResult:
     authorization: Authorization
     decision: Decision
@@ -40,7 +40,7 @@ class RequestResult:
         return self.authorization.request
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ProfileCheck:
     """One profile called from one source Region."""
 
@@ -61,7 +61,7 @@ class ProfileCheck:
         return tuple(seen)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Unreachable:
     """A profile none of whose source Regions the policy lets a caller use."""
 
@@ -70,7 +70,7 @@ class Unreachable:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CheckResult:
     policy_path: str
     checks: tuple[ProfileCheck, ...]

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from rewriter.model import Policy
+from rewriter.records import record
 
 __all__ = ["Codec", "json_codec", "minified_size"]
 
@@ -21,7 +21,7 @@ def minified_size(document: Any) -> int:
     return len(json.dumps(document, separators=(",", ":"), ensure_ascii=False))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Codec:
     render: Callable[[Sequence[Mapping[str, Any]]], str]  # edits -> the file's new text
     read: Callable[[str], Policy]  # the file's text -> the policy in it

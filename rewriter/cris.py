@@ -9,10 +9,10 @@ Converse and ConverseStream authorize as InvokeModel and InvokeModelWithResponse
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rewriter.evaluate import Request
+from rewriter.records import record
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
@@ -36,7 +36,7 @@ DEFAULT_ACCOUNT = "111122223333"
 INFERENCE_PROFILE_KEY = "bedrock:InferenceProfileArn"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Authorization:
     """One authorization Bedrock evaluates for a profile call, and why it is made."""
 

@@ -14,12 +14,13 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from types import MappingProxyType
 from typing import Any
 
 from rewriter.conditions import Predicate, _glob_body, arn_regex, compile_condition, glob_regex
 from rewriter.model import Policy, Source, Statement, Values
+from rewriter.records import record
 
 __all__ = [
     "Request",
@@ -63,7 +64,7 @@ def _as_values(value: Any) -> tuple[str, ...]:
     return (str(value),)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Request:
     """One authorization: an action on a resource, in a Region, with its context keys.
 
@@ -116,7 +117,7 @@ def _getter(key: str) -> Callable[[Request], tuple[str, ...] | None]:
     return lambda request: _context_value(request.context, key) if request.context else None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StatementRef:
     """Names a statement: its policy's position in the evaluated list, and its own.
 
@@ -133,7 +134,7 @@ class StatementRef:
     level: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Decision:
     """``outcome`` is "allowed", "explicit_deny" or "implicit_deny".
 

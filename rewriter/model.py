@@ -8,8 +8,10 @@ in a side table (``Source.spans``), keyed by pointer.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
+
+from rewriter.records import record
 
 __all__ = [
     "Span",
@@ -28,7 +30,7 @@ def escape_pointer_token(token: str | int) -> str:
     return str(token).replace("~", "~0").replace("/", "~1")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Span:
     """Where a value (and, for an object member, its key) stands in the text: character offsets."""
 
@@ -38,7 +40,7 @@ class Span:
     key_end: int | None = None
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@record(eq=False)
 class Source:
     """The text a policy was read from, with the span of every value by JSON Pointer."""
 
@@ -72,7 +74,7 @@ class Source:
         return self.position(offset)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Values:
     """A "string or list of strings" element, remembering which it was."""
 
@@ -87,7 +89,7 @@ class Values:
         return len(self.items)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Operator:
     """A condition operator split into its parts: ``ForAnyValue:StringNotEqualsIgnoreCaseIfExists``."""
 
@@ -103,7 +105,7 @@ class Operator:
         )
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ConditionClause:
     """One key under one operator, with its values."""
 
@@ -113,7 +115,7 @@ class ConditionClause:
     pointer: str  # /Statement/0/Condition/<operator>/<key>
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Statement:
     index: int
     pointer: str  # /Statement/0, or /Statement when Statement is a single object
@@ -137,7 +139,7 @@ class Statement:
         return tuple(c for c in self.conditions if c.operator.name == operator)
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@record(eq=False)
 class Policy:
     """A parsed policy. ``document`` is the plain JSON value as read; treat it as read-only."""
 

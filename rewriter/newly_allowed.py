@@ -14,11 +14,11 @@ import itertools
 import operator
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rewriter.evaluate import action_matches, allowed_grid
 from rewriter.model import Policy
+from rewriter.records import record
 
 if TYPE_CHECKING:
     from rewriter.iam_actions import ActionCatalogue
@@ -31,7 +31,7 @@ UNSPECIFIED = "unspecified"
 _SPECIAL = re.compile(r"[*?$]")  # wildcards, and the "$" of a policy variable
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Grant:
     """One row of "newly allowed": these actions, in these Regions, under this condition."""
 
@@ -55,7 +55,7 @@ class Grant:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Delta:
     newly_allowed: tuple[Grant, ...]
     newly_denied: tuple[Grant, ...]

@@ -9,7 +9,7 @@ that newly allows the least.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import TYPE_CHECKING, Any
 
 from rewriter.check import CheckResult, check
@@ -18,6 +18,7 @@ from rewriter.cris import DEFAULT_ACCOUNT, UNSPECIFIED
 from rewriter.errors import FixNotIdempotentError, ScpFixError, VerificationError
 from rewriter.fixes import Fix, NotApplicable
 from rewriter.model import Policy
+from rewriter.records import record
 from rewriter.regions import find_region_restrictions
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ STRATEGY_NAMES = ("auto", "regions", "notaction", "profile-arn")
 CONTROL_TOWER_SIDS = frozenset({"GRREGIONDENY", "CTMULTISERVICEPV1"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Size:
     """Characters, as AWS counts an SCP: as uploaded, and with the whitespace outside strings removed."""
 
@@ -61,7 +62,7 @@ class Size:
         return {"before": self.before, "after": self.after, "after_minified": self.after_minified, "limit": self.limit}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Candidate:
     """One strategy's outcome: a verified fix, or the reason there is none."""
 
@@ -80,7 +81,7 @@ class Candidate:
         return self.fix is not None and self.rejected is None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ControlTowerAdvice:
     """What to change in Control Tower instead of hand-editing a managed SCP (which causes drift)."""
 
@@ -97,7 +98,7 @@ class ControlTowerAdvice:
         ]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Proposal:
     policy: Policy
     before: CheckResult

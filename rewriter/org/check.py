@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from rewriter import check as check_module
@@ -22,6 +22,7 @@ from rewriter.cris import INFERENCE_ACTIONS
 from rewriter.errors import InputError
 from rewriter.evaluate import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Decision, Request, StatementRef, action_matches, evaluate_levels
 from rewriter.org.snapshot import Finding, Node, OrgPolicy, Snapshot
+from rewriter.records import record
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["Denial", "AccountCheck", "OrgCheck", "check_org", "select_accounts", "Relevance", "relevance"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Relevance:
     """What one policy can do to the checked actions."""
 
@@ -109,7 +110,7 @@ def relevance(content: str, actions: Sequence[str]) -> Relevance:
     return Relevance(denies, allows, allows_all)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Denial:
     """One denied request of one profile, and what denies it.
 
@@ -133,7 +134,7 @@ class Denial:
         return self.node.kind
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@record(eq=False)
 class _Evaluation:
     """One check of one reduced SCP path, shared by every account with that path."""
 
@@ -144,7 +145,7 @@ class _Evaluation:
     raw: tuple[tuple[Any, ...], ...]
 
 
-@dataclass(frozen=True, slots=True, eq=False)
+@record(eq=False)
 class AccountCheck:
     """One account's result. ``denials`` are resolved to this account's own levels on demand."""
 
@@ -198,7 +199,7 @@ class AccountCheck:
         return tuple(sorted(seen.values(), key=lambda pair: order[pair[0].id]))
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class OrgCheck:
     profiles: tuple[str, ...]
     accounts: tuple[AccountCheck, ...]

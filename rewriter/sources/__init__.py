@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from rewriter.errors import InputError, ScpFixError, VerificationError
 from rewriter.model import Policy
+from rewriter.records import record
 
 __all__ = [
     "EmbeddedPolicy",
@@ -32,7 +33,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Location:
     path: str
     line: int
@@ -42,7 +43,7 @@ class Location:
         return f"{self.path}:{self.line}:{self.column}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Reference:
     """An intrinsic function or a variable inside a policy."""
 
@@ -55,7 +56,7 @@ class Reference:
     origin: Location | None = None  # where its value is set, the place to change it
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class EmbeddedPolicy:
     name: str  # logical resource name (CloudFormation) or resource address (Terraform)
     document: dict[str, Any]

@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from rewriter.errors import ScpFixError
 from rewriter.model import escape_pointer_token
+from rewriter.records import record
 
 __all__ = [
     "Node",
@@ -44,14 +44,14 @@ class UnsupportedEditError(ScpFixError):
     """An operation that this source form cannot express as a text edit."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Key:
     name: str
     start: int
     end: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Node:
     """One value in the text. ``kind`` is object, list, scalar or ref (an intrinsic or a variable)."""
 
@@ -65,14 +65,14 @@ class Node:
     text: str = ""  # a ref as written
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Edit:
     start: int
     end: int
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Embedding:
     """A JSON text held inside a string of the file: a quoted string, a block scalar, a heredoc.
 
@@ -136,7 +136,7 @@ def line_indent(text: str, offset: int) -> str:
 # --- syntaxes with brackets: JSON, HCL expressions, YAML flow collections -------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Syntax:
     name: str
     scalar: Callable[[Any, str], str]  # (value, quote style of a sibling) -> text

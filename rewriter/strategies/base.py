@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING
 
 from rewriter.check import CheckResult, RequestResult
 from rewriter.cris import INFERENCE_ACTIONS, partition_of
 from rewriter.fixes import Edit, NotApplicable
 from rewriter.model import Policy, Statement, Values
+from rewriter.records import record
 from rewriter.regions import RegionRestriction, find_region_restrictions
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["Options", "Problem", "append_values", "profile_patterns"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Options:
     batch: bool = False  # also carve out bedrock:CreateModelInvocationJob
     broad: bool = False  # notaction: the blanket NotAction "bedrock:*"
@@ -29,7 +30,7 @@ class Options:
         return INFERENCE_ACTIONS + (("bedrock:CreateModelInvocationJob",) if self.batch else ())
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Problem:
     """A policy, the profiles it must let through, and what the check found."""
 
