@@ -1,14 +1,24 @@
-"""The vocabulary of a change: ``Edit`` and ``Fix``. No logic beyond their invariants."""
+"""The vocabulary of a change: ``Edit`` and ``Fix``. No logic beyond their invariants, and ``copy_json``."""
 
 from __future__ import annotations
 
-import copy
 from enum import IntEnum
 from typing import Any
 
 from rewriter.records import record
 
-__all__ = ["Applicability", "Edit", "Fix", "NotApplicable"]
+__all__ = ["Applicability", "Edit", "Fix", "NotApplicable", "copy_json"]
+
+
+def copy_json(value: Any) -> Any:
+    """A copy of a decoded JSON value: its containers are new, its strings and numbers shared (they
+    cannot change). A fraction of what ``copy.deepcopy`` costs, which the verification of every
+    candidate pays several times."""
+    if isinstance(value, dict):
+        return {key: item if isinstance(item, str) else copy_json(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [item if isinstance(item, str) else copy_json(item) for item in value]
+    return value
 
 
 class Applicability(IntEnum):
@@ -34,7 +44,7 @@ class Edit:
     def to_json(self) -> dict[str, Any]:
         if self.op == "remove":
             return {"op": "remove", "path": self.path}
-        return {"op": self.op, "path": self.path, "value": copy.deepcopy(self.value)}
+        return {"op": self.op, "path": self.path, "value": copy_json(self.value)}
 
 
 @record

@@ -16,7 +16,7 @@ from rewriter.check import CheckResult, check
 from rewriter.codec import Codec, json_codec, minified_size
 from rewriter.cris import DEFAULT_ACCOUNT, UNSPECIFIED
 from rewriter.errors import FixNotIdempotentError, ScpFixError, VerificationError
-from rewriter.fixes import Fix, NotApplicable
+from rewriter.fixes import Fix, NotApplicable, copy_json
 from rewriter.model import Policy
 from rewriter.records import record
 from rewriter.regions import find_region_restrictions
@@ -265,7 +265,7 @@ def _verify(name: str, fix: Fix, policy: Policy, settings: _Settings) -> Candida
     patch = fix.patch
     try:
         # in place on a copy: jsonpatch's own deep copy of the document cost more than the rest of it
-        document = jsonpatch.apply_patch(_copy_json(policy.document), patch, in_place=True)
+        document = jsonpatch.apply_patch(copy_json(policy.document), patch, in_place=True)
     except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as error:
         raise VerificationError(f"{name}: the patch does not apply: {error}", path=policy.path) from None
     codec = settings.codec(policy)
@@ -329,15 +329,6 @@ def _with_deltas(policy: Policy, candidates: tuple[Candidate, ...], settings: _S
         else:
             result.append(replace(candidate, delta=delta))
     return tuple(result)
-
-
-def _copy_json(value: Any) -> Any:
-    """A copy of a decoded JSON document: its containers are new, its strings and numbers shared."""
-    if isinstance(value, dict):
-        return {key: _copy_json(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_copy_json(item) for item in value]
-    return value
 
 
 def _control_tower_advice(policy: Policy, before: CheckResult, label: str, settings: _Settings) -> ControlTowerAdvice:

@@ -7,10 +7,11 @@ the package.
 
 from __future__ import annotations
 
-import copy
 import functools
 import json
 from typing import Any
+
+from rewriter.fixes import copy_json
 
 __all__ = ["template_text", "fill_json_template"]
 
@@ -42,7 +43,7 @@ def fill_json_template(name: str, values: dict[str, Any]) -> dict[str, Any]:
         if isinstance(node, list):
             return [fill(v) for v in node]
         if isinstance(node, str) and node.startswith("{{") and node.endswith("}}"):
-            return copy.deepcopy(values[node[2:-2]])
+            return copy_json(values[node[2:-2]])
         return node
 
     return fill(json.loads(template_text(name)))
