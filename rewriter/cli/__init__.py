@@ -7,6 +7,7 @@ so ``scp-fix --help`` and ``scp-fix --version`` stay fast.
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
 
@@ -59,7 +60,21 @@ def _app(names: tuple[str, ...]) -> typer.Typer:
     return built
 
 
-app = _app(COMMANDS)
+_WHOLE: list[typer.Typer] = []
+
+
+def whole_app() -> typer.Typer:
+    """Every command: for help, and for anything a run's first word does not name."""
+    if not _WHOLE:
+        _WHOLE.append(_app(COMMANDS))
+    return _WHOLE[0]
+
+
+def __getattr__(name: str) -> Any:
+    # ``app`` is made on first use: --version needs none of the command modules it imports
+    if name == "app":
+        return whole_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def app_for(args: list[str]) -> typer.Typer:
@@ -71,7 +86,7 @@ def app_for(args: list[str]) -> typer.Typer:
         return _app((positional,))
     if positional is None and "--version" in args and "--help" not in args:
         return _app(())  # the version is printed (eagerly) before any command would be looked at
-    return app
+    return whole_app()
 
 
 def main() -> None:
