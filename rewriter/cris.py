@@ -9,6 +9,8 @@ Converse and ConverseStream authorize as InvokeModel and InvokeModelWithResponse
 
 from __future__ import annotations
 
+import functools
+
 from typing import TYPE_CHECKING
 
 from rewriter.evaluate import Request
@@ -65,6 +67,7 @@ def profile_arn(profile: Profile, source_region: str, account: str) -> str:
     return f"arn:{partition_of(source_region)}:bedrock:{source_region}:{account}:inference-profile/{profile.id}"
 
 
+@functools.lru_cache(maxsize=1024)  # propose checks the original and every fix with the same requests
 def authorizations(
     profile: Profile,
     source_region: str,
