@@ -9,7 +9,7 @@ from rewriter.cris import DEFAULT_ACCOUNT, INFERENCE_ACTIONS, Authorization, aut
 from rewriter.evaluate import Decision, Request, evaluate, evaluate_levels
 from rewriter.model import Policy
 from rewriter.records import record
-from rewriter.regions import find_region_restrictions
+from rewriter.regions import RegionRestriction, find_region_restrictions
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
@@ -134,9 +134,16 @@ def _run(
     principal: str | None,
     actions: tuple[str, ...],
 ) -> CheckResult:
+    found: dict[int, tuple[RegionRestriction, ...]] = {}  # a policy's restrictions, by position
+
+    def restrictions(index: int) -> tuple[RegionRestriction, ...]:
+        if index not in found:
+            found[index] = find_region_restrictions(policies[index])
+        return found[index]
+
     def judge(request: Request) -> tuple[Decision, str | None]:
         decision = decide(request)
-        return decision, None if decision.allowed else reason(policies, request, decision)
+        return decision, None if decision.allowed else _reason(policies, request, decision, restrictions)
 
     return check_with(
         judge, profiles, path=path, source_region=source_region, account=account, principal=principal,
@@ -186,6 +193,15 @@ def check_with(
 
 def reason(policies: Sequence[Policy], request: Request, decision: Decision) -> str:
     """Why a request is denied, in words a reviewer acts on."""
+    return _reason(policies, request, decision, lambda index: find_region_restrictions(policies[index]))
+
+
+def _reason(
+    policies: Sequence[Policy],
+    request: Request,
+    decision: Decision,
+    restrictions: Callable[[int], Sequence[RegionRestriction]],
+) -> str:
     if decision.outcome == "implicit_deny":
         return (
             f"no Allow statement matches {request.action} in {request.region} "
@@ -198,9 +214,7 @@ def reason(policies: Sequence[Policy], request: Request, decision: Decision) -> 
         policy = policies[ref.policy_index]
         statement = policy.statements[ref.index]
         label = statement.label
-        restriction = next(
-            (r for r in find_region_restrictions(policy) if r.statement is statement), None
-        )
+        restriction = next((r for r in restrictions(ref.policy_index) if r.statement is statement), None)
         if restriction is None:
             phrases.append(f"{label} denies {request.action}")
         elif restriction.kind == "allow-list":
