@@ -517,8 +517,8 @@ def _from_text(flat: str) -> tuple[Denial, ...]:
     records = _sdk_records(flat)
     # The rest of the text (SDK sentences blanked out, positions kept) may hold a console block.
     rest = list(flat)
-    for record in records:
-        rest[record.start : record.end] = " " * (record.end - record.start)
+    for found in records:
+        rest[found.start : found.end] = " " * (found.end - found.start)
     console = _console_record("".join(rest), require_evidence=bool(records))
     if console is not None:
         records.append(console)
