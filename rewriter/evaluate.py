@@ -246,29 +246,18 @@ def _alternation(patterns: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{_glob_body(p, '(?s:.*)', '(?s:.)')})" for p in patterns), re.IGNORECASE)
 
 
+@record
 class _Compiled:
-    """A statement ready to match. A plain slotted class: a dataclass costs a millisecond or more to
-    create at import, and scp-fix is started anew for every file in a hook."""
-
-    __slots__ = ("statement", "action", "action_negated", "resource", "resource_negated", "conditions",
-                 "is_deny", "refs")
-
-    def __init__(
-        self,
-        statement: Statement,  # held so its id() cannot be reused while cached
-        action: _Memo | None,  # None: no Action/NotAction (matches nothing)
-        action_negated: bool,
-        resource: _Memo | None,  # None: no Resource/NotResource (matches all)
-        resource_negated: bool,
-        conditions: tuple[tuple[Callable[[Request], tuple[str, ...] | None], Predicate], ...],
-        is_deny: bool,
-    ) -> None:
-        self.statement, self.action, self.action_negated = statement, action, action_negated
-        self.resource, self.resource_negated = resource, resource_negated
-        self.conditions, self.is_deny = conditions, is_deny
-        # (policy_index, level) -> StatementRef: building a frozen dataclass per match is the
-        # largest cost of an evaluation otherwise
-        self.refs: dict[tuple[int, int | None], StatementRef] = {}
+    statement: Statement  # held so its id() cannot be reused while cached
+    action: _Memo | None  # None: no Action/NotAction (matches nothing)
+    action_negated: bool
+    resource: _Memo | None  # None: no Resource/NotResource (matches all)
+    resource_negated: bool
+    conditions: tuple[tuple[Callable[[Request], tuple[str, ...] | None], Predicate], ...]
+    is_deny: bool
+    # (policy_index, level) -> StatementRef: building a frozen dataclass per match is the
+    # largest cost of an evaluation otherwise
+    refs: dict[tuple[int, int | None], StatementRef] = field(default_factory=dict)
 
 
 _COMPILED: dict[int, _Compiled] = {}
@@ -511,7 +500,8 @@ def allowed_test(policies: Policy | Sequence[Policy], *, full_access: bool = Tru
 @functools.lru_cache(maxsize=256)
 def _resource_row(patterns: tuple[str, ...], resources: tuple[str, ...]) -> int:
     """Bit r: a pattern matches ``resources[r]``."""
-    return sum(1 << r for r, arn in enumerate(resources) if any(resource_matches(p, arn) for p in patterns))
+    test = _resource_memo(patterns)
+    return sum(1 << r for r, arn in enumerate(resources) if test[arn])
 
 
 @functools.lru_cache(maxsize=256)

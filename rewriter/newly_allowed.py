@@ -67,16 +67,12 @@ class Delta:
         return sum(g.weight for g in self.newly_allowed)
 
 
-# The private records below are plain slotted classes: a dataclass costs a millisecond or more at
-# import, when its methods are compiled, and scp-fix is started anew for every file in a hook.
+@record
 class _Context:
     """One way a request is made: directly (no ARN) or through a profile, and how a grant says so."""
 
-    __slots__ = ("profile_arn", "condition")
-
-    def __init__(self, profile_arn: str | None, condition: str | None) -> None:
-        self.profile_arn = profile_arn
-        self.condition = condition
+    profile_arn: str | None
+    condition: str | None
 
 
 def _contexts(profiles: Sequence[Profile]) -> list[_Context]:
@@ -122,21 +118,16 @@ def _action_patterns(policies: Sequence[Policy]) -> dict[str, tuple[int, ...]]:
     return {pattern: tuple(listed) for pattern, listed in owners.items()}
 
 
+@record(eq=False)  # compared by identity: a cache key, not 22,000 names to hash
 class _Index:
     """The catalogue as runs of one service's actions: classes are built from whole runs, and only the
     actions a pattern names in part, and those that can carry the profile key, are looked at one by one."""
 
-    __slots__ = ("actions", "runs", "starts", "keyed", "runs_of")
-
-    def __init__(
-        self,
-        actions: tuple[str, ...],
-        runs: tuple[tuple[str, int, int], ...],  # (lower-case service, start, stop), in catalogue order
-        starts: tuple[int, ...],  # each run's start, for finding a position's run
-        keyed: dict[str, tuple[int, ...]],  # service -> positions of its actions that can carry the key
-        runs_of: dict[str, tuple[tuple[int, int], ...]],  # service -> its runs' (start, stop)
-    ) -> None:
-        self.actions, self.runs, self.starts, self.keyed, self.runs_of = actions, runs, starts, keyed, runs_of
+    actions: tuple[str, ...]
+    runs: tuple[tuple[str, int, int], ...]  # (lower-case service, start, stop), in catalogue order
+    starts: tuple[int, ...]  # each run's start, for finding a position's run
+    keyed: dict[str, tuple[int, ...]]  # service -> positions of its actions that can carry the key
+    runs_of: dict[str, tuple[tuple[int, int], ...]]  # service -> its runs' (start, stop)
 
     def service(self, position: int) -> str:
         return self.runs[bisect.bisect_right(self.starts, position) - 1][0]

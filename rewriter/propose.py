@@ -117,33 +117,18 @@ class Proposal:
         return tuple(c for c in self.candidates if c is not self.chosen)
 
 
+@record
 class _Settings:
-    """``propose``'s arguments, passed down as one. A plain slotted class: a dataclass costs a
-    millisecond or more to create at import, and scp-fix is started anew for every file in a hook."""
-
-    __slots__ = ("profiles", "source_region", "full_access", "account", "batch", "broad", "prefix",
-                 "newly_allowed", "regions", "codec")
-
-    def __init__(
-        self,
-        profiles: tuple[Profile, ...],
-        source_region: str | None,
-        full_access: bool,
-        account: str,
-        batch: bool,
-        broad: bool,
-        prefix: bool,
-        newly_allowed: bool,
-        regions: tuple[str, ...] | None = None,
-        codec: Callable[[Policy], Codec] = json_codec,
-    ) -> None:
-        self.profiles, self.source_region, self.full_access, self.account = profiles, source_region, full_access, account
-        self.batch, self.broad, self.prefix, self.newly_allowed = batch, broad, prefix, newly_allowed
-        self.regions, self.codec = regions, codec
-
-    def but(self, **changes: Any) -> _Settings:
-        """A copy with ``changes``."""
-        return _Settings(**{name: changes.get(name, getattr(self, name)) for name in self.__slots__})
+    profiles: tuple[Profile, ...]
+    source_region: str | None
+    full_access: bool
+    account: str
+    batch: bool
+    broad: bool
+    prefix: bool
+    newly_allowed: bool
+    regions: tuple[str, ...] | None = None
+    codec: Callable[[Policy], Codec] = json_codec
 
 
 def propose(
@@ -247,7 +232,7 @@ def _candidate(name: str, policy: Policy, before: CheckResult, settings: _Settin
         fix = STRATEGIES[name](Problem(policy, settings.profiles, before, compact))
     except NotApplicable as reason:  # pragma: no cover - the same problem planned once already
         return replace(candidate, rejected=str(reason))
-    retry = _verify(name, fix, policy, settings.but(prefix=True))
+    retry = _verify(name, fix, policy, replace(settings, prefix=True))
     if retry.rejected:
         return retry
     return replace(
@@ -283,7 +268,7 @@ def _verify(name: str, fix: Fix, policy: Policy, settings: _Settings) -> Candida
         still = sorted({r for c in after.checks for r in c.denied_regions})
         return Candidate(name, fix, rejected=f"verification failed: still denied in {', '.join(still) or 'a source Region'}")
     # Proposing again on the fixed policy, through the same path propose takes, must change nothing.
-    again = _propose_checked(new_policy, after, name, True, settings.but(newly_allowed=False))
+    again = _propose_checked(new_policy, after, name, True, replace(settings, newly_allowed=False))
     if again.status != "unchanged":
         raise FixNotIdempotentError(f"{name}: proposing again on the fixed policy still changes it", path=policy.path)
     size = Size(
