@@ -6,6 +6,8 @@ so ``scp-fix --help`` and ``scp-fix --version`` stay fast.
 
 from __future__ import annotations
 
+import functools
+import importlib
 import sys
 from typing import Any
 
@@ -37,19 +39,25 @@ def _root(
     """Find and fix service control policies that block Amazon Bedrock cross-Region inference."""
 
 
+# command -> the module and attribute that hold it; a Typer of its own is added as a group
+_COMMANDS = {
+    "simulate": ("simulate", "simulate"),
+    "check": ("check", "check"),
+    "propose": ("propose", "propose"),
+    "explain": ("explain", "explain"),
+    "profiles": ("profiles", "profiles_app"),
+    "org": ("org", "org_app"),
+}
+COMMANDS = tuple(_COMMANDS)
+
+
 def _register(target: typer.Typer, name: str) -> None:
-    from rewriter.cli import check, explain, org, profiles, propose, simulate
-
-    commands = {"simulate": simulate.simulate, "check": check.check, "propose": propose.propose,
-                "explain": explain.explain}
-    groups = {"profiles": profiles.profiles_app, "org": org.org_app}
-    if name in commands:
-        target.command(name)(commands[name])
+    module, attribute = _COMMANDS[name]
+    command = getattr(importlib.import_module(f"rewriter.cli.{module}"), attribute)  # only what is named
+    if isinstance(command, typer.Typer):
+        target.add_typer(command, name=name)
     else:
-        target.add_typer(groups[name], name=name)
-
-
-COMMANDS = ("simulate", "check", "propose", "explain", "profiles", "org")
+        target.command(name)(command)
 
 
 def _app(names: tuple[str, ...]) -> typer.Typer:
@@ -60,14 +68,10 @@ def _app(names: tuple[str, ...]) -> typer.Typer:
     return built
 
 
-_WHOLE: list[typer.Typer] = []
-
-
+@functools.cache
 def whole_app() -> typer.Typer:
     """Every command: for help, and for anything a run's first word does not name."""
-    if not _WHOLE:
-        _WHOLE.append(_app(COMMANDS))
-    return _WHOLE[0]
+    return _app(COMMANDS)
 
 
 def __getattr__(name: str) -> Any:
