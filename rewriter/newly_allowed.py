@@ -8,9 +8,6 @@ Regions likewise: those that every resource test and Region condition treat alik
 
 from __future__ import annotations
 
-import bisect
-import functools
-import itertools
 import operator
 import re
 from collections.abc import Mapping, Sequence
@@ -21,10 +18,10 @@ from rewriter.model import Policy
 from rewriter.records import record
 
 if TYPE_CHECKING:
-    from rewriter.iam_actions import ActionCatalogue
     from rewriter.catalog import Profile
+    from rewriter.iam_actions import ActionCatalogue
 
-__all__ = ["Grant", "Delta", "compare_policies", "compare_many"]
+__all__ = ["Delta", "Grant", "compare_many", "compare_policies"]
 
 PROFILE_KEY = "bedrock:InferenceProfileArn"
 UNSPECIFIED = "unspecified"
@@ -104,59 +101,26 @@ def _action_patterns(policies: Sequence[Policy]) -> dict[str, tuple[int, ...]]:
     """Each Action/NotAction pattern (lower-case) -> the statements that list it, numbered across the
     policies. An action's answer from a statement's action test is whether any of that statement's
     patterns match it, so actions matched by patterns of the same statements behave alike."""
-    owners: dict[str, list[int]] = {}
+    # The policies compared are mostly one policy and its fixes: a list they share is read once.
+    lists: dict[tuple[str, ...], list[int]] = {}
     number = 0
     for policy in policies:
         for statement in policy.statements:
             for values in (statement.action, statement.not_action):
                 if values is not None:
-                    for pattern in values.items:
-                        listed = owners.setdefault(pattern.lower(), [])
-                        if number not in listed:
-                            listed.append(number)
+                    lists.setdefault(values.items, []).append(number)
             number += 1
-    return {pattern: tuple(listed) for pattern, listed in owners.items()}
+    owners: dict[str, set[int]] = {}
+    for items, numbers in lists.items():
+        for pattern in items:
+            owners.setdefault(pattern.lower(), set()).update(numbers)
+    return {pattern: tuple(sorted(listed)) for pattern, listed in owners.items()}
 
 
-@record(eq=False)  # compared by identity: a cache key, not 22,000 names to hash
-class _Index:
-    """The catalogue as runs of one service's actions: classes are built from whole runs, and only the
-    actions a pattern names in part, and those that can carry the profile key, are looked at one by one."""
-
-    actions: tuple[str, ...]
-    runs: tuple[tuple[str, int, int], ...]  # (lower-case service, start, stop), in catalogue order
-    starts: tuple[int, ...]  # each run's start, for finding a position's run
-    keyed: dict[str, tuple[int, ...]]  # service -> positions of its actions that can carry the key
-    runs_of: dict[str, tuple[tuple[int, int], ...]]  # service -> its runs' (start, stop)
-
-    def service(self, position: int) -> str:
-        return self.runs[bisect.bisect_right(self.starts, position) - 1][0]
+Members = list[tuple[int, int]]  # a class's actions: ascending (start, stop) ranges of catalogue positions
 
 
-@functools.lru_cache(maxsize=2)
-def _index(catalogue: ActionCatalogue) -> _Index:
-    actions = catalogue.actions
-    counts = catalogue.service_runs
-    if sum(count for _, count in counts) != len(actions):  # a catalogue built without runs: derive them
-        counts = tuple((s, len(list(g))) for s, g in itertools.groupby(a.partition(":")[0].lower() for a in actions))
-    starts = list(itertools.accumulate((count for _, count in counts), initial=0))
-    runs = tuple((service, start, stop) for (service, _), start, stop in zip(counts, starts, starts[1:]))
-    runs_of: dict[str, list[tuple[int, int]]] = {}
-    for service, start, stop in runs:
-        runs_of.setdefault(service, []).append((start, stop))
-    keyed: dict[str, tuple[int, ...]] = {}
-    for service in {action.partition(":")[0].lower() for action in catalogue.profile_key_actions}:
-        keyed[service] = tuple(
-            p for start, stop in runs_of.get(service, ()) for p in range(start, stop)
-            if actions[p] in catalogue.profile_key_actions
-        )
-    return _Index(actions, runs, tuple(starts[:-1]), keyed, {s: tuple(r) for s, r in runs_of.items()})
-
-
-Members = list[tuple[int, int]]  # a class's actions: (start, stop) ranges of catalogue positions
-
-
-def _classes(index: _Index, patterns: Mapping[str, tuple[int, ...]]) -> dict[tuple, Members]:
+def _classes(catalogue: ActionCatalogue, patterns: Mapping[str, tuple[int, ...]]) -> dict[tuple, Members]:
     """Group the actions that every statement's action test treats alike (and that agree on carrying
     the profile key and on being Bedrock's), in catalogue order of each class's first action.
 
@@ -180,88 +144,89 @@ def _classes(index: _Index, patterns: Mapping[str, tuple[int, ...]]) -> dict[tup
             partial.append((pattern, owners))
     classes: dict[tuple, Members] = {}
 
-    def add(signature: tuple, start: int, stop: int, run_start: int) -> None:
+    def add(signature: tuple, start: int, stop: int) -> None:
         members = classes.setdefault(signature, [])
-        if members and members[-1][1] == start > run_start:  # ranges stay within one service's run
+        if members and members[-1][1] == start:
             members[-1] = (members[-1][0], stop)
         else:
             members.append((start, stop))
 
-    actions = index.actions
+    # The catalogue is swept in order. Only the runs of services a pattern names, or whose actions can
+    # carry the key, are looked at; the stretches between them (the bulk of the catalogue, named by no
+    # pattern) share one class. A pattern that may match in any service has every run looked at.
     if anywhere:
-        looked_at = index.runs  # a pattern may match in any service: every run, action by action
+        looked_at = catalogue.runs
     else:
-        # A service no partial pattern names, whose actions cannot carry the key, is alike within
-        # itself: one range of one class. The bulk of the catalogue is named by no pattern at all.
-        special = {s for s, (_, partial) in named.items() if partial} | index.keyed.keys() | {"bedrock"}
-        alike = {s: (False, False, *sorted(whole)) for s, (whole, _) in named.items() if s not in special}
-        classes[(False, False, *sorted(universal))] = [
-            (start, stop) for service, start, stop in index.runs if service not in special and service not in alike
-        ]
-        for service, signature in alike.items():
-            classes.setdefault(signature, []).extend(index.runs_of.get(service, ()))
-        looked_at = [run for run in index.runs if run[0] in special]
+        looked_at = sorted(
+            ((service, start, stop)
+             for service in named.keys() | catalogue.keyed.keys() | {"bedrock"}
+             for start, stop in catalogue.runs_of.get(service, ())),
+            key=operator.itemgetter(1),
+        )
+    unnamed = (False, False, *sorted(universal))
+    cursor = 0
     for service, start, stop in looked_at:
+        if cursor < start:
+            add(unnamed, cursor, start)
         whole, partial = named.get(service, (universal, []))
-        found = _matched_in_run(actions, start, stop, partial + anywhere)
-        keyed = index.keyed.get(service, ())
-        for position in keyed:
-            found.setdefault(position, set())
         is_bedrock = service == "bedrock"
         plain = (False, is_bedrock, *sorted(whole))
+        keyed = catalogue.keyed.get(service, ())
+        found = _matched_in_run(catalogue.actions, start, stop, partial + anywhere) if partial or anywhere else {}
+        for position in keyed:
+            found.setdefault(position, set())
         # The actions no partial pattern names share one class: added as the stretches between those named.
         cursor = start
         for position in sorted(found):
             if cursor < position:
-                add(plain, cursor, position, start)
-            add((position in keyed, is_bedrock, *sorted(whole | found[position])), position, position + 1, start)
+                add(plain, cursor, position)
+            add((position in keyed, is_bedrock, *sorted(whole | found[position])), position, position + 1)
             cursor = position + 1
         if cursor < stop:
-            add(plain, cursor, stop, start)
-    for members in classes.values():
-        members.sort()
-    return dict(sorted(((s, m) for s, m in classes.items() if m), key=lambda item: item[1][0][0]))
+            add(plain, cursor, stop)
+        cursor = stop
+    if cursor < len(catalogue.actions):
+        add(unnamed, cursor, len(catalogue.actions))
+    return dict(sorted(classes.items(), key=lambda item: item[1][0][0]))
 
 
 def _line_regex(pattern: str) -> re.Pattern[str]:
-    """A lower-case ASCII wildcard pattern as a regex over one line of a newline-joined list."""
+    """A lower-case ASCII wildcard pattern as a regex for one name of a newline-joined list, from the
+    line break before it (the one after it is left to begin the next name)."""
     body = "".join("[^\n]*" if c == "*" else "[^\n]" if c == "?" else re.escape(c) for c in pattern)
-    return re.compile(f"^{body}$", re.MULTILINE)
+    return re.compile(f"\n{body}(?=\n)")
 
 
 def _matched_in_run(
     actions: tuple[str, ...], start: int, stop: int, patterns: list[tuple[str, tuple[int, ...]]]
 ) -> dict[int, set[int]]:
     """Position -> the owners of the ``patterns`` (lower-case) that match it, within one run. The run's
-    names are searched as one lower-cased text (C-level scans), not with a Python step per action."""
+    names are searched as one lower-cased text, each between line breaks: C-level scans, not a Python
+    step per action."""
     found: dict[int, set[int]] = {}
-    text: str | None = None
-    names: list[str] = []
-    line_starts: list[int] = []
+    text = "\n" + "\n".join(actions[start:stop]).lower() + "\n"  # IAM action names hold no line breaks
+    at_offset: dict[int, set[int]] = {}  # the offset of the line break before a matched name -> owners
     for pattern, owners in patterns:
-        if text is None:  # IAM action names hold no line breaks
-            text = "\n".join(actions[start:stop]).lower()
-            names = text.split("\n")
         if not pattern.isascii() or "$" in pattern or not text.isascii():
             # lower() and a case-blind regex differ outside ASCII (the Kelvin sign): the evaluator's test
-            positions = [p for p in range(start, stop) if action_matches(pattern, actions[p])]
+            for position in range(start, stop):
+                if action_matches(pattern, actions[position]):
+                    found.setdefault(position, set()).update(owners)
         elif _SPECIAL.search(pattern) is None:
-            positions = []
-            offset = -1
-            while True:
-                try:
-                    offset = names.index(pattern, offset + 1)
-                except ValueError:
-                    break
-                positions.append(start + offset)
+            line = f"\n{pattern}\n"
+            offset = text.find(line)
+            while offset >= 0:
+                at_offset.setdefault(offset, set()).update(owners)
+                offset = text.find(line, offset + 1)
         else:
-            if not line_starts:  # where each name begins in the text, in C: lengths summed, plus line breaks
-                line_starts = list(map(operator.add, itertools.accumulate(map(len, names), initial=0), range(len(names))))
-            positions = [
-                start + bisect.bisect_right(line_starts, m.start()) - 1 for m in _line_regex(pattern).finditer(text)
-            ]
-        for position in positions:
-            found.setdefault(position, set()).update(owners)
+            for match in _line_regex(pattern).finditer(text):
+                at_offset.setdefault(match.start(), set()).update(owners)
+    # A name's position in the run is the number of line breaks before its own: counted in one pass.
+    line, counted = 0, 0
+    for offset in sorted(at_offset):
+        line += text.count("\n", counted, offset)
+        counted = offset
+        found.setdefault(start + line, set()).update(at_offset[offset])
     return found
 
 
@@ -295,8 +260,7 @@ def compare_many(
     catalogue = action_catalogue()
     region_list = list(regions) if regions is not None else [*ALL_COMMERCIAL, UNSPECIFIED]
     model = profiles[0].model if profiles else "anthropic.claude-sonnet-4-5-20250929-v1:0"
-    index = _index(catalogue)
-    classes = _classes(index, _action_patterns((before, *afters)))
+    classes = _classes(catalogue, _action_patterns((before, *afters)))
     contexts = _contexts(profiles)
     keys = [{PROFILE_KEY: c.profile_arn} if c.profile_arn else {} for c in contexts]
     bedrock_resources = [
@@ -319,7 +283,7 @@ def compare_many(
             answers[number].update(zip(signatures, masks))
             tests[number] += made
     return tuple(
-        _delta(classes, answers[0], answers[number], tests[0] + tests[number], index, contexts, region_list)
+        _delta(classes, answers[0], answers[number], tests[0] + tests[number], catalogue, contexts, region_list)
         for number in range(1, len(afters) + 1)
     )
 
@@ -329,7 +293,7 @@ def _delta(
     was: dict[tuple, int],
     now: dict[tuple, int],
     tests: int,
-    index: _Index,
+    catalogue: ActionCatalogue,
     contexts: list[_Context],
     region_list: list[str],
 ) -> Delta:
@@ -355,8 +319,8 @@ def _delta(
                 else:
                     del cells[(c_index, signature)]
     return Delta(
-        newly_allowed=_grants(opened, classes, index, contexts, region_list),
-        newly_denied=_grants(closed, classes, index, contexts, region_list),
+        newly_allowed=_grants(opened, classes, catalogue, contexts, region_list),
+        newly_denied=_grants(closed, classes, catalogue, contexts, region_list),
         evaluations=tests,
     )
 
@@ -364,7 +328,7 @@ def _delta(
 def _grants(
     cells: dict[tuple[int, tuple], list[str]],
     classes: dict[tuple, Members],
-    index: _Index,
+    catalogue: ActionCatalogue,
     contexts: list[_Context],
     region_list: list[str],
 ) -> tuple[Grant, ...]:
@@ -376,7 +340,7 @@ def _grants(
     grants = []
     for (c_index, regions), members in sorted(merged.items(), key=lambda item: item[0][0]):
         count = sum(stop - start for start, stop in members)
-        names = sorted(index.actions[p] for start, stop in members for p in range(start, stop)) if count <= 20 else []
+        names = sorted(catalogue.actions[p] for start, stop in members for p in range(start, stop)) if count <= 20 else []
         condition = contexts[c_index].condition
         grants.append(
             Grant(
@@ -384,7 +348,7 @@ def _grants(
                 action_count=count,
                 regions=regions,
                 condition=condition,
-                summary=_summary(members, count, names, index, regions, region_list, condition),
+                summary=_summary(members, count, names, catalogue, regions, region_list, condition),
             )
         )
     return tuple(grants)
@@ -394,12 +358,12 @@ def _summary(
     members: Members,
     count: int,
     names: list[str],
-    index: _Index,
+    catalogue: ActionCatalogue,
     regions: tuple[str, ...],
     region_list: list[str],
     condition: str | None,
 ) -> str:
-    total = len(index.actions)
+    total = len(catalogue.actions)
     if count <= 4:
         what = ", ".join(names)
     elif count == total:
@@ -407,7 +371,10 @@ def _summary(
     elif count > total / 2:
         what = f"{count} of the {total} IAM actions (all but the ones already allowed there)"
     else:
-        services = {index.service(start) for start, _ in members}  # a range never spans two services
+        runs = catalogue.runs  # a range may span several services' runs
+        services = {
+            runs[r][0] for start, stop in members for r in range(catalogue.run_at(start), catalogue.run_at(stop - 1) + 1)
+        }
         what = f"{count} actions in {len(services)} service{'s' if len(services) != 1 else ''}"
     named = [r for r in regions if r != UNSPECIFIED]
     if len(named) > 6:
@@ -417,7 +384,7 @@ def _summary(
     if UNSPECIFIED in regions:
         where = f"{where} and unspecified" if where else "with aws:RequestedRegion unspecified"
     direct_bedrock = not condition and any(
-        start < b_stop and b_start < stop for b_start, b_stop in index.runs_of.get("bedrock", ()) for start, stop in members
+        start < b_stop and b_start < stop for b_start, b_stop in catalogue.runs_of.get("bedrock", ()) for start, stop in members
     )
     how = f", {condition}" if condition else ", for direct calls too" if direct_bedrock else ""
     return f"{what} {where}{how}"

@@ -40,3 +40,31 @@ def test_a_damaged_cache_is_rebuilt(fresh_cache: Path) -> None:
     catalogue = iam_actions.action_catalogue()
     assert "bedrock:InvokeModel" in catalogue.actions
     assert json.loads(iam_actions.cache_file(version).read_text(encoding="utf-8"))["actions"] != 3
+
+
+def _layout_is_right(catalogue: iam_actions.ActionCatalogue) -> None:
+    """Every action lies in exactly one run, of its own service; the key's positions are its actions."""
+    position = 0
+    for number, (service, start, stop) in enumerate(catalogue.runs):
+        assert start == position < stop
+        assert all(a.partition(":")[0].lower() == service for a in catalogue.actions[start:stop])
+        assert (start, stop) in catalogue.runs_of[service]
+        assert catalogue.run_at(start) == catalogue.run_at(stop - 1) == number
+        position = stop
+    assert position == len(catalogue.actions)
+    keyed = {catalogue.actions[p] for positions in catalogue.keyed.values() for p in positions}
+    assert keyed == catalogue.profile_key_actions & set(catalogue.actions)
+
+
+def test_the_catalogue_knows_where_each_services_actions_lie() -> None:
+    catalogue = iam_actions.action_catalogue()
+    _layout_is_right(catalogue)
+    assert catalogue.keyed["bedrock"]  # InvokeModel and its stream take the profile's ARN
+    # without runs given (or with runs that do not add up), they are worked out from the names
+    derived = iam_actions.ActionCatalogue(
+        "test", ("s3:GetObject", "s3:PutObject", "EC2:RunInstances", "bedrock:InvokeModel", "s3:ListBucket"),
+        frozenset({"bedrock:InvokeModel"}), (("s3", 1),),
+    )
+    _layout_is_right(derived)
+    assert derived.runs == (("s3", 0, 2), ("ec2", 2, 3), ("bedrock", 3, 4), ("s3", 4, 5))
+    assert derived.runs_of["s3"] == ((0, 2), (4, 5)) and derived.keyed == {"bedrock": (3,)}
