@@ -159,7 +159,9 @@ def action_matches(pattern: str, action: str) -> bool:
     """``service:action`` with ``*``/``?`` wildcards, case-insensitive."""
     if pattern == "*":
         return True
-    if "*" not in pattern and "?" not in pattern:  # most NotAction entries name one action: no regex
+    # Most NotAction entries name one action: no regex. Outside ASCII, lower() and the case-blind regex
+    # the evaluator's own test uses differ (a long s is an "s" to the regex), so the regex decides.
+    if "*" not in pattern and "?" not in pattern and pattern.isascii() and action.isascii():
         return pattern.lower() == action.lower()
     return glob_regex(pattern, ignore_case=True).fullmatch(action) is not None
 

@@ -449,6 +449,19 @@ def test_action_listed_is_any_pattern_matching(patterns: list[str], action: str,
     assert evaluate_module.action_listed(statement, action) == any(action_matches(p, action) for p in patterns)
 
 
+# letters a case-blind regex folds onto ASCII ones (a long s onto "s", the Kelvin sign onto "k")
+FOLDING_CHARS = "sk:S\u017f\u212a"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=FOLDING_CHARS + "*?", min_size=1, max_size=6), min_size=1, max_size=4),
+       st.text(alphabet=FOLDING_CHARS, max_size=6))
+def test_action_matches_is_the_evaluators_test_outside_ascii_too(patterns: list[str], action: str) -> None:
+    # the "newly allowed" grid groups actions with action_matches and asks the evaluator once per group
+    statement = policy(deny(Action=patterns)).statements[0]
+    assert evaluate_module.action_listed(statement, action) == any(action_matches(p, action) for p in patterns)
+
+
 @settings(max_examples=400, deadline=None)
 @given(PATTERN_CHARS, TEXT_CHARS)
 def test_resource_matches_agrees_with_reference(pattern: str, arn: str) -> None:

@@ -58,7 +58,7 @@ def _strings(value: Any) -> list[str] | None:
 def _may_match(pattern: str, action: str) -> bool:
     """``action_matches`` after a cheap test of the service prefix (most patterns name another service)."""
     service, _, _ = pattern.partition(":")
-    if "*" not in service and "?" not in service and "$" not in service:
+    if "*" not in service and "?" not in service and "$" not in service and service.isascii():
         if service.lower() != action.partition(":")[0].lower():
             return False
     return action_matches(pattern, action)
