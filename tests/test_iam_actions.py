@@ -47,7 +47,9 @@ def _layout_is_right(catalogue: iam_actions.ActionCatalogue) -> None:
     position = 0
     for number, (service, start, stop) in enumerate(catalogue.runs):
         assert start == position < stop
-        assert all(a.partition(":")[0].lower() == service for a in catalogue.actions[start:stop])
+        names = [a.lower() for a in catalogue.actions[start:stop]]
+        assert all(n.partition(":")[0] == service for n in names)
+        assert names == sorted(names)  # so that a name or a prefix is found by bisection
         assert (start, stop) in catalogue.runs_of[service]
         assert catalogue.run_at(start) == catalogue.run_at(stop - 1) == number
         position = stop
