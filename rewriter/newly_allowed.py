@@ -9,7 +9,6 @@ Regions likewise: those that every resource test and Region condition treat alik
 from __future__ import annotations
 
 import bisect
-import operator
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
@@ -160,17 +159,17 @@ def _classes(catalogue: ActionCatalogue, patterns: Mapping[str, tuple[int, ...]]
     # carry the key, are looked at; the stretches between them (the bulk of the catalogue, named by no
     # pattern) share one class. A pattern that may match in any service has every run looked at.
     if anywhere:
-        looked_at = catalogue.runs
+        looked_at = [(start, stop, service) for service, start, stop in catalogue.runs]
     else:
+        runs_of = catalogue.runs_of
         looked_at = sorted(
-            ((service, start, stop)
-             for service in named.keys() | catalogue.keyed.keys() | {"bedrock"}
-             for start, stop in catalogue.runs_of.get(service, ())),
-            key=operator.itemgetter(1),
+            (start, stop, service)
+            for service in named.keys() | catalogue.keyed.keys() | {"bedrock"} if service in runs_of
+            for start, stop in runs_of[service]
         )
     unnamed = (False, False, *sorted(universal))
     cursor = 0
-    for service, start, stop in looked_at:
+    for start, stop, service in looked_at:
         if cursor < start:
             add(unnamed, cursor, start)
         whole, partial = named.get(service, (universal, []))
@@ -292,16 +291,17 @@ def compare_many(
         f"arn:aws:bedrock:{'' if region == UNSPECIFIED else region}::foundation-model/{model}" for region in region_list
     ]
     # Each class's representative (its first action) is asked in every Region, and through every
-    # profile context when it can carry the key; classes that share a base share the grid's cells.
-    by_base: dict[tuple[bool, bool], list[tuple]] = {}
+    # profile context when it can carry the key; the classes of one resource form share the grid's
+    # cells. (A class that cannot carry the key is read from the first context, the direct call, alone.)
+    by_resource: dict[bool, list[tuple]] = {}
     for signature in classes:
-        by_base.setdefault((signature[0], signature[1]), []).append(signature)
+        by_resource.setdefault(signature[1], []).append(signature)
     answers: list[dict[tuple, int]] = [{} for _ in range(len(afters) + 1)]  # before, then each after
     tests = [0] * (len(afters) + 1)
-    for (keyed, is_bedrock), signatures in by_base.items():
+    for is_bedrock, signatures in by_resource.items():
         representatives = [catalogue.actions[classes[s][0][0]] for s in signatures]
         resources = bedrock_resources if is_bedrock else ["*"] * len(region_list)
-        context_keys = keys if keyed else keys[:1]  # only requests that can carry the key use a profile
+        context_keys = keys if any(s[0] for s in signatures) else keys[:1]
         for number, policy in enumerate((before, *afters)):
             masks, made = allowed_grid(policy, representatives, region_list, resources, context_keys,
                                        full_access=full_access)
