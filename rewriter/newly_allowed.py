@@ -176,7 +176,11 @@ def _classes(catalogue: ActionCatalogue, patterns: Mapping[str, tuple[int, ...]]
         is_bedrock = service == "bedrock"
         plain = (False, is_bedrock, *sorted(whole))
         keyed = catalogue.keyed.get(service, ())
-        found = _matched_in_run(catalogue, start, stop, partial + anywhere) if partial or anywhere else {}
+        if not (partial or anywhere or keyed):  # most services a pattern names, it names whole
+            add(plain, start, stop)
+            cursor = stop
+            continue
+        found = _matched_in_run(catalogue, start, stop, partial + anywhere)
         for position in keyed:
             found.setdefault(position, set())
         # The actions no partial pattern names share one class: added as the stretches between those named.
