@@ -262,6 +262,9 @@ _TOKEN = re.compile(
 )
 # what Match.lastindex says the token is
 _A_STRING, _A_KEY, _AN_OPENING, _A_CLOSING = 1, 2, 3, None
+# One string or literal item of a list, after the white space and comma before it: most lists of a
+# policy hold only these (a NotAction list runs to ~90), so they are read in a loop of their own.
+_SCALAR_ITEM = re.compile(r'[ \t\n\r,]*("[^"\\]*(?:\\.[^"\\]*)*"|[^ \t\n\r,\]}\[{"][^ \t\n\r,\]}]*)')
 
 
 def _positions_of(text: str, offset: int) -> dict[str, tuple[int, ...]]:
@@ -269,6 +272,7 @@ def _positions_of(text: str, offset: int) -> dict[str, tuple[int, ...]]:
     object member when its key is read, anything else when it ends."""
     positions: dict[str, Any] = {}
     token_at = _TOKEN.match
+    scalar_at = _SCALAR_ITEM.match
     # one entry per open container: [pointer, start, key_start, key_end, next index, or -1 in an object]
     open_containers: list[list[Any]] = []
     container: list[Any] | None = None
@@ -296,8 +300,16 @@ def _positions_of(text: str, offset: int) -> dict[str, tuple[int, ...]]:
             pointer, key_start = f"{container[0]}/{container[4]}", None
             container[4] += 1
         if kind == _AN_OPENING:
-            container = [pointer, pos - 1, key_start, key_end, 0 if text[pos - 1] == "[" else -1]
+            is_list = text[pos - 1] == "["
+            container = [pointer, pos - 1, key_start, key_end, 0 if is_list else -1]
             open_containers.append(container)
+            if is_list:  # its scalar items up to the first container or the end
+                index = 0
+                while (item := scalar_at(text, pos)) is not None:
+                    pos = item.end()
+                    positions[f"{pointer}/{index}"] = item.span(1)
+                    index += 1
+                container[4] = index
             continue
         start, end = token.span(kind)  # type: ignore[union-attr]
         positions[pointer] = (start, end) if key_start is None else (start, end, key_start, key_end)
