@@ -25,7 +25,6 @@ __all__ = ["Delta", "Grant", "compare_many", "compare_policies"]
 
 PROFILE_KEY = "bedrock:InferenceProfileArn"
 UNSPECIFIED = "unspecified"
-_SPECIAL = re.compile(r"[*?$]")  # wildcards, and the "$" of a policy variable
 
 
 @record
@@ -110,11 +109,13 @@ def _action_patterns(policies: Sequence[Policy]) -> dict[str, tuple[int, ...]]:
                 if values is not None:
                     lists.setdefault(values.items, []).append(number)
             number += 1
+    # A statement lists its patterns in one list, so no two lists share a statement: their numbers add up.
     owners: dict[str, tuple[int, ...]] = {}
     for items, numbers in lists.items():
-        for pattern in map(str.lower, items):
+        listing = tuple(numbers)
+        for pattern in dict.fromkeys(map(str.lower, items)):  # listed twice in one list, counted once
             listed = owners.get(pattern)
-            owners[pattern] = tuple(numbers) if listed is None else tuple(sorted({*listed, *numbers}))
+            owners[pattern] = listing if listed is None else listed + listing
     return owners
 
 
@@ -135,7 +136,7 @@ def _classes(catalogue: ActionCatalogue, patterns: Mapping[str, tuple[int, ...]]
         if pattern == "*":
             continue
         service, _, name = pattern.partition(":")
-        if not pattern.isascii() or _SPECIAL.search(service):
+        if "*" in service or "?" in service or "$" in service or not pattern.isascii():
             anywhere.append((pattern, owners))
             continue
         entry = named.get(service)
@@ -221,7 +222,7 @@ def _matched_in_run(
             # variable is not a wildcard: the evaluator's own test, name by name
             positions: Iterable[int] = [p for p in range(start, stop) if action_matches(pattern, actions[p])]
         else:
-            literal = _SPECIAL.split(pattern, 1)[0]
+            literal = pattern.split("*", 1)[0].split("?", 1)[0]  # the text before the first wildcard
             first = bisect.bisect_left(actions, literal, start, stop, key=str.lower)
             if literal == pattern:
                 last = first
