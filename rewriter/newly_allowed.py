@@ -169,14 +169,16 @@ def _classes(catalogue: ActionCatalogue, patterns: Mapping[str, tuple[int, ...]]
             for start, stop in runs_of[service]
         )
     unnamed = (False, False, *sorted(universal))
+    unlisted: tuple[set[int], list[tuple[str, tuple[int, ...]]]] = (universal, [])
+    keyed_of = catalogue.keyed
     cursor = 0
     for start, stop, service in looked_at:
         if cursor < start:
             add(unnamed, cursor, start)
-        whole, partial = named.get(service, (universal, []))
+        whole, partial = named.get(service, unlisted)
         is_bedrock = service == "bedrock"
         plain = (False, is_bedrock, *sorted(whole))
-        keyed = catalogue.keyed.get(service, ())
+        keyed = keyed_of.get(service, ())
         if not (partial or anywhere or keyed):  # most services a pattern names, it names whole
             add(plain, start, stop)
             cursor = stop
