@@ -226,8 +226,8 @@ def _action_test(patterns: tuple[str, ...]) -> Callable[[str], bool]:
 
     def test(value: str) -> bool:
         if not value.isascii():
-            # re.IGNORECASE folds some non-ASCII letters onto ASCII ones (K, the Kelvin sign,
-            # onto k); lower() does not, so such a value goes through the full regex.
+            # re.IGNORECASE folds some non-ASCII letters onto ASCII ones (a long s onto s);
+            # lower() does not, so such a value goes through the full regex.
             if not everything:
                 everything.append(_alternation(patterns) or re.compile("(?!)"))
             return everything[0].fullmatch(value) is not None

@@ -220,7 +220,7 @@ def _matched_in_run(
     actions = catalogue.actions
     for pattern, owners in patterns:
         if not catalogue.ascii_names or not pattern.isascii() or "$" in pattern:
-            # lower() and a case-blind regex differ outside ASCII (the Kelvin sign), and a policy
+            # lower() and a case-blind regex differ outside ASCII (a long s), and a policy
             # variable is not a wildcard: the evaluator's own test, name by name
             positions: Iterable[int] = [p for p in range(start, stop) if action_matches(pattern, actions[p])]
         else:

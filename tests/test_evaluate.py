@@ -449,7 +449,8 @@ def test_action_listed_is_any_pattern_matching(patterns: list[str], action: str,
     assert evaluate_module.action_listed(statement, action) == any(action_matches(p, action) for p in patterns)
 
 
-# letters a case-blind regex folds onto ASCII ones (a long s onto "s", the Kelvin sign onto "k")
+# letters a case-blind regex folds onto ASCII ones: a long s onto "s" (which lower() does not), the
+# Kelvin sign onto "k" (which lower() does too)
 FOLDING_CHARS = "sk:S\u017f\u212a"
 
 
