@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from rewriter.conditions import _glob_body
 from rewriter.evaluate import action_matches, allowed_grid
 from rewriter.model import Policy
 from rewriter.records import record
@@ -250,7 +251,7 @@ def _searched(actions: tuple[str, ...], start: int, stop: int, pattern: str) -> 
     if start >= stop:
         return []
     text = "\n" + "\n".join(actions[start:stop]).lower() + "\n"
-    body = "".join("[^\n]*" if c == "*" else "[^\n]" if c == "?" else re.escape(c) for c in pattern)
+    body = _glob_body(pattern, "[^\n]*", "[^\n]")
     positions = []
     # A name's position is the number of line breaks before the one it follows: counted in one pass.
     line, counted = start, 0
