@@ -135,6 +135,8 @@ _TOKEN = re.compile(r"\$\{[*?$]\}|[*?]")
 
 
 def _glob_body(pattern: str, star: str, question: str) -> str:
+    if "$" not in pattern:  # no ${*} escapes: every * and ? is a wildcard
+        return star.join(question.join(map(_escaped, part.split("?"))) for part in pattern.split("*"))
     out: list[str] = []
     pos = 0
     for m in _TOKEN.finditer(pattern):
@@ -149,6 +151,15 @@ def _glob_body(pattern: str, star: str, question: str) -> str:
         pos = m.end()
     out.append(re.escape(pattern[pos:]))
     return "".join(out)
+
+
+# Names, Regions and ARNs hold no regex syntax but the dot (a hyphen means nothing outside a
+# character class): re.escape goes character by character, a replace of the dot does not.
+_PLAIN_TEXT = re.compile(r"[\w:/.\-]*", re.ASCII).fullmatch
+
+
+def _escaped(text: str) -> str:
+    return text.replace(".", r"\.") if _PLAIN_TEXT(text) else re.escape(text)
 
 
 @functools.lru_cache(maxsize=16384)
