@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from typing import Any
 
 from rewriter.fixes import copy_json
@@ -16,17 +17,19 @@ from rewriter.fixes import copy_json
 __all__ = ["template_text", "fill_json_template"]
 
 
+# An installed wheel has rewriter/templates/; a checkout has templates/ beside the package.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_FOLDERS = (os.path.join(_HERE, "templates"), os.path.join(os.path.dirname(_HERE), "templates"))
+
+
 @functools.cache
 def template_text(name: str) -> str:
-    import os
-
-    # An installed wheel has rewriter/templates/; a checkout has templates/ beside the package. Plain
-    # files first (importlib.resources costs more to import than the read), then a zipped install.
-    here = os.path.dirname(os.path.abspath(__file__))
-    for folder in (os.path.join(here, "templates"), os.path.join(os.path.dirname(here), "templates")):
+    # Plain files first (importlib.resources costs more to import than the read), then a zipped install.
+    for folder in _FOLDERS:
         try:
-            with open(os.path.join(folder, name), encoding="utf-8") as handle:
-                return handle.read()
+            # bytes: a text-mode file sets up a decoder, which costs more than this read
+            with open(os.path.join(folder, name), "rb") as handle:
+                return handle.read().decode("utf-8").replace("\r\n", "\n")
         except FileNotFoundError:
             continue
     from importlib.resources import files
