@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from rewriter.cris import DEFAULT_ACCOUNT, INFERENCE_ACTIONS, Authorization, authorizations
-from rewriter.evaluate import Decision, Request, evaluate, evaluate_levels
+from rewriter.evaluate import Decision, Request, allowed_test, evaluate, evaluate_levels
 from rewriter.model import Policy
 from rewriter.records import record
 from rewriter.regions import RegionRestriction, find_region_restrictions
@@ -20,6 +20,7 @@ __all__ = [
     "Unreachable",
     "CheckResult",
     "check",
+    "allows_all",
     "check_levels",
     "check_with",
     "reason",
@@ -103,6 +104,40 @@ def check(
 
     path = group[0].path if group else "<policies>"
     return _run(decide, group, profiles, path, source_region, account, principal, actions)
+
+
+def allows_all(
+    policies: Policy | Sequence[Policy],
+    profiles: Sequence[Profile],
+    *,
+    source_region: str | None = None,
+    full_access: bool = True,
+    account: str = DEFAULT_ACCOUNT,
+    principal: str | None = None,
+    actions: tuple[str, ...] = INFERENCE_ACTIONS,
+) -> bool:
+    """``not check(...).blocked``, without deciding which statements decide or wording why: the
+    yes or no that verifying a fix needs, at a third of the cost."""
+    allows = allowed_test(policies, full_access=full_access)
+    for profile in profiles:
+        if source_region is not None:
+            sources: tuple[str, ...] = (source_region,)
+            profile.destinations(source_region)  # an unknown source is an error, as in check
+        else:
+            sources = profile.sources
+        usable = False
+        for source in sources:
+            auths = authorizations(profile, source, account=account, actions=actions, principal=principal)
+            answers = [allows(a.request) for a in auths]
+            # as in check: a source whose originating call is denied is one no caller uses
+            if source_region is None and not all(ok for a, ok in zip(auths, answers) if a.role == "profile"):
+                continue
+            if not all(answers):
+                return False
+            usable = True
+        if not usable:
+            return False
+    return True
 
 
 def check_levels(

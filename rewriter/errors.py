@@ -70,4 +70,7 @@ class VerificationError(ScpFixError):
 
 
 class FixNotIdempotentError(VerificationError):
-    """Proposing again on a fixed policy still proposed a change."""
+    """Proposing again on a fixed policy still proposed a change.
+
+    Not raised since a fix is verified to allow every authorization, which is what makes ``propose``
+    leave it unchanged; kept for callers that catch it."""

@@ -12,12 +12,12 @@ import functools
 import json
 from typing import Any
 
-from hypothesis import event, given, note
+from hypothesis import event, example, given, note
 from hypothesis import strategies as st
 from test_strategy_cases import assert_fixed
 
 from rewriter.catalog import load_catalog
-from rewriter.check import check
+from rewriter.check import allows_all, check
 from rewriter.parse import parse_policy
 from rewriter.propose import STRATEGY_NAMES, propose
 
@@ -212,3 +212,34 @@ def test_propose_fixes_and_converges(
     assert_fixed(
         proposal, profiles, source_region=source_region, options=options, strategy=strategy
     )
+
+
+# A source Region outside the profile's routes: its originating call is denied, so no caller uses it,
+# and the profile still works from the others.
+SKIPPED_SOURCE = (
+    json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Deny", "Action": "*", "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1", "us-west-2"]}},
+    }]}),
+    tuple(load_catalog().resolve("us.anthropic.claude-3-5-sonnet-20240620-v1:0")),
+    None,
+)
+
+
+@given(generated=case(), full_access=st.booleans())
+@example(generated=SKIPPED_SOURCE, full_access=True)
+def test_allows_all_is_what_check_says_of_blocked(
+    generated: tuple[str, tuple[Any, ...], str | None], full_access: bool
+) -> None:
+    """propose verifies a fix with ``allows_all``; it must answer as the full check does, sources that
+    no caller can use (an unreachable profile) included. Asked of the policy and of its fix, if any."""
+    text, profiles, source_region = generated
+    policy = parse_policy(text, path="<generated>")
+    proposal = propose(policy, profiles, source_region=source_region, newly_allowed=False)
+    for asked in (policy, proposal.chosen.policy if proposal.chosen else None):
+        if asked is None:
+            continue
+        result = check(asked, profiles, source_region=source_region, full_access=full_access)
+        event(f"blocked={result.blocked} unreachable={bool(result.unreachable)}")
+        allows = allows_all(asked, profiles, source_region=source_region, full_access=full_access)
+        assert allows == (not result.blocked)
