@@ -41,19 +41,14 @@ def _read_rendered(text: str, path: str) -> Policy:
     """Read back text scp-fix itself rendered. It needs no positions (an error in it is a bug, not the
     user's), so the C decoder reads it, still refusing duplicate keys."""
     from rewriter.errors import VerificationError
+    from rewriter.jsontext import strict_decode
     from rewriter.model import Source
     from rewriter.parse import policy_from_document
 
-    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        result = dict(pairs)
-        if len(result) != len(pairs):
-            raise VerificationError("the rewritten text has a duplicate key; this is a bug in scp-fix", path=path)
-        return result
-
     try:
-        document = json.loads(text[1:] if text.startswith("\ufeff") else text, object_pairs_hook=no_duplicates)
-    except json.JSONDecodeError as error:
-        raise VerificationError(f"the rewritten text is not JSON ({error}); this is a bug in scp-fix", path=path) from None
+        document = strict_decode(text[1:] if text.startswith("\ufeff") else text)
+    except ValueError as error:
+        raise VerificationError(f"the rewritten text is not JSON scp-fix reads ({error}); this is a bug in scp-fix", path=path) from None
     return policy_from_document(document, source=Source(path=path, text=text))
 
 
