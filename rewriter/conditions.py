@@ -86,8 +86,12 @@ KNOWN_OPERATORS: frozenset[str] = frozenset(_OPERATORS)
 _IF_EXISTS = "IfExists"
 
 
+@functools.lru_cache(maxsize=1024)
 def split_operator(name: str) -> Operator | None:
-    """``ForAnyValue:StringLikeIfExists`` -> its parts; None for a name IAM does not know."""
+    """``ForAnyValue:StringLikeIfExists`` -> its parts; None for a name IAM does not know.
+
+    Kept per name: the policies ``propose`` reads back share their operators, and a shared Operator
+    is found in the compiled-condition cache by identity, without comparing its fields."""
     qualifier: str | None = None
     rest = name
     if ":" in name:
