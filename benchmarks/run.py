@@ -173,6 +173,7 @@ def _cold() -> None:
                 clear()
     evaluate._COMPILED.clear()
     evaluate._DECISIONS.clear()
+    evaluate._last_split = None
 
 
 def _round_trip(text: str) -> Callable[[], None]:

@@ -202,7 +202,13 @@ def _any_pattern(patterns: tuple[str, ...], matches: Callable[[str, str], bool])
     return lambda value: any(matches(p, value) for p in patterns)
 
 
+# The split of the list read last, its sets only read from then on: a fix that adds to a NotAction
+# list repeats it (see _action_test).
+_last_split: tuple[tuple[str, ...], set[str], set[str], list[str]] | None = None
+
+
 def _action_test(patterns: tuple[str, ...]) -> Callable[[str], bool]:
+    global _last_split
     if "*" in patterns:
         return lambda _value: True
     # NotAction lists run to ~80 entries, mostly "service:*" and exact names: those are set
@@ -210,7 +216,14 @@ def _action_test(patterns: tuple[str, ...]) -> Callable[[str], bool]:
     exact: set[str] = set()
     services: set[str] = set()
     wild: list[str] = []
-    for pattern in patterns:
+    rest = patterns
+    last = _last_split
+    if last is not None and len(last[0]) < len(patterns) and patterns[: len(last[0])] == last[0]:
+        # A list that extends the one split last (a fix appends to a NotAction list): only the new
+        # entries are split.
+        exact, services, wild = set(last[1]), set(last[2]), list(last[3])
+        rest = patterns[len(last[0]) :]
+    for pattern in rest:
         if not pattern.isascii() or "$" in pattern:
             wild.append(pattern)
             continue
@@ -221,6 +234,7 @@ def _action_test(patterns: tuple[str, ...]) -> Callable[[str], bool]:
             services.add(service.lower())
         else:
             wild.append(pattern)
+    _last_split = (patterns, exact, services, wild)
     regex = _alternation(wild)
     everything: list[re.Pattern[str]] = []
 
