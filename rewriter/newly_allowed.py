@@ -9,8 +9,9 @@ Regions likewise: those that every resource test and Region condition treat alik
 from __future__ import annotations
 
 import bisect
+import operator
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from rewriter.conditions import _glob_body
@@ -121,6 +122,7 @@ def _action_patterns(policies: Sequence[Policy]) -> dict[str, tuple[int, ...]]:
 
 
 Members = list[tuple[int, int]]  # a class's actions: ascending (start, stop) ranges of catalogue positions
+_FIRST = operator.itemgetter(0)
 
 
 def _classes(catalogue: ActionCatalogue, patterns: Mapping[str, tuple[int, ...]]) -> dict[tuple, Members]:
@@ -184,21 +186,32 @@ def _classes(catalogue: ActionCatalogue, patterns: Mapping[str, tuple[int, ...]]
             add(plain, start, stop)
             cursor = stop
             continue
-        found = _matched_in_run(catalogue, start, stop, partial + anywhere)
-        for position in keyed:
-            found.setdefault(position, set())
+        pieces = sorted(_matched_in_run(catalogue, start, stop, partial + anywhere), key=_FIRST)
         # The actions no partial pattern names share one class: added as the stretches between those named.
         cursor = start
-        last: tuple | None = None  # the last named action's (carries the key, owners), and its signature
-        for position in sorted(found):
-            if cursor < position:
-                add(plain, cursor, position)
-            # a pattern's matches lie together (a run is in name order): most share the last signature
-            named_as = (position in keyed, found[position])
-            if last is None or last[0] != named_as:
-                last = named_as, (named_as[0], is_bedrock, *sorted(whole | named_as[1]))
-            add(last[1], position, position + 1)
-            cursor = position + 1
+        if not keyed and all(a[1] <= b[0] for a, b in zip(pieces, pieces[1:])):
+            # The usual case: no two patterns name the same action, so each stretch a pattern names
+            # (a name, or a prefix's names) is one range of one class.
+            for first, last, owners in pieces:
+                if cursor < first:
+                    add(plain, cursor, first)
+                add((False, is_bedrock, *sorted(whole.union(owners))), first, last)
+                cursor = last
+        else:  # stretches that overlap, or actions that can carry the key: action by action
+            found: dict[int, set[int]] = {position: set() for position in keyed}
+            for first, last, owners in pieces:
+                for position in range(first, last):
+                    found.setdefault(position, set()).update(owners)
+            last_named: tuple | None = None  # the last action's (carries the key, owners), and its signature
+            for position in sorted(found):
+                if cursor < position:
+                    add(plain, cursor, position)
+                # a pattern's matches lie together (a run is in name order): most share the last signature
+                named_as = (position in keyed, found[position])
+                if last_named is None or last_named[0] != named_as:
+                    last_named = named_as, (named_as[0], is_bedrock, *sorted(whole | named_as[1]))
+                add(last_named[1], position, position + 1)
+                cursor = position + 1
         if cursor < stop:
             add(plain, cursor, stop)
         cursor = stop
@@ -209,40 +222,39 @@ def _classes(catalogue: ActionCatalogue, patterns: Mapping[str, tuple[int, ...]]
 
 def _matched_in_run(
     catalogue: ActionCatalogue, start: int, stop: int, patterns: list[tuple[str, tuple[int, ...]]]
-) -> dict[int, set[int]]:
-    """Position -> the owners of the ``patterns`` (lower-case) that match it, within one run.
+) -> list[tuple[int, int, tuple[int, ...]]]:
+    """The stretches (first, last + 1) of one run that each of the ``patterns`` (lower-case) names,
+    with the pattern's owners.
 
     A run's names are in the order of their lower-case form, so the names a pattern can match, those
     that begin with its text before the first wildcard, are found by bisection. An exact name or a
-    trailing ``*`` needs nothing more; any other pattern is searched over those names at once, as one
-    lower-cased text (a C-level scan, not a Python step per name).
+    trailing ``*`` needs nothing more and names one stretch; any other pattern is searched over those
+    names at once, as one lower-cased text (a C-level scan, not a Python step per name).
     """
-    found: dict[int, set[int]] = {}
+    pieces: list[tuple[int, int, tuple[int, ...]]] = []
     actions = catalogue.actions
     for pattern, owners in patterns:
         if not catalogue.ascii_names or not pattern.isascii() or "$" in pattern:
             # lower() and a case-blind regex differ outside ASCII (a long s), and a policy
             # variable is not a wildcard: the evaluator's own test, name by name
-            positions: Iterable[int] = [p for p in range(start, stop) if action_matches(pattern, actions[p])]
+            pieces.extend((p, p + 1, owners) for p in range(start, stop) if action_matches(pattern, actions[p]))
+            continue
+        literal = pattern.split("*", 1)[0].split("?", 1)[0]  # the text before the first wildcard
+        first = bisect.bisect_left(actions, literal, start, stop, key=str.lower)
+        if literal == pattern:
+            last = first
+            while last < stop and actions[last].lower() == pattern:
+                last += 1
         else:
-            literal = pattern.split("*", 1)[0].split("?", 1)[0]  # the text before the first wildcard
-            first = bisect.bisect_left(actions, literal, start, stop, key=str.lower)
-            if literal == pattern:
-                last = first
-                while last < stop and actions[last].lower() == pattern:
-                    last += 1
-                positions = range(first, last)
-            else:
-                # the names that begin with ``literal`` end before the first that sorts after all of them
-                after = literal[:-1] + chr(ord(literal[-1]) + 1) if literal else None
-                last = stop if after is None else bisect.bisect_left(actions, after, first, stop, key=str.lower)
-                if pattern == literal + "*":
-                    positions = range(first, last)
-                else:
-                    positions = _searched(actions, first, last, pattern)
-        for position in positions:
-            found.setdefault(position, set()).update(owners)
-    return found
+            # the names that begin with ``literal`` end before the first that sorts after all of them
+            after = literal[:-1] + chr(ord(literal[-1]) + 1) if literal else None
+            last = stop if after is None else bisect.bisect_left(actions, after, first, stop, key=str.lower)
+            if pattern != literal + "*":
+                pieces.extend((p, p + 1, owners) for p in _searched(actions, first, last, pattern))
+                continue
+        if first < last:
+            pieces.append((first, last, owners))
+    return pieces
 
 
 def _searched(actions: tuple[str, ...], start: int, stop: int, pattern: str) -> list[int]:
