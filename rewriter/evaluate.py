@@ -33,6 +33,7 @@ __all__ = [
     "allowed",
     "allowed_test",
     "allowed_grid",
+    "allowed_grids",
     "evaluate_levels",
     "statement_matches",
     "action_listed",
@@ -543,6 +544,20 @@ def allowed_grid(
     the action: so each statement's cells are worked out once, and each action then costs one action
     test per statement. Also returns how many tests were made (the "newly allowed" grid reports it).
     """
+    (masks,), tests = allowed_grids(policies, [(actions, resources)], regions, contexts, full_access=full_access)
+    return masks, tests
+
+
+def allowed_grids(
+    policies: Policy | Sequence[Policy],
+    groups: Sequence[tuple[Sequence[str], Sequence[str]]],
+    regions: Sequence[str],
+    contexts: Sequence[Mapping[str, Any]],
+    *,
+    full_access: bool = True,
+) -> tuple[list[list[int]], int]:
+    """``allowed_grid`` for groups of actions that each have their own resources, (actions, resources)
+    each: a statement's conditions, which read neither, are worked out once for all the groups."""
     if isinstance(policies, Policy):
         policies = (policies,)
     width = len(regions)
@@ -552,20 +567,14 @@ def allowed_grid(
     # A context's requests differ only in their Region and resource, which the non-Region conditions
     # do not read: one request per context answers those.
     probes = [Request(action="", resource="", region="", context=context) for context in contexts]
-    regions, resources = tuple(regions), tuple(resources)
+    regions = tuple(regions)
+    group_resources = [tuple(resources) for _, resources in groups]
     tests = 0
-    cells: list[tuple[_Compiled, int]] = []
+    cells: list[tuple[_Compiled, list[int]]] = []  # each statement's cells, in each group
     for compiled in (c for policy in policies for c in _compile_policy(policy)):
         if compiled.action is None:
             continue  # no Action/NotAction: matches nothing
-        if compiled.resource is None:
-            mask = everything
-        else:
-            statement = compiled.statement
-            listed = statement.resource if statement.resource is not None else statement.not_resource
-            hits = _resource_row(listed.items, resources)  # type: ignore[union-attr]
-            mask = (row & ~hits if compiled.resource_negated else hits) * every_context
-            tests += width
+        mask = everything
         for getter, predicate in compiled.conditions:
             if not mask:
                 break
@@ -575,23 +584,36 @@ def allowed_grid(
             else:
                 mask &= sum(row << (c * width) for c, probe in enumerate(probes) if predicate(getter(probe)))
                 tests += len(probes)
-        cells.append((compiled, mask))
-    denies = [(c.action, c.action_negated, mask) for c, mask in cells if c.is_deny and mask]
-    allows = [(c.action, c.action_negated, mask) for c, mask in cells if not c.is_deny and mask]
-    if full_access:
-        allows = []
-    masks: list[int] = []
-    for action in actions:
-        allowed_cells = everything if full_access else 0
-        for test, negated, mask in allows:
-            if test[action] != negated:
-                allowed_cells |= mask
-        for test, negated, mask in denies:
-            if allowed_cells and test[action] != negated:
-                allowed_cells &= ~mask
-        masks.append(allowed_cells)
-    tests += len(actions) * (len(allows) + len(denies))
-    return masks, tests
+        if compiled.resource is None or not mask:
+            cells.append((compiled, [mask] * len(groups)))
+            continue
+        statement = compiled.statement
+        listed = statement.resource if statement.resource is not None else statement.not_resource
+        in_groups = []
+        for resources in group_resources:
+            hits = _resource_row(listed.items, resources)  # type: ignore[union-attr]
+            in_groups.append(mask & (row & ~hits if compiled.resource_negated else hits) * every_context)
+            tests += width
+        cells.append((compiled, in_groups))
+    answers: list[list[int]] = []
+    for group, (actions, _) in enumerate(groups):
+        denies = [(c.action, c.action_negated, masks[group]) for c, masks in cells if c.is_deny and masks[group]]
+        allows = [] if full_access else [
+            (c.action, c.action_negated, masks[group]) for c, masks in cells if not c.is_deny and masks[group]
+        ]
+        answer: list[int] = []
+        for action in actions:
+            allowed_cells = everything if full_access else 0
+            for test, negated, mask in allows:
+                if test[action] != negated:
+                    allowed_cells |= mask
+            for test, negated, mask in denies:
+                if allowed_cells and test[action] != negated:
+                    allowed_cells &= ~mask
+            answer.append(allowed_cells)
+        tests += len(actions) * (len(allows) + len(denies))
+        answers.append(answer)
+    return answers, tests
 
 
 def evaluate_levels(

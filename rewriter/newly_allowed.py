@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from rewriter.conditions import _glob_body
-from rewriter.evaluate import action_matches, allowed_grid
+from rewriter.evaluate import action_matches, allowed_grids
 from rewriter.model import Policy
 from rewriter.records import record
 
@@ -312,21 +312,23 @@ def compare_many(
     ]
     # Each class's representative (its first action) is asked in every Region, and through every
     # profile context when it can carry the key; the classes of one resource form share the grid's
-    # cells. (A class that cannot carry the key is read from the first context, the direct call, alone.)
+    # cells, and one pass per policy answers both forms. (A class that cannot carry the key is read
+    # from the first context, the direct call, alone.)
     by_resource: dict[bool, list[tuple]] = {}
     for signature in classes:
         by_resource.setdefault(signature[1], []).append(signature)
+    groups = [
+        ([catalogue.actions[classes[s][0][0]] for s in signatures],
+         bedrock_resources if is_bedrock else ["*"] * len(region_list))
+        for is_bedrock, signatures in by_resource.items()
+    ]
+    context_keys = keys if any(s[0] for s in classes) else keys[:1]
     answers: list[dict[tuple, int]] = [{} for _ in range(len(afters) + 1)]  # before, then each after
     tests = [0] * (len(afters) + 1)
-    for is_bedrock, signatures in by_resource.items():
-        representatives = [catalogue.actions[classes[s][0][0]] for s in signatures]
-        resources = bedrock_resources if is_bedrock else ["*"] * len(region_list)
-        context_keys = keys if any(s[0] for s in signatures) else keys[:1]
-        for number, policy in enumerate((before, *afters)):
-            masks, made = allowed_grid(policy, representatives, region_list, resources, context_keys,
-                                       full_access=full_access)
-            answers[number].update(zip(signatures, masks))
-            tests[number] += made
+    for number, policy in enumerate((before, *afters)):
+        masks, tests[number] = allowed_grids(policy, groups, region_list, context_keys, full_access=full_access)
+        for signatures, group_masks in zip(by_resource.values(), masks):
+            answers[number].update(zip(signatures, group_masks))
     return tuple(
         _delta(classes, answers[0], answers[number], tests[0] + tests[number], catalogue, contexts, region_list)
         for number in range(1, len(afters) + 1)

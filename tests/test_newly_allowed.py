@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rewriter.catalog import load_catalog
-from rewriter.evaluate import Request, action_matches, allowed, allowed_grid
+from rewriter.evaluate import Request, action_matches, allowed, allowed_grid, allowed_grids
 from rewriter.iam_actions import action_catalogue
 from rewriter.model import Policy
 from rewriter.newly_allowed import _classes, compare_policies
@@ -84,6 +84,13 @@ def test_allowed_grid_is_allowed_for_every_cell(statements: list[dict[str, Any]]
                 request = Request(action, resources[r], region, context=context)
                 cell = bool(mask >> (c * len(REGIONS) + r) & 1)
                 assert cell == allowed(policy, request, full_access=full_access), (action, region, context)
+    # several resource forms in one pass answer as one pass each
+    other = ["*"] * len(REGIONS)
+    (bedrock_masks, any_masks), _ = allowed_grids(
+        policy, [(actions, resources), (actions[::-1], other)], REGIONS, contexts, full_access=full_access
+    )
+    assert bedrock_masks == masks
+    assert any_masks == allowed_grid(policy, actions[::-1], REGIONS, other, contexts, full_access=full_access)[0]
 
 
 def _shaped(action: str, cut: int, shape: int) -> str:
