@@ -14,7 +14,7 @@ from rewriter.catalog import load_catalog
 from rewriter.evaluate import Request, action_matches, allowed, allowed_grid, allowed_grids
 from rewriter.iam_actions import action_catalogue
 from rewriter.model import Policy
-from rewriter.newly_allowed import _classes, compare_policies
+from rewriter.newly_allowed import _action_patterns, _classes, compare_policies
 from rewriter.parse import parse_policy
 
 SONNET = "anthropic.claude-sonnet-4-5-20250929-v1:0"
@@ -153,6 +153,19 @@ def test_classes_group_exactly_the_actions_every_statement_treats_alike(listed: 
             for position in range(start, stop):
                 signature = ranges[bisect.bisect_right(starts, position) - 1][2]
                 assert behaviour(catalogue.actions[position]) == answer[signature], catalogue.actions[position]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(PATTERNS, min_size=1, max_size=5), min_size=1, max_size=4))
+def test_each_pattern_is_owned_by_every_statement_that_lists_it(lists: list[list[str]]) -> None:
+    # one statement per list, in a policy each; a list may repeat another, in part or whole
+    policies = [policy_of([{"Effect": "Deny", "NotAction": listed, "Resource": "*"}]) for listed in lists]
+    expected: dict[str, list[int]] = {}
+    for number, listed in enumerate(lists):
+        for pattern in dict.fromkeys(p.lower() for p in listed):
+            expected.setdefault(pattern, []).append(number)
+    owners = _action_patterns(policies)
+    assert {p: sorted(o) for p, o in owners.items()} == expected  # each statement once
 
 
 def test_a_grant_over_several_services_counts_them() -> None:
