@@ -17,24 +17,25 @@ from rewriter.fixes import copy_json
 __all__ = ["template_text", "fill_json_template"]
 
 
-# An installed wheel has rewriter/templates/; a checkout has templates/ beside the package.
+# An installed wheel has rewriter/templates/; a checkout has templates/ beside the package. Which one
+# is decided once, on import (by one look at the folder): a failed open, on each first read of a
+# template, cost as much as the read itself.
 _HERE = os.path.dirname(os.path.abspath(__file__))
-_FOLDERS = (os.path.join(_HERE, "templates"), os.path.join(os.path.dirname(_HERE), "templates"))
+_PACKAGED = os.path.join(_HERE, "templates")
+_FOLDER = _PACKAGED if os.path.isdir(_PACKAGED) else os.path.join(os.path.dirname(_HERE), "templates")
 
 
 @functools.cache
 def template_text(name: str) -> str:
-    # Plain files first (importlib.resources costs more to import than the read), then a zipped install.
-    for folder in _FOLDERS:
-        try:
-            # bytes: a text-mode file sets up a decoder, which costs more than this read
-            with open(os.path.join(folder, name), "rb") as handle:
-                return handle.read().decode("utf-8").replace("\r\n", "\n")
-        except FileNotFoundError:
-            continue
-    from importlib.resources import files
+    # A plain file (importlib.resources costs more to import than the read), or a zipped install's.
+    try:
+        # bytes: a text-mode file sets up a decoder, which costs more than this read
+        with open(os.path.join(_FOLDER, name), "rb") as handle:
+            return handle.read().decode("utf-8").replace("\r\n", "\n")
+    except FileNotFoundError:
+        from importlib.resources import files
 
-    return files("rewriter.templates").joinpath(name).read_text(encoding="utf-8")
+        return files("rewriter.templates").joinpath(name).read_text(encoding="utf-8")
 
 
 def fill_json_template(name: str, values: dict[str, Any]) -> dict[str, Any]:
