@@ -1,13 +1,16 @@
-"""The vocabulary of a change: ``Edit`` and ``Fix``. No logic beyond their invariants, and ``copy_json``."""
+"""The vocabulary of a change: ``Edit`` and ``Fix``; ``apply_patch``, what a patch does to a decoded
+document; and ``copy_json``."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Mapping
 from enum import IntEnum
 from typing import Any
 
 from rewriter.records import record
 
-__all__ = ["Applicability", "Edit", "Fix", "NotApplicable", "copy_json"]
+__all__ = ["Applicability", "Edit", "Fix", "NotApplicable", "apply_patch", "copy_json"]
 
 
 def copy_json(value: Any) -> Any:
@@ -19,6 +22,76 @@ def copy_json(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [item if isinstance(item, str) else copy_json(item) for item in value]
     return value
+
+
+_INDEX = re.compile(r"0|[1-9][0-9]*")
+_BAD_ESCAPE = re.compile(r"~[^01]|~$")  # in a JSON Pointer "~" stands only in "~0" and "~1"
+
+
+def apply_patch(document: Any, operations: Iterable[Mapping[str, Any]]) -> Any:
+    """``document`` with RFC 6902 ``add``, ``remove`` and ``replace`` operations applied, in order, as
+    a new value: each container on an operation's path is copied, everything else is shared with
+    ``document`` and with the operations' values, and neither is changed. Raises ``ValueError`` naming
+    the operation that cannot be applied.
+
+    What ``jsonpatch.apply_patch`` gives for these operations (the tests hold it to that), at a tenth of
+    the cost: ``propose`` applies every candidate's patch, and jsonpatch copied the whole document and
+    parsed each path with a regex and abstract-class checks. jsonpatch stays the reference where any
+    RFC 6902 patch may come (``render``'s own check, the rewrite of a policy inside IaC code).
+    """
+    for operation in operations:
+        op, path = operation.get("op"), operation.get("path")
+        if op not in ("add", "remove", "replace"):
+            raise ValueError(f"unsupported operation {op!r}")
+        if not isinstance(path, str) or (path and not path.startswith("/")) or _BAD_ESCAPE.search(path):
+            raise ValueError(f"{op} {path!r}: a path must be a JSON Pointer")
+        if op != "remove" and "value" not in operation:
+            raise ValueError(f"{op} {path}: the operation has no value")
+        if not path:
+            if op == "remove":
+                raise ValueError("remove '': the whole document cannot be removed")
+            document = operation["value"]
+            continue
+        tokens = [token.replace("~1", "/").replace("~0", "~") for token in path[1:].split("/")]
+        document = _applied(document, tokens, 0, op, operation.get("value"), path)
+    return document
+
+
+def _applied(node: Any, tokens: list[str], depth: int, op: str, value: Any, path: str) -> Any:
+    """A copy of ``node`` with the operation applied at ``tokens[depth:]`` below it."""
+    token = tokens[depth]
+    last = depth == len(tokens) - 1
+    if isinstance(node, dict):
+        if token not in node and not (last and op == "add"):
+            raise ValueError(f"{op} {path}: there is no member {token!r}")
+        copy = dict(node)
+        if not last:
+            copy[token] = _applied(node[token], tokens, depth + 1, op, value, path)
+        elif op == "remove":
+            del copy[token]
+        else:  # add puts a member in, or in place of one of the same name; replace needs one there
+            copy[token] = value
+        return copy
+    if isinstance(node, list):
+        copy = list(node)
+        if token == "-" and last and op == "add":
+            copy.append(value)
+            return copy
+        if not _INDEX.fullmatch(token):
+            raise ValueError(f"{op} {path}: {token!r} is not an index of the list")
+        index = int(token)
+        if index > len(node) or (index == len(node) and not (last and op == "add")):
+            raise ValueError(f"{op} {path}: index {index} is past the end of the list ({len(node)} items)")
+        if not last:
+            copy[index] = _applied(node[index], tokens, depth + 1, op, value, path)
+        elif op == "add":
+            copy.insert(index, value)
+        elif op == "replace":
+            copy[index] = value
+        else:
+            del copy[index]
+        return copy
+    raise ValueError(f"{op} {path}: {token!r} is below a value that is neither an object nor a list")
 
 
 class Applicability(IntEnum):

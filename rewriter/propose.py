@@ -16,7 +16,7 @@ from rewriter.check import CheckResult, allows_all, check
 from rewriter.codec import Codec, json_codec, minified_size
 from rewriter.cris import DEFAULT_ACCOUNT, UNSPECIFIED
 from rewriter.errors import ScpFixError, VerificationError
-from rewriter.fixes import Fix, NotApplicable, copy_json
+from rewriter.fixes import Fix, NotApplicable, apply_patch
 from rewriter.model import Policy
 from rewriter.records import record
 from rewriter.regions import find_region_restrictions
@@ -245,13 +245,10 @@ def _candidate(name: str, policy: Policy, before: CheckResult, settings: _Settin
 
 
 def _verify(name: str, fix: Fix, policy: Policy, settings: _Settings) -> Candidate:
-    import jsonpatch
-
     patch = fix.patch
     try:
-        # in place on a copy: jsonpatch's own deep copy of the document cost more than the rest of it
-        document = jsonpatch.apply_patch(copy_json(policy.document), patch, in_place=True)
-    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as error:
+        patched = apply_patch(policy.document, patch)  # shares what the patch leaves alone
+    except ValueError as error:
         raise VerificationError(f"{name}: the patch does not apply: {error}", path=policy.path) from None
     codec = settings.codec(policy)
     try:
@@ -261,8 +258,9 @@ def _verify(name: str, fix: Fix, policy: Policy, settings: _Settings) -> Candida
     except ScpFixError as error:  # e.g. the value comes from a template parameter or a variable
         return Candidate(name, fix, rejected=f"cannot be written into the file: {error}")
     new_policy = codec.read(text)
-    if new_policy.document != document:
+    if new_policy.document != patched:
         raise VerificationError(f"{name}: the rendered text does not parse to the patched document", path=policy.path)
+    document = new_policy.document  # the same value, read from the text: it shares nothing with the original
     # Proposing again on the fixed policy must change nothing: propose leaves a policy that allows
     # every authorization as it is, so that is what is verified (the full check only says where not).
     if not allows_all(

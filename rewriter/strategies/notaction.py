@@ -25,7 +25,7 @@ from typing import Any
 
 from rewriter.cris import INFERENCE_PROFILE_KEY
 from rewriter.evaluate import action_listed
-from rewriter.fixes import Applicability, Edit, Fix, NotApplicable
+from rewriter.fixes import Applicability, Edit, Fix, NotApplicable, apply_patch, copy_json
 from rewriter.model import Statement
 from rewriter.strategies.base import Problem, append_values, profile_patterns
 from rewriter.templating import fill_json_template
@@ -58,9 +58,7 @@ def plan(problem: Problem) -> Fix:
         else:
             # A lone statement object becomes a list. The replace comes last and carries the statement
             # as the edits before it left it, so the patch applies in order and nothing is lost.
-            import jsonpatch
-
-            edited = jsonpatch.apply_patch(document, [e.to_json() for e in edits])["Statement"]
+            edited = copy_json(apply_patch(document, [e.to_json() for e in edits])["Statement"])
             edits.append(Edit("replace", "/Statement", [edited, *companions]))
     names = ", ".join(carved)
     if options.broad:
