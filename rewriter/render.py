@@ -328,6 +328,9 @@ class _DocumentStyle(NamedTuple):
     unit: str
     fallback: _Style  # for a value with no original container of its kind to follow
     references: dict[str, tuple[_Reference, ...]]  # "array"/"object": non-empty containers, innermost first
+    # Every new container is written one item a line (no original one is inline, and the colon is on
+    # one line), so a new value is written as json.dumps indents it: ``dumps`` is that writer, or None.
+    dumps: Callable[[Any], str] | None = None
 
 
 def _most_common(found: list[str], default: str) -> str:
@@ -400,13 +403,19 @@ def _document_style(source: Source, document: Any) -> _DocumentStyle:
         references[kind].append(_Reference(_path(tokens), scalar_items, style, layout.open))
     crlf = text.count("\r\n")
     root = spans[""]
+    unit = _most_common(units, "\t" if "\n\t" in text else "  ")
+    fallback = _Style(lines=text.find("\n", root.start, root.end) != -1, sep=inline_sep)
+    dumps = None
+    if fallback.lines and "\n" not in colon and all(r.style.lines for found in references.values() for r in found):
+        dumps = json.JSONEncoder(ensure_ascii=False, indent=unit, separators=(",", colon)).encode
     return _DocumentStyle(
         newline="\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n",
         colon=colon,
         inline_sep=inline_sep,
-        unit=_most_common(units, "\t" if "\n\t" in text else "  "),
-        fallback=_Style(lines=text.find("\n", root.start, root.end) != -1, sep=inline_sep),
+        unit=unit,
+        fallback=fallback,
         references={kind: tuple(found) for kind, found in references.items()},
+        dumps=dumps,
     )
 
 
@@ -834,6 +843,9 @@ class _Tree:
 
     def _dump(self, value: Any, indent: str, tokens: tuple[str, ...], inline: bool, anchor: int) -> str:
         """A new value, written in the style of the nearest container of its kind."""
+        dumps = self.style.dumps if not inline and isinstance(value, (dict, list)) else None
+        if dumps is not None:  # every container one item a line: json.dumps writes it so, at C speed
+            return dumps(value).replace("\n", self.style.newline + indent)
         if isinstance(value, dict):
             kind, brackets, items = "object", "{}", list(value.items())
         elif isinstance(value, list):

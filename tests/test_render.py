@@ -482,9 +482,12 @@ def test_generated_documents_and_edits(
     new = check(text, operations[:1], noise=False)
     allowed = touched_lines(text, operations[0])
     old_lines, new_lines = split_lines(text), split_lines(new)
-    for tag, i1, i2, _, _ in difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes():
-        if tag != "equal":
-            assert set(range(i1, i2)) <= allowed, (old_lines[i1:i2], sorted(allowed))
+    # The lines touched are one stretch: those before and after it are kept. (Compared as prefix and
+    # suffix, not by a diff, which may put a change on either of two equal neighbouring lines.)
+    first, last = min(allowed), max(allowed)
+    after = len(old_lines) - last - 1
+    assert new_lines[:first] == old_lines[:first], (first, sorted(allowed))
+    assert len(new_lines) >= first + after and new_lines[len(new_lines) - after :] == old_lines[last + 1 :], (last, sorted(allowed))
 
 
 # --- edits in an otherwise untouched document -----------------------------------------------------
@@ -544,3 +547,13 @@ def test_a_new_key_takes_the_most_common_colon_and_a_tie_goes_to_the_outer_objec
     text = '{"p":{"q" : 1, "q2" : 2}, "r": 3, "s": 4}'
     new = check(text, [{"op": "add", "path": "/t", "value": 5}])
     assert new == '{"p":{"q" : 1, "q2" : 2}, "r": 3, "s": 4, "t": 5}'
+
+
+def test_a_new_value_in_a_document_written_one_item_a_line_follows_its_colon_indent_and_line_ends() -> None:
+    text = '{\r\n\t"Statement" : [\r\n\t\t{\r\n\t\t\t"Effect" : "Deny"\r\n\t\t}\r\n\t]\r\n}\r\n'
+    op = {"op": "add", "path": "/Statement/-", "value": {"Effect": "Allow", "Action": ["s3:GetObject"], "Condition": {}}}
+    assert render(scan(text)[1], [op]) == (
+        '{\r\n\t"Statement" : [\r\n\t\t{\r\n\t\t\t"Effect" : "Deny"\r\n\t\t},\r\n'
+        '\t\t{\r\n\t\t\t"Effect" : "Allow",\r\n\t\t\t"Action" : [\r\n\t\t\t\t"s3:GetObject"\r\n\t\t\t],\r\n'
+        '\t\t\t"Condition" : {}\r\n\t\t}\r\n\t]\r\n}\r\n'
+    )
