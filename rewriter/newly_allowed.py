@@ -142,7 +142,8 @@ def _classes(catalogue: ActionCatalogue, patterns: Mapping[str, tuple[int, ...]]
     ``patterns`` maps each lower-case pattern to the statements listing it. A signature is (carries the
     key, is Bedrock, the statements with a pattern that matches).
     """
-    named: dict[str, tuple[set[int], list[tuple[str, tuple[int, ...]]]]] = {}  # service -> whole, partial
+    whole_by: dict[tuple[int, ...], list[str]] = {}  # statements -> the services they name whole ("iam:*")
+    partial: dict[str, list[tuple[str, tuple[int, ...]]]] = {}  # service -> its other patterns
     anywhere: list[tuple[str, tuple[int, ...]]] = []  # patterns whose service part is not one plain name
     universal = set(patterns.get("*", ()))  # statements whose "*" matches every action
     for pattern, owners in patterns.items():
@@ -151,82 +152,71 @@ def _classes(catalogue: ActionCatalogue, patterns: Mapping[str, tuple[int, ...]]
         service, _, name = pattern.partition(":")
         if "*" in service or "?" in service or "$" in service or not pattern.isascii():
             anywhere.append((pattern, owners))
-            continue
-        entry = named.get(service)
-        if entry is None:
-            entry = named[service] = (set(universal), [])
-        whole, partial = entry
-        if name == "*":
-            whole.update(owners)
+        elif name == "*":  # one pattern names a service whole, so its owners are all who do
+            whole_by.setdefault(owners, []).append(service)
         else:
-            partial.append((pattern, owners))
-    classes: dict[tuple, Members] = {}
-
-    def add(signature: tuple, start: int, stop: int) -> None:
-        members = classes.setdefault(signature, [])
-        if members and members[-1][1] == start:
-            members[-1] = (members[-1][0], stop)
-        else:
-            members.append((start, stop))
-
-    # The catalogue is swept in order. Only the runs of services a pattern names, or whose actions can
-    # carry the key, are looked at; the stretches between them (the bulk of the catalogue, named by no
-    # pattern) share one class. A pattern that may match in any service has every run looked at.
-    if anywhere:
-        looked_at = [(start, stop, service) for service, start, stop in catalogue.runs]
-    else:
-        runs_of = catalogue.runs_of
-        looked_at = sorted(
-            (start, stop, service)
-            for service in named.keys() | catalogue.keyed.keys() | {"bedrock"} if service in runs_of
-            for start, stop in runs_of[service]
-        )
-    unnamed = (False, False, *sorted(universal))
-    unlisted: tuple[set[int], list[tuple[str, tuple[int, ...]]]] = (universal, [])
+            partial.setdefault(service, []).append((pattern, owners))
+    runs_of = catalogue.runs_of
     keyed_of = catalogue.keyed
-    cursor = 0
-    for start, stop, service in looked_at:
-        if cursor < start:
-            add(unnamed, cursor, start)
-        whole, partial = named.get(service, unlisted)
+    # Only the runs of services a pattern names in part, or whose actions can carry the key, are looked
+    # at action by action (every run, if a pattern may match in any service). Each run of a service
+    # named only whole is one range of its class; the stretches between all of these (the bulk of the
+    # catalogue, named by no pattern) share one class.
+    if anywhere:
+        looked_at = runs_of.keys()
+    else:
+        looked_at = (partial.keys() | keyed_of.keys() | {"bedrock"}) & runs_of.keys()
+    classes: dict[tuple, Members] = {}
+    whole_of: dict[str, tuple[int, ...]] = {}  # of the services looked at
+    for owners, services in whole_by.items():
+        ranges = [r for service in services if service not in looked_at for r in runs_of.get(service, ())]
+        if ranges:
+            classes.setdefault((False, False, *sorted(universal.union(owners))), []).extend(ranges)
+        whole_of.update(dict.fromkeys(looked_at & set(services), owners))
+    for service in looked_at:
+        whole = universal.union(whole_of.get(service, ()))
         is_bedrock = service == "bedrock"
         plain = (False, is_bedrock, *sorted(whole))
         keyed = keyed_of.get(service, ())
-        if not (partial or anywhere or keyed):  # most services a pattern names, it names whole
-            add(plain, start, stop)
-            cursor = stop
-            continue
-        pieces = sorted(_matched_in_run(catalogue, start, stop, partial + anywhere), key=_FIRST)
-        # The actions no partial pattern names share one class: added as the stretches between those named.
-        cursor = start
-        if not keyed and all(a[1] <= b[0] for a, b in zip(pieces, pieces[1:])):
-            # The usual case: no two patterns name the same action, so each stretch a pattern names
-            # (a name, or a prefix's names) is one range of one class.
-            for first, last, owners in pieces:
-                if cursor < first:
-                    add(plain, cursor, first)
-                add((False, is_bedrock, *sorted(whole.union(owners))), first, last)
-                cursor = last
-        else:  # stretches that overlap, or actions that can carry the key: action by action
-            found: dict[int, set[int]] = {position: set() for position in keyed}
-            for first, last, owners in pieces:
-                for position in range(first, last):
-                    found.setdefault(position, set()).update(owners)
-            last_named: tuple | None = None  # the last action's (carries the key, owners), and its signature
-            for position in sorted(found):
-                if cursor < position:
-                    add(plain, cursor, position)
-                # a pattern's matches lie together (a run is in name order): most share the last signature
-                named_as = (position in keyed, found[position])
-                if last_named is None or last_named[0] != named_as:
-                    last_named = named_as, (named_as[0], is_bedrock, *sorted(whole | named_as[1]))
-                add(last_named[1], position, position + 1)
-                cursor = position + 1
-        if cursor < stop:
-            add(plain, cursor, stop)
-        cursor = stop
-    if cursor < len(catalogue.actions):
-        add(unnamed, cursor, len(catalogue.actions))
+        for start, stop in runs_of[service]:
+            cursor = start
+            pieces = sorted(_matched_in_run(catalogue, start, stop, partial.get(service, []) + anywhere), key=_FIRST)
+            if not keyed and all(a[1] <= b[0] for a, b in zip(pieces, pieces[1:])):
+                # The usual case: no two patterns name the same action, so each stretch a pattern names
+                # (a name, or a prefix's names) is one range of one class.
+                for first, last, owners in pieces:
+                    if cursor < first:
+                        classes.setdefault(plain, []).append((cursor, first))
+                    classes.setdefault((False, is_bedrock, *sorted(whole.union(owners))), []).append((first, last))
+                    cursor = last
+            else:  # stretches that overlap, or actions that can carry the key: action by action
+                found: dict[int, set[int]] = {position: set() for position in keyed if start <= position < stop}
+                for first, last, owners in pieces:
+                    for position in range(first, last):
+                        found.setdefault(position, set()).update(owners)
+                last_named: tuple | None = None  # the last action's (carries the key, owners), and its signature
+                for position in sorted(found):
+                    if cursor < position:
+                        classes.setdefault(plain, []).append((cursor, position))
+                    # a pattern's matches lie together (a run is in name order): most share the last signature
+                    named_as = (position in keyed, found[position])
+                    if last_named is None or last_named[0] != named_as:
+                        last_named = named_as, (named_as[0], is_bedrock, *sorted(whole | named_as[1]))
+                    classes.setdefault(last_named[1], []).append((position, position + 1))
+                    cursor = position + 1
+            if cursor < stop:
+                classes.setdefault(plain, []).append((cursor, stop))
+    # The rest: what lies between all the ranges so far.
+    taken = sorted(r for members in classes.values() for r in members)
+    gaps = [
+        (stop, start)
+        for (_, stop), (start, _) in zip([(0, 0), *taken], [*taken, (len(catalogue.actions), 0)])
+        if stop < start
+    ]
+    if gaps:
+        classes.setdefault((False, False, *sorted(universal)), []).extend(gaps)
+    for members in classes.values():
+        members.sort()  # (two ranges that touch are left as two: nothing counts ranges)
     return dict(sorted(classes.items(), key=lambda item: item[1][0][0]))
 
 
