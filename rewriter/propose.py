@@ -218,8 +218,9 @@ def _candidate(name: str, policy: Policy, before: CheckResult, settings: _Settin
     from rewriter.strategies import STRATEGIES, Options, Problem
 
     options = Options(batch=settings.batch, broad=settings.broad, prefix=settings.prefix)
+    recheck = None if settings.source_region is not None else (lambda other: _check(other, settings))
     try:
-        fix = STRATEGIES[name](Problem(policy, settings.profiles, before, options))
+        fix = STRATEGIES[name](Problem(policy, settings.profiles, before, options, recheck))
     except NotApplicable as reason:
         return Candidate(name, rejected=str(reason))
     candidate = _verify(name, fix, policy, settings)
@@ -229,7 +230,7 @@ def _candidate(name: str, policy: Policy, before: CheckResult, settings: _Settin
     # Too large with exact profile ARNs: the geography prefix form is shorter.
     compact = Options(batch=options.batch, broad=options.broad, prefix=True)
     try:
-        fix = STRATEGIES[name](Problem(policy, settings.profiles, before, compact))
+        fix = STRATEGIES[name](Problem(policy, settings.profiles, before, compact, recheck))
     except NotApplicable as reason:  # pragma: no cover - the same problem planned once already
         return replace(candidate, rejected=str(reason))
     retry = _verify(name, fix, policy, replace(settings, prefix=True))

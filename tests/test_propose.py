@@ -175,6 +175,28 @@ def test_a_named_strategy_runs_alone() -> None:
     assert proposal.alternatives == ()
 
 
+US_PEGASUS = "us.twelvelabs.pegasus-1-2-v1:0"  # from us-east-2 it reaches 3 Regions, from us-east-1 also us-west-1
+
+
+def test_allowing_a_region_that_callers_then_use_as_a_source_allows_its_destinations_too() -> None:
+    policy = policy_of({"Version": "2012-10-17", "Statement": [_deny(Condition={"StringNotEquals": {"aws:RequestedRegion": ["us-east-2"]}})]})
+    profiles = profiles_of([US_PEGASUS])
+    proposal = propose(policy, profiles, strategy="regions", newly_allowed=False)
+    assert proposal.status == "changed", proposal.reason
+    chosen = proposal.chosen
+    # us-east-2's destinations open us-east-1 as a source Region, and calls from there also reach us-west-1
+    assert [e.value for e in chosen.fix.edits] == ["us-east-1", "us-west-2", "us-west-1"]
+    assert any(n.startswith("us-west-1 is allowed as well") for n in chosen.fix.notes)
+    assert_fixed(proposal, profiles, source_region=None, options={}, strategy="regions")
+
+
+def test_with_the_source_region_named_only_its_destinations_are_allowed() -> None:
+    policy = policy_of({"Version": "2012-10-17", "Statement": [_deny(Condition={"StringNotEquals": {"aws:RequestedRegion": ["us-east-2"]}})]})
+    proposal = propose(policy, profiles_of([US_PEGASUS]), source_region="us-east-2", strategy="regions", newly_allowed=False)
+    assert [e.value for e in proposal.chosen.fix.edits] == ["us-east-1", "us-west-2"]
+    assert not any("allowed as well" in n for n in proposal.chosen.fix.notes)
+
+
 def test_unknown_strategy_is_a_user_error() -> None:
     with pytest.raises(ScpFixError, match="unknown strategy"):
         propose(policy_of("tokyo-only.json"), profiles_of([JP_SONNET]), strategy="widen-everything")

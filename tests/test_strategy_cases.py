@@ -117,9 +117,21 @@ def profiles_of(refs: Sequence[str]) -> tuple[Any, ...]:
 def needed_regions(
     policy: Policy, profiles: Sequence[Any], *, source_region: str | None, full_access: bool = True
 ) -> set[str]:
-    """The Regions of the requests the policy denies before the fix: all a fix may open."""
+    """The Regions of the requests the policy denies before the fix, and, when callers may use any
+    source Region the policy allows, the destinations of each source Region that allowing those opens,
+    and so on: all a fix may open."""
     result = check(policy, profiles, source_region=source_region, full_access=full_access)
-    return {r.request.region for c in result.checks for r in c.results if not r.decision.allowed}
+    needed = {r.request.region for c in result.checks for r in c.results if not r.decision.allowed}
+    while source_region is None:
+        more = {
+            region
+            for profile in profiles for source in profile.sources if source in needed
+            for region in (*profile.routes[source], *(["unspecified"] if profile.is_global else []))
+        }
+        if more <= needed:
+            break
+        needed |= more
+    return needed
 
 
 def stated_patterns(profiles: Iterable[Any]) -> set[str]:
