@@ -178,6 +178,7 @@ def _classes(catalogue: ActionCatalogue, patterns: Mapping[str, tuple[int, ...]]
         is_bedrock = service == "bedrock"
         plain = (False, is_bedrock, *sorted(whole))
         keyed = keyed_of.get(service, ())
+        named: dict[tuple[int, ...], list[tuple[int, int]]] = {}  # a pattern's owners -> the ranges it names
         for start, stop in runs_of[service]:
             cursor = start
             pieces = sorted(_matched_in_run(catalogue, start, stop, partial.get(service, []) + anywhere), key=_FIRST)
@@ -187,7 +188,7 @@ def _classes(catalogue: ActionCatalogue, patterns: Mapping[str, tuple[int, ...]]
                 for first, last, owners in pieces:
                     if cursor < first:
                         classes.setdefault(plain, []).append((cursor, first))
-                    classes.setdefault((False, is_bedrock, *sorted(whole.union(owners))), []).append((first, last))
+                    named.setdefault(owners, []).append((first, last))
                     cursor = last
             else:  # stretches that overlap, or actions that can carry the key: action by action
                 found: dict[int, set[int]] = {position: set() for position in keyed if start <= position < stop}
@@ -206,6 +207,8 @@ def _classes(catalogue: ActionCatalogue, patterns: Mapping[str, tuple[int, ...]]
                     cursor = position + 1
             if cursor < stop:
                 classes.setdefault(plain, []).append((cursor, stop))
+        for owners, ranges in named.items():
+            classes.setdefault((False, is_bedrock, *sorted(whole.union(owners))), []).extend(ranges)
     # The rest: what lies between all the ranges so far.
     taken = sorted(r for members in classes.values() for r in members)
     gaps = [

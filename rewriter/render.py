@@ -289,6 +289,8 @@ def _original_run(entries: list[Any], start: int) -> int:
 _fingerprint: Callable[[Any], str] = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
 # json.dumps(value, ensure_ascii=False): how a new key or value is written.
 _write: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False).encode
+# the same for a string, with no encoder call around it
+_write_key: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -328,9 +330,9 @@ class _DocumentStyle(NamedTuple):
     unit: str
     fallback: _Style  # for a value with no original container of its kind to follow
     references: dict[str, tuple[_Reference, ...]]  # "array"/"object": non-empty containers, innermost first
-    # Every new container is written one item a line (no original one is inline, and the colon is on
-    # one line), so a new value is written as json.dumps indents it: ``dumps`` is that writer, or None.
-    dumps: Callable[[Any], str] | None = None
+    # Every new container is written one item a line: no original one is inline, and the colon is on
+    # one line (``_write_lines`` then writes a new value without looking for a style to follow).
+    lines_only: bool = False
 
 
 def _most_common(found: list[str], default: str) -> str:
@@ -405,9 +407,7 @@ def _document_style(source: Source, document: Any) -> _DocumentStyle:
     root = spans[""]
     unit = _most_common(units, "\t" if "\n\t" in text else "  ")
     fallback = _Style(lines=text.find("\n", root.start, root.end) != -1, sep=inline_sep)
-    dumps = None
-    if fallback.lines and "\n" not in colon and all(r.style.lines for found in references.values() for r in found):
-        dumps = json.JSONEncoder(ensure_ascii=False, indent=unit, separators=(",", colon)).encode
+    lines_only = fallback.lines and "\n" not in colon and all(r.style.lines for found in references.values() for r in found)
     return _DocumentStyle(
         newline="\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n",
         colon=colon,
@@ -415,7 +415,7 @@ def _document_style(source: Source, document: Any) -> _DocumentStyle:
         unit=unit,
         fallback=fallback,
         references={kind: tuple(found) for kind, found in references.items()},
-        dumps=dumps,
+        lines_only=lines_only,
     )
 
 
@@ -843,9 +843,9 @@ class _Tree:
 
     def _dump(self, value: Any, indent: str, tokens: tuple[str, ...], inline: bool, anchor: int) -> str:
         """A new value, written in the style of the nearest container of its kind."""
-        dumps = self.style.dumps if not inline and isinstance(value, (dict, list)) else None
-        if dumps is not None:  # every container one item a line: json.dumps writes it so, at C speed
-            return dumps(value).replace("\n", self.style.newline + indent)
+        if self.style.lines_only and not inline:
+            style = self.style
+            return _write_lines(value, indent, style.unit, style.newline, style.colon)
         if isinstance(value, dict):
             kind, brackets, items = "object", "{}", list(value.items())
         elif isinstance(value, list):
@@ -889,6 +889,25 @@ class _Tree:
             if best is None or score > best:
                 best, style = score, reference.style
         return style
+
+
+def _write_lines(value: Any, indent: str, unit: str, newline: str, colon: str) -> str:
+    """A new value with every container one item a line: what ``_dump`` writes when every style it
+    could follow is that one, without looking for one."""
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        inner = indent + unit
+        items = [_write_key(key) + colon + _write_lines(item, inner, unit, newline, colon) for key, item in value.items()]
+    elif isinstance(value, list):
+        if not value:
+            return "[]"
+        inner = indent + unit
+        items = [_write_lines(item, inner, unit, newline, colon) for item in value]
+    else:
+        return _write_key(value) if type(value) is str else _write(value)
+    brackets = "{}" if isinstance(value, dict) else "[]"
+    return brackets[0] + newline + inner + ("," + newline + inner).join(items) + newline + indent + brackets[1]
 
 
 def _scalar_items(node: _Container) -> bool:
