@@ -13,7 +13,7 @@ from typing import Any
 from rewriter.model import Policy
 from rewriter.records import record
 
-__all__ = ["Codec", "json_codec", "minified_size"]
+__all__ = ["Codec", "json_codec", "minified_size", "minified_size_after"]
 
 
 # json.dumps(document, separators=(",", ":"), ensure_ascii=False), without making an encoder at every call
@@ -23,6 +23,21 @@ _minified = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 def minified_size(document: Any) -> int:
     """Characters of the policy with the whitespace outside strings removed (how AWS can store it)."""
     return len(_minified(document))
+
+
+def minified_size_after(document: Any, size: int, operations: Sequence[Mapping[str, Any]]) -> int | None:
+    """``minified_size`` of ``document`` with ``operations`` applied, from ``size``, its own: what they
+    add, when they only add items and members (``fixes.additions``); None otherwise."""
+    from rewriter.fixes import additions
+
+    added = additions(document, operations)
+    if added is None:
+        return None
+    # each item and member added to a container that holds some already: its text and a comma
+    return size + sum(
+        len(_minified(value)) + 1 + (0 if key is None else len(_minified(key)) + 1)
+        for _, new in added.values() for key, value in new
+    )
 
 
 @record

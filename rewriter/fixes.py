@@ -1,5 +1,5 @@
-"""The vocabulary of a change: ``Edit`` and ``Fix``; ``apply_patch``, what a patch does to a decoded
-document; and ``copy_json``."""
+"""The vocabulary of a change: ``Edit`` and ``Fix``; ``apply_patch`` and ``additions``, what a patch does
+to a decoded document; and ``copy_json``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 from rewriter.records import record
 
-__all__ = ["Applicability", "Edit", "Fix", "NotApplicable", "apply_patch", "copy_json"]
+__all__ = ["Applicability", "Edit", "Fix", "NotApplicable", "additions", "apply_patch", "copy_json"]
 
 
 def copy_json(value: Any) -> Any:
@@ -92,6 +92,50 @@ def _applied(node: Any, tokens: list[str], depth: int, op: str, value: Any, path
             del copy[index]
         return copy
     raise ValueError(f"{op} {path}: {token!r} is below a value that is neither an object nor a list")
+
+
+Added = dict[str, tuple[Any, list[tuple["str | None", Any]]]]  # pointer -> container, (key or None, value)s
+
+
+def additions(document: Any, operations: Iterable[Mapping[str, Any]]) -> Added | None:
+    """What the operations add, when each adds an item after the last of a list, or a new member to an
+    object, that ``document`` itself holds and that is not empty (what fixes do): for each such
+    container, by its pointer, the container and the items added to it, in order. None when any
+    operation does anything else. Such a patch is written, and measured, without applying it.
+    """
+    added: Added = {}
+    for operation in operations:
+        if not isinstance(operation, Mapping) or operation.get("op") != "add" or "value" not in operation:
+            return None
+        path = operation.get("path")
+        if not isinstance(path, str) or not path.startswith("/"):
+            return None
+        parent, _, last = path.rpartition("/")
+        entry = added.get(parent)
+        if entry is None:
+            node = document
+            for token in parent.split("/")[1:] if parent else ():
+                token = token.replace("~1", "/").replace("~0", "~")
+                if isinstance(node, dict) and token in node:
+                    node = node[token]
+                elif isinstance(node, list) and _INDEX.fullmatch(token) and int(token) < len(node):
+                    node = node[int(token)]
+                else:
+                    return None
+            if not isinstance(node, (dict, list)) or not node:
+                return None
+            entry = added[parent] = (node, [])
+        node, new = entry
+        if isinstance(node, list):
+            if last != "-" and last != str(len(node) + len(new)):
+                return None  # an insertion before an item
+            new.append((None, operation["value"]))
+        else:
+            key = last.replace("~1", "/").replace("~0", "~")
+            if key in node or any(key == k for k, _ in new):
+                return None  # a member replaced, not added
+            new.append((key, operation["value"]))
+    return added
 
 
 class Applicability(IntEnum):

@@ -13,7 +13,7 @@ from dataclasses import field, replace
 from typing import TYPE_CHECKING, Any
 
 from rewriter.check import CheckResult, allows_all, check
-from rewriter.codec import Codec, json_codec, minified_size
+from rewriter.codec import Codec, json_codec, minified_size, minified_size_after
 from rewriter.cris import DEFAULT_ACCOUNT, UNSPECIFIED
 from rewriter.errors import ScpFixError, VerificationError
 from rewriter.fixes import Fix, NotApplicable, apply_patch
@@ -274,7 +274,7 @@ def _verify(name: str, fix: Fix, policy: Policy, settings: _Settings) -> Candida
     size = Size(
         before=codec.size(policy.source.text, policy),
         after=codec.size(text, new_policy),
-        after_minified=minified_size(document),
+        after_minified=_minified_size(policy, patch, document),
     )
     notes: tuple[str, ...] = ()  # beyond the fix's own notes
     if size.fits and not size.fits_as_is:
@@ -290,6 +290,21 @@ def _verify(name: str, fix: Fix, policy: Policy, settings: _Settings) -> Candida
             ),
         )
     return Candidate(name, fix, document, text, size, notes=notes, policy=new_policy)
+
+
+# The minified size of the policy proposed on last, with the policy (so that ``is`` cannot match another
+# made later at the same address): each candidate's size is counted from it and what its patch adds.
+_last_minified: tuple[Policy, int] | None = None
+
+
+def _minified_size(policy: Policy, patch: list[dict[str, Any]], document: Any) -> int:
+    """``minified_size(document)``, ``document`` being ``policy`` patched: counted from the policy's own
+    size when the patch only adds, instead of writing the whole new document again."""
+    global _last_minified
+    if _last_minified is None or _last_minified[0] is not policy:
+        _last_minified = (policy, minified_size(policy.document))
+    size = minified_size_after(policy.document, _last_minified[1], patch)
+    return minified_size(document) if size is None else size
 
 
 def _with_deltas(policy: Policy, candidates: tuple[Candidate, ...], settings: _Settings) -> tuple[Candidate, ...]:

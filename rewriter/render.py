@@ -35,6 +35,7 @@ from difflib import SequenceMatcher
 from typing import Any, NamedTuple
 
 from rewriter.errors import PolicyParseError, VerificationError
+from rewriter.fixes import additions
 from rewriter.jsontext import scan
 from rewriter.model import Source, Span, escape_pointer_token
 
@@ -697,38 +698,10 @@ class _Tree:
         member to an original object, one written one item a line (a fix adds Regions, NotAction
         entries, a condition, a statement): what ``apply`` and ``text`` write then, spliced in after
         the container's last item without building the tree. None for any other edit."""
-        document, text = self.document, self.text_
-        added: dict[str, tuple[Any, list[tuple[str | None, Any]]]] = {}  # parent -> original, new items
-        for operation in operations:
-            if not isinstance(operation, Mapping) or operation.get("op") != "add" or "value" not in operation:
-                return None
-            path = operation.get("path")
-            if not isinstance(path, str) or not path.startswith("/"):
-                return None
-            parent, _, last = path.rpartition("/")
-            entry = added.get(parent)
-            if entry is None:
-                node = document
-                for token in _tokens(parent):
-                    if isinstance(node, dict) and token in node:
-                        node = node[token]
-                    elif isinstance(node, list) and _INDEX.fullmatch(token) and int(token) < len(node):
-                        node = node[int(token)]
-                    else:
-                        return None
-                if not isinstance(node, (dict, list)) or not node:
-                    return None
-                entry = added[parent] = (node, [])
-            node, new = entry
-            if isinstance(node, list):
-                if last != "-" and last != str(len(node) + len(new)):
-                    return None
-                new.append((None, operation["value"]))
-            else:
-                key = last.replace("~1", "/").replace("~0", "~")
-                if key in node or any(key == k for k, _ in new):
-                    return None  # a member replaced, not added
-                new.append((key, operation["value"]))
+        added = additions(self.document, operations)
+        if added is None:
+            return None
+        text = self.text_
         pieces: list[tuple[int, str]] = []
         for parent, (node, new) in added.items():
             layout = _Layout(text, self.source.spans, parent, list(node) if isinstance(node, dict) else None, len(node))

@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rewriter.fixes import apply_patch
+from rewriter.codec import minified_size, minified_size_after
+from rewriter.fixes import additions, apply_patch
 from rewriter.model import escape_pointer_token
 
 if "HYPOTHESIS_PROFILE" not in os.environ:
@@ -132,3 +133,84 @@ def test_an_operation_that_cannot_be_applied_is_named(operation: dict[str, Any],
     with pytest.raises(ValueError, match=None) as raised:
         apply_patch({"a": 1, "list": [0]}, [operation])
     assert words in str(raised.value)
+
+
+@st.composite
+def added_to(draw: st.DrawFn) -> tuple[Any, list[dict[str, Any]]]:
+    """A document and operations that mostly add after the last item or a new member, sometimes not."""
+    document = draw(st.dictionaries(keys, json_values, min_size=1, max_size=4))
+    containers = [(p, v) for p, v in _containers(document, "")]
+    operations = []
+    appended: dict[str, int] = {}
+    pointer, node = containers[0]
+    for _ in range(draw(st.integers(1, 4))):
+        if not operations or draw(st.booleans()):  # else the same container again
+            pointer, node = draw(st.sampled_from(containers))
+        if isinstance(node, list):
+            size = len(node) + appended.get(pointer, 0)
+            where = draw(st.sampled_from(["-", str(size), str(len(node)), "0"]))
+            appended[pointer] = appended.get(pointer, 0) + 1
+        else:
+            where = escape_pointer_token(draw(keys))
+        op = draw(st.sampled_from(["add", "add", "add", "replace"]))
+        operations.append({"op": op, "path": f"{pointer}/{where}", "value": draw(json_values)})
+    return document, operations
+
+
+def _containers(value: Any, pointer: str) -> list[tuple[str, Any]]:
+    found = [(pointer, value)] if isinstance(value, (dict, list)) else []
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        found += _containers(item, f"{pointer}/{escape_pointer_token(str(key))}")
+    return found
+
+
+@given(added_to())
+def test_additions_say_what_the_patch_adds_and_the_size_it_makes(case: tuple[Any, list[dict[str, Any]]]) -> None:
+    document, operations = case
+    try:
+        patched = jsonpatch.apply_patch(document, operations)
+    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException):
+        assert additions(document, operations) is None
+        return
+    added = additions(document, operations)
+    if added is None:
+        assert minified_size_after(document, minified_size(document), operations) is None
+        return
+    # the same document again, from the additions alone: each item after the last, each member new
+    expected = copy.deepcopy(document)
+    targets = [(jsonpatch.JsonPointer(pointer).resolve(expected), node, new) for pointer, (node, new) in added.items()]
+    for target, node, new in targets:
+        assert target == node and node
+    for target, _, new in targets:
+        for key, value in new:
+            if key is None:
+                target.append(value)
+            else:
+                assert key not in target
+                target[key] = value
+    assert expected == patched
+    assert minified_size_after(document, minified_size(document), operations) == minified_size(patched)
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        {"op": "add", "path": "/list/0", "value": 1},  # before an item
+        {"op": "add", "path": "/object/a", "value": 1},  # a member replaced
+        {"op": "add", "path": "/empty/-", "value": 1},  # nothing to follow
+        {"op": "replace", "path": "/list/0", "value": 1},
+        {"op": "remove", "path": "/list/0"},
+        {"op": "add", "path": "/missing/-", "value": 1},
+    ],
+)
+def test_anything_but_an_addition_after_what_is_there_has_no_additions(operation: dict[str, Any]) -> None:
+    assert additions({"list": [0], "object": {"a": 0}, "empty": []}, [operation]) is None
+
+
+def test_an_index_counts_the_items_added_before_it() -> None:
+    first = {"op": "add", "path": "/x/-", "value": "A"}
+    # /x/2 after one item was added goes before it (jsonpatch: [1, 2, "B", "A"]): not after the last
+    assert additions({"x": [1, 2]}, [first, {"op": "add", "path": "/x/2", "value": "B"}]) is None
+    added = additions({"x": [1, 2]}, [first, {"op": "add", "path": "/x/3", "value": "B"}])
+    assert added is not None and added["/x"][1] == [(None, "A"), (None, "B")]
