@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import operator
+import types
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -78,7 +79,14 @@ def _build(cls: type[T], eq: bool) -> type[T]:
             value = f"__factory_{name}()" if field.default_factory is not _MISSING else f"__default_{name}"
         else:
             parameters.append(f"{name}={default}" if default else name)
-        body.append(f"  __set(self, {name!r}, {value})")
+        slot = getattr(cls, name, None)
+        if isinstance(slot, types.MemberDescriptorType):
+            # the slot's own setter: object.__setattr__ looks the slot up on the class first, and a
+            # record is made for every statement, condition, request and decision
+            names[f"__set_{name}"] = slot.__set__
+            body.append(f"  __set_{name}(self, {value})")
+        else:  # pragma: no cover - dataclasses makes every field a slot
+            body.append(f"  __set(self, {name!r}, {value})")
     if hasattr(cls, "__post_init__"):
         body.append("  self.__post_init__()")
     source = [f"def __init__(self, {', '.join(parameters)}):", *(body or ["  pass"])]
