@@ -20,7 +20,6 @@ Fix safety: the companion keeps direct calls denied, so only calls through the p
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from rewriter.cris import INFERENCE_PROFILE_KEY
@@ -119,7 +118,7 @@ def _unique_sid(taken: set[str]) -> str:
 
 
 def _companion(raw: dict[str, Any], sid: str, actions: tuple[str, ...], patterns: tuple[str, ...]) -> dict[str, Any]:
-    condition = copy.deepcopy(raw.get("Condition", {}))
+    condition = copy_json(raw.get("Condition", {}))
     block = condition.setdefault("ArnNotLike", {})
     existing = block.get(INFERENCE_PROFILE_KEY)
     if existing is None:
@@ -132,6 +131,6 @@ def _companion(raw: dict[str, Any], sid: str, actions: tuple[str, ...], patterns
         {"sid": sid, "actions": list(actions), "resource": raw.get("Resource", "*"), "condition": condition},
     )
     if "NotResource" in raw:  # keep the original's resource scope, whichever element it used
-        statement = {("NotResource" if k == "Resource" else k): (copy.deepcopy(raw["NotResource"]) if k == "Resource" else v)
+        statement = {("NotResource" if k == "Resource" else k): (copy_json(raw["NotResource"]) if k == "Resource" else v)
                      for k, v in statement.items()}
     return statement
