@@ -29,8 +29,9 @@ _FOLDER = _PACKAGED if os.path.isdir(_PACKAGED) else os.path.join(os.path.dirnam
 def template_text(name: str) -> str:
     # A plain file (importlib.resources costs more to import than the read), or a zipped install's.
     try:
-        # bytes: a text-mode file sets up a decoder, which costs more than this read
-        with open(os.path.join(_FOLDER, name), "rb") as handle:
+        # bytes, unbuffered: a text-mode file sets up a decoder and a buffered one a buffer, each
+        # costing more than this one read
+        with open(os.path.join(_FOLDER, name), "rb", buffering=0) as handle:
             return handle.read().decode("utf-8").replace("\r\n", "\n")
     except FileNotFoundError:
         from importlib.resources import files
