@@ -190,6 +190,21 @@ def test_allowing_a_region_that_callers_then_use_as_a_source_allows_its_destinat
     assert_fixed(proposal, profiles, source_region=None, options={}, strategy="regions")
 
 
+def test_a_deny_list_stops_denying_the_destinations_of_a_source_it_stops_denying() -> None:
+    regions = ["us-west-1", "us-east-1", "eu-west-1"]
+    policy = policy_of({"Version": "2012-10-17", "Statement": [
+        _deny(NotAction=["iam:*"], Condition={"StringEquals": {"aws:RequestedRegion": regions}})
+    ]})
+    profiles = profiles_of([US_PEGASUS])
+    proposal = propose(policy, profiles, strategy="regions", newly_allowed=False)
+    assert proposal.status == "changed", proposal.reason
+    # us-east-1 first (a destination from us-east-2), then us-west-1, reached from us-east-1
+    assert [e.path.rsplit("/", 1)[1] for e in proposal.chosen.fix.edits] == ["1", "0"]
+    assert proposal.chosen.document["Statement"][0]["Condition"]["StringEquals"]["aws:RequestedRegion"] == ["eu-west-1"]
+    assert any(n.startswith("us-west-1 is allowed as well") for n in proposal.chosen.fix.notes)
+    assert_fixed(proposal, profiles, source_region=None, options={}, strategy="regions")
+
+
 def test_with_the_source_region_named_only_its_destinations_are_allowed() -> None:
     policy = policy_of({"Version": "2012-10-17", "Statement": [_deny(Condition={"StringNotEquals": {"aws:RequestedRegion": ["us-east-2"]}})]})
     proposal = propose(policy, profiles_of([US_PEGASUS]), source_region="us-east-2", strategy="regions", newly_allowed=False)
