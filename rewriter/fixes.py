@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from enum import IntEnum
 from typing import Any
 
+from rewriter.model import LIST_INDEX, pointer_tokens
 from rewriter.records import record
 
 __all__ = ["Applicability", "Edit", "Fix", "NotApplicable", "additions", "apply_patch", "copy_json"]
@@ -24,7 +25,6 @@ def copy_json(value: Any) -> Any:
     return value
 
 
-_INDEX = re.compile(r"0|[1-9][0-9]*")
 _BAD_ESCAPE = re.compile(r"~[^01]|~$")  # in a JSON Pointer "~" stands only in "~0" and "~1"
 
 
@@ -52,8 +52,7 @@ def apply_patch(document: Any, operations: Iterable[Mapping[str, Any]]) -> Any:
                 raise ValueError("remove '': the whole document cannot be removed")
             document = operation["value"]
             continue
-        tokens = [token.replace("~1", "/").replace("~0", "~") for token in path[1:].split("/")]
-        document = _applied(document, tokens, 0, op, operation.get("value"), path)
+        document = _applied(document, pointer_tokens(path), 0, op, operation.get("value"), path)
     return document
 
 
@@ -77,7 +76,7 @@ def _applied(node: Any, tokens: list[str], depth: int, op: str, value: Any, path
         if token == "-" and last and op == "add":
             copy.append(value)
             return copy
-        if not _INDEX.fullmatch(token):
+        if not LIST_INDEX.fullmatch(token):
             raise ValueError(f"{op} {path}: {token!r} is not an index of the list")
         index = int(token)
         if index > len(node) or (index == len(node) and not (last and op == "add")):
@@ -114,11 +113,10 @@ def additions(document: Any, operations: Iterable[Mapping[str, Any]]) -> Added |
         entry = added.get(parent)
         if entry is None:
             node = document
-            for token in parent.split("/")[1:] if parent else ():
-                token = token.replace("~1", "/").replace("~0", "~")
+            for token in pointer_tokens(parent):
                 if isinstance(node, dict) and token in node:
                     node = node[token]
-                elif isinstance(node, list) and _INDEX.fullmatch(token) and int(token) < len(node):
+                elif isinstance(node, list) and LIST_INDEX.fullmatch(token) and int(token) < len(node):
                     node = node[int(token)]
                 else:
                     return None
@@ -131,7 +129,7 @@ def additions(document: Any, operations: Iterable[Mapping[str, Any]]) -> Added |
                 return None  # an insertion before an item
             new.append((None, operation["value"]))
         else:
-            key = last.replace("~1", "/").replace("~0", "~")
+            (key,) = pointer_tokens("/" + last)
             if key in node or any(key == k for k, _ in new):
                 return None  # a member replaced, not added
             new.append((key, operation["value"]))

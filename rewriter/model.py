@@ -8,6 +8,7 @@ in a side table (``Source.spans``), keyed by pointer.
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import field
 from typing import Any
 
@@ -22,12 +23,23 @@ __all__ = [
     "Statement",
     "Policy",
     "escape_pointer_token",
+    "pointer_tokens",
+    "LIST_INDEX",
 ]
 
 
 def escape_pointer_token(token: str | int) -> str:
     """One RFC 6901 reference token."""
     return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def pointer_tokens(pointer: str) -> list[str]:
+    """An RFC 6901 pointer's reference tokens, unescaped ("" is the whole document: none)."""
+    return [token.replace("~1", "/").replace("~0", "~") for token in pointer.split("/")[1:]]
+
+
+# A list index in a pointer: digits with no leading zero (RFC 6901).
+LIST_INDEX = re.compile(r"0|[1-9][0-9]*")
 
 
 @record

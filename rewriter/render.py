@@ -37,11 +37,10 @@ from typing import Any, NamedTuple
 from rewriter.errors import PolicyParseError, VerificationError
 from rewriter.fixes import additions
 from rewriter.jsontext import scan
-from rewriter.model import Source, Span, escape_pointer_token
+from rewriter.model import LIST_INDEX, Source, Span, escape_pointer_token, pointer_tokens
 
 __all__ = ["render"]
 
-_INDEX = re.compile(r"0|[1-9][0-9]*")
 _INDENT = re.compile(r"[ \t]*")
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _OPS = ("add", "remove", "replace", "test")
@@ -566,7 +565,7 @@ class _Tree:
     def _index(self, token: str, size: int, operation: Mapping[str, Any], *, add: bool = False) -> int:
         if token == "-" and add:
             return size
-        if not _INDEX.fullmatch(token):
+        if not LIST_INDEX.fullmatch(token):
             raise self.fail(operation, f'"{token}" is not a list index')
         index = int(token)
         if index > size or (index == size and not add):
@@ -956,9 +955,7 @@ def _scalar_items(node: _Container) -> bool:
 
 
 def _tokens(pointer: str) -> tuple[str, ...]:
-    if not pointer:
-        return ()
-    return tuple(t.replace("~1", "/").replace("~0", "~") for t in pointer[1:].split("/"))
+    return tuple(pointer_tokens(pointer))
 
 
 # Any two list indexes count as the same place when a new value looks for a container to follow.

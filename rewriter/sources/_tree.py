@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from rewriter.errors import ScpFixError
-from rewriter.model import escape_pointer_token
+from rewriter.model import escape_pointer_token, pointer_tokens
 from rewriter.records import record
 
 __all__ = [
@@ -94,10 +94,7 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
     return text
 
 
-def split_pointer(pointer: str) -> list[str]:
-    if pointer == "":
-        return []
-    return [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
+split_pointer = pointer_tokens  # a pointer's reference tokens, unescaped
 
 
 def to_value(node: Node) -> Any:
