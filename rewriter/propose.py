@@ -24,6 +24,7 @@ from rewriter.regions import find_region_restrictions
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
     from rewriter.newly_allowed import Delta
+    from rewriter.strategies import Options
 
 __all__ = [
     "SCP_SIZE_LIMIT",
@@ -162,7 +163,7 @@ def propose(
 
 
 def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: bool, settings: _Settings) -> Proposal:
-    """``propose`` once the policy has been checked; verification calls it again on the new policy."""
+    """``propose`` once the policy has been checked."""
     if not before.blocked:
         return Proposal(policy, before, "unchanged", reason="every profile's authorizations are already allowed")
     if before.unreachable:
@@ -215,25 +216,22 @@ def _check(policy: Policy, settings: _Settings) -> CheckResult:
 
 
 def _candidate(name: str, policy: Policy, before: CheckResult, settings: _Settings) -> Candidate:
-    from rewriter.strategies import STRATEGIES, Options, Problem
+    from rewriter.strategies import Options
 
     options = Options(batch=settings.batch, broad=settings.broad, prefix=settings.prefix)
-    recheck = None if settings.source_region is not None else (lambda other: _check(other, settings))
     try:
-        fix = STRATEGIES[name](Problem(policy, settings.profiles, before, options, recheck))
+        candidate = _planned(name, policy, before, options, settings)
     except NotApplicable as reason:
         return Candidate(name, rejected=str(reason))
-    candidate = _verify(name, fix, policy, settings)
     # A candidate rejected for its size carries that size; any other rejection has none or one that fits.
     if candidate.size is None or candidate.size.fits or name == "regions" or options.prefix:
         return candidate
     # Too large with exact profile ARNs: the geography prefix form is shorter.
     compact = Options(batch=options.batch, broad=options.broad, prefix=True)
     try:
-        fix = STRATEGIES[name](Problem(policy, settings.profiles, before, compact, recheck))
+        retry = _planned(name, policy, before, compact, replace(settings, prefix=True))
     except NotApplicable as reason:  # pragma: no cover - the same problem planned once already
         return replace(candidate, rejected=str(reason))
-    retry = _verify(name, fix, policy, replace(settings, prefix=True))
     if retry.rejected:
         return retry
     return replace(
@@ -245,7 +243,61 @@ def _candidate(name: str, policy: Policy, before: CheckResult, settings: _Settin
     )
 
 
-def _verify(name: str, fix: Fix, policy: Policy, settings: _Settings) -> Candidate:
+_MAX_STEPS = 8  # each step lets callers use a source Region more, and there are only so many
+
+
+def _planned(name: str, policy: Policy, before: CheckResult, options: Options, settings: _Settings) -> Candidate:
+    """The strategy's fix, verified. Without --source-region a caller may be in any Region the policy
+    allows, so a fix can let callers use the profiles from a source Region the check did not look at,
+    whose calls need more (the Region a fix allows, or exempts, is itself a source). Then the strategy
+    plans again on the policy the fix makes, and both steps are the fix: proposing again must change
+    nothing. Raises ``NotApplicable`` when the strategy cannot plan the first step."""
+    from rewriter.strategies import STRATEGIES, Problem
+
+    plan = STRATEGIES[name]
+    fix = plan(Problem(policy, settings.profiles, before, options))
+    candidate, still = _verify(name, fix, policy, settings)
+    looked_at = {(c.profile.id, c.source_region) for c in before.checks}
+    for _ in range(_MAX_STEPS):
+        if still is None or settings.source_region is not None:
+            break
+        new_policy, after = still
+        now = {(c.profile.id, c.source_region) for c in after.checks}
+        blocked = {(c.profile.id, c.source_region) for c in after.checks if c.blocked}
+        if after.unreachable or not blocked or not blocked.isdisjoint(looked_at):
+            break  # a source the check looked at is still blocked: the fix itself falls short
+        try:
+            more = plan(Problem(new_policy, settings.profiles, after, options))
+        except NotApplicable:
+            break
+        fix = _then(fix, more, sorted({source for _, source in blocked}))
+        looked_at |= now
+        candidate, still = _verify(name, fix, policy, settings)
+    return candidate
+
+
+def _then(fix: Fix, more: Fix, sources: list[str]) -> Fix:
+    """``fix`` and, after it, ``more``, planned on the policy ``fix`` makes for the ``sources`` it opens."""
+    step = more.title[:1].lower() + more.title[1:]
+    return replace(
+        fix,
+        title=fix.title if more.title == fix.title else f"{fix.title}, then {step}",
+        edits=fix.edits + more.edits,
+        applicability=min(fix.applicability, more.applicability),
+        notes=tuple(dict.fromkeys((
+            *fix.notes,
+            *more.notes,
+            f"The first step lets callers use the profiles from {', '.join(sources)}, whose calls also "
+            f"need more, so the fix goes on to {step}.",
+        ))),
+    )
+
+
+def _verify(
+    name: str, fix: Fix, policy: Policy, settings: _Settings
+) -> tuple[Candidate, tuple[Policy, CheckResult] | None]:
+    """The fix checked as ``propose`` shows it; with, when the new policy still blocks a profile, that
+    policy and its check."""
     patch = fix.patch
     try:
         patched = apply_patch(policy.document, patch)  # shares what the patch leaves alone
@@ -257,7 +309,7 @@ def _verify(name: str, fix: Fix, policy: Policy, settings: _Settings) -> Candida
     except VerificationError:
         raise
     except ScpFixError as error:  # e.g. the value comes from a template parameter or a variable
-        return Candidate(name, fix, rejected=f"cannot be written into the file: {error}")
+        return Candidate(name, fix, rejected=f"cannot be written into the file: {error}"), None
     new_policy = codec.read(text)
     if new_policy.document != patched:
         raise VerificationError(f"{name}: the rendered text does not parse to the patched document", path=policy.path)
@@ -270,7 +322,8 @@ def _verify(name: str, fix: Fix, policy: Policy, settings: _Settings) -> Candida
     ):
         after = _check(new_policy, settings)
         still = sorted({r for c in after.checks for r in c.denied_regions})
-        return Candidate(name, fix, rejected=f"verification failed: still denied in {', '.join(still) or 'a source Region'}")
+        rejected = f"verification failed: still denied in {', '.join(still) or 'a source Region'}"
+        return Candidate(name, fix, rejected=rejected), (new_policy, after)
     size = Size(
         before=codec.size(policy.source.text, policy),
         after=codec.size(text, new_policy),
@@ -288,8 +341,8 @@ def _verify(name: str, fix: Fix, policy: Policy, settings: _Settings) -> Candida
                 f"the new policy would be {size.after_minified} characters minified, over the "
                 f"{SCP_SIZE_LIMIT}-character SCP limit"
             ),
-        )
-    return Candidate(name, fix, document, text, size, notes=notes, policy=new_policy)
+        ), None
+    return Candidate(name, fix, document, text, size, notes=notes, policy=new_policy), None
 
 
 # The minified size of the policy proposed on last, with the policy (so that ``is`` cannot match another

@@ -186,7 +186,7 @@ def test_allowing_a_region_that_callers_then_use_as_a_source_allows_its_destinat
     chosen = proposal.chosen
     # us-east-2's destinations open us-east-1 as a source Region, and calls from there also reach us-west-1
     assert [e.value for e in chosen.fix.edits] == ["us-east-1", "us-west-2", "us-west-1"]
-    assert any(n.startswith("us-west-1 is allowed as well") for n in chosen.fix.notes)
+    assert "The first step lets callers use the profiles from us-east-1, whose calls also need more, so the fix goes on to allow us-west-1." in chosen.fix.notes
     assert_fixed(proposal, profiles, source_region=None, options={}, strategy="regions")
 
 
@@ -201,15 +201,34 @@ def test_a_deny_list_stops_denying_the_destinations_of_a_source_it_stops_denying
     # us-east-1 first (a destination from us-east-2), then us-west-1, reached from us-east-1
     assert [e.path.rsplit("/", 1)[1] for e in proposal.chosen.fix.edits] == ["1", "0"]
     assert proposal.chosen.document["Statement"][0]["Condition"]["StringEquals"]["aws:RequestedRegion"] == ["eu-west-1"]
-    assert any(n.startswith("us-west-1 is allowed as well") for n in proposal.chosen.fix.notes)
+    assert any(n.startswith("The first step lets callers use the profiles from us-east-1") and n.endswith("stop denying us-west-1.")
+               for n in proposal.chosen.fix.notes)
     assert_fixed(proposal, profiles, source_region=None, options={}, strategy="regions")
+
+
+def test_a_broad_exemption_that_opens_a_source_exempts_bedrock_where_that_source_is_denied_too() -> None:
+    # bedrock:* out of the allow-list lets callers use the EU profile from il-central-1, whose calls
+    # also go to eu-south-1, which the second statement denies
+    policy = policy_of({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Deny", "Action": "*", "Resource": "*",
+         "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["ca-central-1", "ca-west-1", "eu-central-1"]}}},
+        {"Effect": "Deny", "Action": "*", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:RequestedRegion": ["eu-south-1"]}}},
+    ]})
+    profiles = profiles_of(["eu.amazon.nova-lite-v1:0"])
+    options = {"broad": True}
+    proposal = propose(policy, profiles, strategy="notaction", newly_allowed=False, **options)
+    assert proposal.status == "changed", proposal.reason
+    assert [s.get("NotAction") for s in proposal.chosen.document["Statement"]] == [["bedrock:*"], ["bedrock:*"]]
+    assert any("from il-central-1" in n for n in proposal.chosen.fix.notes)
+    assert_fixed(proposal, profiles, source_region=None, options=options, strategy="notaction")
 
 
 def test_with_the_source_region_named_only_its_destinations_are_allowed() -> None:
     policy = policy_of({"Version": "2012-10-17", "Statement": [_deny(Condition={"StringNotEquals": {"aws:RequestedRegion": ["us-east-2"]}})]})
     proposal = propose(policy, profiles_of([US_PEGASUS]), source_region="us-east-2", strategy="regions", newly_allowed=False)
     assert [e.value for e in proposal.chosen.fix.edits] == ["us-east-1", "us-west-2"]
-    assert not any("allowed as well" in n for n in proposal.chosen.fix.notes)
+    assert not any("first step" in n for n in proposal.chosen.fix.notes)
 
 
 def test_unknown_strategy_is_a_user_error() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import field
 from typing import TYPE_CHECKING
 
@@ -38,9 +38,6 @@ class Problem:
     profiles: tuple[Profile, ...]
     result: CheckResult
     options: Options = field(default_factory=Options)
-    # The same check of another policy, when callers may use any source Region a policy allows (no
-    # --source-region): a change that allows a Region can make it a source, with needs of its own.
-    recheck: Callable[[Policy], CheckResult] | None = field(default=None, repr=False, compare=False)
 
     @property
     def denied(self) -> tuple[RequestResult, ...]:

@@ -2,10 +2,7 @@
 
 What it does: adds each missing destination Region (and ``unspecified`` for a global profile) to the
 Region list of every statement that denies one of the profiles' authorizations; in a deny-list policy
-(``StringEquals aws:RequestedRegion [denied…]``) it removes the Region instead. Without
-``--source-region``, a Region it allows that is a source Region of a profile becomes one callers can use,
-so that source's destinations are allowed too (a note names them): else proposing again would change
-the policy again.
+(``StringEquals aws:RequestedRegion [denied…]``) it removes the Region instead.
 
 Why: this is the fix the Bedrock user guide states first ("allow access to all destination Regions").
 
@@ -18,13 +15,8 @@ Bedrock; the proposal's "newly allowed" says exactly what.
 
 from __future__ import annotations
 
-import json
-from dataclasses import replace
-
 from rewriter.cris import UNSPECIFIED
-from rewriter.fixes import Applicability, Edit, Fix, NotApplicable, apply_patch
-from rewriter.model import Policy, Source
-from rewriter.parse import policy_from_document
+from rewriter.fixes import Applicability, Edit, Fix, NotApplicable
 from rewriter.regions import RegionRestriction, find_region_restrictions, region_listed
 from rewriter.strategies.base import Problem, append_values
 
@@ -32,64 +24,6 @@ NAME = "regions"
 
 
 def plan(problem: Problem) -> Fix:
-    edits, added, removed = _changes(problem)
-    # Allowing a Region can let callers use it as a source Region of a profile, whose calls from there
-    # go to destinations of their own: those are allowed too (else proposing again would change the
-    # policy again), planned again on the policy this makes, until no new source needs more.
-    opened, current, step = [*added, *removed], problem, edits
-    further: list[str] = []  # the Regions a source opened this way needs
-    while _opens_sources(current, opened):
-        policy = _applied(current.policy, step)
-        result = problem.recheck(policy)  # type: ignore[misc]
-        if not result.blocked:
-            break
-        current = replace(problem, policy=policy, result=result)
-        try:
-            step, more_added, more_removed = _changes(current)
-        except NotApplicable:  # verification says what is still denied
-            break
-        opened = [r for r in (*more_added, *more_removed) if r not in added and r not in removed]
-        edits, added, removed = edits + step, added + more_added, removed + more_removed
-        further += opened
-    added, removed = sorted(set(added)), sorted(set(removed))
-    parts = []
-    if added:
-        parts.append(f"allow {', '.join(added)}")
-    if removed:
-        parts.append(f"stop denying {', '.join(removed)}")
-    return Fix(
-        strategy=NAME,
-        title=" and ".join(parts).capitalize(),
-        rationale=(
-            "Cross-Region inference authorizes the call in every destination Region of the source "
-            "Region; each one the SCP blocks fails the whole call. This adds the missing Regions to the "
-            "Region condition, for every service the statement does not exempt."
-        ),
-        edits=tuple(edits),
-        applicability=Applicability.UNSAFE,
-        notes=(
-            f"Usable in {', '.join(sorted({*added, *removed}))} for every service the Region restriction "
-            "does not exempt, not only for Bedrock.",
-        ) + (
-            (
-                "'unspecified' is the Region Bedrock global cross-Region inference reports for its "
-                "Region-less model ARN; AWS states no other service's calls carry it, but the policy text "
-                "now allows it for every action it does not exempt.",
-            )
-            if UNSPECIFIED in added or UNSPECIFIED in removed else ()
-        ) + (
-            (
-                f"{', '.join(sorted(set(further)))} {'is' if len(set(further)) == 1 else 'are'} allowed as well: "
-                "the Regions this allows become source Regions callers can use the profiles from, and "
-                "calls from there also go to these.",
-            )
-            if further else ()
-        ),
-    )
-
-
-def _changes(problem: Problem) -> tuple[list[Edit], list[str], list[str]]:
-    """The edits that allow what ``problem`` finds denied, with the Regions they add and remove."""
     implicit = [r for r in problem.denied if r.decision.outcome == "implicit_deny"]
     denied = [r for r in problem.denied if r.decision.outcome != "implicit_deny"]
     restrictions = problem.denying_restrictions(denied)
@@ -141,38 +75,42 @@ def _changes(problem: Problem) -> tuple[list[Edit], list[str], list[str]]:
             raise NotApplicable("cannot remove the only Region")
     if not edits:
         raise NotApplicable("no Region list denies the profiles' requests")
-    added = [r for regions in additions.values() for r in regions]
-    removed = [restrictions[i].clause.values.items[p] for i, ps in removals.items() for p in sorted(ps)]
-    return edits, added, removed
-
-
-def _opens_sources(problem: Problem, opened: list[str]) -> bool:
-    """Whether allowing ``opened`` lets callers use a source Region the check did not look at whose
-    destinations are not all allowed already or opened too. Only then is the change checked again."""
-    if problem.recheck is None or not opened:
-        return False
-    looked_at = {(c.profile.id, c.source_region) for c in problem.result.checks}
-    fresh = [(p, s) for p in problem.profiles for s in p.sources if s in opened and (p.id, s) not in looked_at]
-    if not fresh:
-        return False
-    allowed = {
-        (r.authorization.profile_id, r.request.region)
-        for c in problem.result.checks for r in c.results if r.decision.allowed
-    }
-    return any(
-        (profile.id, region) not in allowed and region not in opened
-        for profile, source in fresh
-        for region in (*profile.destinations(source), *((UNSPECIFIED,) if profile.is_global else ()))
+    added = sorted({r for regions in additions.values() for r in regions})
+    removed = sorted(
+        {restrictions[i].clause.values.items[p] for i, ps in removals.items() for p in ps}
+    )
+    parts = []
+    if added:
+        parts.append(f"allow {', '.join(added)}")
+    if removed:
+        parts.append(f"stop denying {', '.join(removed)}")
+    return Fix(
+        strategy=NAME,
+        title=" and ".join(parts).capitalize(),
+        rationale=(
+            "Cross-Region inference authorizes the call in every destination Region of the source "
+            "Region; each one the SCP blocks fails the whole call. This adds the missing Regions to the "
+            "Region condition, for every service the statement does not exempt."
+        ),
+        edits=tuple(edits),
+        applicability=Applicability.UNSAFE,
+        notes=(
+            f"Usable in {', '.join(sorted({*added, *removed}))} for every service the Region restriction "
+            "does not exempt, not only for Bedrock.",
+        ) + (
+            (
+                "'unspecified' is the Region Bedrock global cross-Region inference reports for its "
+                "Region-less model ARN; AWS states no other service's calls carry it, but the policy text "
+                "now allows it for every action it does not exempt.",
+            )
+            if UNSPECIFIED in added or UNSPECIFIED in removed else ()
+        ),
     )
 
 
-def _applied(policy: Policy, edits: list[Edit]) -> Policy:
-    """The policy the edits make (only planned on and checked: its text is never shown)."""
-    document = apply_patch(policy.document, [edit.to_json() for edit in edits])
-    return policy_from_document(document, source=Source(path=policy.path, text=json.dumps(document, indent=2)))
-
-
 def _allow_statement_for(problem: Problem, request) -> RegionRestriction:
+    from dataclasses import replace
+
     from rewriter.evaluate import statement_matches
 
     for restriction in find_region_restrictions(problem.policy):
