@@ -130,6 +130,7 @@ class _Settings:
     newly_allowed: bool
     regions: tuple[str, ...] | None = None
     codec: Callable[[Policy], Codec] = json_codec
+    minified: int | None = None  # the policy's own minified size, once a change is to be made
 
 
 def propose(
@@ -185,6 +186,8 @@ def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: 
     from rewriter.strategies import STRATEGIES
 
     names = tuple(STRATEGIES) if strategy == "auto" else (strategy,)
+    # each candidate's minified size is counted from the policy's and what its patch adds
+    settings = replace(settings, minified=minified_size(policy.document))
     candidates = tuple(_candidate(name, policy, before, settings) for name in names)
     if settings.newly_allowed:
         candidates = _with_deltas(policy, candidates, settings)
@@ -327,7 +330,7 @@ def _verify(
     size = Size(
         before=codec.size(policy.source.text, policy),
         after=codec.size(text, new_policy),
-        after_minified=_minified_size(policy, patch, document),
+        after_minified=_minified_size(settings.minified, policy, patch, document),
     )
     notes: tuple[str, ...] = ()  # beyond the fix's own notes
     if size.fits and not size.fits_as_is:
@@ -345,19 +348,11 @@ def _verify(
     return Candidate(name, fix, document, text, size, notes=notes, policy=new_policy), None
 
 
-# The minified size of the policy proposed on last, with the policy (so that ``is`` cannot match another
-# made later at the same address): each candidate's size is counted from it and what its patch adds.
-_last_minified: tuple[Policy, int] | None = None
-
-
-def _minified_size(policy: Policy, patch: list[dict[str, Any]], document: Any) -> int:
+def _minified_size(size: int | None, policy: Policy, patch: list[dict[str, Any]], document: Any) -> int:
     """``minified_size(document)``, ``document`` being ``policy`` patched: counted from the policy's own
-    size when the patch only adds, instead of writing the whole new document again."""
-    global _last_minified
-    if _last_minified is None or _last_minified[0] is not policy:
-        _last_minified = (policy, minified_size(policy.document))
-    size = minified_size_after(policy.document, _last_minified[1], patch)
-    return minified_size(document) if size is None else size
+    ``size`` when the patch only adds, instead of writing the whole new document again."""
+    after = None if size is None else minified_size_after(policy.document, size, patch)
+    return minified_size(document) if after is None else after
 
 
 def _with_deltas(policy: Policy, candidates: tuple[Candidate, ...], settings: _Settings) -> tuple[Candidate, ...]:
