@@ -295,8 +295,6 @@ def _original_run(entries: list[Any], start: int) -> int:
 _fingerprint: Callable[[Any], str] = json.JSONEncoder(sort_keys=True, ensure_ascii=False).encode
 # json.dumps(value, ensure_ascii=False): how a new key or value is written.
 _write: Callable[[Any], str] = json.JSONEncoder(ensure_ascii=False).encode
-# the same for a string, with no encoder call around it
-_write_key: Callable[[str], str] = json.encoder.encode_basestring  # type: ignore[attr-defined]
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -337,7 +335,7 @@ class _DocumentStyle(NamedTuple):
     fallback: _Style  # for a value with no original container of its kind to follow
     references: dict[str, tuple[_Reference, ...]]  # "array"/"object": non-empty containers, innermost first
     # Every new container is written one item a line: no original one is inline, and the colon is on
-    # one line (``_write_lines`` then writes a new value without looking for a style to follow).
+    # one line (``_style_for`` then need not look for a container to follow).
     lines_only: bool = False
 
 
@@ -881,9 +879,6 @@ class _Tree:
 
     def _dump(self, value: Any, indent: str, tokens: tuple[str, ...], inline: bool, anchor: int) -> str:
         """A new value, written in the style of the nearest container of its kind."""
-        if self.style.lines_only and not inline:
-            style = self.style
-            return _write_lines(value, indent, style.unit, style.newline, style.colon)
         if isinstance(value, dict):
             kind, brackets, items = "object", "{}", list(value.items())
         elif isinstance(value, list):
@@ -914,6 +909,8 @@ class _Tree:
 
     def _style_for(self, kind: str, tokens: tuple[str, ...], scalar_items: bool, anchor: int) -> _Style:
         """The style of the original container most like this one: same place, same kind of items."""
+        if self.style.lines_only:  # every one is one item a line
+            return self.style.fallback
         path = _path(tokens)
         best: tuple[int, bool, int] | None = None
         style = self.style.fallback
@@ -927,25 +924,6 @@ class _Tree:
             if best is None or score > best:
                 best, style = score, reference.style
         return style
-
-
-def _write_lines(value: Any, indent: str, unit: str, newline: str, colon: str) -> str:
-    """A new value with every container one item a line: what ``_dump`` writes when every style it
-    could follow is that one, without looking for one."""
-    if isinstance(value, dict):
-        if not value:
-            return "{}"
-        inner = indent + unit
-        items = [_write_key(key) + colon + _write_lines(item, inner, unit, newline, colon) for key, item in value.items()]
-    elif isinstance(value, list):
-        if not value:
-            return "[]"
-        inner = indent + unit
-        items = [_write_lines(item, inner, unit, newline, colon) for item in value]
-    else:
-        return _write_key(value) if type(value) is str else _write(value)
-    brackets = "{}" if isinstance(value, dict) else "[]"
-    return brackets[0] + newline + inner + ("," + newline + inner).join(items) + newline + indent + brackets[1]
 
 
 def _scalar_items(node: _Container) -> bool:
