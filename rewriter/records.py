@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import dataclasses
 import operator
-import types
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -58,7 +57,7 @@ def _build(cls: type[T], eq: bool) -> type[T]:
     # Nothing generated here: dataclasses only collects the fields and makes the slotted class.
     cls = dataclasses.dataclass(cls, init=False, repr=False, eq=False, slots=True)  # type: ignore[call-overload]
     fields = dataclasses.fields(cls)  # type: ignore[arg-type]
-    names: dict[str, Any] = {"__set": object.__setattr__, "__factory": _FACTORY}
+    names: dict[str, Any] = {"__factory": _FACTORY}
     parameters: list[str] = []
     body: list[str] = []
     for field in fields:
@@ -79,14 +78,10 @@ def _build(cls: type[T], eq: bool) -> type[T]:
             value = f"__factory_{name}()" if field.default_factory is not _MISSING else f"__default_{name}"
         else:
             parameters.append(f"{name}={default}" if default else name)
-        slot = getattr(cls, name, None)
-        if isinstance(slot, types.MemberDescriptorType):
-            # the slot's own setter: object.__setattr__ looks the slot up on the class first, and a
-            # record is made for every statement, condition, request and decision
-            names[f"__set_{name}"] = slot.__set__
-            body.append(f"  __set_{name}(self, {value})")
-        else:  # pragma: no cover - dataclasses makes every field a slot
-            body.append(f"  __set(self, {name!r}, {value})")
+        # the slot's own setter (dataclasses makes every field a slot): object.__setattr__ looks the
+        # slot up on the class first, and a record is made for every statement, request and decision
+        names[f"__set_{name}"] = getattr(cls, name).__set__
+        body.append(f"  __set_{name}(self, {value})")
     if hasattr(cls, "__post_init__"):
         body.append("  self.__post_init__()")
     source = [f"def __init__(self, {', '.join(parameters)}):", *(body or ["  pass"])]
