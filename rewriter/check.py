@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rewriter.cris import DEFAULT_ACCOUNT, INFERENCE_ACTIONS, Authorization, authorizations
 from rewriter.evaluate import Decision, Request, allowed_test, evaluate, evaluate_levels
 from rewriter.model import Policy
-from rewriter.records import record
 from rewriter.regions import RegionRestriction, find_region_restrictions
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ Decide = Callable[[Request], Decision]
 Judge = Callable[[Request], "tuple[Decision, str | None]"]  # a decision and, when denied, why
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class RequestResult:
     authorization: Authorization
     decision: Decision
@@ -41,7 +41,7 @@ class RequestResult:
         return self.authorization.request
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ProfileCheck:
     """One profile called from one source Region."""
 
@@ -62,7 +62,7 @@ class ProfileCheck:
         return tuple(seen)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Unreachable:
     """A profile none of whose source Regions the policy lets a caller use."""
 
@@ -71,7 +71,7 @@ class Unreachable:
     reason: str
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class CheckResult:
     policy_path: str
     checks: tuple[ProfileCheck, ...]

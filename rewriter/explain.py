@@ -8,12 +8,12 @@ hop to a destination Region the SCP blocks; a Region-less foundation-model ARN i
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rewriter.cris import UNSPECIFIED
 from rewriter.errors import ScpFixError
 from rewriter.messages import Denial, describe_policy_kind
-from rewriter.records import record
 
 if TYPE_CHECKING:
     from rewriter.catalog import Catalog, Profile
@@ -21,19 +21,19 @@ if TYPE_CHECKING:
 __all__ = ["Route", "Candidate", "Diagnosis", "diagnose"]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Route:
     source_region: str
     regions_needed: tuple[str, ...]  # every Region (and unspecified) an SCP must allow for this call
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Candidate:
     profile: Profile
     routes: tuple[Route, ...]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Diagnosis:
     kind: str  # cris-destination | cris-global | cris-source | scp-other | not-scp
     summary: str

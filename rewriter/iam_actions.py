@@ -11,10 +11,9 @@ import functools
 import itertools
 import json
 import os
-from dataclasses import field
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from rewriter.records import record
 
 __all__ = ["ActionCatalogue", "action_catalogue", "cache_file"]
 
@@ -23,7 +22,7 @@ PROFILE_KEY = "bedrock:InferenceProfileArn"
 
 # eq=False: compared and hashed by identity, because it is a cache key and hashing 22,000 names per
 # look-up would cost more than the look-up saves
-@record(eq=False)
+@dataclass(frozen=True, slots=True, eq=False)
 class ActionCatalogue:
     """Every IAM action, and where each service's actions lie in the list (worked out once per
     catalogue: the "newly allowed" grid groups actions by whole services)."""

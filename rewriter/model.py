@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import field
+from dataclasses import dataclass, field
 from typing import Any
 
-from rewriter.records import record
 
 __all__ = [
     "Span",
@@ -42,7 +41,7 @@ def pointer_tokens(pointer: str) -> list[str]:
 LIST_INDEX = re.compile(r"0|[1-9][0-9]*")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Span:
     """Where a value (and, for an object member, its key) stands in the text: character offsets."""
 
@@ -52,7 +51,7 @@ class Span:
     key_end: int | None = None
 
 
-@record(eq=False)
+@dataclass(frozen=True, slots=True, eq=False)
 class Source:
     """The text a policy was read from, with the span of every value by JSON Pointer."""
 
@@ -86,7 +85,7 @@ class Source:
         return self.position(offset)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Values:
     """A "string or list of strings" element, remembering which it was."""
 
@@ -101,7 +100,7 @@ class Values:
         return len(self.items)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Operator:
     """A condition operator split into its parts: ``ForAnyValue:StringNotEqualsIgnoreCaseIfExists``."""
 
@@ -117,7 +116,7 @@ class Operator:
         )
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ConditionClause:
     """One key under one operator, with its values."""
 
@@ -127,7 +126,7 @@ class ConditionClause:
     pointer: str  # /Statement/0/Condition/<operator>/<key>
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Statement:
     index: int
     pointer: str  # /Statement/0, or /Statement when Statement is a single object
@@ -151,7 +150,7 @@ class Statement:
         return tuple(c for c in self.conditions if c.operator.name == operator)
 
 
-@record(eq=False)
+@dataclass(frozen=True, slots=True, eq=False)
 class Policy:
     """A parsed policy. ``document`` is the plain JSON value as read; treat it as read-only."""
 

@@ -12,12 +12,12 @@ import bisect
 import operator
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rewriter.conditions import _glob_body
 from rewriter.evaluate import action_matches, allowed_grids
 from rewriter.model import Policy
-from rewriter.records import record
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
@@ -29,7 +29,7 @@ PROFILE_KEY = "bedrock:InferenceProfileArn"
 UNSPECIFIED = "unspecified"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Grant:
     """One row of "newly allowed": these actions, in these Regions, under this condition."""
 
@@ -53,7 +53,7 @@ class Grant:
         }
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Delta:
     newly_allowed: tuple[Grant, ...]
     newly_denied: tuple[Grant, ...]
@@ -65,7 +65,7 @@ class Delta:
         return sum(g.weight for g in self.newly_allowed)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class _Context:
     """One way a request is made: directly (no ARN) or through a profile, and how a grant says so."""
 

@@ -11,9 +11,6 @@ from enum import Enum
 import typer
 
 from rewriter.errors import InputError, ScpFixError
-from rewriter.cli._light_params import install as _install_light_params
-
-_install_light_params()  # command values coerced without importing pydantic (see the module)
 
 EXIT_OK = 0
 EXIT_FINDING = 1
