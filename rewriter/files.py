@@ -38,12 +38,13 @@ def read_bytes(
         raise error(f"is a directory, not a {what}", path=path) from None
     except OSError as failure:
         raise error(f"cannot read: {_reason(failure)}", path=path) from None
-    with os.fdopen(descriptor, "rb") as handle:
-        mode = os.fstat(descriptor).st_mode
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(descriptor)
         if stat.S_ISDIR(mode):
             raise error(f"is a directory, not a {what}", path=path)
-        if not stat.S_ISREG(mode):
-            raise error(f"is {_kind(mode)}, not a regular file: scp-fix reads a {what} only from a regular file", path=path)
+        raise error(f"is {_kind(mode)}, not a regular file: scp-fix reads a {what} only from a regular file", path=path)
+    with os.fdopen(descriptor, "rb") as handle:
         return read_limited(handle, path=path, what=what, error=error, limit=limit)
 
 
