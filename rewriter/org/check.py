@@ -128,6 +128,7 @@ class Denial:
     sid: str | None
     pointer: str | None
     reason: str
+    statement_line: int | None = None  # in the policy's content, as a reader counts
 
     @property
     def level_kind(self) -> str:
@@ -183,9 +184,10 @@ class AccountCheck:
         for profile, source, region, action, level, flat, index, sid, pointer, reason in self._evaluation.raw:
             node = self.path[self._levels[level]] if level is not None else self.account
             policy = snapshot.policy(self._evaluation.policy_ids[flat]) if flat >= 0 else None
+            parsed = snapshot.parsed(policy.id) if policy is not None and index is not None else None
             out.append(Denial(
                 profile, source, region, action, node, snapshot.level_label(node), policy,
-                index, sid, pointer, reason,
+                index, sid, pointer, reason, parsed.statements[index].line if parsed else None,
             ))
         return tuple(out)
 
