@@ -194,7 +194,14 @@ class _Builder:
             else (),
             condition_operators=tuple(raw["Condition"]) if isinstance(raw.get("Condition"), dict) else (),
             keys=tuple(raw),
+            line=self.line_of(pointer, has_sid=sid is not None),
         )
+
+    def line_of(self, pointer: str, *, has_sid: bool) -> int | None:
+        """The line a reader looks at for a statement: its Sid's, else its opening brace's."""
+        place = self.source.locate(f"{pointer}/Sid", key=True) if has_sid else None
+        place = place or self.source.locate(pointer)
+        return place[0] if place else None
 
     def strings(self, raw: dict[str, Any], element: str, pointer: str) -> Values | None:
         if element not in raw:

@@ -41,7 +41,7 @@ def test_a_guardrail_sid_or_an_aws_guardrails_policy_name_marks_control_tower() 
     marked = _policy({**TOKYO_REGION_DENY, "Sid": "GRREGIONDENY"})
     assert control_tower_marker(marked) is marked.statements[0]
     refused = propose(marked, profiles_of([JP_SONNET]), source_region="ap-northeast-1")
-    assert refused.status == "unsafe" and "(GRREGIONDENY) is one of its guardrails" in refused.reason
+    assert refused.status == "unsafe" and "(GRREGIONDENY, line 1) is one of its guardrails" in refused.reason
     assert refused.control_tower is not None and "GRREGIONDENY" in refused.control_tower.statement_label
 
     plain = _policy(TOKYO_REGION_DENY)
@@ -101,5 +101,5 @@ def test_a_deliberate_control_that_denies_even_the_originating_call_is_named() -
     policy = _policy({"Sid": "NoBedrockHere", "Effect": "Deny", "Action": "bedrock:*", "Resource": "*"})
     proposal = propose(policy, profiles_of([GLOBAL_SONNET]))
     assert proposal.status == "unsafe"
-    assert "forbidden by" in proposal.reason and "(NoBedrockHere)" in proposal.reason
+    assert "forbidden by" in proposal.reason and "statement 1 (NoBedrockHere, line 1)" in proposal.reason
     assert "--override NoBedrockHere" in proposal.reason
