@@ -199,3 +199,20 @@ def test_the_streamed_json_equals_the_plain_one_on_a_large_synthetic_organizatio
     result = check_org(snapshot, [catalog.get(p) for p in PROFILES[:5]])
     assert result.evaluations < len(result.accounts) / 4  # the reuse is what is being tested
     _streamed_equals_plain(result)
+
+
+def test_accounts_sharing_an_evaluation_each_name_their_own_denying_level_in_the_streamed_json():
+    guard = json.dumps({"Version": "2012-10-17", "Statement": [{  # the same account-level deny on both accounts
+        "Effect": "Deny", "Action": "bedrock:InvokeModel*", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:RequestedRegion": "us-west-2"}}}]})
+    nodes = [Node("r-1", "Root", "root"), Node("ou-a", "A", "ou", "r-1"), Node("ou-b", "B", "ou", "r-1"),
+             Node("111111111111", "one", "account", "ou-a"), Node("222222222222", "two", "account", "ou-b")]
+    policies = [OrgPolicy(FULL_AWS_ACCESS_ID, "FullAWSAccess", FULL, aws_managed=True), OrgPolicy("p-g", "Guard", guard)]
+    attachments = {n.id: [FULL_AWS_ACCESS_ID] for n in nodes}
+    attachments["111111111111"] = attachments["222222222222"] = [FULL_AWS_ACCESS_ID, "p-g"]
+    result = check_org(build_snapshot(nodes, policies, attachments), [load_catalog().get(US_PROFILE)],
+                       source_region="us-east-1")
+    assert result.evaluations == 1 and all(a.blocked for a in result.accounts)
+    accounts = json.loads(_streamed_equals_plain(result))["accounts"]
+    targets = [{d["target"]["id"] for p in a["profiles"] for d in p["denials"]} for a in accounts]
+    assert targets == [{"111111111111"}, {"222222222222"}]
