@@ -21,6 +21,7 @@ __all__ = [
     "Operator",
     "ConditionClause",
     "Statement",
+    "statement_label",
     "Policy",
     "escape_pointer_token",
     "pointer_tokens",
@@ -127,6 +128,16 @@ class ConditionClause:
     pointer: str  # /Statement/0/Condition/<operator>/<key>
 
 
+def statement_label(index: int, sid: str | None = None, line: int | None = None) -> str:
+    """A statement as a reader counts it: ``statement 1 (DenyOutsideTokyo, line 4)``.
+
+    ``index`` is the 0-based position of the JSON Pointer (``/Statement/0``); people count from 1.
+    The Sid and the line are shown when known. This is the one place the wording lives: check,
+    propose, explain, org and errors all name statements through it."""
+    details = ", ".join(d for d in (sid, f"line {line}" if line else None) if d)
+    return f"statement {index + 1}" + (f" ({details})" if details else "")
+
+
 @record
 class Statement:
     index: int
@@ -141,11 +152,12 @@ class Statement:
     conditions: tuple[ConditionClause, ...] = ()
     condition_operators: tuple[str, ...] = ()  # operator names in written order
     keys: tuple[str, ...] = ()  # element names in written order
+    line: int | None = None  # where a reader finds it: the Sid's line, else the opening brace's
 
     @property
     def label(self) -> str:
-        """How a person names this statement: ``statement 0 (GRREGIONDENY)``."""
-        return f"statement {self.index}" + (f" ({self.sid})" if self.sid else "")
+        """How a person names this statement: ``statement 1 (DenyOutsideTokyo, line 4)``."""
+        return statement_label(self.index, self.sid, self.line)
 
     def clauses(self, operator: str) -> tuple[ConditionClause, ...]:
         return tuple(c for c in self.conditions if c.operator.name == operator)
@@ -169,5 +181,5 @@ class Policy:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Policy) and self.document == other.document
 
-    def __hash__(self) -> int:  # pragma: no cover - policies are not meant as dict keys
-        return id(self)
+    # Equal policies are equal documents, and a document (a dict) has no hash: neither has a policy.
+    __hash__ = None  # type: ignore[assignment]

@@ -91,7 +91,7 @@ def test_global_example_names_unspecified():
 def test_text_output_names_the_region_and_statement():
     result = runner.invoke(app, ["check", str(SAMPLES / "control-tower-region-deny.json"), "--profile", JP])
     assert result.exit_code == 1
-    assert "ap-northeast-3 is not in the allowed Regions of statement 0 (GRREGIONDENY)" in result.stdout
+    assert "ap-northeast-3 is not in the allowed Regions of statement 1 (GRREGIONDENY, line 5)" in result.stdout
 
 
 def test_a_profile_none_of_whose_sources_is_allowed_is_reported_plainly():

@@ -130,7 +130,7 @@ def test_control_tower_advice_for_a_global_profile_needs_unspecified() -> None:
     assert proposal.status == "unsafe" and "--force" in proposal.reason
     advice = proposal.control_tower
     assert advice.needs_unspecified
-    assert advice.statement_label == "statement 0 (GRREGIONDENY)"
+    assert advice.statement_label == "statement 1 (GRREGIONDENY, line 5)"
     assert advice.parameters[0] == {"key": "AllowedRegions", "value": ["ap-northeast-1"]}
 
 

@@ -34,7 +34,7 @@ def test_denied_text() -> None:
     assert result.stderr == ""
     assert result.stdout.splitlines() == [
         "explicit_deny: bedrock:InvokeModel on * in ap-northeast-3",
-        "  Deny statement 0 (GRREGIONDENY) at /Statement/0",
+        "  Deny statement 1 (GRREGIONDENY, line 5) at /Statement/0",
     ]
 
 
@@ -151,7 +151,7 @@ def test_stdin() -> None:
     text = (SAMPLES / "tokyo-only.json").read_text(encoding="utf-8")
     result = simulate("-", "--action", "bedrock:InvokeModel", "--region", "ap-northeast-3", input=text)
     assert result.exit_code == 1
-    assert result.stdout.splitlines()[1] == "  Deny statement 0 (DenyOutsideTokyo) at /Statement"
+    assert result.stdout.splitlines()[1] == "  Deny statement 1 (DenyOutsideTokyo, line 4) at /Statement"
     code, body = as_json("-", "--action", "bedrock:InvokeModel", "--region", "ap-northeast-1", input=text)
     assert (code, body["policy"], body["decision"]) == (0, "<stdin>", "allowed")
 

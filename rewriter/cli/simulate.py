@@ -41,7 +41,7 @@ def simulate(
     if output is TextOrJson.json:
         emit(json.dumps(decision_to_json(name, request, decision), indent=2))
     else:
-        emit(describe_decision(request, decision))
+        emit(describe_decision(request, decision, parsed))
     raise typer.Exit(EXIT_OK if decision.allowed else EXIT_FINDING)
 
 
@@ -63,13 +63,12 @@ def decision_to_json(name: str, request, decision) -> dict:
     }
 
 
-def describe_decision(request, decision) -> str:
+def describe_decision(request, decision, policy) -> str:
     head = f"{decision.outcome}: {request.action} on {request.resource} in {request.region}"
     if decision.outcome == "implicit_deny":
         return head + "\n  no Allow statement matches the request"
     lines = [head]
     for ref in decision.statements:
-        label = "FullAWSAccess" if ref.policy_index < 0 else f"statement {ref.index}"
-        sid = f" ({ref.sid})" if ref.sid else ""
-        lines.append(f"  {ref.effect} {label}{sid} at {ref.pointer or '/'}")
+        label = "FullAWSAccess" if ref.policy_index < 0 else policy.statements[ref.index].label
+        lines.append(f"  {ref.effect} {label} at {ref.pointer or '/'}")
     return "\n".join(lines)

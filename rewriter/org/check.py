@@ -20,7 +20,7 @@ from rewriter import check as check_module
 from rewriter.check import CheckResult, check_with
 from rewriter.cris import INFERENCE_ACTIONS
 from rewriter.errors import InputError
-from rewriter.evaluate import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Decision, Request, StatementRef, action_matches, evaluate_levels
+from rewriter.evaluate import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Decision, Evaluator, Request, StatementRef, action_matches
 from rewriter.org.snapshot import Finding, Node, OrgPolicy, Snapshot, account_ids_in
 from rewriter.records import record
 
@@ -128,6 +128,7 @@ class Denial:
     sid: str | None
     pointer: str | None
     reason: str
+    statement_line: int | None = None  # in the policy's content, as a reader counts
 
     @property
     def level_kind(self) -> str:
@@ -183,9 +184,10 @@ class AccountCheck:
         for profile, source, region, action, level, flat, index, sid, pointer, reason in self._evaluation.raw:
             node = self.path[self._levels[level]] if level is not None else self.account
             policy = snapshot.policy(self._evaluation.policy_ids[flat]) if flat >= 0 else None
+            parsed = snapshot.parsed(policy.id) if policy is not None and index is not None else None
             out.append(Denial(
                 profile, source, region, action, node, snapshot.level_label(node), policy,
-                index, sid, pointer, reason,
+                index, sid, pointer, reason, parsed.statements[index].line if parsed else None,
             ))
         return tuple(out)
 
@@ -425,6 +427,7 @@ class _LevelMemo:
         self.combined: dict[tuple[Any, ...], Decision] = {}
         self.shifted: dict[tuple[int, int, int], StatementRef] = {}
         self.reasons: dict[tuple[Any, ...], str] = {}
+        self.evaluator = Evaluator()
 
     def level(self, ids: tuple[str, ...], policies: Sequence[Policy], request: Request) -> tuple[Decision, str | None]:
         table = self.decisions.get(ids)
@@ -432,7 +435,7 @@ class _LevelMemo:
             table = self.decisions[ids] = {}
         found = table.get(id(request))
         if found is None:
-            decision = evaluate_levels((policies,), request)
+            decision = self.evaluator.evaluate_levels((policies,), request)
             why = None
             if not decision.allowed:
                 # the words depend on the deciding statements, the Region and the action only

@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+from rewriter.model import statement_label
 from rewriter.org.check import AccountCheck, Denial, OrgCheck
 from rewriter.org.propose import OrgProposal, PolicyChange
 from rewriter.org.snapshot import Finding, Node
@@ -201,10 +202,10 @@ def _account_lines(item: AccountCheck) -> list[str]:
             if d.policy is None:
                 lines.append(f"    {regions}: {d.level_label}: no policy allows it ({d.reason})")
             else:
-                sid = f" ({d.sid})" if d.sid else ""
+                statement = statement_label(d.statement_index, d.sid, d.statement_line)
                 lines.append(
                     f"    {regions}: {d.level_label}: policy {d.policy.name} ({d.policy.id}) "
-                    f"statement {d.statement_index}{sid}: {d.reason}"
+                    f"{statement}: {d.reason}"
                 )
     for u in result.unreachable:
         lines.append(f"  {u.profile.label}: BLOCKED: {u.reason}")
