@@ -13,6 +13,7 @@ from rewriter.codec import Codec, json_codec, minified_size
 from rewriter.errors import InputError
 from rewriter.model import Policy
 from rewriter.records import record
+from rewriter.vocabulary import Status
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
@@ -63,9 +64,9 @@ class FileProposal:
         return self.new_text != self.original_text
 
     @property
-    def status(self) -> str:
+    def status(self) -> Status:
         statuses = {p.status for _, p in self.proposals}
-        return "unsafe" if "unsafe" in statuses else "changed" if "changed" in statuses else "unchanged"
+        return next((s for s in (Status.UNSAFE, Status.CHANGED) if s in statuses), Status.UNCHANGED)
 
 
 def _decode(path: str, data: bytes | str) -> str:

@@ -20,6 +20,7 @@ from rewriter.fixes import Fix, NotApplicable, apply_patch
 from rewriter.model import Policy
 from rewriter.records import record
 from rewriter.regions import find_region_restrictions
+from rewriter.vocabulary import Status
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
@@ -103,7 +104,7 @@ class ControlTowerAdvice:
 class Proposal:
     policy: Policy
     before: CheckResult
-    status: str  # "unchanged" | "changed" | "unsafe"
+    status: Status
     chosen: Candidate | None = None
     candidates: tuple[Candidate, ...] = ()
     reason: str = ""
@@ -111,7 +112,7 @@ class Proposal:
 
     @property
     def changed(self) -> bool:
-        return self.status == "changed"
+        return self.status is Status.CHANGED
 
     @property
     def alternatives(self) -> tuple[Candidate, ...]:
@@ -166,17 +167,17 @@ def propose(
 def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: bool, settings: _Settings) -> Proposal:
     """``propose`` once the policy has been checked."""
     if not before.blocked:
-        return Proposal(policy, before, "unchanged", reason="every profile's authorizations are already allowed")
+        return Proposal(policy, before, Status.UNCHANGED, reason="every profile's authorizations are already allowed")
     if before.unreachable:
         return Proposal(
-            policy, before, "unsafe",
+            policy, before, Status.UNSAFE,
             reason="; ".join(u.reason for u in before.unreachable)
             + ". Name the Region callers use with --source-region to have it allowed.",
         )
     managed = control_tower_statement(policy)
     if managed is not None and not force:
         return Proposal(
-            policy, before, "unsafe",
+            policy, before, Status.UNSAFE,
             reason=(
                 f"{managed} is managed by AWS Control Tower: editing it by hand causes drift. "
                 "Change the Control Tower control's parameters instead (shown), or pass --force to patch it anyway."
@@ -194,10 +195,10 @@ def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: 
     verified = [c for c in candidates if c.verified]
     if not verified:
         reasons = "; ".join(f"{c.strategy}: {c.rejected}" for c in candidates)
-        return Proposal(policy, before, "unsafe", candidates=candidates, reason=f"no safe change found ({reasons})")
+        return Proposal(policy, before, Status.UNSAFE, candidates=candidates, reason=f"no safe change found ({reasons})")
     # Least opened wins; ties go to the registry order, narrowest pattern first.
     chosen = min(verified, key=lambda c: (c.delta.weight if c.delta else 0, names.index(c.strategy)))
-    return Proposal(policy, before, "changed", chosen=chosen, candidates=candidates, reason=chosen.fix.rationale)
+    return Proposal(policy, before, Status.CHANGED, chosen=chosen, candidates=candidates, reason=chosen.fix.rationale)
 
 
 def control_tower_statement(policy: Policy) -> str | None:

@@ -23,6 +23,7 @@ from rewriter.errors import InputError
 from rewriter.evaluate import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Decision, Request, StatementRef, action_matches, evaluate_levels
 from rewriter.org.snapshot import Finding, Node, OrgPolicy, Snapshot
 from rewriter.records import record
+from rewriter.vocabulary import AccountStatus, Finding as Reason
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
@@ -158,10 +159,10 @@ class AccountCheck:
     _snapshot: Snapshot | None = field(default=None, repr=False)
 
     @property
-    def status(self) -> str:
+    def status(self) -> AccountStatus:
         if self.invalid:
-            return "error"
-        return "blocked" if self.blocked else "ok"
+            return AccountStatus.ERROR
+        return AccountStatus.BLOCKED if self.blocked else AccountStatus.OK
 
     @property
     def result(self) -> CheckResult | None:
@@ -387,15 +388,15 @@ class _LevelMemo:
     """
 
     def __init__(self) -> None:
-        # level ids -> id(request) -> (decision, reason). Requests come from ``auths``, which keeps
+        # level ids -> id(request) -> (decision, why). Requests come from ``auths``, which keeps
         # them alive, so their ids are stable keys (cheaper than hashing the dataclass).
-        self.decisions: dict[tuple[str, ...], dict[int, tuple[Decision, str | None]]] = {}
+        self.decisions: dict[tuple[str, ...], dict[int, tuple[Decision, Reason | None]]] = {}
         self.authorizations: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self.combined: dict[tuple[Any, ...], Decision] = {}
         self.shifted: dict[tuple[int, int, int], StatementRef] = {}
-        self.reasons: dict[tuple[Any, ...], str] = {}
+        self.reasons: dict[tuple[Any, ...], Reason] = {}
 
-    def level(self, ids: tuple[str, ...], policies: Sequence[Policy], request: Request) -> tuple[Decision, str | None]:
+    def level(self, ids: tuple[str, ...], policies: Sequence[Policy], request: Request) -> tuple[Decision, Reason | None]:
         table = self.decisions.get(ids)
         if table is None:
             table = self.decisions[ids] = {}
@@ -408,7 +409,7 @@ class _LevelMemo:
                 words = (ids, id(decision), request.region, request.action)
                 why = self.reasons.get(words)
                 if why is None:
-                    why = self.reasons[words] = check_module.reason(policies, request, decision)
+                    why = self.reasons[words] = check_module.finding(policies, request, decision)
             found = table[id(request)] = (decision, why)
         return found
 
@@ -423,8 +424,8 @@ class _LevelMemo:
 
 
 def _combine(
-    parts: list[tuple[Decision, str | None]], offsets: tuple[int, ...], memo: _LevelMemo
-) -> tuple[Decision, str | None]:
+    parts: list[tuple[Decision, Reason | None]], offsets: tuple[int, ...], memo: _LevelMemo
+) -> tuple[Decision, Reason | None]:
     """``evaluate_levels`` over levels decided one by one: any explicit deny (all of them named),
     else the first level without an allow, else allowed. Reasons join as ``check.reason`` joins them."""
     key = (offsets, *[id(d) for d, _ in parts])  # per-level decisions are shared objects
@@ -435,7 +436,8 @@ def _combine(
         return decision, None
     if decision.outcome == IMPLICIT_DENY:
         return decision, parts[decision.level][1]
-    return decision, "; ".join(why for d, why in parts if d.outcome == EXPLICIT_DENY and why)
+    whys = [why for d, why in parts if d.outcome == EXPLICIT_DENY and why]
+    return decision, Reason(whys[0].code, "; ".join(why.message for why in whys)) if whys else None
 
 
 def _combined_decision(decisions: list[Decision], offsets: tuple[int, ...], memo: _LevelMemo) -> Decision:
@@ -477,7 +479,7 @@ def _check_path(
         starts.append(total)
         total += len(level)
     offsets = tuple(starts)
-    def judge(request: Request) -> tuple[Decision, str | None]:
+    def judge(request: Request) -> tuple[Decision, Reason | None]:
         parts = [memo.level(level_ids, level, request) for level_ids, level in zip(ids, levels)]
         return _combine(parts, offsets, memo)
 

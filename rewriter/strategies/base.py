@@ -12,6 +12,7 @@ from rewriter.fixes import Edit, NotApplicable
 from rewriter.model import Policy, Statement, Values
 from rewriter.records import record
 from rewriter.regions import RegionRestriction, find_region_restrictions
+from rewriter.vocabulary import Outcome
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
@@ -61,7 +62,7 @@ class Problem:
         """
         found: dict[int, RegionRestriction] = {}
         for result in results:
-            if result.decision.outcome != "explicit_deny":
+            if result.decision.outcome != Outcome.EXPLICIT_DENY:
                 raise NotApplicable(
                     f"{result.request.action} in {result.request.region} is denied because no Allow "
                     "statement matches; add an Allow (or evaluate beside FullAWSAccess)"
