@@ -58,6 +58,8 @@ class ProfileCheck:
     profile: Profile
     source_region: str
     results: tuple[RequestResult, ...]
+    # identity policies: needed actions no Allow grants on the profile or model anywhere (not checked)
+    not_granted: tuple[str, ...] = ()
 
     @property
     def blocked(self) -> bool:
@@ -65,11 +67,8 @@ class ProfileCheck:
 
     @property
     def denied_regions(self) -> tuple[str, ...]:
-        seen: dict[str, None] = {}
-        for result in self.results:
-            if not result.decision.allowed:
-                seen.setdefault(result.request.region)
-        return tuple(seen)
+        """The ``aws:RequestedRegion`` values of the requests not allowed, sorted."""
+        return tuple(sorted({r.request.region for r in self.results if not r.decision.allowed}))
 
 
 @record
@@ -90,6 +89,8 @@ class CheckResult:
     policy_path: str
     checks: tuple[ProfileCheck, ...]
     unreachable: tuple[Unreachable, ...] = ()
+    kind: str = "scp"  # "scp" | "identity" (rewriter.identity)
+    notes: tuple[str, ...] = ()  # how the check read the policy, where a reader should know
 
     @property
     def blocked(self) -> bool:

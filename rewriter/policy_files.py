@@ -30,6 +30,7 @@ class PolicyInFile:
     policy: Policy
     codec: Any  # Callable[[Policy], Codec]
     embedded: EmbeddedPolicy | None = None
+    kind: str = "scp"  # "scp" | "identity": how the policy is evaluated and fixed
 
 
 def unresolved_notes(item: PolicyInFile) -> tuple[str, ...]:
@@ -87,25 +88,33 @@ def load_policy_file(
     *,
     parameters: Mapping[str, str] | None = None,
     var_files: Sequence[str] = (),
+    kind: str | None = None,
 ) -> tuple[PolicyInFile, ...]:
-    """Every service control policy in a file, with how to rewrite it."""
+    """Every policy in a file, with how to rewrite it. A plain JSON policy is of ``kind`` (default
+    ``scp``); inside IaC code the resource says which kind each policy is, and ``kind`` keeps only those."""
     from rewriter.parse import parse_policy
 
     text = _decode(path, data)
+    plain = kind or "scp"
     if path.lower().endswith(".json") or path == "<stdin>":
         # A JSON file is a policy unless it is plainly a CloudFormation template.
         if '"AWSTemplateFormatVersion"' not in text and '"AWS::Organizations::Policy"' not in text:
-            return (PolicyInFile(path, parse_policy(text, path=path), json_codec),)
+            return (PolicyInFile(path, parse_policy(text, path=path), json_codec, kind=plain),)
     from rewriter.sources import detect_kind, load_embedded
 
-    kind = detect_kind(path, text)
-    if kind == "json-policy":
-        return (PolicyInFile(path, parse_policy(text, path=path), json_codec),)
+    form = detect_kind(path, text)
+    if form == "json-policy":
+        return (PolicyInFile(path, parse_policy(text, path=path), json_codec, kind=plain),)
     found = load_embedded(path, text, parameters=dict(parameters or {}), var_files=tuple(var_files))
+    if kind is not None:
+        found = tuple(e for e in found if e.policy_kind == kind)
     if not found:
-        raise InputError(f"no service control policy found in this {kind} file", path=path)
+        what = "identity-based policy" if kind == "identity" else "service control policy"
+        raise InputError(f"no {what} found in this {form} file", path=path)
     return tuple(
-        PolicyInFile(f"{path} ({emb.name})", emb.policy, _embedded_codec(path, text, emb), emb) for emb in found
+        PolicyInFile(f"{path} ({emb.name})", emb.policy, _embedded_codec(path, text, emb), emb,
+                     kind=emb.policy_kind)
+        for emb in found
     )
 
 
@@ -145,15 +154,30 @@ def check_file(
     *,
     parameters: Mapping[str, str] | None = None,
     var_files: Sequence[str] = (),
+    kind: str | None = None,
+    account: str | None = None,
+    actions: tuple[str, ...] | None = None,
     **options: Any,
 ) -> tuple[FileCheck, ...]:
+    """Check every policy in the file, each as its kind: ``options`` go to ``check`` (SCPs), the
+    source Region, ``account`` and ``actions`` to ``check_identity`` as well."""
     from dataclasses import replace
 
     from rewriter.check import check
+    from rewriter.identity import IDENTITY, check_identity
 
     results = []
-    for item in load_policy_file(path, data, parameters=parameters, var_files=var_files):
-        result = check(item.policy, profiles, **options)
+    for item in load_policy_file(path, data, parameters=parameters, var_files=var_files, kind=kind):
+        if item.kind == IDENTITY:
+            result = check_identity(
+                item.policy, profiles, source_region=options.get("source_region"), account=account,
+                **({"actions": actions} if actions else {}),
+            )
+        else:
+            result = check(
+                item.policy, profiles, **options, **({"account": account} if account else {}),
+                **({"actions": actions} if actions else {}),
+            )
         results.append(FileCheck(item.label, replace(result, policy_path=item.label), unresolved_notes(item)))
     return tuple(results)
 

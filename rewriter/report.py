@@ -27,7 +27,7 @@ def _statements(decision) -> list[dict[str, Any]]:
     ]
 
 
-def _profile_check_json(item: ProfileCheck) -> dict[str, Any]:
+def _profile_check_json(item: ProfileCheck, kind: str) -> dict[str, Any]:
     return {
         "profile": item.profile.id,
         "source_region": item.source_region,
@@ -47,19 +47,20 @@ def _profile_check_json(item: ProfileCheck) -> dict[str, Any]:
             }
             for r in item.results
         ],
-    }
+    } | ({"not_granted": list(item.not_granted)} if kind == "identity" else {})
 
 
 def check_to_json(result: CheckResult) -> dict[str, Any]:
     return {
         "policy": result.policy_path,
+        "kind": result.kind,
         "blocked": result.blocked,
-        "profiles": [_profile_check_json(c) for c in result.checks],
+        "profiles": [_profile_check_json(c, result.kind) for c in result.checks],
         "unreachable": [
             {"profile": u.profile.id, "source_regions": list(u.sources), "reason": u.reason, "code": u.code}
             for u in result.unreachable
         ],
-    }
+    } | ({"notes": list(result.notes)} if result.notes else {})
 
 
 def check_to_text(result: CheckResult) -> str:
@@ -78,8 +79,14 @@ def check_to_text(result: CheckResult) -> str:
                 lines.append(f"  {region:<16} denied   {what}: {denied[0].reason}")
             else:
                 lines.append(f"  {region:<16} allowed  {what}")
+        if item.not_granted:
+            lines.append(
+                f"  not granted anywhere: {', '.join(item.not_granted)} (no Allow statement grants it on this "
+                "profile or its model: the policy's choice, not checked per Region)"
+            )
     for u in result.unreachable:
         lines.append(f"{result.policy_path}: {u.profile.id}: BLOCKED: {u.reason}")
+    lines.extend(f"{result.policy_path}: note: {note}" for note in result.notes)
     if not lines:
         lines.append(f"{result.policy_path}: no profiles checked")
     return "\n".join(lines)

@@ -21,8 +21,8 @@ from typing import Any
 from rewriter.catalog.loader import (
     ALL_COMMERCIAL,
     CUSTOM_GEOGRAPHY,
-    GEOGRAPHIES,
     _EntryError,
+    is_geography,
     parse_bedrock_arn,
     profile_from_entry,
 )
@@ -92,7 +92,7 @@ def _model_of(model_arns: Sequence[str], profile_id: str) -> str:
             return parsed[4]
     # No usable model ARN: the id without its geographic prefix is the model id.
     prefix, _, rest = profile_id.partition(".")
-    return rest if prefix in GEOGRAPHIES and rest else profile_id
+    return rest if is_geography(prefix) and rest else profile_id
 
 
 def _entry_from_summary(
@@ -128,7 +128,8 @@ def _entry_from_summary(
         if is_application:
             geography = CUSTOM_GEOGRAPHY
         else:
-            geography = prefix if prefix in GEOGRAPHIES else CUSTOM_GEOGRAPHY
+            # The geography set is open: a prefix new to scp-fix is kept (the loader notes it).
+            geography = prefix if is_geography(prefix) and "." in profile_id else CUSTOM_GEOGRAPHY
     if not destinations:
         raise InputError(f"Bedrock listed no destination Regions for {profile_id} in {region}")
 

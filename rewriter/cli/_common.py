@@ -38,6 +38,27 @@ PARAMETER_OPTION = typer.Option([], "--parameter", help="CloudFormation template
 VAR_FILE_OPTION = typer.Option([], "--var-file", help="Terraform .tfvars file (repeatable).")
 
 
+class PolicyKind(str, Enum):
+    scp = "scp"
+    identity = "identity"
+
+
+KIND_OPTION = typer.Option(
+    None, "--kind",
+    help="What the policy is: scp (a service control policy, the default for plain JSON) or identity "
+    "(an IAM policy of the caller). In CloudFormation and Terraform each resource says; --kind keeps those.",
+)
+ACCOUNT_OPTION = typer.Option(
+    None, "--account",
+    help="The callers' account, for profile ARNs (default: the one the policy's Bedrock ARNs name).",
+)
+ACTION_OPTION = typer.Option(
+    [], "--action",
+    help="Identity policies: an action callers need (repeatable; default bedrock:InvokeModel and "
+    "bedrock:InvokeModelWithResponseStream).",
+)
+
+
 class TextOrJson(str, Enum):
     text = "text"
     json = "json"

@@ -8,6 +8,9 @@ from typing import Optional
 import typer
 
 from rewriter.cli._common import (
+    ACCOUNT_OPTION,
+    ACTION_OPTION,
+    KIND_OPTION,
     EXIT_FINDING,
     EXIT_OK,
     NO_FULL_ACCESS_OPTION,
@@ -16,6 +19,7 @@ from rewriter.cli._common import (
     PROFILES_FILE_OPTION,
     SOURCE_REGION_OPTION,
     VAR_FILE_OPTION,
+    PolicyKind,
     TextOrJson,
     emit,
     error_boundary,
@@ -34,6 +38,9 @@ def check(
     no_full_access: bool = NO_FULL_ACCESS_OPTION,
     parameter: list[str] = PARAMETER_OPTION,
     var_file: list[str] = VAR_FILE_OPTION,
+    kind: Optional[PolicyKind] = KIND_OPTION,
+    account: Optional[str] = ACCOUNT_OPTION,
+    action: list[str] = ACTION_OPTION,
 ) -> None:
     """Check every authorization of each profile. Exit 0 all work, 1 any blocked, 2 bad input.
 
@@ -57,6 +64,7 @@ def check(
                 results = check_file(
                     name, data, profiles, parameters=parse_parameters(parameter), var_files=tuple(var_file),
                     source_region=source_region, full_access=not no_full_access,
+                    kind=kind.value if kind else None, account=account, actions=tuple(action) or None,
                 )
         except typer.Exit as exit_:
             codes.append(exit_.exit_code)

@@ -69,6 +69,7 @@ class EmbeddedPolicy:
     parameters: Mapping[str, str] = field(default_factory=dict)
     var_files: tuple[str, ...] = ()
     use_defaults: bool = False
+    policy_kind: str = "scp"  # "scp" | "identity": which the resource makes it (rewriter.identity)
 
 
 class ReferencedValueError(ScpFixError):
