@@ -94,8 +94,8 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         Code.NO_ALLOW, "no-allow",
-        "No Allow statement matches the authorization (an SCP allows only what an Allow statement names).",
-        "Run scp-fix propose, or check that the policy is evaluated beside FullAWSAccess.",
+        "No Allow statement matches the authorization: a policy allows only what an Allow statement names.",
+        "Run scp-fix propose; an SCP is normally evaluated beside FullAWSAccess (--no-full-access turns that off).",
     ),
     Rule(
         Code.STATEMENT_DENIES, "statement-denies",
