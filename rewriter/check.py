@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from rewriter.cris import DEFAULT_ACCOUNT, INFERENCE_ACTIONS, Authorization, authorizations
 from rewriter.evaluate import Decision, Evaluator, Request
 from rewriter.model import Policy
-from rewriter.records import record
 from rewriter.regions import RegionRestriction, find_region_restrictions
 from rewriter.vocabulary import Code, Finding, Outcome
 
@@ -33,7 +33,7 @@ Decide = Callable[[Request], Decision]
 Judge = Callable[[Request], "tuple[Decision, Finding | None]"]  # a decision and, when denied, why
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class RequestResult:
     authorization: Authorization
     decision: Decision
@@ -52,7 +52,7 @@ class RequestResult:
         return self.finding.code if self.finding else None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ProfileCheck:
     """One profile called from one source Region."""
 
@@ -72,7 +72,7 @@ class ProfileCheck:
         return tuple(sorted({r.request.region for r in self.results if not r.decision.allowed}))
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Unreachable:
     """A profile none of whose source Regions the policy lets a caller use."""
 
@@ -85,7 +85,7 @@ class Unreachable:
         return Code.UNREACHABLE
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class CheckResult:
     policy_path: str
     checks: tuple[ProfileCheck, ...]

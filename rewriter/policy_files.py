@@ -7,12 +7,12 @@ policies gets one result per policy, and ``propose_file`` chains their edits int
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rewriter.codec import Codec, json_codec, minified_size
 from rewriter.errors import InputError
 from rewriter.model import Policy
-from rewriter.records import record
 from rewriter.vocabulary import Status
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["PolicyInFile", "FileCheck", "FileProposal", "load_policy_file", "check_file", "propose_file"]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class PolicyInFile:
     label: str  # the file, or "file (resource name)" for a policy inside IaC code
     policy: Policy
@@ -45,14 +45,14 @@ def unresolved_notes(item: PolicyInFile) -> tuple[str, ...]:
     )
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class FileCheck:
     label: str
     result: CheckResult
     unresolved: tuple[str, ...] = ()
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class FileProposal:
     path: str
     original_text: str

@@ -9,7 +9,7 @@ that newly allows the least.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import field, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from rewriter.check import CheckResult, allows_all, check
@@ -21,13 +21,12 @@ from rewriter.controls import (
     deliberate_denials,
     resolve_overrides,
 )
-from rewriter.codec import Codec, json_codec, minified_size, minified_size_after
+from rewriter.codec import Codec, json_codec, minified_size
 from rewriter.cris import DEFAULT_ACCOUNT, UNSPECIFIED
 from rewriter.errors import ScpFixError, VerificationError
 from rewriter.evaluate import Evaluator
-from rewriter.fixes import Fix, NotApplicable, apply_patch
+from rewriter.fixes import Fix, NotApplicable
 from rewriter.model import Policy
-from rewriter.records import record
 from rewriter.regions import find_region_restrictions
 from rewriter.vocabulary import Status
 
@@ -51,7 +50,7 @@ SCP_SIZE_LIMIT = 5120
 STRATEGY_NAMES = ("auto", "regions", "notaction", "profile-arn")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Size:
     """Characters, as AWS counts an SCP: as uploaded, and with the whitespace outside strings removed."""
 
@@ -72,7 +71,7 @@ class Size:
         return {"before": self.before, "after": self.after, "after_minified": self.after_minified, "limit": self.limit}
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """One strategy's outcome: a verified fix, or the reason there is none."""
 
@@ -91,7 +90,7 @@ class Candidate:
         return self.fix is not None and self.rejected is None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ControlTowerAdvice:
     """What to change in Control Tower instead of hand-editing a managed SCP (which causes drift)."""
 
@@ -108,7 +107,7 @@ class ControlTowerAdvice:
         ]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Proposal:
     policy: Policy
     before: CheckResult
@@ -129,7 +128,7 @@ class Proposal:
         return tuple(c for c in self.candidates if c is not self.chosen)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class _Settings:
     profiles: tuple[Profile, ...]
     source_region: str | None
@@ -141,7 +140,6 @@ class _Settings:
     newly_allowed: bool
     regions: tuple[str, ...] | None = None
     codec: Callable[[Policy], Codec] = json_codec
-    minified: int | None = None  # the policy's own minified size, once a change is to be made
     # the run's evaluator: the original and every fix share their compiled lists
     evaluator: Evaluator = field(default_factory=Evaluator, repr=False, compare=False)
     overridden: frozenset[int] = frozenset()  # statements --override lets a fix change on purpose
@@ -230,8 +228,6 @@ def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: 
     from rewriter.strategies import STRATEGIES
 
     names = tuple(STRATEGIES) if strategy == "auto" else (strategy,)
-    # each candidate's minified size is counted from the policy's and what its patch adds
-    settings = replace(settings, minified=minified_size(policy.document))
     candidates = tuple(_candidate(name, policy, before, settings) for name in names)
     if settings.newly_allowed:
         candidates = _with_deltas(policy, candidates, settings)
@@ -372,9 +368,11 @@ def _verify(
     """The fix checked as ``propose`` shows it; with, when the new policy still blocks a profile, that
     policy and its check."""
     patch = fix.patch
+    import jsonpatch
+
     try:
-        patched = apply_patch(policy.document, patch)  # shares what the patch leaves alone
-    except ValueError as error:
+        patched = jsonpatch.apply_patch(policy.document, patch)
+    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as error:
         raise VerificationError(f"{name}: the patch does not apply: {error}", path=policy.path) from None
     codec = settings.codec(policy)
     try:
@@ -400,7 +398,7 @@ def _verify(
     size = Size(
         before=codec.size(policy.source.text, policy),
         after=codec.size(text, new_policy),
-        after_minified=_minified_size(settings.minified, policy, patch, document),
+        after_minified=minified_size(document),
     )
     notes: tuple[str, ...] = ()  # beyond the fix's own notes
     if size.fits and not size.fits_as_is:
@@ -416,13 +414,6 @@ def _verify(
             ),
         ), None
     return Candidate(name, fix, document, text, size, notes=notes, policy=new_policy), None
-
-
-def _minified_size(size: int | None, policy: Policy, patch: list[dict[str, Any]], document: Any) -> int:
-    """``minified_size(document)``, ``document`` being ``policy`` patched: counted from the policy's own
-    ``size`` when the patch only adds, instead of writing the whole new document again."""
-    after = None if size is None else minified_size_after(policy.document, size, patch)
-    return minified_size(document) if after is None else after
 
 
 def _with_deltas(policy: Policy, candidates: tuple[Candidate, ...], settings: _Settings) -> tuple[Candidate, ...]:

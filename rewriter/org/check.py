@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rewriter import check as check_module
@@ -22,7 +22,6 @@ from rewriter.cris import INFERENCE_ACTIONS
 from rewriter.errors import InputError
 from rewriter.evaluate import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Decision, Evaluator, Request, StatementRef, action_matches
 from rewriter.org.snapshot import Finding, Node, OrgPolicy, Snapshot
-from rewriter.records import record
 from rewriter.vocabulary import AccountStatus, Finding as Reason
 
 if TYPE_CHECKING:
@@ -32,7 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["Denial", "AccountCheck", "OrgCheck", "check_org", "select_accounts", "Relevance", "relevance"]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Relevance:
     """What one policy can do to the checked actions."""
 
@@ -111,7 +110,7 @@ def relevance(content: str, actions: Sequence[str]) -> Relevance:
     return Relevance(denies, allows, allows_all)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Denial:
     """One denied request of one profile, and what denies it.
 
@@ -136,7 +135,7 @@ class Denial:
         return self.node.kind
 
 
-@record(eq=False)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Evaluation:
     """One check of one reduced SCP path, shared by every account with that path."""
 
@@ -147,7 +146,7 @@ class _Evaluation:
     raw: tuple[tuple[Any, ...], ...]
 
 
-@record(eq=False)
+@dataclass(frozen=True, slots=True, eq=False)
 class AccountCheck:
     """One account's result. ``denials`` are resolved to this account's own levels on demand."""
 
@@ -202,7 +201,7 @@ class AccountCheck:
         return tuple(sorted(seen.values(), key=lambda pair: order[pair[0].id]))
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class OrgCheck:
     profiles: tuple[str, ...]
     accounts: tuple[AccountCheck, ...]

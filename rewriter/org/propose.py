@@ -11,12 +11,12 @@ then checked again with the changes in place. A change to a policy attached abov
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rewriter.errors import InputError
 from rewriter.org.check import OrgCheck, check_org
 from rewriter.org.snapshot import Node, OrgPolicy, Snapshot, policy_file_name
-from rewriter.records import record
 from rewriter.vocabulary import Status
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ __all__ = ["PolicyChange", "OrgProposal", "propose_org", "MAX_ROUNDS"]
 MAX_ROUNDS = 4  # a change can make a source Region usable, and with it new requests: check again
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class PolicyChange:
     """One policy to change: its ``propose`` result, where it is attached, whom else it reaches."""
 
@@ -57,7 +57,7 @@ class PolicyChange:
         )
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class OrgProposal:
     status: Status
     changes: tuple[PolicyChange, ...]
