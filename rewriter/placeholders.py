@@ -16,18 +16,18 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from rewriter.errors import InputError, ScpFixError
 from rewriter.model import Policy, escape_pointer_token, pointer_tokens
-from rewriter.records import record
 
 __all__ = ["PLACEHOLDER", "Placeholder", "has_placeholders", "find_placeholders", "render_template", "template_codec"]
 
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Placeholder:
     name: str
     pointer: str  # the string value that holds it

@@ -7,12 +7,13 @@ policies gets one result per policy, and ``propose_file`` chains their edits int
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rewriter.codec import Codec, json_codec, minified_size
 from rewriter.errors import InputError
 from rewriter.model import Policy
-from rewriter.records import record
+from rewriter.vocabulary import Status
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["PolicyInFile", "FileCheck", "FileProposal", "load_policy_file", "check_file", "propose_file"]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class PolicyInFile:
     label: str  # the file, or "file (resource name)" for a policy inside IaC code
     policy: Policy
@@ -61,14 +62,14 @@ def _require_values(embedded: EmbeddedPolicy) -> None:
             raise InputError(f"needs a value for {ref.needs} ({embedded.path}:{ref.line}:{ref.column}); {how}")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class FileCheck:
     label: str
     result: CheckResult
     unresolved: tuple[str, ...] = ()
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class FileProposal:
     path: str
     original_text: str
@@ -81,9 +82,9 @@ class FileProposal:
         return self.new_text != self.original_text
 
     @property
-    def status(self) -> str:
+    def status(self) -> Status:
         statuses = {p.status for _, p in self.proposals}
-        return "unsafe" if "unsafe" in statuses else "changed" if "changed" in statuses else "unchanged"
+        return next((s for s in (Status.UNSAFE, Status.CHANGED) if s in statuses), Status.UNCHANGED)
 
 
 def _decode(path: str, data: bytes | str) -> str:
