@@ -138,10 +138,7 @@ def _implicit_reason(result: RequestResult) -> str:
         where = f"in {request.region} through the profile"
     else:
         where = "with aws:RequestedRegion unspecified (the Region-less global model)"
-    return (
-        f"no Allow statement grants {request.action} on {request.resource} {where}; "
-        "an identity policy allows only what an Allow statement names"
-    )
+    return f"no Allow statement grants {request.action} on {request.resource} {where}"
 
 
 def _worded(result: RequestResult) -> RequestResult:

@@ -24,6 +24,7 @@ class Options:
     batch: bool = False  # also carve out bedrock:CreateModelInvocationJob
     broad: bool = False  # notaction: the blanket NotAction "bedrock:*"
     prefix: bool = False  # profile patterns widen to the geography: inference-profile/jp.*
+    account: str | None = None  # identity policies: the callers' account, when the user or policy names it
 
     @property
     def actions(self) -> tuple[str, ...]:
