@@ -92,14 +92,18 @@ class _Scanner:
                 raise self.fail(offset, "invalid number", pointer)
             end = match.end()
             literal = match.group()
-            value = json.loads(literal)
+            try:
+                value = json.loads(literal)
+            except ValueError:  # an integer over Python's 4,300 digits: no policy value is one
+                raise self.fail(offset, f"a number of {len(literal):,} characters is too long", pointer) from None
         else:
             for word, literal_value in _LITERALS.items():
                 if text.startswith(word, offset):
                     value, end = literal_value, offset + len(word)
                     break
             else:
-                found = text[offset : offset + 12].split("\n", 1)[0]
+                # the one character, or a word JSON lacks: the file may be anything (/etc/passwd)
+                found = next((w for w in ("NaN", "Infinity") if text.startswith(w, offset)), text[offset])
                 raise self.fail(offset, f"expected a JSON value, found {found!r}", pointer)
         self.record(pointer, offset, end)
         return value, end

@@ -16,6 +16,7 @@ from rewriter.check import CheckResult, allows_all, check
 from rewriter.codec import Codec, json_codec, minified_size, minified_size_after
 from rewriter.cris import DEFAULT_ACCOUNT, UNSPECIFIED
 from rewriter.errors import ScpFixError, VerificationError
+from rewriter.evaluate import Evaluator
 from rewriter.fixes import Fix, NotApplicable, apply_patch
 from rewriter.model import Policy
 from rewriter.records import record
@@ -133,6 +134,8 @@ class _Settings:
     regions: tuple[str, ...] | None = None
     codec: Callable[[Policy], Codec] = json_codec
     minified: int | None = None  # the policy's own minified size, once a change is to be made
+    # the run's evaluator: the original and every fix share their compiled lists
+    evaluator: Evaluator = field(default_factory=Evaluator, repr=False, compare=False)
     kind: str = "scp"  # "scp" | "identity" (rewriter.identity)
     actions: tuple[str, ...] | None = None  # identity policies: the actions callers need
 
@@ -185,6 +188,7 @@ def propose(
         batch, broad, prefix, newly_allowed,
         tuple(grid_regions) if grid_regions is not None else None,
         codec, kind=kind, actions=tuple(actions) if actions else None,
+        evaluator=Evaluator(),
     )
     return _propose_checked(policy, _check(policy, settings), strategy, force, settings)
 
@@ -247,11 +251,11 @@ def _check(policy: Policy, settings: _Settings) -> CheckResult:
 
         return check_identity(
             policy, settings.profiles, source_region=settings.source_region, account=settings.account,
-            **({"actions": settings.actions} if settings.actions else {}),
+            evaluator=settings.evaluator, **({"actions": settings.actions} if settings.actions else {}),
         )
     return check(
         policy, settings.profiles, source_region=settings.source_region,
-        full_access=settings.full_access, account=settings.account,
+        full_access=settings.full_access, account=settings.account, evaluator=settings.evaluator,
     )
 
 
@@ -295,7 +299,7 @@ def _planned(name: str, policy: Policy, before: CheckResult, options: Options, s
     from rewriter.strategies import Problem
 
     plan = _registry(settings)[name]
-    fix = plan(Problem(policy, settings.profiles, before, options))
+    fix = plan(Problem(policy, settings.profiles, before, options, settings.evaluator))
     candidate, still = _verify(name, fix, policy, settings)
     looked_at = {(c.profile.id, c.source_region) for c in before.checks}
     for _ in range(_MAX_STEPS):
@@ -307,7 +311,7 @@ def _planned(name: str, policy: Policy, before: CheckResult, options: Options, s
         if after.unreachable or not blocked or not blocked.isdisjoint(looked_at):
             break  # a source the check looked at is still blocked: the fix itself falls short
         try:
-            more = plan(Problem(new_policy, settings.profiles, after, options))
+            more = plan(Problem(new_policy, settings.profiles, after, options, settings.evaluator))
         except NotApplicable:
             break
         fix = _then(fix, more, sorted({source for _, source in blocked}))
@@ -389,11 +393,11 @@ def _allows_all(policy: Policy, settings: _Settings) -> bool:
 
         return allows_all_identity(
             policy, settings.profiles, source_region=settings.source_region, account=settings.account,
-            **({"actions": settings.actions} if settings.actions else {}),
+            evaluator=settings.evaluator, **({"actions": settings.actions} if settings.actions else {}),
         )
     return allows_all(
         policy, settings.profiles, source_region=settings.source_region,
-        full_access=settings.full_access, account=settings.account,
+        full_access=settings.full_access, account=settings.account, evaluator=settings.evaluator,
     )
 
 
@@ -429,7 +433,8 @@ def _with_deltas(
         if r.authorization.role == "profile"
     } if settings.identity else None
     deltas = compare_many(policy, [c.policy for c in verified], settings.profiles,  # type: ignore[misc]
-                          full_access=settings.full_access, regions=settings.regions, profile_arns=arns)
+                          full_access=settings.full_access, regions=settings.regions, profile_arns=arns,
+                          evaluator=settings.evaluator)
     by_candidate = {id(c): d for c, d in zip(verified, deltas)}
     result = []
     for candidate in candidates:

@@ -6,6 +6,9 @@ JSON copy loads with one ``json.load``. Run this again whenever the reference da
 
     python scripts/build_catalog.py [--source PATH] [--output PATH] [--data-date YYYY-MM-DD]
 
+Without ``--source`` the reference is looked up beside the checkout: ``shared/reference/`` in the
+checkout's parent directory, or in the nearest ancestor that has one (a worktree under ``wt/``).
+
 The output is checked with the product's own loader before it is written, so a bad Region code or
 a profile without routes fails the build instead of the user.
 """
@@ -20,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SOURCE = Path("/work/shared/reference/inference-profiles.yaml")
+REFERENCE_NAME = Path("shared") / "reference" / "inference-profiles.yaml"
 DEFAULT_OUTPUT = ROOT / "rewriter" / "catalog" / "profiles.json"
 
 FORMAT = "scp-fix/inference-profiles@1"
@@ -28,6 +31,23 @@ FORMAT = "scp-fix/inference-profiles@1"
 YAML_ALL_COMMERCIAL = "ALL_COMMERCIAL"
 ALL_COMMERCIAL = "all-commercial"
 UNCONFIRMED = "UNCONFIRMED"
+
+
+def find_reference(root: Path = ROOT) -> Path | None:
+    """``../shared/reference/inference-profiles.yaml`` beside the checkout (or an ancestor's)."""
+    for directory in root.parents:
+        candidate = directory / REFERENCE_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def reference_data_date(text: str) -> str | None:
+    """The "(data date YYYY-MM-DD)" the reference's header gives."""
+    import re
+
+    found = re.search(r"data date (\d{4}-\d{2}-\d{2})", text[:2000])
+    return found.group(1) if found else None
 
 
 def convert_profile(entry: dict[str, Any], sources: dict[str, str]) -> dict[str, Any]:
@@ -83,6 +103,18 @@ def convert_profile(entry: dict[str, Any], sources: dict[str, str]) -> dict[str,
         }
     if notes:
         out["notes"] = notes
+    # Absent = active; end-of-life entries are kept so policies that still name them are explained.
+    for key in ("lifecycle", "end_of_life", "lifecycle_source"):
+        if entry.get(key):
+            out[key] = str(entry[key])
+    return out
+
+
+def convert_announced(entry: dict[str, Any]) -> dict[str, Any]:
+    """An announced id without confirmed routes: known by name only."""
+    out = {key: str(entry[key]) for key in ("id", "model", "announced")}
+    if entry.get("note"):
+        out["note"] = str(entry["note"])
     return out
 
 
@@ -99,23 +131,32 @@ def build(reference: dict[str, Any], *, data_date: str) -> dict[str, Any]:
     sources: dict[str, str] = dict(reference["sources"])
     profiles = [convert_profile(p, sources) for p in reference["profiles"]]
     profiles.sort(key=lambda p: p["id"])
+    announced = sorted(
+        (convert_announced(a) for a in reference.get("announced_unconfirmed") or ()),
+        key=lambda a: a["id"],
+    )
     return {
         "format": FORMAT,
         "data_date": data_date,
         "data_date_note": (
-            "The date this catalog was built from copies of AWS documentation. The pages are "
-            "undated: the full table is from about Dec 2025, the model cards are newer."
+            "The data date of the reference this catalog was built from: copies of AWS "
+            "documentation (undated pages; the full table is from about Dec 2025, the model cards "
+            "and lifecycle pages are newer) and a live crawl of the Bedrock API."
         ),
-        "source": "AWS documentation: " + "; ".join(sources.values()),
+        "source": "AWS documentation and a live crawl of the Bedrock API: "
+        + "; ".join(sources.values()),
         "sources": sources,
         "generated_by": "scripts/build_catalog.py from inference-profiles.yaml",
         "profiles": profiles,
+        "announced_unconfirmed": announced,
     }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
+    parser.add_argument(
+        "--source", type=Path, help="the reference YAML (default: found beside the checkout)"
+    )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     parser.add_argument(
         "--data-date",
@@ -123,10 +164,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
+    source = args.source or find_reference()
+    if source is None:
+        parser.error(f"no {REFERENCE_NAME} beside the checkout {ROOT}; give --source")
     import yaml
 
-    reference = yaml.safe_load(args.source.read_text(encoding="utf-8"))
-    data_date = args.data_date or dt.date.fromtimestamp(args.source.stat().st_mtime).isoformat()
+    text = source.read_text(encoding="utf-8")
+    reference = yaml.safe_load(text)
+    data_date = (
+        args.data_date
+        or reference_data_date(text)
+        or dt.date.fromtimestamp(source.stat().st_mtime).isoformat()
+    )
     catalog = build(reference, data_date=data_date)
     text = _compact_region_lists(json.dumps(catalog, indent=1, ensure_ascii=False)) + "\n"
 
@@ -136,7 +185,11 @@ def main(argv: list[str] | None = None) -> int:
 
     loaded = catalog_from_document(json.loads(text), path=str(args.output))
     args.output.write_text(text, encoding="utf-8")
-    print(f"wrote {len(loaded.profiles)} profiles to {args.output}", file=sys.stderr)
+    print(
+        f"wrote {len(loaded.profiles)} profiles and {len(loaded.announced)} announced ids "
+        f"to {args.output}",
+        file=sys.stderr,
+    )
     return 0
 
 

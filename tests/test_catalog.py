@@ -21,8 +21,14 @@ from rewriter.regions_data import (
     partition_of,
 )
 
-DATA_FILE = Path(__file__).resolve().parent.parent / "rewriter" / "catalog" / "profiles.json"
-REFERENCE = Path("/work/shared/reference/inference-profiles.yaml")
+ROOT = Path(__file__).resolve().parent.parent
+DATA_FILE = ROOT / "rewriter" / "catalog" / "profiles.json"
+# The shared reference beside the checkout (as scripts/build_catalog.py finds it).
+REFERENCE = next(
+    (d / "shared" / "reference" / "inference-profiles.yaml" for d in ROOT.parents
+     if (d / "shared" / "reference" / "inference-profiles.yaml").is_file()),
+    ROOT.parent / "shared" / "reference" / "inference-profiles.yaml",
+)
 JP_SONNET = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0"
 GLOBAL_SONNET = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
 SONNET_MODEL = "anthropic.claude-sonnet-4-5-20250929-v1:0"
@@ -40,7 +46,11 @@ def test_data_file_records_date_and_sources() -> None:
     document = json.loads(DATA_FILE.read_text(encoding="utf-8"))
     assert document["data_date"]
     assert "inference-profiles-support.html" in document["source"]
-    assert all("docs.aws.amazon.com" in text for text in document["sources"].values())
+    # Every source is a copy of an AWS page, or the live crawl of the Bedrock API (2026-12-04 revision).
+    for key, text in document["sources"].items():
+        assert "docs.aws.amazon.com" in text or (
+            key.startswith("crawl_") and "ListInferenceProfiles" in text
+        ), key
 
 
 def test_catalog_exposes_date_and_source(catalog: Catalog) -> None:
@@ -117,7 +127,37 @@ def test_matches_the_reference_yaml(catalog: Catalog) -> None:
             s: [ALL_COMMERCIAL if d == "ALL_COMMERCIAL" else d for d in ds]
             for s, ds in routes.items()
         }
+        # Every source Region, with the same destinations.
         assert profile.to_dict()["routes"] == printed, profile.id
+        assert profile.lifecycle == entry.get("lifecycle", "active"), profile.id
+        assert profile.end_of_life == entry.get("end_of_life"), profile.id
+
+
+@pytest.mark.skipif(not REFERENCE.exists(), reason="shared reference data not present")
+def test_announced_ids_match_the_reference(catalog: Catalog) -> None:
+    import yaml
+
+    reference = yaml.safe_load(REFERENCE.read_text(encoding="utf-8"))
+    announced = {a["id"]: a["model"] for a in reference.get("announced_unconfirmed") or ()}
+    assert {a.id: a.model for a in catalog.announced} == announced
+    # Announced ids are not profiles: they carry no routes.
+    assert not set(announced) & {p.id for p in catalog.profiles}
+
+
+def test_the_2026_12_revision_is_in(catalog: Catalog) -> None:
+    """Models newer than May 2026, the new 'in' geography, and lifecycle on retired profiles."""
+    sonnet_5 = catalog.get("us.anthropic.claude-sonnet-5")
+    assert sonnet_5.destinations("us-west-1") == ("us-east-1", "us-east-2", "us-west-1", "us-west-2")
+    india = catalog.get("in.openai.gpt-5.6-luna")
+    assert india.geography == "in" and "in" in GEOGRAPHIES
+    assert india.destinations("ap-south-2") == ("ap-south-1", "ap-south-2")
+    retired = catalog.get("us.anthropic.claude-3-7-sonnet-20250219-v1:0")
+    assert retired.is_end_of_life and retired.end_of_life == "2026-04-28"
+    assert retired.lifecycle_text == "end of life since 2026-04-28"
+    assert retired.routes  # kept, so old policies and error messages can still be explained
+    legacy = catalog.get(GLOBAL_SONNET)
+    assert (legacy.lifecycle, legacy.end_of_life) == ("legacy", "2027-04-08")
+    assert catalog.get(JP_SONNET.replace("sonnet-4-5-20250929-v1:0", "sonnet-4-6")).lifecycle == "active"
 
 
 # -- the JP example -------------------------------------------------------------------------------
@@ -139,9 +179,9 @@ def test_unknown_source_region_names_the_real_ones(catalog: Catalog) -> None:
     assert "ap-northeast-1, ap-northeast-3" in str(info.value)
 
 
-def test_profile_without_known_sources_says_so(catalog: Catalog) -> None:
-    profile = catalog.get("global.anthropic.claude-opus-4-7")
-    assert profile.routes == {}
+def test_profile_without_known_sources_says_so() -> None:
+    # The built-in data has none since the 2026-12-04 revision (the crawl gave Opus 4.7 its sources).
+    profile = Profile(id="us.x.m", name=None, model="x.m", geography="us", routes={})
     with pytest.raises(ScpFixError, match="not known"):
         profile.destinations("us-east-1")
 
@@ -274,6 +314,23 @@ def test_user_file_overrides_and_extends(tmp_path: Path) -> None:
     assert glob.is_global and glob.destinations("us-east-1") == ("us-east-1",)
 
 
+def test_open_geography_set(tmp_path: Path) -> None:
+    """A prefix scp-fix has not seen is a geography like the others, accepted with a note."""
+    text = (
+        '- id: "mx.example.new-model-v1:0"\n  model: "example.new-model-v1:0"\n'
+        "  routes:\n    mx-central-1: [mx-central-1, us-east-1]\n"
+        '- id: "in.example.new-model-v1:0"\n  model: "example.new-model-v1:0"\n'
+        "  routes:\n    ap-south-1: [ap-south-1, ap-south-2]\n"
+    )
+    catalog = load_catalog(write(tmp_path, "geo.yaml", text))
+    new = catalog.get("mx.example.new-model-v1:0")
+    assert new.geography == "mx"
+    assert new.destinations("mx-central-1") == ("mx-central-1", "us-east-1")
+    assert any("'mx' is new to scp-fix" in note for note in new.notes)
+    india = catalog.get("in.example.new-model-v1:0")
+    assert india.geography == "in" and india.notes == ()  # 'in' is known since 2026-12
+
+
 def test_application_profile(tmp_path: Path) -> None:
     catalog = load_catalog(write(tmp_path, "profiles.yml", USER_YAML))
     arn = "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/abc123"
@@ -364,14 +421,19 @@ def test_user_file_cache_follows_changes(tmp_path: Path) -> None:
             "only valid for a global profile",
         ),
         (
-            '- id: "x.m-v1:0"\n  model: "x.m-v1:0"\n  routes: {us-east-1: [us-east-1]}\n',
+            '- id: "xm-v1:0"\n  model: "xm-v1:0"\n  routes: {us-east-1: [us-east-1]}\n',
             1,
             "'geography' is required",
         ),
         (
-            '- id: "us.x.m-v1:0"\n  model: "x.m-v1:0"\n  geography: mars\n  routes: {us-east-1: [us-east-1]}\n',
+            '- id: "us.x.m-v1:0"\n  model: "x.m-v1:0"\n  geography: Mars!\n  routes: {us-east-1: [us-east-1]}\n',
             3,
-            "'geography' must be one of",
+            "'geography' must be a lower-case prefix",
+        ),
+        (
+            '- id: "us.x.m-v1:0"\n  model: "x.m-v1:0"\n  lifecycle: retired\n  routes: {us-east-1: [us-east-1]}\n',
+            3,
+            "'lifecycle' must be one of active, legacy, end-of-life",
         ),
         (
             '- id: "us.x.m-v1:0"\n  model: "x.m-v1:0"\n  routes: {us-east-1: []}\n',

@@ -84,10 +84,10 @@ def nested(depth: int) -> str:
     [
         # json.loads takes each of these; scp-fix does not
         ('{"a": 1, "b": {"c": 2, "c": 3}}', 'duplicate key "c"', "/b/c"),
-        ('{"a": [NaN]}', "expected a JSON value, found 'NaN]}'", "/a/0"),
+        ('{"a": [NaN]}', "expected a JSON value, found 'NaN'", "/a/0"),
         ('{"a": -Infinity}', "invalid number", "/a"),
         (nested(MAX_DEPTH + 1), f"nested deeper than {MAX_DEPTH} levels", "/k" * MAX_DEPTH),
-        ("\ufeff\ufeff{}", "expected a JSON value, found '\\ufeff{}'", ""),
+        ("\ufeff\ufeff{}", "expected a JSON value, found '\\ufeff'", ""),
     ],
 )
 def test_what_json_loads_takes_but_scp_fix_refuses(text: str, message: str, pointer: str) -> None:

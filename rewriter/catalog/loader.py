@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import field
 from types import MappingProxyType
@@ -23,6 +24,9 @@ __all__ = [
     "ALL_COMMERCIAL",
     "CUSTOM_GEOGRAPHY",
     "GEOGRAPHIES",
+    "LIFECYCLES",
+    "Announced",
+    "is_geography",
     "Profile",
     "Catalog",
     "load_catalog",
@@ -36,11 +40,21 @@ __all__ = [
 ALL_COMMERCIAL = "all-commercial"
 _ALL_COMMERCIAL_SPELLINGS = frozenset({ALL_COMMERCIAL, "ALL_COMMERCIAL"})
 
-GEOGRAPHIES: tuple[str, ...] = ("us", "us-gov", "ca", "eu", "apac", "jp", "au", "global")
-# No known geographic prefix (an application profile, or a prefix newer than this list): the
-# routes say everything.
+# The geographies the built-in data uses. The set is open: AWS adds prefixes ("in" came in
+# 2026-08), so a user file or a sync may bring another one; its routes then say everything.
+GEOGRAPHIES: tuple[str, ...] = ("us", "us-gov", "ca", "eu", "apac", "jp", "au", "in", "global")
+# An application profile has no geographic prefix: the routes say everything.
 CUSTOM_GEOGRAPHY = "custom"
 KINDS: tuple[str, ...] = ("system", "application")
+# Absent in the data = active (no AWS or crawl evidence of Legacy or end of life).
+ACTIVE, LEGACY, END_OF_LIFE = "active", "legacy", "end-of-life"
+LIFECYCLES: tuple[str, ...] = (ACTIVE, LEGACY, END_OF_LIFE)
+_GEOGRAPHY_SHAPE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+
+
+def is_geography(prefix: str) -> bool:
+    """Whether ``prefix`` can be a geography: a known one, or one shaped like them (the set is open)."""
+    return prefix != CUSTOM_GEOGRAPHY and bool(_GEOGRAPHY_SHAPE.fullmatch(prefix))
 
 _EMPTY_ROUTES: Mapping[str, tuple[str, ...]] = MappingProxyType({})
 
@@ -71,6 +85,10 @@ class Profile:
     # Routes a copy of the AWS docs lists but another contradicts: shown, never used for checks.
     unconfirmed_routes: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: _EMPTY_ROUTES)
     origin: str = "built-in"  # "built-in" or the user file the entry came from
+    lifecycle: str = ACTIVE
+    # legacy: the scheduled end-of-life date; end-of-life: the date it ended, when known.
+    end_of_life: str | None = None
+    lifecycle_source: str | None = None  # where lifecycle and end_of_life come from
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "routes", _freeze_routes(self.routes))
@@ -78,6 +96,8 @@ class Profile:
         object.__setattr__(self, "notes", tuple(self.notes))
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, not {self.kind!r}")
+        if self.lifecycle not in LIFECYCLES:
+            raise ValueError(f"lifecycle must be one of {LIFECYCLES}, not {self.lifecycle!r}")
         if self.kind == "application" and not self.arn:
             raise ValueError("an application inference profile needs its ARN")
 
@@ -87,6 +107,19 @@ class Profile:
     @property
     def is_global(self) -> bool:
         return self.geography == "global"
+
+    @property
+    def is_end_of_life(self) -> bool:
+        return self.lifecycle == END_OF_LIFE
+
+    @property
+    def lifecycle_text(self) -> str | None:
+        """"end of life since 2026-04-01", "legacy, end of life on 2027-04-08"; None when active."""
+        if self.lifecycle == END_OF_LIFE:
+            return f"end of life since {self.end_of_life}" if self.end_of_life else "end of life"
+        if self.lifecycle == LEGACY:
+            return f"legacy, end of life on {self.end_of_life}" if self.end_of_life else "legacy"
+        return None
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -141,6 +174,12 @@ class Profile:
             out["unconfirmed_routes"] = {s: list(d) for s, d in self.unconfirmed_routes.items()}
         if self.notes:
             out["notes"] = list(self.notes)
+        if self.lifecycle != ACTIVE:
+            out["lifecycle"] = self.lifecycle
+        if self.end_of_life:
+            out["end_of_life"] = self.end_of_life
+        if self.lifecycle_source:
+            out["lifecycle_source"] = self.lifecycle_source
         return out
 
     def _no_source_message(self, source_region: str) -> str:
@@ -167,6 +206,22 @@ def parse_bedrock_arn(ref: str) -> tuple[str, str, str, str, str] | None:
     return parts[1], parts[3], parts[4], resource_type, resource_id
 
 
+@record
+class Announced:
+    """A profile id AWS or others announced, whose routes no copy confirms: known by name only."""
+
+    id: str
+    model: str
+    announced: str  # where it was announced
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {"id": self.id, "model": self.model, "announced": self.announced}
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
 @record(eq=False)
 class Catalog:
     """The known inference profiles, with look-ups by id, ARN and model."""
@@ -175,6 +230,7 @@ class Catalog:
     data_date: str
     source: str
     files: tuple[str, ...] = ()  # user files merged over the built-in data, in order
+    announced: tuple[Announced, ...] = ()  # ids without confirmed routes, not profiles
     _by_id: dict[str, Profile] = field(init=False, repr=False)
     _by_arn: dict[str, Profile] = field(init=False, repr=False)
     _by_model: dict[str, tuple[Profile, ...]] = field(init=False, repr=False)
@@ -312,6 +368,9 @@ _ENTRY_KEYS = frozenset(
         "source",
         "notes",
         "unconfirmed_routes",
+        "lifecycle",
+        "end_of_life",
+        "lifecycle_source",
     }
 )
 Locator = Callable[[tuple[Any, ...]], "tuple[int, int] | None"]
@@ -423,21 +482,37 @@ def profile_from_entry(entry: Any, *, origin: str = "built-in") -> Profile:
     if parsed_model is not None and parsed_model[3] == "foundation-model":
         model = parsed_model[4]
 
+    notes = entry.get("notes") or ()
+    if isinstance(notes, str):
+        notes = (notes,)
+    if not isinstance(notes, (list, tuple)) or not all(isinstance(n, str) for n in notes):
+        raise _EntryError("'notes' must be a list of strings", "notes")
+    notes = list(notes)
+
     geography = _string(entry, "geography", required=False)
     if geography is None:
-        prefix = profile_id.split(".", 1)[0]
+        prefix, dot, _ = profile_id.partition(".")
         if kind == "application":
             geography = CUSTOM_GEOGRAPHY
-        elif prefix in GEOGRAPHIES:
+        elif dot and is_geography(prefix):
             geography = prefix
         else:
             raise _EntryError(
-                f"'geography' is required (one of {', '.join(GEOGRAPHIES)})", "geography"
+                "'geography' is required: the id has no geographic prefix "
+                f"(known ones: {', '.join(GEOGRAPHIES)})",
+                "geography",
             )
-    allowed = GEOGRAPHIES + (CUSTOM_GEOGRAPHY,)
-    if geography not in allowed:
+    if not _GEOGRAPHY_SHAPE.fullmatch(geography):
         raise _EntryError(
-            f"'geography' must be one of {', '.join(allowed)}, not {geography!r}", "geography"
+            f"'geography' must be a lower-case prefix such as {', '.join(GEOGRAPHIES)}, "
+            f"not {geography!r}",
+            "geography",
+        )
+    if geography not in GEOGRAPHIES and geography != CUSTOM_GEOGRAPHY:
+        # The set is open (AWS adds prefixes); say so rather than refuse.
+        notes.append(
+            f"Geography {geography!r} is new to scp-fix (known: {', '.join(GEOGRAPHIES)}); "
+            "its routes are used exactly as written."
         )
 
     if "routes" not in entry:
@@ -459,11 +534,14 @@ def profile_from_entry(entry: Any, *, origin: str = "built-in") -> Profile:
             entry["unconfirmed_routes"], is_global=geography == "global", key="unconfirmed_routes"
         )
 
-    notes = entry.get("notes") or ()
-    if isinstance(notes, str):
-        notes = (notes,)
-    if not isinstance(notes, (list, tuple)) or not all(isinstance(n, str) for n in notes):
-        raise _EntryError("'notes' must be a list of strings", "notes")
+    lifecycle = _string(entry, "lifecycle", required=False) or ACTIVE
+    if lifecycle not in LIFECYCLES:
+        raise _EntryError(
+            f"'lifecycle' must be one of {', '.join(LIFECYCLES)}, not {lifecycle!r}", "lifecycle"
+        )
+    end_of_life = _string(entry, "end_of_life", required=False)
+    if end_of_life is not None and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", end_of_life):
+        raise _EntryError(f"'end_of_life' must be a date YYYY-MM-DD, not {end_of_life!r}", "end_of_life")
 
     name = entry.get("name")
     if name is not None and not isinstance(name, str):
@@ -481,6 +559,9 @@ def profile_from_entry(entry: Any, *, origin: str = "built-in") -> Profile:
         notes=tuple(notes),
         unconfirmed_routes=unconfirmed,
         origin=origin,
+        lifecycle=lifecycle,
+        end_of_life=end_of_life,
+        lifecycle_source=_string(entry, "lifecycle_source", required=False),
     )
 
 
@@ -532,6 +613,9 @@ def _trusted_profile(entry: Mapping[str, Any]) -> Profile:
         source=entry.get("source"),
         notes=tuple(entry.get("notes", ())),
         unconfirmed_routes={s: tuple(d) for s, d in entry.get("unconfirmed_routes", {}).items()},
+        lifecycle=entry.get("lifecycle", ACTIVE),
+        end_of_life=entry.get("end_of_life"),
+        lifecycle_source=entry.get("lifecycle_source"),
     )
 
 
@@ -552,7 +636,27 @@ def catalog_from_document(
         profiles=tuple(sorted(profiles, key=lambda p: p.id)),
         data_date=str(document.get("data_date", "unknown")),
         source=str(document.get("source", "unknown")),
+        announced=_announced_of(document, path=path),
     )
+
+
+def _announced_of(document: Any, *, path: str) -> tuple[Announced, ...]:
+    """The ``announced_unconfirmed`` list of a data file (ids known by name, without routes)."""
+    items = document.get("announced_unconfirmed") if isinstance(document, Mapping) else None
+    if not items:
+        return ()
+    out: list[Announced] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, Mapping) or not all(
+            isinstance(item.get(k), str) for k in ("id", "model", "announced")
+        ):
+            raise CatalogError(
+                "an announced id needs 'id', 'model' and 'announced' strings",
+                path=path,
+                pointer=f"/announced_unconfirmed/{index}",
+            )
+        out.append(Announced(item["id"], item["model"], item["announced"], item.get("note")))
+    return tuple(out)
 
 
 # -- user files ------------------------------------------------------------------------------
@@ -710,6 +814,7 @@ def load_catalog(profiles_file: str | os.PathLike[str] | None = None) -> Catalog
         data_date=builtin.data_date,
         source=builtin.source,
         files=(name,),
+        announced=tuple(a for a in builtin.announced if a.id not in replaced),
     )
     if key is not None:
         _CACHE[key] = catalog

@@ -21,8 +21,8 @@ from typing import Any
 from rewriter.catalog.loader import (
     ALL_COMMERCIAL,
     CUSTOM_GEOGRAPHY,
-    GEOGRAPHIES,
     _EntryError,
+    is_geography,
     parse_bedrock_arn,
     profile_from_entry,
 )
@@ -51,6 +51,8 @@ def make_session(aws_profile: str | None = None) -> Any:
         return boto3.Session(profile_name=aws_profile)
     except botocore.exceptions.ProfileNotFound:
         raise InputError(f"no AWS profile named {aws_profile!r} in the AWS config") from None
+    except botocore.exceptions.BotoCoreError as error:  # e.g. an AWS config file that does not parse
+        raise InputError(f"cannot read the AWS configuration: {error}") from None
 
 
 def _call(client: Any, operation: str, region: str, **params: Any) -> dict[str, Any]:
@@ -92,7 +94,7 @@ def _model_of(model_arns: Sequence[str], profile_id: str) -> str:
             return parsed[4]
     # No usable model ARN: the id without its geographic prefix is the model id.
     prefix, _, rest = profile_id.partition(".")
-    return rest if prefix in GEOGRAPHIES and rest else profile_id
+    return rest if is_geography(prefix) and rest else profile_id
 
 
 def _entry_from_summary(
@@ -128,7 +130,8 @@ def _entry_from_summary(
         if is_application:
             geography = CUSTOM_GEOGRAPHY
         else:
-            geography = prefix if prefix in GEOGRAPHIES else CUSTOM_GEOGRAPHY
+            # The geography set is open: a prefix new to scp-fix is kept (the loader notes it).
+            geography = prefix if is_geography(prefix) and "." in profile_id else CUSTOM_GEOGRAPHY
     if not destinations:
         raise InputError(f"Bedrock listed no destination Regions for {profile_id} in {region}")
 
@@ -169,7 +172,12 @@ def sync_profiles(
         boto_session = session if session is not None else make_session()
 
         def client_factory(region: str) -> Any:
-            return boto_session.client("bedrock", region_name=region)
+            import botocore.exceptions
+
+            try:
+                return boto_session.client("bedrock", region_name=region)
+            except (ValueError, botocore.exceptions.BotoCoreError) as error:  # a malformed endpoint or config
+                raise InputError(f"cannot make a Bedrock client in {region}: {error}") from None
 
     merged: dict[str, dict[str, Any]] = {}
     for region in wanted:

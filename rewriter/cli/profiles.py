@@ -38,10 +38,10 @@ def _filter(catalog: Catalog, geography: str | None, model: str | None) -> tuple
     from rewriter.catalog import GEOGRAPHIES
     from rewriter.errors import InputError
 
-    if geography is not None and geography not in (*GEOGRAPHIES, "custom"):
-        raise InputError(
-            f"unknown geography {geography!r}; expected one of {', '.join(GEOGRAPHIES)}, custom"
-        )
+    # The set is open: a user file may bring a geography the built-in data does not use.
+    known = dict.fromkeys((*GEOGRAPHIES, *(p.geography for p in catalog.profiles), "custom"))
+    if geography is not None and geography not in known:
+        raise InputError(f"unknown geography {geography!r}; expected one of {', '.join(known)}")
     needle = model.lower() if model else None
     return tuple(
         p

@@ -30,7 +30,7 @@ from typing import Any
 
 from rewriter.check import RequestResult
 from rewriter.cris import INFERENCE_PROFILE_KEY, UNSPECIFIED
-from rewriter.evaluate import action_matches, statement_matches
+from rewriter.evaluate import action_matches
 from rewriter.fixes import Applicability, Edit, Fix, NotApplicable, apply_patch, copy_json
 from rewriter.model import Statement, Values, escape_pointer_token
 from rewriter.records import record
@@ -239,7 +239,7 @@ def _absorb(problem: Problem, statement: Statement, need: _Need) -> list[Edit] |
         edits = append_values(statement.resource, [r for r in need.resources if r not in statement.resource.items])
         conditions = statement.conditions
         probe = need.results[0].request
-        if not statement_matches(replace(statement, conditions=(clause,), resource=None), probe):
+        if not problem.evaluator.matches(replace(statement, conditions=(clause,), resource=None), probe):
             # The profile is not among those the statement names: name it there too.
             value = need.profile_arn if _exact(problem) else _generic(need.profile_arn)
             if value in clause.values.items:
@@ -250,7 +250,7 @@ def _absorb(problem: Problem, statement: Statement, need: _Need) -> list[Edit] |
                 for c in statement.conditions
             )
         changed = replace(statement, resource=Values(resources, True, statement.resource.pointer), conditions=conditions)
-    if not all(statement_matches(changed, r.request) for r in need.results):
+    if not all(problem.evaluator.matches(changed, r.request) for r in need.results):
         return None  # another condition (a Region, a tag) keeps it from granting these
     return edits
 
