@@ -93,8 +93,13 @@ def test_an_explicit_deny_is_a_deliberate_control(tmp_path):
     assert result.exit_code == 3, result.output
     data = json.loads(result.stdout)
     assert data["changed"] is False and data["status"] == "unsafe"
-    assert "deliberate control" in data["rationale"] and "DenyGlobalCris" in data["rationale"]
+    assert "DenyGlobalCris" in data["rationale"] and "does not weaken" in data["rationale"]
     assert path.read_text() == before
+    # Lifted on purpose, it is still a Deny: an identity fix only adds grants, and none gets past it.
+    lifted = runner.invoke(app, ["propose", str(path), "--kind", "identity", "--profile", GLOBAL,
+                                 "--source-region", "us-east-2", "--format", "json", "--override", "DenyGlobalCris"])
+    assert lifted.exit_code == 3, lifted.output
+    assert "deliberate control" in json.loads(lifted.stdout)["rationale"]
 
 
 def test_cli_json_contract_and_write(tmp_path):

@@ -13,9 +13,6 @@ from typing import NoReturn
 import typer
 
 from rewriter.errors import InputError, InternalError, ScpFixError
-from rewriter.cli._light_params import install as _install_light_params
-
-_install_light_params()  # command values coerced without importing pydantic (see the module)
 
 EXIT_OK = 0
 EXIT_FINDING = 1

@@ -25,17 +25,16 @@ Deny is a deliberate control: neither strategy plans around it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rewriter.check import RequestResult
 from rewriter.cris import INFERENCE_PROFILE_KEY, UNSPECIFIED
 from rewriter.evaluate import action_matches
-from rewriter.fixes import Applicability, Edit, Fix, NotApplicable, apply_patch, copy_json
+from rewriter.fixes import Applicability, Edit, Fix, NotApplicable
 from rewriter.model import Statement, Values, escape_pointer_token
-from rewriter.records import record
 from rewriter.regions import INFERENCE_PROFILE_ARN
-from rewriter.strategies.base import Problem, append_values
+from rewriter.strategies.base import Problem, append_statements, append_values
 
 GRANT = "grant-through-profile"
 EXTEND = "extend-grant"
@@ -50,7 +49,7 @@ _RATIONALE = (
 )
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class _Need:
     """What one group of denied authorizations needs granted: these actions on these resources."""
 
@@ -67,7 +66,8 @@ def _needs(problem: Problem) -> list[_Need]:
             labels = ", ".join(problem.policy.statements[ref.index].label for ref in result.decision.statements)
             raise NotApplicable(
                 f"{labels} denies {result.request.action} on {result.request.resource}: an explicit Deny in an "
-                "identity policy is a deliberate control, and scp-fix does not weaken it"
+                "identity policy is a deliberate control; scp-fix only adds grants to one, and no grant gets "
+                "past a Deny"
             )
     groups: dict[tuple[str, str], list[RequestResult]] = {}
     for result in problem.denied:
@@ -151,17 +151,6 @@ def _new_statements(problem: Problem, needs: Sequence[_Need]) -> list[dict[str, 
     return statements
 
 
-def _added(problem: Problem, edits: list[Edit], statements: list[dict[str, Any]]) -> list[Edit]:
-    """``edits`` and then the new statements appended; a lone statement object becomes a list, carrying
-    the statement as the edits before left it, so the patch applies in order."""
-    if not statements:
-        return edits
-    if problem.policy.statement_is_list:
-        return edits + [Edit("add", "/Statement/-", s) for s in statements]
-    edited = copy_json(apply_patch(problem.policy.document, [e.to_json() for e in edits])["Statement"])
-    return edits + [Edit("replace", "/Statement", [edited, *statements])]
-
-
 def _fix(name: str, title: str, edits: list[Edit], problem: Problem) -> Fix:
     notes: tuple[str, ...] = ()
     if problem.options.account is None:
@@ -183,7 +172,7 @@ def plan_grant(problem: Problem) -> Fix:
     needs = _needs(problem)
     if not needs:
         raise NotApplicable("nothing is denied")
-    return _fix(GRANT, "Grant the calls through", _added(problem, [], _new_statements(problem, needs)), problem)
+    return _fix(GRANT, "Grant the calls through", append_statements(problem.policy, [], _new_statements(problem, needs)), problem)
 
 
 # --- extending an existing statement ----------------------------------------------------------------
@@ -273,4 +262,4 @@ def plan_extend(problem: Problem) -> Fix:
             rest.append(need)
     if not edits:
         raise NotApplicable("no Allow statement grants these actions the same way, to be extended")
-    return _fix(EXTEND, "Extend the grants for", _added(problem, edits, _new_statements(problem, rest)), problem)
+    return _fix(EXTEND, "Extend the grants for", append_statements(problem.policy, edits, _new_statements(problem, rest)), problem)
