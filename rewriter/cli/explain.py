@@ -61,6 +61,8 @@ def _to_json(denial, diagnosis, file_results) -> dict:
             {
                 "profile": c.profile.id,
                 "geography": c.profile.geography,
+                "lifecycle": c.profile.lifecycle,
+                "end_of_life": c.profile.end_of_life,
                 "routes": [{"source_region": r.source_region, "regions_needed": list(r.regions_needed)} for r in c.routes],
             }
             for c in diagnosis.candidates
@@ -85,9 +87,10 @@ def _to_text(denial, diagnosis, file_results) -> str:
     if diagnosis.candidates:
         lines += ["", "Profiles that route there, and the Regions an SCP must allow for each:"]
         for candidate in diagnosis.candidates:
+            lifecycle = f" ({candidate.profile.lifecycle_text})" if candidate.profile.lifecycle_text else ""
             for route in candidate.routes:
                 lines.append(
-                    f"  {candidate.profile.id} from {route.source_region}: {', '.join(route.regions_needed)}"
+                    f"  {candidate.profile.id} from {route.source_region}: {', '.join(route.regions_needed)}{lifecycle}"
                 )
     if diagnosis.advice:
         lines += ["", diagnosis.advice]
