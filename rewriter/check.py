@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from rewriter.cris import DEFAULT_ACCOUNT, INFERENCE_ACTIONS, Authorization, authorizations
-from rewriter.evaluate import Decision, Request, allowed_test, evaluate, evaluate_levels
+from rewriter.evaluate import Decision, Evaluator, Request
 from rewriter.model import Policy
 from rewriter.records import record
 from rewriter.regions import RegionRestriction, find_region_restrictions
@@ -26,6 +26,7 @@ __all__ = [
     "reason",
 ]
 
+T = TypeVar("T")
 Decide = Callable[[Request], Decision]
 Judge = Callable[[Request], "tuple[Decision, str | None]"]  # a decision and, when denied, why
 
@@ -92,16 +93,19 @@ def check(
     account: str = DEFAULT_ACCOUNT,
     principal: str | None = None,
     actions: tuple[str, ...] = INFERENCE_ACTIONS,
+    evaluator: Evaluator | None = None,
 ) -> CheckResult:
     """Check every authorization of every profile against one level of SCPs.
 
     Without ``source_region``, every source Region of a profile from which the policy allows the
     originating call is checked: a caller cannot be in a Region the policy blocks outright.
+    ``evaluator`` is the run's, when the caller checks more than once.
     """
     group = (policies,) if isinstance(policies, Policy) else tuple(policies)
+    evaluator = evaluator or Evaluator()
 
     def decide(request: Request) -> Decision:
-        return evaluate(group, request, full_access=full_access)
+        return evaluator.evaluate(group, request, full_access=full_access)
 
     path = group[0].path if group else "<policies>"
     return _run(decide, group, profiles, path, source_region, account, principal, actions)
@@ -116,29 +120,43 @@ def allows_all(
     account: str = DEFAULT_ACCOUNT,
     principal: str | None = None,
     actions: tuple[str, ...] = INFERENCE_ACTIONS,
+    evaluator: Evaluator | None = None,
 ) -> bool:
     """``not check(...).blocked``, without deciding which statements decide or wording why: the
     yes or no that verifying a fix needs, at a third of the cost."""
-    allows = allowed_test(policies, full_access=full_access)
+    group = (policies,) if isinstance(policies, Policy) else tuple(policies)
+    evaluator = evaluator or Evaluator()
+
+    def judge_source(profile: Profile, source: str) -> tuple[bool, bool]:
+        auths = authorizations(profile, source, account=account, actions=actions, principal=principal)
+        answers = [evaluator.allowed(group, a.request, full_access=full_access) for a in auths]
+        return all(answers), all(ok for a, ok in zip(auths, answers) if a.role == "profile")
+
     for profile in profiles:
-        if source_region is not None:
-            sources: tuple[str, ...] = (source_region,)
-            profile.destinations(source_region)  # an unknown source is an error, as in check
-        else:
-            sources = profile.sources
-        usable = False
-        for source in sources:
-            auths = authorizations(profile, source, account=account, actions=actions, principal=principal)
-            answers = [allows(a.request) for a in auths]
-            # as in check: a source whose originating call is denied is one no caller uses
-            if source_region is None and not all(ok for a, ok in zip(auths, answers) if a.role == "profile"):
-                continue
-            if not all(answers):
-                return False
-            usable = True
-        if not usable:
+        _, usable = _usable_sources(profile, source_region, judge_source)
+        if not usable or not all(usable):
             return False
     return True
+
+
+def _usable_sources(
+    profile: Profile, source_region: str | None, judge_source: Callable[[Profile, str], tuple[T, bool]]
+) -> tuple[tuple[str, ...], list[T]]:
+    """Which source Regions of a profile a check counts (the one rule ``check`` and ``allows_all`` share):
+    the named ``source_region`` (an unknown one is an error, not a silent pass), else every source whose
+    originating call is allowed, since a caller cannot be in a Region the policy blocks outright.
+
+    ``judge_source`` gives a source's result and whether its originating call is allowed. Returns the
+    sources looked at and the results of those that count."""
+    if source_region is not None:
+        profile.destinations(source_region)
+        return (source_region,), [judge_source(profile, source_region)[0]]
+    usable = []
+    for source in profile.sources:
+        result, originating_allowed = judge_source(profile, source)
+        if originating_allowed:
+            usable.append(result)
+    return profile.sources, usable
 
 
 def check_levels(
@@ -150,11 +168,13 @@ def check_levels(
     principal: str | None = None,
     actions: tuple[str, ...] = INFERENCE_ACTIONS,
     path: str = "<organization>",
+    evaluator: Evaluator | None = None,
 ) -> CheckResult:
     """The same check across the SCPs of every level from the root to an account."""
+    evaluator = evaluator or Evaluator()
 
     def decide(request: Request) -> Decision:
-        return evaluate_levels(levels, request)
+        return evaluator.evaluate_levels(levels, request)
 
     flat = tuple(p for level in levels for p in level)
     return _run(decide, flat, profiles, path, source_region, account, principal, actions)
@@ -201,19 +221,15 @@ def check_with(
     """The check itself, for any way of deciding a request (one level, every level, a memoised org)."""
     checks: list[ProfileCheck] = []
     unreachable: list[Unreachable] = []
+
+    def judge_source(profile: Profile, source: str) -> tuple[ProfileCheck, bool]:
+        auths = authorize(profile, source, account=account, actions=actions, principal=principal)
+        results = tuple(RequestResult(a, *judge(a.request)) for a in auths)
+        originating_allowed = all(r.decision.allowed for r in results if r.authorization.role == "profile")
+        return ProfileCheck(profile, source, results), originating_allowed
+
     for profile in profiles:
-        if source_region is not None:
-            sources: tuple[str, ...] = (source_region,)
-            profile.destinations(source_region)  # an unknown source is an error, not a silent pass
-        else:
-            sources = profile.sources
-        usable: list[ProfileCheck] = []
-        for source in sources:
-            auths = authorize(profile, source, account=account, actions=actions, principal=principal)
-            results = tuple(RequestResult(a, *judge(a.request)) for a in auths)
-            originating_allowed = all(r.decision.allowed for r in results if r.authorization.role == "profile")
-            if source_region is not None or originating_allowed:
-                usable.append(ProfileCheck(profile, source, results))
+        sources, usable = _usable_sources(profile, source_region, judge_source)
         if not usable:
             unreachable.append(
                 Unreachable(

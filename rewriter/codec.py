@@ -45,7 +45,6 @@ class Codec:
     render: Callable[[Sequence[Mapping[str, Any]]], str]  # edits -> the file's new text
     read: Callable[[str], Policy]  # the file's text -> the policy in it
     size: Callable[[str, Policy], int]  # the file's text -> characters as uploaded
-    for_policy: Callable[[Policy], Codec]  # the codec of a policy read back with ``read``
 
 
 def _upload_size(text: str, policy: Policy) -> int:
@@ -76,5 +75,4 @@ def json_codec(policy: Policy) -> Codec:
         render=lambda operations: render(policy.source, operations, document=policy.document, verify=False),
         read=lambda text: _read_rendered(text, policy.path),
         size=_upload_size,
-        for_policy=json_codec,
     )

@@ -4,9 +4,9 @@ At one level (the SCPs attached at one node) a request is allowed when some Allo
 matches and no Deny does; an explicit deny wins over any allow. Across the levels of an
 organization (root, OUs, account) every level must allow.
 
-Statements are compiled on first use (wildcards to regexes, conditions to predicates) and the
-compiled form keeps per-action and per-resource answers, because a check asks about the same
-statement for thousands of actions in dozens of Regions.
+An ``Evaluator`` compiles statements on first use (wildcards to regexes, conditions to predicates)
+and keeps per-action and per-resource answers, because a check asks about the same statement for
+thousands of actions in dozens of Regions. It lives as long as the run that made it.
 """
 
 from __future__ import annotations
@@ -26,14 +26,13 @@ __all__ = [
     "Request",
     "StatementRef",
     "Decision",
+    "Evaluator",
+    "CompiledPolicy",
     "ALLOWED",
     "EXPLICIT_DENY",
     "IMPLICIT_DENY",
+    "REGION_KEY",
     "evaluate",
-    "allowed",
-    "allowed_test",
-    "allowed_grid",
-    "allowed_grids",
     "evaluate_levels",
     "statement_matches",
     "action_listed",
@@ -108,7 +107,6 @@ def _principal(request: Request) -> tuple[str, ...] | None:
     return _context_value(request.context, PRINCIPAL_KEY)
 
 
-@functools.lru_cache(maxsize=1024)
 def _getter(key: str) -> Callable[[Request], tuple[str, ...] | None]:
     """How to read one (lower-case) condition key from a request, decided once per key."""
     if key == REGION_KEY:
@@ -203,13 +201,7 @@ def _any_pattern(patterns: tuple[str, ...], matches: Callable[[str, str], bool])
     return lambda value: any(matches(p, value) for p in patterns)
 
 
-# The split of the list read last, its sets only read from then on: a fix that adds to a NotAction
-# list repeats it (see _action_test).
-_last_split: tuple[tuple[str, ...], set[str], set[str], list[str]] | None = None
-
-
 def _action_test(patterns: tuple[str, ...]) -> Callable[[str], bool]:
-    global _last_split
     if "*" in patterns:
         return lambda _value: True
     # NotAction lists run to ~80 entries, mostly "service:*" and exact names: those are set
@@ -217,14 +209,7 @@ def _action_test(patterns: tuple[str, ...]) -> Callable[[str], bool]:
     exact: set[str] = set()
     services: set[str] = set()
     wild: list[str] = []
-    rest = patterns
-    last = _last_split
-    if last is not None and len(last[0]) < len(patterns) and patterns[: len(last[0])] == last[0]:
-        # A list that extends the one split last (a fix appends to a NotAction list): only the new
-        # entries are split.
-        exact, services, wild = set(last[1]), set(last[2]), list(last[3])
-        rest = patterns[len(last[0]) :]
-    for pattern in rest:
+    for pattern in patterns:
         if not pattern.isascii() or "$" in pattern:
             wild.append(pattern)
             continue
@@ -235,7 +220,6 @@ def _action_test(patterns: tuple[str, ...]) -> Callable[[str], bool]:
             services.add(service.lower())
         else:
             wild.append(pattern)
-    _last_split = (patterns, exact, services, wild)
     regex = _alternation(wild)
     everything: list[re.Pattern[str]] = []
 
@@ -265,7 +249,7 @@ def _alternation(patterns: Sequence[str]) -> re.Pattern[str] | None:
 
 @record
 class _Compiled:
-    statement: Statement  # held so its id() cannot be reused while cached
+    statement: Statement
     action: _Memo | None  # None: no Action/NotAction (matches nothing)
     action_negated: bool
     resource: _Memo | None  # None: no Resource/NotResource (matches all)
@@ -276,84 +260,35 @@ class _Compiled:
     # largest cost of an evaluation otherwise
     refs: dict[tuple[int, int | None], StatementRef] = field(default_factory=dict)
 
-
-_COMPILED: dict[int, _Compiled] = {}
-
-
-# Keyed by the patterns, not the statement: the policies propose compares (the original, each fix
-# read back) repeat the same lists, and a long NotAction list costs a regex compile and its answers.
-@functools.lru_cache(maxsize=256)
-def _action_memo(patterns: tuple[str, ...]) -> _Memo:
-    return _Memo(_action_test(patterns))
-
-
-@functools.lru_cache(maxsize=256)
-def _resource_memo(patterns: tuple[str, ...]) -> _Memo:
-    return _Memo(_any_pattern(patterns, resource_matches))
-
-
-def _compile(statement: Statement) -> _Compiled:
-    compiled = _COMPILED.get(id(statement))
-    if compiled is not None and compiled.statement is statement:
-        return compiled
-    actions = statement.action if statement.action is not None else statement.not_action
-    resources = statement.resource if statement.resource is not None else statement.not_resource
-    compiled = _Compiled(
-        statement=statement,
-        action=_action_memo(actions.items) if actions is not None else None,
-        action_negated=statement.action is None,
-        resource=_resource_memo(resources.items) if resources is not None else None,
-        resource_negated=statement.resource is None,
-        conditions=tuple(
-            (_getter(c.key.lower()), compile_condition(c.operator, c.values.items))
-            for c in statement.conditions
-        ),
-        is_deny=statement.effect == "Deny",
-    )
-    if len(_COMPILED) >= 4096:
-        _COMPILED.clear()
-    _COMPILED[id(statement)] = compiled
-    return compiled
-
-
-_POLICIES: dict[int, tuple[Policy, tuple[_Compiled, ...]]] = {}
-
-
-def _compile_policy(policy: Policy) -> tuple[_Compiled, ...]:
-    """A policy's compiled statements, kept per policy: one look-up per evaluation, not one per
-    statement. The entry holds the policy, so its id() cannot be reused while cached."""
-    entry = _POLICIES.get(id(policy))
-    if entry is not None and entry[0] is policy:
-        return entry[1]
-    compiled = tuple(_compile(statement) for statement in policy.statements)
-    if len(_POLICIES) >= 1024:
-        _POLICIES.clear()
-    _POLICIES[id(policy)] = (policy, compiled)
-    return compiled
-
-
-def _matches(compiled: _Compiled, request: Request) -> bool:
-    # memo[value] is a C-level dict hit once the value has been seen
-    if compiled.action is None or compiled.action[request.action] == compiled.action_negated:
-        return False
-    if compiled.resource is not None and compiled.resource[request.resource] == compiled.resource_negated:
-        return False
-    for getter, predicate in compiled.conditions:
-        if not predicate(getter(request)):
+    def matches(self, request: Request) -> bool:
+        # memo[value] is a C-level dict hit once the value has been seen
+        if self.action is None or self.action[request.action] == self.action_negated:
             return False
-    return True
+        if self.resource is not None and self.resource[request.resource] == self.resource_negated:
+            return False
+        for getter, predicate in self.conditions:
+            if not predicate(getter(request)):
+                return False
+        return True
+
+    def ref(self, policy_index: int, level: int | None) -> StatementRef:
+        ref = self.refs.get((policy_index, level))
+        if ref is None:
+            statement = self.statement
+            ref = self.refs[(policy_index, level)] = StatementRef(
+                policy_index=policy_index, index=statement.index, sid=statement.sid, pointer=statement.pointer,
+                effect=statement.effect, level=level,
+            )
+        return ref
 
 
-def action_listed(statement: Statement, action: str) -> bool:
-    """Does a pattern of the statement's Action (or NotAction) list match ``action``? The list is
-    compiled once, as for evaluation, rather than each pattern tried in turn."""
-    compiled = _compile(statement)
-    return compiled.action is not None and compiled.action[action]
+@record
+class CompiledPolicy:
+    """A policy's statements compiled, and split by effect (a yes or no tries the Denies first)."""
 
-
-def statement_matches(statement: Statement, request: Request) -> bool:
-    """Does the statement apply to the request (action, resource and every condition)?"""
-    return _matches(_compile(statement), request)
+    statements: tuple[_Compiled, ...]
+    denies: tuple[_Compiled, ...]
+    allows: tuple[_Compiled, ...]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -409,211 +344,157 @@ def __getattr__(name: str) -> Any:
 # Evaluation
 
 
-def _ref(policy_index: int, compiled: _Compiled, level: int | None) -> StatementRef:
-    ref = compiled.refs.get((policy_index, level))
-    if ref is None:
-        statement = compiled.statement
-        ref = StatementRef(
-            policy_index=policy_index,
-            index=statement.index,
-            sid=statement.sid,
-            pointer=statement.pointer,
-            effect=statement.effect,
-            level=level,
-        )
-        compiled.refs[(policy_index, level)] = ref
-    return ref
+class Evaluator:
+    """Evaluates requests against policies, compiling each statement once for as long as it lives.
 
-
-_DECISIONS: dict[tuple[Any, ...], Decision] = {}
-
-
-def _decision(outcome: str, refs: list[StatementRef], level: int | None) -> Decision:
-    """Decisions repeat across thousands of requests; share them (they are immutable).
-
-    Keyed by the refs' ids: the cached Decision holds the refs, so no id is reused meanwhile.
+    Compiling turns wildcards into regexes and conditions into predicates, and each compiled list keeps
+    its answers per action and per resource: a check asks about the same statements for thousands of
+    actions in dozens of Regions. ``check`` and ``propose`` make one evaluator for their run and pass it
+    down, so nothing outlives the run: a library user who proposes a thousand times keeps no caches.
+    The policies a run compares (the original, each fix read back) repeat the same lists, so lists are
+    compiled once per evaluator, by their patterns.
     """
-    key = (outcome, level, *map(id, refs))
-    decision = _DECISIONS.get(key)
-    if decision is None:
-        decision = Decision(outcome, tuple(refs), level)
-        if len(_DECISIONS) >= _CACHE_LIMIT:
-            _DECISIONS.clear()
-        _DECISIONS[key] = decision
-    return decision
 
+    __slots__ = ("_policies", "_actions", "_resources", "_decisions", "_full_access")
 
-def _scan(
-    policies: Sequence[Policy], request: Request, full_access: bool, level: int | None, first_index: int = 0
-) -> tuple[list[StatementRef], list[StatementRef]]:
-    denies: list[StatementRef] = []
-    allows: list[StatementRef] = []
-    for policy_index, policy in enumerate(policies, first_index):
-        for compiled in _compile_policy(policy):
-            if _matches(compiled, request):
-                (denies if compiled.is_deny else allows).append(_ref(policy_index, compiled, level))
-    if full_access:
-        allows.append(_ref(-1, _compile(full_aws_access().statements[0]), level))
-    return denies, allows
+    def __init__(self) -> None:
+        # id(policy) -> (policy, compiled): the entry holds the policy, so its id cannot be reused
+        # while the evaluator lives
+        self._policies: dict[int, tuple[Policy, CompiledPolicy]] = {}
+        self._actions: dict[tuple[str, ...], _Memo] = {}
+        self._resources: dict[tuple[str, ...], _Memo] = {}
+        # Decisions repeat across thousands of requests; they are immutable, so they are shared. Keyed
+        # by the refs' ids: the refs are held by the compiled statements, so no id is reused meanwhile.
+        self._decisions: dict[tuple[Any, ...], Decision] = {}
+        self._full_access: _Compiled | None = None
+
+    def compiled(self, policy: Policy) -> CompiledPolicy:
+        """The policy's statements, compiled on first use."""
+        entry = self._policies.get(id(policy))
+        if entry is not None and entry[0] is policy:
+            return entry[1]
+        statements = tuple(self.statement(s) for s in policy.statements)
+        compiled = CompiledPolicy(
+            statements,
+            tuple(c for c in statements if c.is_deny),
+            tuple(c for c in statements if not c.is_deny),
+        )
+        self._policies[id(policy)] = (policy, compiled)
+        return compiled
+
+    def statement(self, statement: Statement) -> _Compiled:
+        """One statement compiled (its lists shared with any statement of the same patterns)."""
+        actions = statement.action if statement.action is not None else statement.not_action
+        resources = statement.resource if statement.resource is not None else statement.not_resource
+        return _Compiled(
+            statement=statement,
+            action=self._list(self._actions, actions.items, _action_test) if actions is not None else None,
+            action_negated=statement.action is None,
+            resource=(
+                self._list(self._resources, resources.items, lambda p: _any_pattern(p, resource_matches))
+                if resources is not None else None
+            ),
+            resource_negated=statement.resource is None,
+            conditions=tuple(
+                (_getter(c.key.lower()), compile_condition(c.operator, c.values.items)) for c in statement.conditions
+            ),
+            is_deny=statement.effect == "Deny",
+        )
+
+    @staticmethod
+    def _list(memos: dict[tuple[str, ...], _Memo], patterns: tuple[str, ...], test: Callable) -> _Memo:
+        memo = memos.get(patterns)
+        if memo is None:
+            memo = memos[patterns] = _Memo(test(patterns))
+        return memo
+
+    def matches(self, statement: Statement, request: Request) -> bool:
+        """Does the statement apply to the request (action, resource and every condition)?"""
+        return self.statement(statement).matches(request)
+
+    def action_listed(self, statement: Statement, action: str) -> bool:
+        """Does a pattern of the statement's Action (or NotAction) list match ``action``?"""
+        actions = statement.action if statement.action is not None else statement.not_action
+        return actions is not None and self._list(self._actions, actions.items, _action_test)[action]
+
+    def evaluate(self, policies: Policy | Sequence[Policy], request: Request, *, full_access: bool = True) -> Decision:
+        """The SCPs at one level against one request; see ``evaluate``."""
+        if isinstance(policies, Policy):
+            policies = (policies,)
+        denies, allows = self._scan(policies, request, full_access, None)
+        if denies:
+            return self._decision(EXPLICIT_DENY, denies, None)
+        if allows:
+            return self._decision(ALLOWED, allows, None)
+        return self._decision(IMPLICIT_DENY, [], None)
+
+    def allowed(self, policies: Policy | Sequence[Policy], request: Request, *, full_access: bool = True) -> bool:
+        """``evaluate(...).allowed`` without naming the statements: the Denies are tried first, and the
+        first that matches answers. For the yes or no that verifying a fix asks thousands of times."""
+        if isinstance(policies, Policy):
+            policies = (policies,)
+        compiled = [self.compiled(policy) for policy in policies]
+        for policy in compiled:
+            for statement in policy.denies:
+                if statement.matches(request):
+                    return False
+        return full_access or any(s.matches(request) for policy in compiled for s in policy.allows)
+
+    def evaluate_levels(
+        self, levels: Sequence[Sequence[Policy]], request: Request, *, full_access: bool = False
+    ) -> Decision:
+        """Every level of an organization path must allow; see ``evaluate_levels``."""
+        denies: list[StatementRef] = []
+        allows: list[StatementRef] = []
+        first_without_allow: int | None = None
+        first_deny: int | None = None
+        first_index = 0
+        for level, policies in enumerate(levels):
+            level_denies, level_allows = self._scan(policies, request, full_access, level, first_index)
+            first_index += len(policies)
+            if level_denies and first_deny is None:
+                first_deny = level
+            if not level_allows and first_without_allow is None:
+                first_without_allow = level
+            denies.extend(level_denies)
+            allows.extend(level_allows)
+        if denies:
+            return self._decision(EXPLICIT_DENY, denies, first_deny)
+        if first_without_allow is not None:
+            return self._decision(IMPLICIT_DENY, [], first_without_allow)
+        return self._decision(ALLOWED, allows, None)
+
+    def _scan(
+        self, policies: Sequence[Policy], request: Request, full_access: bool, level: int | None, first_index: int = 0
+    ) -> tuple[list[StatementRef], list[StatementRef]]:
+        denies: list[StatementRef] = []
+        allows: list[StatementRef] = []
+        for policy_index, policy in enumerate(policies, first_index):
+            for compiled in self.compiled(policy).statements:
+                if compiled.matches(request):
+                    (denies if compiled.is_deny else allows).append(compiled.ref(policy_index, level))
+        if full_access:
+            if self._full_access is None:
+                self._full_access = self.statement(full_aws_access().statements[0])
+            allows.append(self._full_access.ref(-1, level))
+        return denies, allows
+
+    def _decision(self, outcome: str, refs: list[StatementRef], level: int | None) -> Decision:
+        key = (outcome, level, *map(id, refs))
+        decision = self._decisions.get(key)
+        if decision is None:
+            decision = self._decisions[key] = Decision(outcome, tuple(refs), level)
+        return decision
 
 
 def evaluate(policies: Policy | Sequence[Policy], request: Request, *, full_access: bool = True) -> Decision:
     """The SCPs at one level against one request.
 
     ``full_access=True`` evaluates them beside FullAWSAccess (the usual attachment), so only a
-    Deny can block; False evaluates them alone, so an allow-list SCP must itself allow.
+    Deny can block; False evaluates them alone, so an allow-list SCP must itself allow. For many
+    requests, make one ``Evaluator`` and ask it.
     """
-    if isinstance(policies, Policy):
-        policies = (policies,)
-    denies, allows = _scan(policies, request, full_access, None)
-    if denies:
-        return _decision(EXPLICIT_DENY, denies, None)
-    if allows:
-        return _decision(ALLOWED, allows, None)
-    return _decision(IMPLICIT_DENY, [], None)
-
-
-def allowed(policies: Policy | Sequence[Policy], request: Request, *, full_access: bool = True) -> bool:
-    """``evaluate(policies, request, full_access=...).allowed``, without naming the statements:
-    stops at the first matching Deny, for callers that ask thousands of requests a yes or no."""
-    if isinstance(policies, Policy):
-        policies = (policies,)
-    any_allow = full_access
-    for policy in policies:
-        for compiled in _compile_policy(policy):
-            if (any_allow and not compiled.is_deny) or not _matches(compiled, request):
-                continue
-            if compiled.is_deny:
-                return False
-            any_allow = True
-    return any_allow
-
-
-def allowed_test(policies: Policy | Sequence[Policy], *, full_access: bool = True) -> Callable[[Request], bool]:
-    """``allowed`` for many requests against the same policies: the statements are compiled and
-    split once, and with FullAWSAccess only the Deny statements are tried."""
-    if isinstance(policies, Policy):
-        policies = (policies,)
-    compiled = [c for policy in policies for c in _compile_policy(policy)]
-    denies = tuple(c for c in compiled if c.is_deny)
-    allows = () if full_access else tuple(c for c in compiled if not c.is_deny)
-
-    def test(request: Request) -> bool:
-        for statement in denies:
-            if _matches(statement, request):
-                return False
-        if full_access:
-            return True
-        for statement in allows:
-            if _matches(statement, request):
-                return True
-        return False
-
-    return test
-
-
-# The rows below depend only on a statement's patterns or predicate (predicates are shared between
-# equal conditions), so the statements of the policies a grid compares, mostly alike, share them.
-@functools.lru_cache(maxsize=256)
-def _resource_row(patterns: tuple[str, ...], resources: tuple[str, ...]) -> int:
-    """Bit r: a pattern matches ``resources[r]``."""
-    test = _resource_memo(patterns)
-    return sum(1 << r for r, arn in enumerate(resources) if test[arn])
-
-
-@functools.lru_cache(maxsize=256)
-def _region_row(predicate: Predicate, regions: tuple[str, ...]) -> int:
-    """Bit r: the Region condition holds for ``regions[r]``."""
-    return sum(1 << r for r, region in enumerate(regions) if predicate((region,)))
-
-
-def allowed_grid(
-    policies: Policy | Sequence[Policy],
-    actions: Sequence[str],
-    regions: Sequence[str],
-    resources: Sequence[str],
-    contexts: Sequence[Mapping[str, Any]],
-    *,
-    full_access: bool = True,
-) -> tuple[list[int], int]:
-    """``allowed`` for every action x context x Region at once: one bit mask per action.
-
-    Bit ``c * len(regions) + r`` of an action's mask is set when the request for that action on
-    ``resources[r]`` in ``regions[r]``, with context keys ``contexts[c]``, is allowed. A statement
-    applies when its action test, its resource test and every condition pass, and only the first reads
-    the action: so each statement's cells are worked out once, and each action then costs one action
-    test per statement. Also returns how many tests were made (the "newly allowed" grid reports it).
-    """
-    (masks,), tests = allowed_grids(policies, [(actions, resources)], regions, contexts, full_access=full_access)
-    return masks, tests
-
-
-def allowed_grids(
-    policies: Policy | Sequence[Policy],
-    groups: Sequence[tuple[Sequence[str], Sequence[str]]],
-    regions: Sequence[str],
-    contexts: Sequence[Mapping[str, Any]],
-    *,
-    full_access: bool = True,
-) -> tuple[list[list[int]], int]:
-    """``allowed_grid`` for groups of actions that each have their own resources, (actions, resources)
-    each: a statement's conditions, which read neither, are worked out once for all the groups."""
-    if isinstance(policies, Policy):
-        policies = (policies,)
-    width = len(regions)
-    row = (1 << width) - 1
-    every_context = sum(1 << (c * width) for c in range(len(contexts)))  # a row repeated per context
-    everything = row * every_context
-    # A context's requests differ only in their Region and resource, which the non-Region conditions
-    # do not read: one request per context answers those.
-    probes = [Request(action="", resource="", region="", context=context) for context in contexts]
-    regions = tuple(regions)
-    group_resources = [tuple(resources) for _, resources in groups]
-    tests = 0
-    cells: list[tuple[_Compiled, list[int]]] = []  # each statement's cells, in each group
-    for compiled in (c for policy in policies for c in _compile_policy(policy)):
-        if compiled.action is None:
-            continue  # no Action/NotAction: matches nothing
-        mask = everything
-        for getter, predicate in compiled.conditions:
-            if not mask:
-                break
-            if getter is _region:
-                mask &= _region_row(predicate, regions) * every_context
-                tests += width
-            else:
-                mask &= sum(row << (c * width) for c, probe in enumerate(probes) if predicate(getter(probe)))
-                tests += len(probes)
-        if compiled.resource is None or not mask:
-            cells.append((compiled, [mask] * len(groups)))
-            continue
-        statement = compiled.statement
-        listed = statement.resource if statement.resource is not None else statement.not_resource
-        in_groups = []
-        for resources in group_resources:
-            hits = _resource_row(listed.items, resources)  # type: ignore[union-attr]
-            in_groups.append(mask & (row & ~hits if compiled.resource_negated else hits) * every_context)
-            tests += width
-        cells.append((compiled, in_groups))
-    answers: list[list[int]] = []
-    for group, (actions, _) in enumerate(groups):
-        denies = [(c.action, c.action_negated, masks[group]) for c, masks in cells if c.is_deny and masks[group]]
-        allows = [] if full_access else [
-            (c.action, c.action_negated, masks[group]) for c, masks in cells if not c.is_deny and masks[group]
-        ]
-        answer: list[int] = []
-        for action in actions:
-            allowed_cells = everything if full_access else 0
-            for test, negated, mask in allows:
-                if test[action] != negated:
-                    allowed_cells |= mask
-            for test, negated, mask in denies:
-                if allowed_cells and test[action] != negated:
-                    allowed_cells &= ~mask
-            answer.append(allowed_cells)
-        tests += len(actions) * (len(allows) + len(denies))
-        answers.append(answer)
-    return answers, tests
+    return Evaluator().evaluate(policies, request, full_access=full_access)
 
 
 def evaluate_levels(
@@ -626,22 +507,14 @@ def evaluate_levels(
     which). Each level holds the policies attached there; FullAWSAccess counts only if it is
     among them, unless ``full_access`` adds it to every level.
     """
-    denies: list[StatementRef] = []
-    allows: list[StatementRef] = []
-    first_without_allow: int | None = None
-    first_deny: int | None = None
-    first_index = 0
-    for level, policies in enumerate(levels):
-        level_denies, level_allows = _scan(policies, request, full_access, level, first_index)
-        first_index += len(policies)
-        if level_denies and first_deny is None:
-            first_deny = level
-        if not level_allows and first_without_allow is None:
-            first_without_allow = level
-        denies.extend(level_denies)
-        allows.extend(level_allows)
-    if denies:
-        return _decision(EXPLICIT_DENY, denies, first_deny)
-    if first_without_allow is not None:
-        return _decision(IMPLICIT_DENY, [], first_without_allow)
-    return _decision(ALLOWED, allows, None)
+    return Evaluator().evaluate_levels(levels, request, full_access=full_access)
+
+
+def statement_matches(statement: Statement, request: Request) -> bool:
+    """Does the statement apply to the request (action, resource and every condition)?"""
+    return Evaluator().matches(statement, request)
+
+
+def action_listed(statement: Statement, action: str) -> bool:
+    """Does a pattern of the statement's Action (or NotAction) list match ``action``?"""
+    return Evaluator().action_listed(statement, action)

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from rewriter.check import CheckResult, ProfileCheck, RequestResult, Unreachable, check
 from rewriter.cris import DEFAULT_ACCOUNT, INFERENCE_ACTIONS, authorizations, partition_of
 from rewriter.errors import InputError
-from rewriter.evaluate import IMPLICIT_DENY, Request, allowed, statement_matches
+from rewriter.evaluate import IMPLICIT_DENY, Evaluator, Request, statement_matches
 from rewriter.model import Policy
 
 if TYPE_CHECKING:
@@ -100,6 +100,7 @@ def _sources(
     policy: Policy, profile: Profile, granted: tuple[str, ...], account: str
 ) -> tuple[tuple[str, ...], str | None]:
     """The source Regions to check when none is given, and a note when they were inferred."""
+    allowed = Evaluator().allowed
     calling = tuple(
         source for source in profile.sources
         if any(

@@ -8,14 +8,11 @@ Regions likewise: those that every resource test and Region condition treat alik
 
 from __future__ import annotations
 
-import bisect
-import operator
-import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
-from rewriter.conditions import _glob_body
-from rewriter.evaluate import action_matches, allowed_grids
+from rewriter.evaluate import Evaluator, action_matches
+from rewriter.grid import Grid
 from rewriter.model import Policy
 from rewriter.records import record
 
@@ -132,7 +129,6 @@ def _action_patterns(policies: Sequence[Policy]) -> dict[str, tuple[int, ...]]:
 
 
 Members = list[tuple[int, int]]  # a class's actions: ascending (start, stop) ranges of catalogue positions
-_FIRST = operator.itemgetter(0)
 
 
 def _classes(catalogue: ActionCatalogue, patterns: Mapping[str, tuple[int, ...]]) -> dict[tuple, Members]:
@@ -140,141 +136,46 @@ def _classes(catalogue: ActionCatalogue, patterns: Mapping[str, tuple[int, ...]]
     the profile key and on being Bedrock's), in catalogue order of each class's first action.
 
     ``patterns`` maps each lower-case pattern to the statements listing it. A signature is (carries the
-    key, is Bedrock, the statements with a pattern that matches).
+    key, is Bedrock, the statements with a pattern that matches). Service by service: a service that no
+    pattern names in part (only whole, as ``iam:*``, or not at all) is one class as a whole; the actions
+    of the others are tested one by one against the patterns that can match them.
     """
-    whole_by: dict[tuple[int, ...], list[str]] = {}  # statements -> the services they name whole ("iam:*")
+    universal = set(patterns.get("*", ()))  # statements whose "*" matches every action
+    whole: dict[str, set[int]] = {}  # service -> the statements naming it whole
     partial: dict[str, list[tuple[str, tuple[int, ...]]]] = {}  # service -> its other patterns
     anywhere: list[tuple[str, tuple[int, ...]]] = []  # patterns whose service part is not one plain name
-    universal = set(patterns.get("*", ()))  # statements whose "*" matches every action
     for pattern, owners in patterns.items():
         if pattern == "*":
             continue
         service, _, name = pattern.partition(":")
         if "*" in service or "?" in service or "$" in service or not pattern.isascii():
             anywhere.append((pattern, owners))
-        elif name == "*":  # one pattern names a service whole, so its owners are all who do
-            whole_by.setdefault(owners, []).append(service)
+        elif name == "*":
+            whole.setdefault(service, set()).update(owners)
         else:
             partial.setdefault(service, []).append((pattern, owners))
-    runs_of = catalogue.runs_of
-    keyed_of = catalogue.keyed
-    # Only the runs of services a pattern names in part, or whose actions can carry the key, are looked
-    # at action by action (every run, if a pattern may match in any service). Each run of a service
-    # named only whole is one range of its class; the stretches between all of these (the bulk of the
-    # catalogue, named by no pattern) share one class.
-    if anywhere:
-        looked_at = runs_of.keys()
-    else:
-        looked_at = (partial.keys() | keyed_of.keys() | {"bedrock"}) & runs_of.keys()
-    classes: dict[tuple, Members] = {}
-    whole_of: dict[str, tuple[int, ...]] = {}  # of the services looked at
-    for owners, services in whole_by.items():
-        ranges = [r for service in services if service not in looked_at for r in runs_of.get(service, ())]
-        if ranges:
-            classes.setdefault((False, False, *sorted(universal.union(owners))), []).extend(ranges)
-        whole_of.update(dict.fromkeys(looked_at & set(services), owners))
-    for service in looked_at:
-        whole = universal.union(whole_of.get(service, ()))
-        is_bedrock = service == "bedrock"
-        plain = (False, is_bedrock, *sorted(whole))
-        keyed = keyed_of.get(service, ())
-        named: dict[tuple[int, ...], list[tuple[int, int]]] = {}  # a pattern's owners -> the ranges it names
-        for start, stop in runs_of[service]:
-            cursor = start
-            pieces = sorted(_matched_in_run(catalogue, start, stop, partial.get(service, []) + anywhere), key=_FIRST)
-            if not keyed and all(a[1] <= b[0] for a, b in zip(pieces, pieces[1:])):
-                # The usual case: no two patterns name the same action, so each stretch a pattern names
-                # (a name, or a prefix's names) is one range of one class.
-                for first, last, owners in pieces:
-                    if cursor < first:
-                        classes.setdefault(plain, []).append((cursor, first))
-                    named.setdefault(owners, []).append((first, last))
-                    cursor = last
-            else:  # stretches that overlap, or actions that can carry the key: action by action
-                found: dict[int, set[int]] = {position: set() for position in keyed if start <= position < stop}
-                for first, last, owners in pieces:
-                    for position in range(first, last):
-                        found.setdefault(position, set()).update(owners)
-                last_named: tuple | None = None  # the last action's (carries the key, owners), and its signature
-                for position in sorted(found):
-                    if cursor < position:
-                        classes.setdefault(plain, []).append((cursor, position))
-                    # a pattern's matches lie together (a run is in name order): most share the last signature
-                    named_as = (position in keyed, found[position])
-                    if last_named is None or last_named[0] != named_as:
-                        last_named = named_as, (named_as[0], is_bedrock, *sorted(whole | named_as[1]))
-                    classes.setdefault(last_named[1], []).append((position, position + 1))
-                    cursor = position + 1
-            if cursor < stop:
-                classes.setdefault(plain, []).append((cursor, stop))
-        for owners, ranges in named.items():
-            classes.setdefault((False, is_bedrock, *sorted(whole.union(owners))), []).extend(ranges)
-    # The rest: what lies between all the ranges so far.
-    taken = sorted(r for members in classes.values() for r in members)
-    gaps = [
-        (stop, start)
-        for (_, stop), (start, _) in zip([(0, 0), *taken], [*taken, (len(catalogue.actions), 0)])
-        if stop < start
-    ]
-    if gaps:
-        classes.setdefault((False, False, *sorted(universal)), []).extend(gaps)
-    for members in classes.values():
-        members.sort()  # (two ranges that touch are left as two: nothing counts ranges)
-    return dict(sorted(classes.items(), key=lambda item: item[1][0][0]))
-
-
-def _matched_in_run(
-    catalogue: ActionCatalogue, start: int, stop: int, patterns: list[tuple[str, tuple[int, ...]]]
-) -> list[tuple[int, int, tuple[int, ...]]]:
-    """The stretches (first, last + 1) of one run that each of the ``patterns`` (lower-case) names,
-    with the pattern's owners.
-
-    A run's names are in the order of their lower-case form, so the names a pattern can match, those
-    that begin with its text before the first wildcard, are found by bisection. An exact name or a
-    trailing ``*`` needs nothing more and names one stretch; any other pattern is searched over those
-    names at once, as one lower-cased text (a C-level scan, not a Python step per name).
-    """
-    pieces: list[tuple[int, int, tuple[int, ...]]] = []
+    keyed = {position for positions in catalogue.keyed.values() for position in positions}
     actions = catalogue.actions
-    for pattern, owners in patterns:
-        if not catalogue.ascii_names or not pattern.isascii() or "$" in pattern:
-            # lower() and a case-blind regex differ outside ASCII (a long s), and a policy
-            # variable is not a wildcard: the evaluator's own test, name by name
-            pieces.extend((p, p + 1, owners) for p in range(start, stop) if action_matches(pattern, actions[p]))
+    classes: dict[tuple, Members] = {}
+    for service, runs in catalogue.runs_of.items():
+        named = universal | whole.get(service, set())
+        is_bedrock = service == "bedrock"
+        tested = partial.get(service, []) + anywhere
+        if not tested and service not in catalogue.keyed:
+            classes.setdefault((False, is_bedrock, *sorted(named)), []).extend(runs)
             continue
-        literal = pattern.split("*", 1)[0].split("?", 1)[0]  # the text before the first wildcard
-        first = bisect.bisect_left(actions, literal, start, stop, key=str.lower)
-        if literal == pattern:
-            last = first
-            while last < stop and actions[last].lower() == pattern:
-                last += 1
-        else:
-            # the names that begin with ``literal`` end before the first that sorts after all of them
-            after = literal[:-1] + chr(ord(literal[-1]) + 1) if literal else None
-            last = stop if after is None else bisect.bisect_left(actions, after, first, stop, key=str.lower)
-            if pattern != literal + "*":
-                pieces.extend((p, p + 1, owners) for p in _searched(actions, first, last, pattern))
-                continue
-        if first < last:
-            pieces.append((first, last, owners))
-    return pieces
-
-
-def _searched(actions: tuple[str, ...], start: int, stop: int, pattern: str) -> list[int]:
-    """The positions in ``start:stop`` whose names a lower-case ASCII wildcard pattern matches: the names
-    searched as one lower-cased text, each between line breaks (IAM action names hold none)."""
-    if start >= stop:
-        return []
-    text = "\n" + "\n".join(actions[start:stop]).lower() + "\n"
-    body = _glob_body(pattern, "[^\n]*", "[^\n]")
-    positions = []
-    # A name's position is the number of line breaks before the one it follows: counted in one pass.
-    line, counted = start, 0
-    for match in re.finditer(f"\n{body}(?=\n)", text):  # the line break after is left to begin the next name
-        line += text.count("\n", counted, match.start())
-        counted = match.start()
-        positions.append(line)
-    return positions
+        for start, stop in runs:
+            for position in range(start, stop):
+                action = actions[position]
+                owners = named.union(*(o for pattern, o in tested if action_matches(pattern, action)))
+                members = classes.setdefault((position in keyed, is_bedrock, *sorted(owners)), [])
+                if members and members[-1][1] == position:
+                    members[-1] = (members[-1][0], position + 1)
+                else:
+                    members.append((position, position + 1))
+    for members in classes.values():
+        members.sort()
+    return dict(sorted(classes.items(), key=lambda item: item[1][0][0]))
 
 
 def compare_policies(
@@ -284,9 +185,10 @@ def compare_policies(
     *,
     full_access: bool = True,
     regions: Sequence[str] | None = None,
+    evaluator: Evaluator | None = None,
 ) -> Delta:
     """Every request of the grid that ``after`` allows and ``before`` denies (and the reverse)."""
-    (delta,) = compare_many(before, (after,), profiles, full_access=full_access, regions=regions)
+    (delta,) = compare_many(before, (after,), profiles, full_access=full_access, regions=regions, evaluator=evaluator)
     return delta
 
 
@@ -297,6 +199,7 @@ def compare_many(
     *,
     full_access: bool = True,
     regions: Sequence[str] | None = None,
+    evaluator: Evaluator | None = None,
 ) -> tuple[Delta, ...]:
     """``compare_policies`` of ``before`` with each of ``afters``, sharing the work they have in common:
     the classes of actions (of all the policies at once: a finer split changes no answer) and the
@@ -328,8 +231,9 @@ def compare_many(
     context_keys = keys if any(s[0] for s in classes) else keys[:1]
     answers: list[dict[tuple, int]] = [{} for _ in range(len(afters) + 1)]  # before, then each after
     tests = [0] * (len(afters) + 1)
+    grid = Grid(evaluator or Evaluator(), region_list, context_keys)
     for number, policy in enumerate((before, *afters)):
-        masks, tests[number] = allowed_grids(policy, groups, region_list, context_keys, full_access=full_access)
+        masks, tests[number] = grid.answers(policy, groups, full_access=full_access)
         for signatures, group_masks in zip(by_resource.values(), masks):
             answers[number].update(zip(signatures, group_masks))
     return tuple(

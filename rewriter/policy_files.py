@@ -121,8 +121,6 @@ def _embedded_codec(path: str, text: str, embedded: EmbeddedPolicy):
     """A codec for one policy inside an IaC file: edits are written into the file's own text."""
     from rewriter.sources import load_embedded, rewrite
 
-    known: dict[int, tuple[str, EmbeddedPolicy]] = {id(embedded.policy): (text, embedded)}
-
     def read(new_text: str) -> Policy:
         again = load_embedded(
             path, new_text, parameters=dict(embedded.parameters), var_files=embedded.var_files,
@@ -131,16 +129,16 @@ def _embedded_codec(path: str, text: str, embedded: EmbeddedPolicy):
         match = next((e for e in again if e.name == embedded.name), None)
         if match is None:
             raise InputError(f"{embedded.name} is gone from the rewritten file", path=path)
-        known[id(match.policy)] = (new_text, match)
         return match.policy
 
     def for_policy(policy: Policy) -> Codec:
-        file_text, current = known[id(policy)]
+        # propose asks for the codec of the policy it was given, the one in the file as it stands
+        if policy is not embedded.policy:
+            raise ValueError(f"not the policy {embedded.name} of {path}")
         return Codec(
-            render=lambda operations: rewrite(file_text, current, list(operations)),
+            render=lambda operations: rewrite(text, embedded, list(operations)),
             read=read,
             size=lambda _text, p: minified_size(p.document),
-            for_policy=for_policy,
         )
 
     return for_policy

@@ -16,6 +16,7 @@ from rewriter.check import CheckResult, allows_all, check
 from rewriter.codec import Codec, json_codec, minified_size, minified_size_after
 from rewriter.cris import DEFAULT_ACCOUNT, UNSPECIFIED
 from rewriter.errors import ScpFixError, VerificationError
+from rewriter.evaluate import Evaluator
 from rewriter.fixes import Fix, NotApplicable, apply_patch
 from rewriter.model import Policy
 from rewriter.records import record
@@ -131,6 +132,8 @@ class _Settings:
     regions: tuple[str, ...] | None = None
     codec: Callable[[Policy], Codec] = json_codec
     minified: int | None = None  # the policy's own minified size, once a change is to be made
+    # the run's evaluator: the original and every fix share their compiled lists
+    evaluator: Evaluator = field(default_factory=Evaluator, repr=False, compare=False)
 
 
 def propose(
@@ -159,6 +162,7 @@ def propose(
         tuple(profiles), source_region, full_access, account, batch, broad, prefix, newly_allowed,
         tuple(grid_regions) if grid_regions is not None else None,
         codec,
+        evaluator=Evaluator(),
     )
     return _propose_checked(policy, _check(policy, settings), strategy, force, settings)
 
@@ -214,7 +218,7 @@ def control_tower_statement(policy: Policy) -> str | None:
 def _check(policy: Policy, settings: _Settings) -> CheckResult:
     return check(
         policy, settings.profiles, source_region=settings.source_region,
-        full_access=settings.full_access, account=settings.account,
+        full_access=settings.full_access, account=settings.account, evaluator=settings.evaluator,
     )
 
 
@@ -258,7 +262,7 @@ def _planned(name: str, policy: Policy, before: CheckResult, options: Options, s
     from rewriter.strategies import STRATEGIES, Problem
 
     plan = STRATEGIES[name]
-    fix = plan(Problem(policy, settings.profiles, before, options))
+    fix = plan(Problem(policy, settings.profiles, before, options, settings.evaluator))
     candidate, still = _verify(name, fix, policy, settings)
     looked_at = {(c.profile.id, c.source_region) for c in before.checks}
     for _ in range(_MAX_STEPS):
@@ -270,7 +274,7 @@ def _planned(name: str, policy: Policy, before: CheckResult, options: Options, s
         if after.unreachable or not blocked or not blocked.isdisjoint(looked_at):
             break  # a source the check looked at is still blocked: the fix itself falls short
         try:
-            more = plan(Problem(new_policy, settings.profiles, after, options))
+            more = plan(Problem(new_policy, settings.profiles, after, options, settings.evaluator))
         except NotApplicable:
             break
         fix = _then(fix, more, sorted({source for _, source in blocked}))
@@ -321,7 +325,7 @@ def _verify(
     # every authorization as it is, so that is what is verified (the full check only says where not).
     if not allows_all(
         new_policy, settings.profiles, source_region=settings.source_region,
-        full_access=settings.full_access, account=settings.account,
+        full_access=settings.full_access, account=settings.account, evaluator=settings.evaluator,
     ):
         after = _check(new_policy, settings)
         still = sorted({r for c in after.checks for r in c.denied_regions})
@@ -364,7 +368,8 @@ def _with_deltas(policy: Policy, candidates: tuple[Candidate, ...], settings: _S
     if not verified:
         return candidates
     deltas = compare_many(policy, [c.policy for c in verified], settings.profiles,  # type: ignore[misc]
-                          full_access=settings.full_access, regions=settings.regions)
+                          full_access=settings.full_access, regions=settings.regions,
+                          evaluator=settings.evaluator)
     by_candidate = {id(c): d for c, d in zip(verified, deltas)}
     result = []
     for candidate in candidates:

@@ -66,24 +66,8 @@ class RegionRestriction:
         return f"{self.statement.label} allows only {names}"
 
 
-# A policy's restrictions, kept per policy: a check words its denials with them and each strategy
-# plans from them. The entry holds the policy, so its id() cannot be reused while cached.
-_FOUND: dict[int, tuple[Policy, tuple[RegionRestriction, ...]]] = {}
-
-
 def find_region_restrictions(policy: Policy) -> tuple[RegionRestriction, ...]:
     """Every statement that restricts Regions through ``aws:RequestedRegion``, in document order."""
-    entry = _FOUND.get(id(policy))
-    if entry is not None and entry[0] is policy:
-        return entry[1]
-    found = _restrictions(policy)
-    if len(_FOUND) >= 256:
-        _FOUND.clear()
-    _FOUND[id(policy)] = (policy, found)
-    return found
-
-
-def _restrictions(policy: Policy) -> tuple[RegionRestriction, ...]:
     found: list[RegionRestriction] = []
     for statement in policy.statements:
         for clause in statement.conditions:

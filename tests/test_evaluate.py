@@ -449,18 +449,6 @@ def test_action_listed_is_any_pattern_matching(patterns: list[str], action: str,
     assert evaluate_module.action_listed(statement, action) == any(action_matches(p, action) for p in patterns)
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(PATTERN_CHARS.filter(bool), min_size=1, max_size=5),
-       st.lists(PATTERN_CHARS.filter(bool), min_size=1, max_size=3), TEXT_CHARS)
-def test_a_list_that_extends_the_one_read_last_tests_as_a_fresh_one(
-    patterns: list[str], added: list[str], action: str
-) -> None:
-    # a fix appends to a NotAction list: the longer list reuses the shorter one's split
-    evaluate_module._action_test(tuple(patterns))
-    extended = tuple(patterns + added)
-    assert evaluate_module._action_test(extended)(action) == any(action_matches(p, action) for p in extended)
-
-
 # letters a case-blind regex folds onto ASCII ones: a long s onto "s" (which lower() does not), the
 # Kelvin sign onto "k" (which lower() does too)
 FOLDING_CHARS = "sk:S\u017f\u212a"

@@ -139,7 +139,7 @@ def test_explain_names_an_end_of_life_candidate() -> None:
     )
     text = run("explain", message, "--source-region", "us-east-1")
     assert text.exit_code == 0, text.output
-    assert f"{EOL} from us-east-1: us-east-1, us-east-2, us-west-2 (end of life since 2026-04-28)" in text.stdout
+    assert f"{EOL}: from us-east-1: us-east-1, us-east-2, us-west-2 (end of life since 2026-04-28)" in text.stdout
     data = json.loads(run("explain", message, "--format", "json").stdout)
     (candidate,) = [c for c in data["candidates"] if c["profile"] == EOL]
     assert (candidate["lifecycle"], candidate["end_of_life"]) == ("end-of-life", "2026-04-28")

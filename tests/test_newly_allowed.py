@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rewriter.catalog import load_catalog
-from rewriter.evaluate import Request, action_matches, allowed, allowed_grid, allowed_grids
+from rewriter.evaluate import Evaluator, Request, action_matches
+from rewriter.grid import Grid
 from rewriter.iam_actions import action_catalogue
 from rewriter.model import Policy
 from rewriter.newly_allowed import _action_patterns, _classes, compare_policies
@@ -76,21 +77,25 @@ def test_allowed_grid_is_allowed_for_every_cell(statements: list[dict[str, Any]]
     resources = [resource_for(region) for region in REGIONS]
     contexts = [{}, {PROFILE_KEY: f"arn:aws:bedrock:ap-northeast-1:111122223333:inference-profile/{JP}"},
                 {PROFILE_KEY: "arn:aws:bedrock:us-east-1:111122223333:inference-profile/us.x-v1:0"}]
-    masks, tests = allowed_grid(policy, actions, REGIONS, resources, contexts, full_access=full_access)
+    grid = Grid(Evaluator(), REGIONS, contexts)
+    (masks,), tests = grid.answers(policy, [(actions, resources)], full_access=full_access)
     assert len(masks) == len(actions) and tests > 0
+    evaluator = Evaluator()  # a fresh one: the grid's compiled lists are not the ones checked
     for action, mask in zip(actions, masks):
         for c, context in enumerate(contexts):
             for r, region in enumerate(REGIONS):
                 request = Request(action, resources[r], region, context=context)
                 cell = bool(mask >> (c * len(REGIONS) + r) & 1)
-                assert cell == allowed(policy, request, full_access=full_access), (action, region, context)
+                assert cell == evaluator.allowed(policy, request, full_access=full_access), (action, region, context)
+                assert cell == evaluator.evaluate(policy, request, full_access=full_access).allowed
     # several resource forms in one pass answer as one pass each
     other = ["*"] * len(REGIONS)
-    (bedrock_masks, any_masks), _ = allowed_grids(
-        policy, [(actions, resources), (actions[::-1], other)], REGIONS, contexts, full_access=full_access
+    (bedrock_masks, any_masks), _ = grid.answers(
+        policy, [(actions, resources), (actions[::-1], other)], full_access=full_access
     )
     assert bedrock_masks == masks
-    assert any_masks == allowed_grid(policy, actions[::-1], REGIONS, other, contexts, full_access=full_access)[0]
+    assert any_masks == Grid(Evaluator(), REGIONS, contexts).answers(
+        policy, [(actions[::-1], other)], full_access=full_access)[0][0]
 
 
 def _shaped(action: str, cut: int, shape: int) -> str:

@@ -20,7 +20,7 @@ from rewriter import check as check_module
 from rewriter.check import CheckResult, check_with
 from rewriter.cris import INFERENCE_ACTIONS
 from rewriter.errors import InputError
-from rewriter.evaluate import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Decision, Request, StatementRef, action_matches, evaluate_levels
+from rewriter.evaluate import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Decision, Evaluator, Request, StatementRef, action_matches
 from rewriter.org.snapshot import Finding, Node, OrgPolicy, Snapshot
 from rewriter.records import record
 
@@ -394,6 +394,7 @@ class _LevelMemo:
         self.combined: dict[tuple[Any, ...], Decision] = {}
         self.shifted: dict[tuple[int, int, int], StatementRef] = {}
         self.reasons: dict[tuple[Any, ...], str] = {}
+        self.evaluator = Evaluator()
 
     def level(self, ids: tuple[str, ...], policies: Sequence[Policy], request: Request) -> tuple[Decision, str | None]:
         table = self.decisions.get(ids)
@@ -401,7 +402,7 @@ class _LevelMemo:
             table = self.decisions[ids] = {}
         found = table.get(id(request))
         if found is None:
-            decision = evaluate_levels((policies,), request)
+            decision = self.evaluator.evaluate_levels((policies,), request)
             why = None
             if not decision.allowed:
                 # the words depend on the deciding statements, the Region and the action only

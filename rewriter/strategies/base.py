@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from rewriter.check import CheckResult, RequestResult
 from rewriter.cris import INFERENCE_ACTIONS, partition_of
+from rewriter.evaluate import Evaluator
 from rewriter.fixes import Edit, NotApplicable
 from rewriter.model import Policy, Statement, Values
 from rewriter.records import record
@@ -38,6 +39,8 @@ class Problem:
     profiles: tuple[Profile, ...]
     result: CheckResult
     options: Options = field(default_factory=Options)
+    # the run's evaluator (propose's), for the strategies' own questions about statements
+    evaluator: Evaluator = field(default_factory=Evaluator, repr=False, compare=False)
 
     @property
     def denied(self) -> tuple[RequestResult, ...]:

@@ -23,7 +23,6 @@ from __future__ import annotations
 from typing import Any
 
 from rewriter.cris import INFERENCE_PROFILE_KEY
-from rewriter.evaluate import action_listed
 from rewriter.fixes import Applicability, Edit, Fix, NotApplicable, apply_patch, copy_json
 from rewriter.model import Statement
 from rewriter.strategies.base import Problem, append_values, profile_patterns
@@ -47,7 +46,7 @@ def plan(problem: Problem) -> Fix:
     companions: list[dict[str, Any]] = []
     for index, restriction in sorted(restrictions.items()):
         statement = restriction.statement
-        edits.extend(_carve(statement, carved))
+        edits.extend(_carve(problem, statement, carved))
         if not options.broad:
             raw = raw_statements[index]
             companions.append(_companion(raw, _unique_sid(sids), options.actions, patterns))
@@ -94,9 +93,9 @@ def plan(problem: Problem) -> Fix:
     )
 
 
-def _carve(statement: Statement, actions: tuple[str, ...]) -> list[Edit]:
+def _carve(problem: Problem, statement: Statement, actions: tuple[str, ...]) -> list[Edit]:
     if statement.not_action is not None:
-        missing = [a for a in actions if not action_listed(statement, a)]
+        missing = [a for a in actions if not problem.evaluator.action_listed(statement, a)]
         return append_values(statement.not_action, missing)
     if statement.action is not None and all(a == "*" for a in statement.action.items):
         return [

@@ -111,13 +111,11 @@ def plan(problem: Problem) -> Fix:
 def _allow_statement_for(problem: Problem, request) -> RegionRestriction:
     from dataclasses import replace
 
-    from rewriter.evaluate import statement_matches
-
     for restriction in find_region_restrictions(problem.policy):
         if restriction.kind != "allow-statement":
             continue
         literal = next((v for v in restriction.regions if "*" not in v and "?" not in v), None)
-        if literal is not None and statement_matches(restriction.statement, replace(request, region=literal)):
+        if literal is not None and problem.evaluator.matches(restriction.statement, replace(request, region=literal)):
             return restriction
     raise NotApplicable(
         f"{request.action} in {request.region} is denied because no Allow statement matches, and no "
