@@ -73,7 +73,7 @@ def check_to_text(result: CheckResult) -> str:
     lines: list[str] = []
     for item in result.checks:
         state = "BLOCKED" if item.blocked else "ok"
-        lifecycle = f" ({item.profile.lifecycle_text})" if item.profile.lifecycle_text else ""
+        lifecycle = f" ({item.profile.end_of_life_text})" if item.profile.end_of_life_text else ""
         lines.append(f"{result.policy_path}: {item.profile.id} from {item.source_region}: {state}{lifecycle}")
         by_region: dict[tuple[str, str], list] = {}
         for r in item.results:
@@ -92,7 +92,7 @@ def check_to_text(result: CheckResult) -> str:
                 "profile or its model: the policy's choice, not checked per Region)"
             )
     for u in result.unreachable:
-        lifecycle = f" ({u.profile.lifecycle_text})" if u.profile.lifecycle_text else ""
+        lifecycle = f" ({u.profile.end_of_life_text})" if u.profile.end_of_life_text else ""
         lines.append(f"{result.policy_path}: {u.profile.id}: BLOCKED{lifecycle}: {u.reason}")
     lines.extend(f"{result.policy_path}: note: {note}" for note in result.notes)
     if not lines:

@@ -98,6 +98,15 @@ def test_check_with_an_active_profile_says_nothing_of_lifecycle() -> None:
     assert "note:" not in result.stderr
 
 
+def test_a_legacy_profile_is_checked_quietly_with_its_lifecycle_in_json() -> None:
+    """Legacy profiles still work: JSON says so, the text does not repeat it on every line."""
+    legacy = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0"  # legacy, end of life 2027-04-08
+    text = run("check", TOKYO, "--profile", legacy)
+    assert text.exit_code == 1 and "note:" not in text.stderr and "end of life" not in text.stdout
+    data = json.loads(run("check", TOKYO, "--profile", legacy, "--format", "json").stdout)
+    assert {(p["lifecycle"], p["end_of_life"]) for p in data["profiles"]} == {("legacy", "2027-04-08")}
+
+
 @pytest.mark.parametrize("command", ["check", "propose"])
 def test_an_announced_profile_is_bad_input(command: str) -> None:
     result = run(command, TOKYO, "--profile", ANNOUNCED)

@@ -113,6 +113,15 @@ class Profile:
         return self.lifecycle == END_OF_LIFE
 
     @property
+    def end_of_life_text(self) -> str | None:
+        """"end of life since 2026-04-01" for a retired profile; None otherwise.
+
+        What check, explain and ``--profile`` say: a legacy profile still works, so saying so on
+        every line of their output would be noise (``profiles list/show`` give the whole lifecycle).
+        """
+        return self.lifecycle_text if self.is_end_of_life else None
+
+    @property
     def lifecycle_text(self) -> str | None:
         """"end of life since 2026-04-01", "legacy, end of life scheduled for 2027-04-08"; None when active."""
         if self.lifecycle == END_OF_LIFE:

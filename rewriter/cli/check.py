@@ -93,9 +93,9 @@ def resolve_profiles(catalog, refs: list[str]) -> tuple:
         for item in catalog.resolve(ref):
             found.setdefault(item.id, item)
     for item in found.values():
-        if item.lifecycle_text:
+        if item.end_of_life_text:
             typer.echo(
-                f"scp-fix: note: {item.label} is {item.lifecycle_text}; checked with its last known routes",
+                f"scp-fix: note: {item.label} is {item.end_of_life_text}; checked with its last known routes",
                 err=True,
             )
     return tuple(found.values())

@@ -151,7 +151,7 @@ def _candidate_line(candidate) -> str:
         where = f"any of {len(sources)} source Regions" if len(sources) > 6 else ", ".join(sources)
         ordered = tuple(sorted(needed, key=lambda r: (r == "unspecified", r)))
         parts.append(f"from {where}: {_regions_text(ordered)}")
-    lifecycle = f" ({candidate.profile.lifecycle_text})" if candidate.profile.lifecycle_text else ""
+    lifecycle = f" ({candidate.profile.end_of_life_text})" if candidate.profile.end_of_life_text else ""
     return f"  {candidate.profile.id}: " + "; ".join(parts) + lifecycle
 
 
