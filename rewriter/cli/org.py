@@ -18,6 +18,7 @@ from rewriter.cli._common import (
     emit,
     error_boundary,
 )
+from rewriter.vocabulary import Status
 
 if TYPE_CHECKING:
     from rewriter.org.snapshot import Snapshot
@@ -190,13 +191,13 @@ def propose(
             assert chosen is not None and chosen.text is not None
             texts[change.policy.id] = chosen.text
             diffs[change.policy.id] = unified_diff(change.policy.content, chosen.text, path=names[change.policy.id])
-        if write_dir is not None and result.status == "changed":
+        if write_dir is not None and result.status is Status.CHANGED:
             _write(write_dir, names, texts, diffs)
     if output is TextOrJson.json:
         emit(json.dumps(org_proposal_to_json(result, texts=texts, diffs=diffs), indent=2, ensure_ascii=False))
     else:
         emit(org_proposal_to_text(result, diffs=diffs))
-    if result.status == "unsafe":
+    if result.status is Status.UNSAFE:
         raise typer.Exit(EXIT_UNSAFE)
     raise typer.Exit(EXIT_FINDING if result.changed else EXIT_OK)
 

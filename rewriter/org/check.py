@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rewriter import check as check_module
@@ -22,7 +22,7 @@ from rewriter.cris import INFERENCE_ACTIONS
 from rewriter.errors import InputError
 from rewriter.evaluate import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Decision, Evaluator, Request, StatementRef, action_matches
 from rewriter.org.snapshot import Finding, Node, OrgPolicy, Snapshot
-from rewriter.records import record
+from rewriter.vocabulary import AccountStatus, Finding as Reason
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["Denial", "AccountCheck", "OrgCheck", "check_org", "select_accounts", "Relevance", "relevance"]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Relevance:
     """What one policy can do to the checked actions."""
 
@@ -110,7 +110,7 @@ def relevance(content: str, actions: Sequence[str]) -> Relevance:
     return Relevance(denies, allows, allows_all)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Denial:
     """One denied request of one profile, and what denies it.
 
@@ -135,7 +135,7 @@ class Denial:
         return self.node.kind
 
 
-@record(eq=False)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Evaluation:
     """One check of one reduced SCP path, shared by every account with that path."""
 
@@ -146,7 +146,7 @@ class _Evaluation:
     raw: tuple[tuple[Any, ...], ...]
 
 
-@record(eq=False)
+@dataclass(frozen=True, slots=True, eq=False)
 class AccountCheck:
     """One account's result. ``denials`` are resolved to this account's own levels on demand."""
 
@@ -158,10 +158,10 @@ class AccountCheck:
     _snapshot: Snapshot | None = field(default=None, repr=False)
 
     @property
-    def status(self) -> str:
+    def status(self) -> AccountStatus:
         if self.invalid:
-            return "error"
-        return "blocked" if self.blocked else "ok"
+            return AccountStatus.ERROR
+        return AccountStatus.BLOCKED if self.blocked else AccountStatus.OK
 
     @property
     def result(self) -> CheckResult | None:
@@ -201,7 +201,7 @@ class AccountCheck:
         return tuple(sorted(seen.values(), key=lambda pair: order[pair[0].id]))
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class OrgCheck:
     profiles: tuple[str, ...]
     accounts: tuple[AccountCheck, ...]
@@ -387,16 +387,16 @@ class _LevelMemo:
     """
 
     def __init__(self) -> None:
-        # level ids -> id(request) -> (decision, reason). Requests come from ``auths``, which keeps
+        # level ids -> id(request) -> (decision, why). Requests come from ``auths``, which keeps
         # them alive, so their ids are stable keys (cheaper than hashing the dataclass).
-        self.decisions: dict[tuple[str, ...], dict[int, tuple[Decision, str | None]]] = {}
+        self.decisions: dict[tuple[str, ...], dict[int, tuple[Decision, Reason | None]]] = {}
         self.authorizations: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self.combined: dict[tuple[Any, ...], Decision] = {}
         self.shifted: dict[tuple[int, int, int], StatementRef] = {}
-        self.reasons: dict[tuple[Any, ...], str] = {}
+        self.reasons: dict[tuple[Any, ...], Reason] = {}
         self.evaluator = Evaluator()
 
-    def level(self, ids: tuple[str, ...], policies: Sequence[Policy], request: Request) -> tuple[Decision, str | None]:
+    def level(self, ids: tuple[str, ...], policies: Sequence[Policy], request: Request) -> tuple[Decision, Reason | None]:
         table = self.decisions.get(ids)
         if table is None:
             table = self.decisions[ids] = {}
@@ -409,7 +409,7 @@ class _LevelMemo:
                 words = (ids, id(decision), request.region, request.action)
                 why = self.reasons.get(words)
                 if why is None:
-                    why = self.reasons[words] = check_module.reason(policies, request, decision)
+                    why = self.reasons[words] = check_module.finding(policies, request, decision)
             found = table[id(request)] = (decision, why)
         return found
 
@@ -424,8 +424,8 @@ class _LevelMemo:
 
 
 def _combine(
-    parts: list[tuple[Decision, str | None]], offsets: tuple[int, ...], memo: _LevelMemo
-) -> tuple[Decision, str | None]:
+    parts: list[tuple[Decision, Reason | None]], offsets: tuple[int, ...], memo: _LevelMemo
+) -> tuple[Decision, Reason | None]:
     """``evaluate_levels`` over levels decided one by one: any explicit deny (all of them named),
     else the first level without an allow, else allowed. Reasons join as ``check.reason`` joins them."""
     key = (offsets, *[id(d) for d, _ in parts])  # per-level decisions are shared objects
@@ -436,7 +436,8 @@ def _combine(
         return decision, None
     if decision.outcome == IMPLICIT_DENY:
         return decision, parts[decision.level][1]
-    return decision, "; ".join(why for d, why in parts if d.outcome == EXPLICIT_DENY and why)
+    whys = [why for d, why in parts if d.outcome == EXPLICIT_DENY and why]
+    return decision, Reason(whys[0].code, "; ".join(why.message for why in whys)) if whys else None
 
 
 def _combined_decision(decisions: list[Decision], offsets: tuple[int, ...], memo: _LevelMemo) -> Decision:
@@ -478,7 +479,7 @@ def _check_path(
         starts.append(total)
         total += len(level)
     offsets = tuple(starts)
-    def judge(request: Request) -> tuple[Decision, str | None]:
+    def judge(request: Request) -> tuple[Decision, Reason | None]:
         parts = [memo.level(level_ids, level, request) for level_ids, level in zip(ids, levels)]
         return _combine(parts, offsets, memo)
 

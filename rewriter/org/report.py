@@ -8,6 +8,7 @@ from rewriter.model import statement_label
 from rewriter.org.check import AccountCheck, Denial, OrgCheck
 from rewriter.org.propose import OrgProposal, PolicyChange
 from rewriter.org.snapshot import Finding, Node
+from rewriter.vocabulary import Status
 
 __all__ = ["org_check_to_json", "org_check_to_text", "org_proposal_to_json", "org_proposal_to_text", "findings_text"]
 
@@ -178,7 +179,7 @@ def org_proposal_to_text(proposal: OrgProposal, *, diffs: dict[str, str] | None 
     from rewriter.report import proposal_summary
 
     diffs = diffs or {}
-    if proposal.status == "unchanged":
+    if proposal.status is Status.UNCHANGED:
         return f"nothing to change: {proposal.reason}"
     lines: list[str] = []
     for change in proposal.changes:
@@ -191,7 +192,7 @@ def org_proposal_to_text(proposal: OrgProposal, *, diffs: dict[str, str] | None 
         diff = diffs.get(change.policy.id)
         if diff:
             lines.append(diff.rstrip("\n"))
-    if proposal.status == "unsafe":
+    if proposal.status is Status.UNSAFE:
         lines.append(f"no complete change: {proposal.reason}")
     else:
         lines.append(proposal.reason)
