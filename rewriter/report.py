@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rewriter.check import CheckResult, ProfileCheck
-from rewriter.propose import Candidate, Proposal
+if TYPE_CHECKING:  # check's output needs neither propose nor the fixes it imports
+    from rewriter.check import CheckResult, ProfileCheck
+    from rewriter.propose import Candidate, Proposal
+
 from rewriter.vocabulary import Status
 
 __all__ = [

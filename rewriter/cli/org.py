@@ -16,6 +16,7 @@ from rewriter.cli._common import (
     EXIT_UNSAFE,
     TextOrJson,
     emit,
+    emit_chunks,
     error_boundary,
 )
 from rewriter.vocabulary import Status
@@ -138,13 +139,13 @@ def check(
     statement deny it. Exit 0 all work, 1 some blocked, 2 bad input or a policy that cannot be read."""
     with error_boundary():
         from rewriter.org.check import check_org
-        from rewriter.org.report import org_check_to_json, org_check_to_text
+        from rewriter.org.report import org_check_json_chunks, org_check_to_text
 
         profiles = _profiles(profile_ids, profiles_file)
         organization, name = _source(snapshot_path, live, aws_profile, endpoint_url)
         result = check_org(organization, profiles, accounts=accounts, ous=ous, source_region=source_region)
     if output is TextOrJson.json:
-        emit(json.dumps(org_check_to_json(result, snapshot=name), indent=2, ensure_ascii=False))
+        emit_chunks(org_check_json_chunks(result, snapshot=name))
     else:
         emit(org_check_to_text(result))
     if result.errors:
