@@ -329,7 +329,15 @@ def _summary(
         services = {
             runs[r][0] for start, stop in members for r in range(catalogue.run_at(start), catalogue.run_at(stop - 1) + 1)
         }
-        what = f"{count} actions in {len(services)} service{'s' if len(services) != 1 else ''}"
+        if len(services) == 1:
+            from rewriter.iam_actions import service_name
+
+            (service,) = services
+            name = service_name(service)
+            size = sum(stop - start for start, stop in catalogue.runs_of[service])
+            what = f"every {name} action ({count})" if count == size else f"{count} {name} actions"
+        else:
+            what = f"{count} actions in {len(services)} services"
     named = [r for r in regions if r != UNSPECIFIED]
     if len(named) > 6:
         where = f"in {len(named)} Regions"
