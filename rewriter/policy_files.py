@@ -217,18 +217,27 @@ def propose_file(
     *,
     parameters: Mapping[str, str] | None = None,
     var_files: Sequence[str] = (),
+    kind: str | None = None,
+    actions: tuple[str, ...] | None = None,
     **options: Any,
 ) -> FileProposal:
-    """Propose a change for every policy in the file; the new text carries all of them."""
-    from rewriter.propose import propose
+    """Propose a change for every policy in the file, each as its kind; the new text carries all of them.
 
-    items = load_policy_file(path, data, parameters=parameters, var_files=var_files)
+    An SCP strategy named in ``options`` applies to the SCPs, an identity one to the identity policies."""
+    from rewriter.propose import IDENTITY_STRATEGY_NAMES, STRATEGY_NAMES, propose
+
+    items = load_policy_file(path, data, parameters=parameters, var_files=var_files, kind=kind)
     original = _decode(path, data)
     text = original
     proposals = []
+    strategy = options.pop("strategy", "auto")
     override = _overrides_by_policy(items, options.pop("override", ()))
     for item, names in zip(items, override):
-        proposal = propose(item.policy, profiles, codec=item.codec, override=names, **options)
+        strategies = IDENTITY_STRATEGY_NAMES if item.kind == "identity" else STRATEGY_NAMES
+        proposal = propose(
+            item.policy, profiles, codec=item.codec, override=names, kind=item.kind, actions=actions,
+            strategy=strategy if strategy in strategies else "auto", **options,
+        )
         proposals.append((item.label, proposal))
         if proposal.changed:
             if item.embedded is None:

@@ -10,6 +10,9 @@ from typing import Optional
 import typer
 
 from rewriter.cli._common import (
+    ACCOUNT_OPTION,
+    ACTION_OPTION,
+    KIND_OPTION,
     NO_FULL_ACCESS_OPTION,
     PARAMETER_OPTION,
     PROFILE_OPTION,
@@ -20,6 +23,7 @@ from rewriter.cli._common import (
     EXIT_FINDING,
     EXIT_OK,
     EXIT_UNSAFE,
+    PolicyKind,
     emit,
     use_colour,
     error_boundary,
@@ -42,6 +46,8 @@ class StrategyName(str, Enum):
     regions = "regions"
     notaction = "notaction"
     profile_arn = "profile-arn"
+    extend_grant = "extend-grant"  # identity policies
+    grant_through_profile = "grant-through-profile"  # identity policies
 
 
 def propose(
@@ -67,6 +73,9 @@ def propose(
     no_full_access: bool = NO_FULL_ACCESS_OPTION,
     parameter: list[str] = PARAMETER_OPTION,
     var_file: list[str] = VAR_FILE_OPTION,
+    kind: Optional[PolicyKind] = KIND_OPTION,
+    account: Optional[str] = ACCOUNT_OPTION,
+    action: list[str] = ACTION_OPTION,
 ) -> None:
     """Propose the smallest verified change. Exit 0 nothing to change, 1 change proposed (or written),
     2 bad input, 3 a change is needed but none can be made safely. With several files, the highest code."""
@@ -95,6 +104,7 @@ def propose(
                 source_region=source_region, strategy=strategy.value, batch=batch, broad=broad,
                 prefix=prefix, force=force, full_access=not no_full_access, override=tuple(override),
                 parameters=parameters, var_files=tuple(var_file),
+                kind=kind.value if kind else None, account=account, actions=tuple(action) or None,
             ),
         )
         codes.append(code)
