@@ -20,6 +20,7 @@ from typing import Any
 
 from rewriter.conditions import Predicate, _glob_body, arn_regex, compile_condition, glob_regex
 from rewriter.model import Policy, Source, Statement, Values
+from rewriter.vocabulary import Outcome
 
 __all__ = [
     "Request",
@@ -41,9 +42,9 @@ __all__ = [
     "FULL_AWS_ACCESS",
 ]
 
-ALLOWED = "allowed"
-EXPLICIT_DENY = "explicit_deny"
-IMPLICIT_DENY = "implicit_deny"
+ALLOWED = Outcome.ALLOWED
+EXPLICIT_DENY = Outcome.EXPLICIT_DENY
+IMPLICIT_DENY = Outcome.IMPLICIT_DENY
 
 REGION_KEY = "aws:requestedregion"
 PRINCIPAL_KEY = "aws:principalarn"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rewriter.check import CheckResult, ProfileCheck
-from rewriter.propose import Candidate, Proposal
+if TYPE_CHECKING:  # check's output needs neither propose nor the fixes it imports
+    from rewriter.check import CheckResult, ProfileCheck
+    from rewriter.propose import Candidate, Proposal
+
+from rewriter.vocabulary import Status
 
 __all__ = [
     "check_to_json",
@@ -42,10 +45,18 @@ def _profile_check_json(item: ProfileCheck, kind: str) -> dict[str, Any]:
                 "statements": _statements(r.decision),
                 "role": r.authorization.role,
                 "reason": r.reason,
+                "code": r.code,
             }
             for r in item.results
         ],
-    } | ({"not_granted": list(item.not_granted)} if kind == "identity" else {})
+    } | ({"not_granted": list(item.not_granted)} if kind == "identity" else {}) | _lifecycle_json(item.profile)
+
+
+def _lifecycle_json(profile) -> dict[str, Any]:
+    """``lifecycle`` and ``end_of_life`` for a legacy or end-of-life profile; nothing when active."""
+    if profile.lifecycle == "active":
+        return {}
+    return {"lifecycle": profile.lifecycle, "end_of_life": profile.end_of_life}
 
 
 def check_to_json(result: CheckResult) -> dict[str, Any]:
@@ -55,7 +66,8 @@ def check_to_json(result: CheckResult) -> dict[str, Any]:
         "blocked": result.blocked,
         "profiles": [_profile_check_json(c, result.kind) for c in result.checks],
         "unreachable": [
-            {"profile": u.profile.id, "source_regions": list(u.sources), "reason": u.reason}
+            {"profile": u.profile.id, "source_regions": list(u.sources), "reason": u.reason, "code": u.code}
+            | _lifecycle_json(u.profile)
             for u in result.unreachable
         ],
     } | ({"notes": list(result.notes)} if result.notes else {})
@@ -65,7 +77,8 @@ def check_to_text(result: CheckResult) -> str:
     lines: list[str] = []
     for item in result.checks:
         state = "BLOCKED" if item.blocked else "ok"
-        lines.append(f"{result.policy_path}: {item.profile.id} from {item.source_region}: {state}")
+        lifecycle = f" ({item.profile.end_of_life_text})" if item.profile.end_of_life_text else ""
+        lines.append(f"{result.policy_path}: {item.profile.id} from {item.source_region}: {state}{lifecycle}")
         by_region: dict[tuple[str, str], list] = {}
         for r in item.results:
             by_region.setdefault((r.request.region, r.authorization.role), []).append(r)
@@ -83,7 +96,8 @@ def check_to_text(result: CheckResult) -> str:
                 "profile or its model: the policy's choice, not checked per Region)"
             )
     for u in result.unreachable:
-        lines.append(f"{result.policy_path}: {u.profile.id}: BLOCKED: {u.reason}")
+        lifecycle = f" ({u.profile.end_of_life_text})" if u.profile.end_of_life_text else ""
+        lines.append(f"{result.policy_path}: {u.profile.id}: BLOCKED{lifecycle}: {u.reason}")
     lines.extend(f"{result.policy_path}: note: {note}" for note in result.notes)
     if not lines:
         lines.append(f"{result.policy_path}: no profiles checked")
@@ -167,9 +181,9 @@ def proposal_summary(proposal: Proposal) -> str:
     """What a reviewer reads beside the diff: what was blocked, what the change opens, the alternatives."""
     path = proposal.policy.path
     lines = [f"{path}: {sentence}" for sentence in blocked_sentences(proposal)]
-    if proposal.status == "unchanged":
+    if proposal.status is Status.UNCHANGED:
         return f"{path}: nothing to change: {proposal.reason}"
-    if proposal.status == "unsafe":
+    if proposal.status is Status.UNSAFE:
         lines.append(f"{path}: no change proposed: {proposal.reason}")
         lines.extend(f"  note: {note}" for note in proposal.notes)
         if proposal.control_tower is not None:

@@ -263,12 +263,17 @@ class Snapshot:
         """The 12-digit numbers (account ids) a policy's text names."""
         found = self._mentions.get(policy_id)
         if found is None:
-            found = frozenset(_ACCOUNT_ID.findall(self._policies[policy_id].content))
+            found = account_ids_in(self._policies[policy_id].content)
             self._mentions[policy_id] = found
         return found
 
     def invalid_ids(self) -> frozenset[str]:
         return frozenset(f.policy_id for f in self.findings if not f.evaluable)
+
+
+def account_ids_in(text: str) -> frozenset[str]:
+    """The 12-digit numbers (account ids) a policy's text names."""
+    return frozenset(_ACCOUNT_ID.findall(text))
 
 
 def build_snapshot(
