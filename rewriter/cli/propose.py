@@ -25,6 +25,7 @@ from rewriter.cli._common import (
     error_boundary,
     read_input,
 )
+from rewriter.vocabulary import Status
 
 
 class ProposeFormat(str, Enum):
@@ -54,6 +55,10 @@ def propose(
     broad: bool = typer.Option(False, "--broad", help="notaction: exempt all of Bedrock (NotAction bedrock:*)."),
     prefix: bool = typer.Option(False, "--prefix", help="Exempt every profile of the geography (jp.*), not only the named ones."),
     force: bool = typer.Option(False, "--force", help="Patch a Control Tower-managed policy anyway (causes drift)."),
+    override: list[str] = typer.Option(
+        [], "--override", metavar="STATEMENT",
+        help="Let the change weaken this deliberate Bedrock control on purpose (Sid, or number from 1; repeatable).",
+    ),
     no_full_access: bool = NO_FULL_ACCESS_OPTION,
     parameter: list[str] = PARAMETER_OPTION,
     var_file: list[str] = VAR_FILE_OPTION,
@@ -79,7 +84,7 @@ def propose(
             path, profiles, write=write,
             options=dict(
                 source_region=source_region, strategy=strategy.value, batch=batch, broad=broad,
-                prefix=prefix, force=force, full_access=not no_full_access,
+                prefix=prefix, force=force, full_access=not no_full_access, override=tuple(override),
                 parameters=parameters, var_files=tuple(var_file),
             ),
         )
@@ -103,13 +108,13 @@ def _propose_one(path: str, profiles, *, write: bool, options: dict):
 
             name, data = read_input(path)
             result = propose_file(name, data, profiles, **options)
-            if write and result.changed and result.status != "unsafe":
+            if write and result.changed and result.status is not Status.UNSAFE:
                 from rewriter.files import write_atomic
 
                 write_atomic(path, result.new_text)
     except typer.Exit as exit_:
         return exit_.exit_code, None
-    if result.status == "unsafe":
+    if result.status is Status.UNSAFE:
         return EXIT_UNSAFE, result
     return (EXIT_FINDING if result.changed else EXIT_OK), result
 
