@@ -113,12 +113,23 @@ class Profile:
         return self.lifecycle == END_OF_LIFE
 
     @property
+    def end_of_life_text(self) -> str | None:
+        """"end of life since 2026-04-01" for a retired profile; None otherwise.
+
+        What check, explain and ``--profile`` say: a legacy profile still works, so saying so on
+        every line of their output would be noise (``profiles list/show`` give the whole lifecycle).
+        """
+        return self.lifecycle_text if self.is_end_of_life else None
+
+    @property
     def lifecycle_text(self) -> str | None:
-        """"end of life since 2026-04-01", "legacy, end of life on 2027-04-08"; None when active."""
+        """"end of life since 2026-04-01", "legacy, end of life scheduled for 2027-04-08"; None when active."""
         if self.lifecycle == END_OF_LIFE:
             return f"end of life since {self.end_of_life}" if self.end_of_life else "end of life"
         if self.lifecycle == LEGACY:
-            return f"legacy, end of life on {self.end_of_life}" if self.end_of_life else "legacy"
+            if self.end_of_life:
+                return f"legacy, end of life scheduled for {self.end_of_life}"
+            return "legacy"
         return None
 
     @property
@@ -234,6 +245,7 @@ class Catalog:
     _by_id: dict[str, Profile] = field(init=False, repr=False)
     _by_arn: dict[str, Profile] = field(init=False, repr=False)
     _by_model: dict[str, tuple[Profile, ...]] = field(init=False, repr=False)
+    _announced: dict[str, Announced] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         by_id: dict[str, Profile] = {}
@@ -246,6 +258,10 @@ class Catalog:
             by_model.setdefault(profile.model, []).append(profile)
         object.__setattr__(self, "_by_id", by_id)
         object.__setattr__(self, "_by_arn", by_arn)
+        # A profile with routes (from a user file or a sync) wins over its announcement.
+        object.__setattr__(
+            self, "_announced", {a.id: a for a in self.announced if a.id not in by_id}
+        )
         object.__setattr__(
             self,
             "_by_model",
@@ -268,6 +284,10 @@ class Catalog:
     def models(self) -> tuple[str, ...]:
         return tuple(sorted(self._by_model))
 
+    def announcement(self, profile_id: str) -> Announced | None:
+        """The announcement of an id known by name only (no confirmed routes), or None."""
+        return self._announced.get(profile_id.strip())
+
     def get(self, ref: str) -> Profile:
         """A profile by id, profile ARN, or application-inference-profile ARN."""
         text = ref.strip()
@@ -276,6 +296,7 @@ class Catalog:
         profile = self._by_id.get(text)
         if profile is not None:
             return profile
+        self._refuse_announced(text)
         if text in self._by_model:
             ids = ", ".join(p.id for p in self._by_model[text])
             raise ProfileNotFoundError(
@@ -302,6 +323,7 @@ class Catalog:
             raise ProfileNotFoundError(self._unknown_message(parsed[4], self._by_model, "model"))
         if text.startswith("arn:") or text in self._by_id:
             return (self.get(text),)
+        self._refuse_announced(text)
         found = self.by_model(text)
         if found:
             return found
@@ -325,6 +347,7 @@ class Catalog:
         if resource_type == "inference-profile":
             profile = self._by_id.get(resource_id)
             if profile is None:
+                self._refuse_announced(resource_id)
                 raise ProfileNotFoundError(self._unknown_message(resource_id, self._by_id))
             return profile
         if resource_type == "foundation-model":
@@ -334,6 +357,17 @@ class Catalog:
                 f"profiles that serve it: {serving}"
             )
         raise ProfileNotFoundError(f"{text} is a Bedrock {resource_type}, not an inference profile")
+
+    def _refuse_announced(self, profile_id: str) -> None:
+        """An announced id is known by name, but without routes nothing can be checked."""
+        announced = self._announced.get(profile_id)
+        if announced is not None:
+            raise ProfileNotFoundError(
+                f"inference profile {profile_id} is announced, but its routes are not confirmed "
+                "(no AWS page copy or crawl lists them), so scp-fix cannot say which Regions it "
+                "needs; state them in a --profiles-file, or ask Bedrock with "
+                "'scp-fix profiles sync --region <source Region>'"
+            )
 
     @staticmethod
     def _unknown_message(text: str, known: Iterable[str], what: str = "inference profile") -> str:
