@@ -53,7 +53,14 @@ def _profile_check_json(item: ProfileCheck, kind: str) -> dict[str, Any]:
             }
             for r in item.results
         ],
-    } | ({"not_granted": list(item.not_granted)} if kind == "identity" else {})
+    } | ({"not_granted": list(item.not_granted)} if kind == "identity" else {}) | _lifecycle_json(item.profile)
+
+
+def _lifecycle_json(profile) -> dict[str, Any]:
+    """``lifecycle`` and ``end_of_life`` for a legacy or end-of-life profile; nothing when active."""
+    if profile.lifecycle == "active":
+        return {}
+    return {"lifecycle": profile.lifecycle, "end_of_life": profile.end_of_life}
 
 
 def check_to_json(result: CheckResult) -> dict[str, Any]:
@@ -64,6 +71,7 @@ def check_to_json(result: CheckResult) -> dict[str, Any]:
         "profiles": [_profile_check_json(c, result.kind) for c in result.checks],
         "unreachable": [
             {"profile": u.profile.id, "source_regions": list(u.sources), "reason": u.reason, "code": u.code}
+            | _lifecycle_json(u.profile)
             for u in result.unreachable
         ],
     } | ({"notes": list(result.notes)} if result.notes else {})
@@ -83,6 +91,8 @@ def check_to_text(result: CheckResult, *, lang: str = "en") -> str:
     lines: list[str] = []
     for item in result.checks:
         state = _("BLOCKED") if item.blocked else _("ok")
+        if item.profile.end_of_life_text:
+            state += f" ({say(item.profile.end_of_life_text, tr)})"
         lines.append(_("{path}: {profile} from {source}: {state}").format(
             path=path, profile=item.profile.id, source=item.source_region, state=state
         ))
@@ -104,7 +114,12 @@ def check_to_text(result: CheckResult, *, lang: str = "en") -> str:
                 "the policy's choice, not checked per Region)"
             ).format(actions=", ".join(item.not_granted)))
     for u in result.unreachable:
-        lines.append(_("{path}: {profile}: BLOCKED: {reason}").format(path=path, profile=u.profile.id, reason=say(u.reason, tr)))
+        state = _("BLOCKED")
+        if u.profile.end_of_life_text:
+            state += f" ({say(u.profile.end_of_life_text, tr)})"
+        lines.append(_("{path}: {profile}: {state}: {reason}").format(
+            path=path, profile=u.profile.id, state=state, reason=say(u.reason, tr)
+        ))
     lines.extend(_("{path}: note: {note}").format(path=path, note=say(note, tr)) for note in result.notes)
     if not lines:
         lines.append(_("{path}: no profiles checked").format(path=path))

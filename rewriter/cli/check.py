@@ -110,9 +110,18 @@ def check(
 
 
 def resolve_profiles(catalog, refs: list[str]) -> tuple:
-    """Profile ids, ARNs or model ids -> distinct profiles, in the order given."""
+    """Profile ids, ARNs or model ids -> distinct profiles, in the order given.
+
+    A profile past (or near) its end of life is still checked with its last known routes: old
+    policies and error messages name it. Saying so is part of the answer."""
     found: dict[str, object] = {}
     for ref in refs:
         for item in catalog.resolve(ref):
             found.setdefault(item.id, item)
+    for item in found.values():
+        if item.end_of_life_text:
+            typer.echo(
+                f"scp-fix: note: {item.label} is {item.end_of_life_text}; checked with its last known routes",
+                err=True,
+            )
     return tuple(found.values())

@@ -10,6 +10,9 @@ from typing import Optional
 import typer
 
 from rewriter.cli._common import (
+    ACCOUNT_OPTION,
+    ACTION_OPTION,
+    KIND_OPTION,
     NO_FULL_ACCESS_OPTION,
     PARAMETER_OPTION,
     PROFILE_OPTION,
@@ -21,6 +24,7 @@ from rewriter.cli._common import (
     EXIT_OK,
     EXIT_UNSAFE,
     LANG_OPTION,
+    PolicyKind,
     emit,
     resolve_lang,
     use_colour,
@@ -44,6 +48,8 @@ class StrategyName(str, Enum):
     regions = "regions"
     notaction = "notaction"
     profile_arn = "profile-arn"
+    extend_grant = "extend-grant"  # identity policies
+    grant_through_profile = "grant-through-profile"  # identity policies
 
 
 def propose(
@@ -69,6 +75,9 @@ def propose(
     no_full_access: bool = NO_FULL_ACCESS_OPTION,
     parameter: list[str] = PARAMETER_OPTION,
     var_file: list[str] = VAR_FILE_OPTION,
+    kind: Optional[PolicyKind] = KIND_OPTION,
+    account: Optional[str] = ACCOUNT_OPTION,
+    action: list[str] = ACTION_OPTION,
     lang: Optional[str] = LANG_OPTION,
 ) -> None:
     """Propose the smallest verified change. Exit 0 nothing to change, 1 change proposed (or written),
@@ -98,6 +107,7 @@ def propose(
                 source_region=source_region, strategy=strategy.value, batch=batch, broad=broad,
                 prefix=prefix, force=force, full_access=not no_full_access, override=tuple(override),
                 parameters=parameters, var_files=tuple(var_file),
+                kind=kind.value if kind else None, account=account, actions=tuple(action) or None,
             ),
         )
         codes.append(code)
