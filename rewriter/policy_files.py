@@ -67,6 +67,7 @@ class FileCheck:
     label: str
     result: CheckResult
     unresolved: tuple[str, ...] = ()
+    policy: Policy | None = None  # the policy checked: its statements know their lines in the file
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +207,7 @@ def check_file(
                 item.policy, profiles, **options, **({"account": account} if account else {}),
                 **({"actions": actions} if actions else {}),
             )
-        results.append(FileCheck(item.label, replace(result, policy_path=item.label), unresolved_notes(item)))
+        results.append(FileCheck(item.label, replace(result, policy_path=item.label), unresolved_notes(item), item.policy))
     return tuple(results)
 
 

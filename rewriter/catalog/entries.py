@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -23,12 +24,13 @@ from rewriter.catalog.model import (
     is_geography,
     parse_bedrock_arn,
 )
-from rewriter.errors import CatalogError
+from rewriter.errors import CatalogError, quoted
 from rewriter.regions_data import is_region_code
 
 __all__ = ["SCHEMA_FILE", "EntryError", "entries_of", "profile_from_entry", "profiles_schema", "read_entries"]
 
 SCHEMA_FILE = "profiles.schema.json"
+_NOT_IN_IDS = re.compile(r"[*?$\s]")
 Locator = Callable[[tuple[Any, ...]], "tuple[int, int] | None"]
 
 
@@ -169,6 +171,11 @@ def profile_from_entry(entry: Mapping[str, Any], *, origin: str = "built-in") ->
 
     profile_id = _text(entry, "id") or (arn or "").rsplit("/", 1)[-1]
     model = _text(entry, "model") or ""
+    for key, value in (("id", profile_id), ("model", model), ("arn", arn or "")):
+        # these are written into ARN patterns (ArnNotLike ...inference-profile/<id>), where * and ?
+        # match anything and ${...} is a policy variable: a profile must name one thing
+        if _NOT_IN_IDS.search(value):
+            raise EntryError(f"'{key}' must not hold *, ?, $ or white space: {quoted(value)}", key)
     parsed_model = parse_bedrock_arn(model)
     if parsed_model is not None and parsed_model[3] == "foundation-model":
         model = parsed_model[4]

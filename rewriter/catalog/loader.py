@@ -113,12 +113,17 @@ def _load_json(text: str, path: str) -> Any:
             out[key] = value
         return out
 
+    from rewriter.limits import check_nesting
+
+    check_nesting(text, path=path, error=CatalogError)
     try:
         return json.loads(text, object_pairs_hook=no_duplicates)
     except json.JSONDecodeError as error:
         raise CatalogError(
             f"not valid JSON: {error.msg}", path=path, line=error.lineno, column=error.colno
         ) from None
+    except ValueError as error:  # an integer over Python's 4,300 digits
+        raise CatalogError(f"not valid JSON: {error}", path=path) from None
 
 
 def _load_yaml(text: str, path: str) -> Any:
@@ -143,7 +148,18 @@ def _load_yaml(text: str, path: str) -> Any:
 
     StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
     try:
-        return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        from rewriter.limits import check_nesting, check_yaml
+
+        check_nesting(text, path=path, error=CatalogError)
+        loader = StrictLoader(text)
+        try:
+            root = loader.get_single_node()
+            if root is None:
+                return None
+            check_yaml(root, path=path, error=CatalogError)  # before aliases are expanded
+            return loader.construct_document(root)
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         raise CatalogError(
