@@ -18,9 +18,9 @@ from rewriter.errors import InputError, PolicyParseError
 from rewriter.model import Source, escape_pointer_token
 from rewriter.sources import EmbeddedPolicy, Location, Reference
 from rewriter.sources._embed import block_embedding, quoted_embedding
+from rewriter.sources._json import JsonEditor, JsonStyle, json_node
 from rewriter.sources._ops import BracketEditor, Found
 from rewriter.sources._tree import (
-    JSON_SYNTAX,
     Edit,
     Embedding,
     Key,
@@ -42,8 +42,8 @@ def load(path: str, text: str, *, parameters: Mapping[str, str], use_defaults: b
     if text.lstrip("\ufeff \t\r\n").startswith("{"):
         from rewriter.jsontext import scan
 
-        _, source = scan(text, path=path)
-        root = _json_node(text, json.loads(text.lstrip("\ufeff")), source.spans, "")
+        document, source = scan(text, path=path)
+        root = json_node(document, source.spans)
         return _policies(path, text, root, parameters, use_defaults, yaml=False)
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
@@ -70,22 +70,6 @@ def load(path: str, text: str, *, parameters: Mapping[str, str], use_defaults: b
 
 
 # --- reading --------------------------------------------------------------------------------------
-
-
-def _json_node(text: str, value: Any, spans: dict, pointer: str) -> Node:
-    span = spans[pointer]
-    if isinstance(value, dict):
-        keys, items = [], []
-        for k, v in value.items():
-            child = f"{pointer}/{escape_pointer_token(k)}"
-            s = spans[child]
-            keys.append(Key(k, s.key_start, s.key_end))
-            items.append(_json_node(text, v, spans, child))
-        return Node("object", span.start, span.end, items=tuple(items), keys=tuple(keys))
-    if isinstance(value, list):
-        items = tuple(_json_node(text, v, spans, f"{pointer}/{i}") for i, v in enumerate(value))
-        return Node("list", span.start, span.end, items=items)
-    return Node("scalar", span.start, span.end, value=value, style='"' if isinstance(value, str) else "")
 
 
 def _yaml_scalar_value(node: Any) -> Any:
@@ -286,11 +270,11 @@ def _policies(path: str, text: str, root: Node, given: Mapping[str, str], use_de
             else:
                 raise UnsupportedEditError(f"{key.name}: write Content as a block scalar (|) or a quoted string", path=path)
             document, inner = scan(embedding.inner, path=path)
-            node = _json_node(embedding.inner, document, inner.spans, "")
-            editor = BracketEditor(JSON_SYNTAX, _unit(embedding.inner))
+            node = json_node(document, inner.spans)
+            editor = JsonEditor(node, JsonStyle.of(embedding.inner, node))
         elif content.kind == "object" and not _is_intrinsic(content):
             node = _resolve(ctx, content, "")
-            editor = _YamlEditor(_dash_offset(text, root)) if yaml else BracketEditor(JSON_SYNTAX, _unit(text))
+            editor = _YamlEditor(_dash_offset(text, root)) if yaml else JsonEditor(node, JsonStyle.of(text, node))
         else:
             raise InputError(
                 f"{key.name}: Content is {content.text or 'not a policy object or JSON string'}; scp-fix cannot read it",
@@ -316,11 +300,6 @@ def _policies(path: str, text: str, root: Node, given: Mapping[str, str], use_de
         )
         out.append(Found(embedded, node, editor, embedding))
     return out
-
-
-def _unit(text: str) -> str:
-    m = re.search(r"\n( +)\S", text)
-    return m.group(1) if m and len(m.group(1)) <= 4 else "  "
 
 
 def _dash_offset(text: str, root: Node) -> str:

@@ -21,7 +21,6 @@ from rewriter.sources._embed import heredoc_embedding
 from rewriter.sources._ops import BracketEditor, Found, referenced_value_error
 from rewriter.sources._tree import (
     HCL_SYNTAX,
-    JSON_SYNTAX,
     Edit,
     Key,
     Node,
@@ -240,7 +239,7 @@ def _variables(path: str, text: str, body, var_files: Sequence[str], use_default
 def load(path: str, text: str, *, var_files: Sequence[str], use_defaults: bool) -> list[Found]:
     from rewriter.jsontext import scan
     from rewriter.parse import policy_from_document
-    from rewriter.sources.cloudformation import _json_node, _unit
+    from rewriter.sources._json import JsonEditor, JsonStyle, json_node
 
     tree = _tree(path, text)
     body = tree.children[0]
@@ -270,8 +269,8 @@ def load(path: str, text: str, *, var_files: Sequence[str], use_defaults: bool) 
             token = content.children[0]
             embedding = heredoc_embedding(text, token.start_pos, token.end_pos, path=path)
             document, inner = scan(embedding.inner, path=path)
-            node = _json_node(embedding.inner, document, inner.spans, "")
-            editor, form = BracketEditor(JSON_SYNTAX, _unit(embedding.inner)), "heredoc"
+            node = json_node(document, inner.spans)
+            editor, form = JsonEditor(node, JsonStyle.of(embedding.inner, node)), "heredoc"
         elif (m := re.fullmatch(r"data\.aws_iam_policy_document\.([A-Za-z0-9_-]+)\.json", written)) and m.group(1) in documents:
             doc = _PolicyDocument.read(ctx, documents[m.group(1)])
             node, custom, form = doc.node, doc.edits, "policy-document"
