@@ -7,6 +7,7 @@ import bisect
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -69,6 +70,7 @@ def resource_for(region: str) -> str:
     return f"arn:aws:bedrock:{'' if region == 'unspecified' else region}::foundation-model/{SONNET}"
 
 
+@pytest.mark.slow  # a property test at full size
 @settings(max_examples=300, deadline=None)
 @given(st.lists(statements(), min_size=1, max_size=4), st.lists(ACTIONS, min_size=1, max_size=5), st.booleans())
 def test_allowed_grid_is_allowed_for_every_cell(statements: list[dict[str, Any]], actions: list[str],
@@ -117,6 +119,7 @@ CATALOGUE_PATTERNS = PATTERNS | st.builds(
 )
 
 
+@pytest.mark.slow  # a property test at full size
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.tuples(CATALOGUE_PATTERNS, st.integers(0, 2)), min_size=1, max_size=6))
 def test_classes_group_exactly_the_actions_every_statement_treats_alike(listed: list[tuple[str, int]]) -> None:

@@ -12,8 +12,11 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 JP = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0"
 
-pytestmark = pytest.mark.skipif(shutil.which("pre-commit") is None or shutil.which("git") is None,
-                                reason="pre-commit and git are needed")
+pytestmark = [
+    pytest.mark.integration,  # the real pre-commit, which installs the hook's environment
+    pytest.mark.skipif(shutil.which("pre-commit") is None or shutil.which("git") is None,
+                       reason="pre-commit and git are needed"),
+]
 
 
 def git(*args: str, cwd: Path) -> str:

@@ -14,6 +14,8 @@ from rewriter.cli.org import org_app
 from rewriter.org.live import read_organization
 from rewriter.org.snapshot import FULL_AWS_ACCESS_ID, load_snapshot
 
+pytestmark = pytest.mark.integration  # moto's server, started on 127.0.0.1 by tests/org/conftest.py
+
 app = typer.Typer()
 app.add_typer(org_app, name="org")
 
