@@ -525,7 +525,7 @@ def test_malformed_entry_names_the_entry(tmp_path: Path) -> None:
     ("name", "text", "fragment", "line"),
     [
         ("bad.json", '[{"id": "us.x.m-v1:0",\n "model": }]', "not valid JSON", 2),
-        ("bad.json", '[{"id": "a", "id": "b"}]', "duplicate key 'id'", None),
+        ("bad.json", '[{"id": "a", "id": "b"}]', 'duplicate key "id"', 1),
         ("bad.yaml", "profiles: 3\n", "expected a list of profiles", None),
         ("bad.yaml", "just text\n", "expected a list of profiles", None),
     ],

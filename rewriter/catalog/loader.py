@@ -105,58 +105,34 @@ def _yaml_locator(text: str) -> Locator:
 
 
 def _load_json(text: str, path: str) -> Any:
-    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, value in pairs:
-            if key in out:
-                raise CatalogError(f"duplicate key {key!r}", path=path)
-            out[key] = value
-        return out
-
+    """scp-fix's one JSON reader (``jsontext``: duplicate keys refused, errors located)."""
+    from rewriter.errors import PolicyParseError
+    from rewriter.jsontext import scan
     from rewriter.limits import check_nesting
 
     check_nesting(text, path=path, error=CatalogError)
     try:
-        return json.loads(text, object_pairs_hook=no_duplicates)
-    except json.JSONDecodeError as error:
-        raise CatalogError(
-            f"not valid JSON: {error.msg}", path=path, line=error.lineno, column=error.colno
-        ) from None
+        document, _ = scan(text, path=path)
+    except PolicyParseError as error:
+        raise CatalogError(f"not valid JSON: {error.message}", path=path, line=error.line, column=error.column) from None
     except ValueError as error:  # an integer over Python's 4,300 digits
         raise CatalogError(f"not valid JSON: {error}", path=path) from None
+    return document
 
 
 def _load_yaml(text: str, path: str) -> Any:
     import yaml
 
-    class StrictLoader(yaml.SafeLoader):
-        """Rejects duplicate keys instead of letting the last one win."""
-
-    def construct_mapping(
-        loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False
-    ) -> Any:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = loader.construct_object(key_node, deep=deep)
-            if key in seen:
-                mark = key_node.start_mark
-                raise CatalogError(
-                    f"duplicate key {key!r}", path=path, line=mark.line + 1, column=mark.column + 1
-                )
-            seen.add(key)
-        return loader.construct_mapping(node, deep=deep)
-
-    StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
     try:
         from rewriter.limits import check_nesting, check_yaml
 
         check_nesting(text, path=path, error=CatalogError)
-        loader = StrictLoader(text)
+        loader = yaml.SafeLoader(text)
         try:
             root = loader.get_single_node()
             if root is None:
                 return None
-            check_yaml(root, path=path, error=CatalogError)  # before aliases are expanded
+            check_yaml(root, path=path, error=CatalogError)  # duplicate keys, depth: before aliases are expanded
             return loader.construct_document(root)
         finally:
             loader.dispose()
