@@ -98,6 +98,9 @@ def propose(
     if useless:
         typer.echo(f"scp-fix: {useless}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
+    from rewriter.evaluate import Evaluator
+
+    evaluator = Evaluator()  # one for the run: the files' policies share their statements' patterns
     codes: list[int] = []
     documents: list[dict] = []  # --format json: one list for every file, as check prints
     for path in policies:
@@ -108,6 +111,7 @@ def propose(
                 prefix=prefix, force=force, full_access=not no_full_access, override=tuple(override),
                 parameters=parameters, var_files=tuple(var_file),
                 kind=kind.value if kind else None, account=account, actions=tuple(action) or None,
+                evaluator=evaluator,
             ),
         )
         codes.append(code)
