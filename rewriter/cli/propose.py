@@ -148,6 +148,7 @@ def _json_documents(result) -> list[dict]:
         proposal_to_json(p, text=result.new_text if changed else None, diff=_diff(result) if changed else None)
         | ({"name": label} if several or label != result.path else {})
         | ({"unresolved": list(result.unresolved)} if result.unresolved else {})
+        | ({"warnings": list(result.warnings)} if result.warnings else {})
         for label, p in result.proposals
     ]
 
@@ -166,7 +167,7 @@ def _show(result, output: ProposeFormat) -> None:
     # Human words go to stderr so stdout stays a clean diff, patch or policy for a pipe.
     for proposal in proposals:
         typer.echo(proposal_summary(proposal), err=True)
-    for note in result.unresolved:
+    for note in result.unresolved + result.warnings:
         typer.echo(f"scp-fix: warning: {note}", err=True)
     if not changed:
         return
