@@ -76,6 +76,7 @@ class FileCheck:
     label: str
     result: CheckResult
     unresolved: tuple[str, ...] = ()
+    policy: Policy | None = None  # the policy checked: its statements know their lines in the file
     warnings: tuple[str, ...] = ()
 
 
@@ -218,7 +219,8 @@ def check_file(
                 **({"actions": actions} if actions else {}),
             )
         results.append(FileCheck(
-            item.label, replace(result, policy_path=item.label), unresolved_notes(item), policy_warnings(item)
+            item.label, replace(result, policy_path=item.label), unresolved_notes(item), item.policy,
+            policy_warnings(item),
         ))
     return tuple(results)
 

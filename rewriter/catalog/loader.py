@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from rewriter.errors import CatalogError, ProfileNotFoundError
+from rewriter.errors import CatalogError, ProfileNotFoundError, quoted
 from rewriter.regions_data import is_region_code, partition_of
 
 __all__ = [
@@ -49,6 +49,7 @@ KINDS: tuple[str, ...] = ("system", "application")
 ACTIVE, LEGACY, END_OF_LIFE = "active", "legacy", "end-of-life"
 LIFECYCLES: tuple[str, ...] = (ACTIVE, LEGACY, END_OF_LIFE)
 _GEOGRAPHY_SHAPE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+_NOT_IN_IDS = re.compile(r"[*?$\s]")
 
 
 def is_geography(prefix: str) -> bool:
@@ -511,6 +512,11 @@ def profile_from_entry(entry: Any, *, origin: str = "built-in") -> Profile:
 
     model = _string(entry, "model", required=True)
     assert model is not None
+    for key, value in (("id", profile_id), ("model", model), ("arn", arn or "")):
+        # these are written into ARN patterns (ArnNotLike ...inference-profile/<id>), where * and ?
+        # match anything and ${...} is a policy variable: a profile must name one thing
+        if _NOT_IN_IDS.search(value):
+            raise _EntryError(f"'{key}' must not hold *, ?, $ or white space: {quoted(value)}", key)
     parsed_model = parse_bedrock_arn(model)
     if parsed_model is not None and parsed_model[3] == "foundation-model":
         model = parsed_model[4]
@@ -735,12 +741,17 @@ def _load_json(text: str, path: str) -> Any:
             out[key] = value
         return out
 
+    from rewriter.limits import check_nesting
+
+    check_nesting(text, path=path, error=CatalogError)
     try:
         return json.loads(text, object_pairs_hook=no_duplicates)
     except json.JSONDecodeError as error:
         raise CatalogError(
             f"not valid JSON: {error.msg}", path=path, line=error.lineno, column=error.colno
         ) from None
+    except ValueError as error:  # an integer over Python's 4,300 digits
+        raise CatalogError(f"not valid JSON: {error}", path=path) from None
 
 
 def _load_yaml(text: str, path: str) -> Any:
@@ -765,7 +776,18 @@ def _load_yaml(text: str, path: str) -> Any:
 
     StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
     try:
-        return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        from rewriter.limits import check_nesting, check_yaml
+
+        check_nesting(text, path=path, error=CatalogError)
+        loader = StrictLoader(text)
+        try:
+            root = loader.get_single_node()
+            if root is None:
+                return None
+            check_yaml(root, path=path, error=CatalogError)  # before aliases are expanded
+            return loader.construct_document(root)
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         raise CatalogError(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from enum import Enum
 from typing import Optional
 
 import typer
@@ -20,11 +21,18 @@ from rewriter.cli._common import (
     SOURCE_REGION_OPTION,
     VAR_FILE_OPTION,
     PolicyKind,
-    TextOrJson,
+    LANG_OPTION,
     emit,
     error_boundary,
     read_input,
+    resolve_lang,
 )
+
+
+class CheckFormat(str, Enum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"  # SARIF 2.1.0, for code scanning
 
 
 def check(
@@ -34,13 +42,17 @@ def check(
     profile: list[str] = PROFILE_OPTION,
     source_region: Optional[str] = SOURCE_REGION_OPTION,
     profiles_file: Optional[str] = PROFILES_FILE_OPTION,
-    output: TextOrJson = typer.Option(TextOrJson.text, "--format", help="Output format."),
+    output: CheckFormat = typer.Option(
+        CheckFormat.text, "--format",
+        help="text; json; sarif: SARIF 2.1.0 for code scanning (one result per blocked authorization).",
+    ),
     no_full_access: bool = NO_FULL_ACCESS_OPTION,
     parameter: list[str] = PARAMETER_OPTION,
     var_file: list[str] = VAR_FILE_OPTION,
     kind: Optional[PolicyKind] = KIND_OPTION,
     account: Optional[str] = ACCOUNT_OPTION,
     action: list[str] = ACTION_OPTION,
+    lang: Optional[str] = LANG_OPTION,
 ) -> None:
     """Check every authorization of each profile. Exit 0 all work, 1 any blocked, 2 bad input.
 
@@ -53,6 +65,8 @@ def check(
         profiles = resolve_profiles(catalog, profile)
     codes: list[int] = []
     documents: list[dict] = []
+    checked: list[tuple] = []  # (file, its check), for SARIF
+    language = resolve_lang(lang)
     for path in policies:
         try:
             with error_boundary():
@@ -71,16 +85,28 @@ def check(
             continue
         for item in results:
             codes.append(EXIT_FINDING if item.result.blocked else EXIT_OK)
-            if output is TextOrJson.json:
+            if output is CheckFormat.json:
                 extra = {"unresolved": list(item.unresolved)} if item.unresolved else {}
                 extra |= {"warnings": list(item.warnings)} if item.warnings else {}
                 documents.append(check_to_json(item.result) | extra)
+            elif output is CheckFormat.sarif:
+                checked.append((name, item))
             else:
-                emit(check_to_text(item.result))
+                emit(check_to_text(item.result, lang=language))
                 for note in item.unresolved + item.warnings:
                     typer.echo(f"scp-fix: warning: {note}", err=True)
-    if output is TextOrJson.json and documents:
+    if output is CheckFormat.json and documents:
         emit(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2))
+    if output is CheckFormat.sarif:
+        from rewriter import __version__
+        from rewriter.report import scp_fix_command
+        from rewriter.sarif import sarif_log
+
+        fix = scp_fix_command(
+            "propose", policies, [p.id for p in profiles], source_region=source_region,
+            full_access=not no_full_access, parameters=parameter, var_files=var_file,
+        )
+        emit(json.dumps(sarif_log(checked, fix_command=fix, version=__version__), indent=2, ensure_ascii=False))
     raise typer.Exit(max(codes))
 
 

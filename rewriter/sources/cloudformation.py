@@ -48,13 +48,13 @@ def load(path: str, text: str, *, parameters: Mapping[str, str], use_defaults: b
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
-    from rewriter.yamlcheck import MAX_YAML_DEPTH, check_flow_depth, check_yaml
+    from rewriter.limits import MAX_DEPTH, check_nesting, check_yaml
 
-    check_flow_depth(text, path=path)
+    check_nesting(text, path=path)
     try:
         composed = YAML().compose(text)
-    except RecursionError:  # the composer recurses per level, so this comes long before memory runs out
-        raise PolicyParseError(f"nested deeper than {MAX_YAML_DEPTH} levels", path=path) from None
+    except RecursionError:  # block nesting: the composer recurses per level
+        raise PolicyParseError(f"nested deeper than {MAX_DEPTH} levels", path=path) from None
     except YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise PolicyParseError(

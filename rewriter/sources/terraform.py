@@ -14,6 +14,7 @@ from typing import Any
 
 from rewriter.errors import InputError, PolicyParseError
 from rewriter.files import read_text
+from rewriter.limits import check_nesting
 from rewriter.model import Source, escape_pointer_token
 from rewriter.sources import EmbeddedPolicy, Location, Reference
 from rewriter.sources._embed import heredoc_embedding
@@ -44,6 +45,7 @@ def _tree(path: str, text: str):
     import hcl2
     from lark.exceptions import LarkError
 
+    check_nesting(text, path=path)  # lark recurses per level
     try:
         return hcl2.parses_to_tree(text)
     except LarkError as error:
@@ -141,7 +143,14 @@ def _expr(ctx: _Context, tree, pointer: str) -> Node:
     if tree.data == "string" and not any(p.data == "interpolation" for p in _subtrees(tree)):
         return Node("scalar", start, end, value=_string(tree), style='"')
     if tree.data in ("int_lit", "float_lit"):
-        return Node("scalar", start, end, value=json.loads(tree.children[0].value))
+        try:
+            value = json.loads(tree.children[0].value)
+        except ValueError:  # an integer over Python's 4,300 digits
+            line, column = ctx.source.position(start)
+            raise PolicyParseError(
+                f"a number of {len(tree.children[0].value):,} characters is too long", path=ctx.path, line=line, column=column
+            ) from None
+        return Node("scalar", start, end, value=value)
     if tree.data == "literal_value":
         return Node("scalar", start, end, value={"TRUE": True, "FALSE": False}.get(tree.children[0].type))
     if tree.data == "tuple":
@@ -208,6 +217,7 @@ def _variables(path: str, text: str, body, var_files: Sequence[str], use_default
         var_text = read_text(var_file, what="var file")
         var_source = Source(path=var_file, text=var_text)
         if var_file.endswith(".json"):
+            check_nesting(var_text, path=var_file, error=InputError)
             try:
                 values = json.loads(var_text)
             except ValueError as error:
