@@ -250,15 +250,9 @@ def _policies(path: str, text: str, root: Node, given: Mapping[str, str], use_de
         raise InputError("a CloudFormation template needs a Resources section", path=path)
     out: list[Found] = []
     file_source = Source(path=path, text=text)
-    for key, resource in zip(resources.keys, resources.items):
-        rtype = _child(resource, "Type")
-        props = _child(resource, "Properties")
-        ptype = _child(props, "Type")
-        if rtype is None or rtype.value != _POLICY_TYPE or ptype is None or ptype.value != "SERVICE_CONTROL_POLICY":
-            continue
-        content = _child(props, "Content")
+    for key, resource, name, field, content, policy_kind in _policy_slots(resources):
         if content is None:
-            raise InputError(f"{key.name} has no Content", path=path, line=file_source.position(key.start)[0])
+            raise InputError(f"{name} has no {field}", path=path, line=file_source.position(key.start)[0])
         ctx = _Context(path, text, file_source, _parameters(root), given, use_defaults)
         embedding: Embedding | None = None
         if content.kind == "scalar" and isinstance(content.value, str):
@@ -268,7 +262,7 @@ def _policies(path: str, text: str, root: Node, given: Mapping[str, str], use_de
             elif content.style in ('"', "'") or not yaml:
                 embedding = quoted_embedding(text, content.start, content.end, path=path)
             else:
-                raise UnsupportedEditError(f"{key.name}: write Content as a block scalar (|) or a quoted string", path=path)
+                raise UnsupportedEditError(f"{name}: write {field} as a block scalar (|) or a quoted string", path=path)
             document, inner = scan(embedding.inner, path=path)
             node = json_node(document, inner.spans)
             editor = JsonEditor(node, JsonStyle.of(embedding.inner, node))
@@ -277,17 +271,17 @@ def _policies(path: str, text: str, root: Node, given: Mapping[str, str], use_de
             editor = _YamlEditor(_dash_offset(text, root)) if yaml else JsonEditor(node, JsonStyle.of(text, node))
         else:
             raise InputError(
-                f"{key.name}: Content is {content.text or 'not a policy object or JSON string'}; scp-fix cannot read it",
+                f"{name}: {field} is {content.text or 'not a policy object or JSON string'}; scp-fix cannot read it",
                 path=path,
                 line=file_source.position(content.start)[0],
             )
         document = to_value(node)
         line, _ = file_source.position(key.start)
-        policy_source = Source(path=f"{path}:{line} ({key.name})", text=embedding.inner if embedding else text)
+        policy_source = Source(path=f"{path}:{line} ({name})", text=embedding.inner if embedding else text)
         policy = policy_from_document(document, source=policy_source)
         refs = tuple(ctx.references)
         embedded = EmbeddedPolicy(
-            name=key.name,
+            name=name,
             document=document,
             policy=policy,
             unresolved=tuple(r for r in refs if not r.resolved),
@@ -297,9 +291,36 @@ def _policies(path: str, text: str, root: Node, given: Mapping[str, str], use_de
             form=("yaml-" if yaml else "json-") + ("string" if embedding else "object"),
             parameters=dict(given),
             use_defaults=use_defaults,
+            policy_kind=policy_kind,
         )
         out.append(Found(embedded, node, editor, embedding))
     return out
+
+
+_IDENTITY_TYPES = ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
+_INLINE_TYPES = ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group")
+
+
+def _policy_slots(resources: Node):
+    """(key, resource, name, element, its node, policy kind) for every policy the resources hold: an SCP's
+    Content, an IAM policy's PolicyDocument, and each inline policy of a role, user or group (named
+    ``Resource.PolicyName``)."""
+    for key, resource in zip(resources.keys, resources.items):
+        rtype = _child(resource, "Type")
+        props = _child(resource, "Properties")
+        kind = rtype.value if rtype is not None else None
+        if kind == _POLICY_TYPE:
+            ptype = _child(props, "Type")
+            if ptype is not None and ptype.value == "SERVICE_CONTROL_POLICY":
+                yield key, resource, key.name, "Content", _child(props, "Content"), "scp"
+        elif kind in _IDENTITY_TYPES:
+            yield key, resource, key.name, "PolicyDocument", _child(props, "PolicyDocument"), "identity"
+        elif kind in _INLINE_TYPES:
+            inline = _child(props, "Policies")
+            for index, item in enumerate(inline.items if inline is not None and inline.kind == "list" else ()):
+                label = _child(item, "PolicyName")
+                suffix = label.value if label is not None and isinstance(label.value, str) else str(index)
+                yield key, resource, f"{key.name}.{suffix}", "PolicyDocument", _child(item, "PolicyDocument"), "identity"
 
 
 def _dash_offset(text: str, root: Node) -> str:
