@@ -24,3 +24,11 @@ def _no_user_catalog(tmp_path_factory: pytest.TempPathFactory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data-home")))
         yield
+
+
+@pytest.fixture(autouse=True)
+def _english_locale(monkeypatch):
+    """Tests read English unless they ask for another language: a developer's LANG=ja_JP must not
+    turn every text assertion Japanese."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
