@@ -79,7 +79,7 @@ def propose(
     """Propose the smallest verified change. Exit 0 nothing to change, 1 change proposed (or written),
     2 bad input, 3 a change is needed but none can be made safely. With several files, the highest code."""
     with error_boundary():
-        from rewriter.catalog import load_catalog
+        from rewriter.cli._common import load_catalog
         from rewriter.cli.check import resolve_profiles
 
         from rewriter.requests import parse_parameters
