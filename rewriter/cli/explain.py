@@ -36,7 +36,7 @@ def explain(
     """Explain an AccessDenied message. Exit 0 explained, 1 no profile fits the denial (the output says
     what was looked for), 2 unparseable or bad input."""
     with error_boundary():
-        from rewriter.catalog import load_catalog
+        from rewriter.cli._common import load_catalog
         from rewriter.explain import diagnose
         from rewriter.messages import parse_denials
 
