@@ -185,6 +185,7 @@ def propose(
     actions: Sequence[str] | None = None,
     override: Sequence[str] = (),
     policy_name: str | None = None,
+    evaluator: Evaluator | None = None,
 ) -> Proposal:
     """The smallest verified change to ``policy`` that lets every profile through, or why there is none.
 
@@ -194,6 +195,8 @@ def propose(
     is Control Tower's).
     ``kind="identity"`` reads the policy as a caller's IAM policy (``rewriter.identity``): it is evaluated
     alone, ``account`` defaults to the one its ARNs name, and ``actions`` are those callers need.
+    ``evaluator``: one run's evaluator, shared by the files of one command (their policies repeat the
+    same statement patterns, compiled once); a new one by default.
     """
     names = IDENTITY_STRATEGY_NAMES if kind == "identity" else STRATEGY_NAMES
     if strategy not in names:
@@ -205,7 +208,7 @@ def propose(
         batch, broad, prefix, newly_allowed,
         tuple(grid_regions) if grid_regions is not None else None,
         codec, kind=kind, actions=tuple(actions) if actions else None,
-        evaluator=Evaluator(),
+        evaluator=evaluator or Evaluator(),
         overridden=resolve_overrides(policy, override),
         policy_name=policy_name,
     )

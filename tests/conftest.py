@@ -25,6 +25,15 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.slow)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_user_catalog(tmp_path_factory: pytest.TempPathFactory):
+    """No test sees the developer's synced catalog ($XDG_DATA_HOME/scp-fix/profiles.json): every
+    command would use it over the built-in one. Tests that want one set XDG_DATA_HOME themselves."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data-home")))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _english_locale(monkeypatch):
     """Tests read English unless they ask for another language: a developer's LANG=ja_JP must not

@@ -79,7 +79,7 @@ def propose(
     """Propose the smallest verified change. Exit 0 nothing to change, 1 change proposed (or written),
     2 bad input, 3 a change is needed but none can be made safely. With several files, the highest code."""
     with error_boundary():
-        from rewriter.catalog import load_catalog
+        from rewriter.cli._common import load_catalog
         from rewriter.cli.check import resolve_profiles
 
         from rewriter.requests import parse_parameters
@@ -94,6 +94,9 @@ def propose(
     if useless:
         typer.echo(f"scp-fix: {useless}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
+    from rewriter.evaluate import Evaluator
+
+    evaluator = Evaluator()  # one for the run: the files' policies share their statements' patterns
     codes: list[int] = []
     documents: list[dict] = []  # --format json: one list for every file, as check prints
     for path in policies:
@@ -104,6 +107,7 @@ def propose(
                 prefix=prefix, force=force, full_access=not no_full_access, override=tuple(override),
                 parameters=parameters, var_files=tuple(var_file),
                 kind=kind.value if kind else None, account=account, actions=tuple(action) or None,
+                evaluator=evaluator,
             ),
         )
         codes.append(code)
@@ -153,6 +157,7 @@ def _json_documents(result) -> list[dict]:
         proposal_to_json(p, text=result.new_text if changed else None, diff=_diff(result) if changed else None)
         | ({"name": label} if several or label != result.path else {})
         | ({"unresolved": list(result.unresolved)} if result.unresolved else {})
+        | ({"warnings": list(result.warnings)} if result.warnings else {})
         for label, p in result.proposals
     ]
 
@@ -171,7 +176,7 @@ def _show(result, output: ProposeFormat, *, lang: str, verify: str) -> None:
     # Human words go to stderr so stdout stays a clean diff, patch or policy for a pipe.
     for proposal in proposals:
         typer.echo(proposal_summary(proposal, lang=lang), err=True)
-    for note in result.unresolved:
+    for note in result.unresolved + result.warnings:
         typer.echo(f"scp-fix: warning: {note}", err=True)
     if not changed:
         return
