@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from rewriter.cris import DEFAULT_ACCOUNT, INFERENCE_ACTIONS, UNSPECIFIED, authorizations
+from rewriter.cris import INFERENCE_ACTIONS, UNSPECIFIED
 from rewriter.messages import Denial, describe_policy_kind
 from rewriter.records import record
-from rewriter.regions_data import ALL_COMMERCIAL, ALL_REGIONS
+from rewriter.regions_data import ALL_COMMERCIAL
 
 if TYPE_CHECKING:
     from rewriter.catalog import Catalog, Profile
@@ -125,23 +125,13 @@ def _routes_there(profile: Profile, region: str, sources: Sequence[str]) -> tupl
     return tuple(found)
 
 
-def _originating_allowed(policies: Sequence[Policy], profile: Profile, source: str, action: str) -> bool:
-    from rewriter.evaluate import evaluate
+def _callable(policies: Sequence[Policy], profiles: Sequence[Profile], action: str) -> dict[str, tuple[str, ...]]:
+    """Each profile's source Regions whose originating call the policies allow, by profile id."""
+    from rewriter.check import callable_sources
+    from rewriter.evaluate import Evaluator
 
-    return all(
-        evaluate(policies, a.request).allowed
-        for a in authorizations(profile, source, actions=(action,))
-        if a.role == "profile"
-    )
-
-
-def _policy_regions(policies: Sequence[Policy], profiles: Sequence[Profile], action: str) -> tuple[str, ...]:
-    """The Regions from which the policies let a caller call one of ``profiles`` (the originating call)."""
-    return tuple(
-        region
-        for region in ALL_REGIONS
-        if any(region in p.routes and _originating_allowed(policies, p, region, action) for p in profiles)
-    )
+    evaluator = Evaluator()
+    return {p.id: callable_sources(policies, p, actions=(action,), evaluator=evaluator) for p in profiles}
 
 
 def _caller_regions(
@@ -153,7 +143,8 @@ def _caller_regions(
     if denial.caller_region:
         return (denial.caller_region,), FROM_CLOUDTRAIL
     if policies:
-        return _policy_regions(policies, profiles, action), FROM_POLICY
+        allowed = {r for sources in _callable(policies, profiles, action).values() for r in sources}
+        return tuple(sorted(allowed)), FROM_POLICY
     return None, ""
 
 
@@ -165,6 +156,7 @@ def _candidates(
     action: str,
 ) -> tuple[Candidate, ...]:
     callable_found, others = [], []
+    allowed = _callable(policies, profiles, action) if policies else {}
     for profile in profiles:
         every = _routes_there(profile, region, profile.sources)
         if not every:
@@ -175,7 +167,7 @@ def _candidates(
         mine = tuple(
             r for r in every
             if r.source_region in callers
-            and (not policies or _originating_allowed(policies, profile, r.source_region, action))
+            and (not policies or r.source_region in allowed[profile.id])
         )
         if mine:
             callable_found.append(Candidate(as_routed(profile), mine))

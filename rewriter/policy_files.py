@@ -20,7 +20,16 @@ if TYPE_CHECKING:
     from rewriter.propose import Proposal
     from rewriter.sources import EmbeddedPolicy
 
-__all__ = ["PolicyInFile", "FileCheck", "FileProposal", "load_policy_file", "check_file", "propose_file"]
+__all__ = [
+    "PolicyInFile",
+    "NotCallable",
+    "FileCheck",
+    "FileProposal",
+    "load_policy_file",
+    "select_callable",
+    "check_file",
+    "propose_file",
+]
 
 
 @record
@@ -45,10 +54,76 @@ def unresolved_notes(item: PolicyInFile) -> tuple[str, ...]:
 
 
 @record
+class NotCallable:
+    """Profiles a model id stood for that no caller can call: named once, neither checked nor fixed."""
+
+    profiles: tuple[str, ...]
+    regions: tuple[str, ...]  # the Regions callers use
+    given: bool  # the Regions are --source-region's, not those the policy allows
+
+    def sentence(self) -> str:
+        why = "--source-region" if self.given else "the Regions the policy lets callers use"
+        return f"not callable from {', '.join(self.regions) or 'any Region'} ({why}): {', '.join(self.profiles)}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"profiles": list(self.profiles), "regions": list(self.regions), "given": self.given}
+
+
+def select_callable(
+    policy: Policy,
+    profiles: Sequence[Profile],
+    from_models: frozenset[str],
+    *,
+    source_region: str | None = None,
+    full_access: bool = True,
+    **_options: Any,
+) -> tuple[tuple[Profile, ...], NotCallable | None]:
+    """The profiles to check, and those left out: a profile that stands for a model id (``from_models``)
+    counts only when a caller can call it, from ``source_region`` or else from a Region the policy allows.
+
+    A model none of whose profiles anyone can call keeps them all, so the check says why; with a
+    ``source_region`` that no profile of the model has, that is bad input.
+    """
+    if not from_models:
+        return tuple(profiles), None
+    from rewriter.check import callable_sources
+    from rewriter.errors import ProfileNotFoundError
+    from rewriter.evaluate import Evaluator
+
+    evaluator = Evaluator()
+    sources: dict[str, tuple[str, ...]] = {}
+    for profile in profiles:
+        if profile.id in from_models:
+            if source_region is not None:
+                sources[profile.id] = (source_region,) if source_region in profile.routes else ()
+            else:
+                sources[profile.id] = callable_sources(
+                    policy, profile, full_access=full_access, evaluator=evaluator
+                )
+    usable_models = {p.model for p in profiles if sources.get(p.id)}
+    for model in {p.model for p in profiles if p.id in from_models} - usable_models:
+        if source_region is not None:
+            serving = sorted({s for p in profiles if p.model == model for s in p.sources})
+            raise ProfileNotFoundError(
+                f"no inference profile of {model} can be called from {source_region}; "
+                f"their source Regions are: {', '.join(serving)}"
+            )
+    kept = tuple(
+        p for p in profiles if p.id not in from_models or sources[p.id] or p.model not in usable_models
+    )
+    left = tuple(p.id for p in profiles if p not in kept)
+    if not left:
+        return kept, None
+    regions = (source_region,) if source_region else tuple(sorted({r for s in sources.values() for r in s}))
+    return kept, NotCallable(left, regions, source_region is not None)
+
+
+@record
 class FileCheck:
     label: str
     result: CheckResult
     unresolved: tuple[str, ...] = ()
+    not_callable: NotCallable | None = None
 
 
 @record
@@ -58,6 +133,7 @@ class FileProposal:
     new_text: str
     proposals: tuple[tuple[str, Proposal], ...]
     unresolved: tuple[str, ...] = ()
+    not_callable: tuple[tuple[str, NotCallable], ...] = ()  # per policy label
 
     @property
     def changed(self) -> bool:
@@ -154,10 +230,12 @@ def check_file(
     kind: str | None = None,
     account: str | None = None,
     actions: tuple[str, ...] | None = None,
+    from_models: frozenset[str] = frozenset(),
     **options: Any,
 ) -> tuple[FileCheck, ...]:
     """Check every policy in the file, each as its kind: ``options`` go to ``check`` (SCPs), the
-    source Region, ``account`` and ``actions`` to ``check_identity`` as well."""
+    source Region, ``account`` and ``actions`` to ``check_identity`` as well. ``from_models``: the ids
+    of profiles that stand for a model id (``select_callable``)."""
     from dataclasses import replace
 
     from rewriter.check import check
@@ -171,11 +249,14 @@ def check_file(
                 **({"actions": actions} if actions else {}),
             )
         else:
+            checked, left = select_callable(item.policy, profiles, from_models, **options)
             result = check(
-                item.policy, profiles, **options, **({"account": account} if account else {}),
+                item.policy, checked, **options, **({"account": account} if account else {}),
                 **({"actions": actions} if actions else {}),
             )
-        results.append(FileCheck(item.label, replace(result, policy_path=item.label), unresolved_notes(item)))
+        results.append(
+            FileCheck(item.label, replace(result, policy_path=item.label), unresolved_notes(item), left)
+        )
     return tuple(results)
 
 
@@ -186,17 +267,23 @@ def propose_file(
     *,
     parameters: Mapping[str, str] | None = None,
     var_files: Sequence[str] = (),
+    from_models: frozenset[str] = frozenset(),
     **options: Any,
 ) -> FileProposal:
-    """Propose a change for every policy in the file; the new text carries all of them."""
+    """Propose a change for every policy in the file; the new text carries all of them. ``from_models``:
+    the ids of profiles that stand for a model id, proposed for only where callable (``select_callable``)."""
     from rewriter.propose import propose
 
     items = load_policy_file(path, data, parameters=parameters, var_files=var_files)
     original = _decode(path, data)
     text = original
     proposals = []
+    not_callable = []
     for item in items:
-        proposal = propose(item.policy, profiles, codec=item.codec, **options)
+        wanted, left = select_callable(item.policy, profiles, from_models, **options)
+        if left is not None:
+            not_callable.append((item.label, left))
+        proposal = propose(item.policy, wanted, codec=item.codec, **options)
         proposals.append((item.label, proposal))
         if proposal.changed:
             if item.embedded is None:
@@ -213,4 +300,4 @@ def propose_file(
                 )
                 text = rewrite(text, current, proposal.chosen.fix.patch)
     unresolved = tuple(note for item in items for note in unresolved_notes(item))
-    return FileProposal(path, original, text, tuple(proposals), unresolved)
+    return FileProposal(path, original, text, tuple(proposals), unresolved, tuple(not_callable))

@@ -50,7 +50,7 @@ def check(
         from rewriter.catalog import load_catalog
 
         catalog = load_catalog(profiles_file)
-        profiles = resolve_profiles(catalog, profile)
+        profiles, from_models = resolve_profiles(catalog, profile)
     codes: list[int] = []
     documents: list[dict] = []
     for path in policies:
@@ -65,6 +65,7 @@ def check(
                     name, data, profiles, parameters=parse_parameters(parameter), var_files=tuple(var_file),
                     source_region=source_region, full_access=not no_full_access,
                     kind=kind.value if kind else None, account=account, actions=tuple(action) or None,
+                    from_models=from_models,
                 )
         except typer.Exit as exit_:
             codes.append(exit_.exit_code)
@@ -73,20 +74,29 @@ def check(
             codes.append(EXIT_FINDING if item.result.blocked else EXIT_OK)
             if output is TextOrJson.json:
                 extra = {"unresolved": list(item.unresolved)} if item.unresolved else {}
+                if item.not_callable is not None:
+                    extra["not_callable"] = item.not_callable.to_json()
                 documents.append(check_to_json(item.result) | extra)
             else:
                 emit(check_to_text(item.result))
                 for note in item.unresolved:
                     typer.echo(f"scp-fix: warning: {note}", err=True)
+                if item.not_callable is not None:
+                    typer.echo(f"scp-fix: note: {item.label}: {item.not_callable.sentence()}", err=True)
     if output is TextOrJson.json and documents:
         emit(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2))
     raise typer.Exit(max(codes))
 
 
-def resolve_profiles(catalog, refs: list[str]) -> tuple:
-    """Profile ids, ARNs or model ids -> distinct profiles, in the order given."""
+def resolve_profiles(catalog, refs: list[str]) -> tuple[tuple, frozenset[str]]:
+    """Profile ids, ARNs or model ids -> distinct profiles, in the order given, and the ids of those that
+    only a model id named (checked and fixed only where a caller can call them)."""
     found: dict[str, object] = {}
+    named: set[str] = set()
     for ref in refs:
-        for item in catalog.resolve(ref):
+        items = catalog.resolve(ref)
+        if ref.strip() in catalog:  # a profile id or ARN, not a model id
+            named.update(item.id for item in items)
+        for item in items:
             found.setdefault(item.id, item)
-    return tuple(found.values())
+    return tuple(found.values()), frozenset(found) - named

@@ -67,7 +67,7 @@ def propose(
         from rewriter.requests import parse_parameters
 
         catalog = load_catalog(profiles_file)
-        profiles = resolve_profiles(catalog, profile)
+        profiles, from_models = resolve_profiles(catalog, profile)
         parameters = parse_parameters(parameter)
     if write and "-" in policies:
         typer.echo("scp-fix: --write cannot replace standard input", err=True)
@@ -80,7 +80,7 @@ def propose(
             options=dict(
                 source_region=source_region, strategy=strategy.value, batch=batch, broad=broad,
                 prefix=prefix, force=force, full_access=not no_full_access,
-                parameters=parameters, var_files=tuple(var_file),
+                parameters=parameters, var_files=tuple(var_file), from_models=from_models,
             ),
         )
         codes.append(code)
@@ -119,10 +119,12 @@ def _json_documents(result) -> list[dict]:
 
     changed = result.changed
     several = len(result.proposals) > 1
+    left = dict(result.not_callable)
     return [
         proposal_to_json(p, text=result.new_text if changed else None, diff=_diff(result) if changed else None)
         | ({"name": label} if several or label != result.path else {})
         | ({"unresolved": list(result.unresolved)} if result.unresolved else {})
+        | ({"not_callable": left[label].to_json()} if label in left else {})
         for label, p in result.proposals
     ]
 
@@ -143,6 +145,8 @@ def _show(result, output: ProposeFormat) -> None:
         typer.echo(proposal_summary(proposal), err=True)
     for note in result.unresolved:
         typer.echo(f"scp-fix: warning: {note}", err=True)
+    for label, left in result.not_callable:
+        typer.echo(f"scp-fix: note: {label}: {left.sentence()}", err=True)
     if not changed:
         return
     if output is ProposeFormat.patch:
