@@ -292,6 +292,13 @@ def _reason(
         statement = policy.statements[ref.index]
         label = statement.label
         restriction = next((r for r in restrictions(ref.policy_index) if r.statement is statement), None)
+        if restriction is None or restriction.kind == "deny-list":
+            from rewriter.controls import deliberate_reason
+
+            why = deliberate_reason(statement)
+            if why is not None:
+                phrases.append(f"{label} deliberately denies {request.action}: {why}")
+                continue
         if restriction is None:
             phrases.append(f"{label} denies {request.action}")
         elif restriction.kind == "allow-list":

@@ -279,11 +279,12 @@ def propose_file(
     text = original
     proposals = []
     not_callable = []
-    for item in items:
+    override = _overrides_by_policy(items, options.pop("override", ()))
+    for item, names in zip(items, override):
         wanted, left = select_callable(item.policy, profiles, from_models, **options)
         if left is not None:
             not_callable.append((item.label, left))
-        proposal = propose(item.policy, wanted, codec=item.codec, **options)
+        proposal = propose(item.policy, wanted, codec=item.codec, override=names, **options)
         proposals.append((item.label, proposal))
         if proposal.changed:
             if item.embedded is None:
@@ -301,3 +302,25 @@ def propose_file(
                 text = rewrite(text, current, proposal.chosen.fix.patch)
     unresolved = tuple(note for item in items for note in unresolved_notes(item))
     return FileProposal(path, original, text, tuple(proposals), unresolved, tuple(not_callable))
+
+
+def _overrides_by_policy(items: Sequence[PolicyInFile], names: Sequence[str]) -> list[tuple[str, ...]]:
+    """``--override`` names for each policy of a file: a Sid or number one of them has. A name none of
+    them has is bad input, named by ``propose`` against the first."""
+    if len(items) == 1 or not names:
+        return [tuple(names)] * len(items)
+    from rewriter.controls import resolve_overrides
+    from rewriter.errors import ScpFixError
+
+    per_item: list[list[str]] = [[] for _ in items]
+    for name in names:
+        owners = []
+        for i, item in enumerate(items):
+            try:
+                resolve_overrides(item.policy, [name])
+            except ScpFixError:
+                continue
+            owners.append(i)
+        for i in owners or [0]:
+            per_item[i].append(name)
+    return [tuple(n) for n in per_item]

@@ -13,6 +13,14 @@ from dataclasses import field, replace
 from typing import TYPE_CHECKING, Any
 
 from rewriter.check import CheckResult, allows_all, check
+from rewriter.controls import (
+    CONTROL_TOWER_ROLE,
+    Deliberate,
+    control_tower_marker,
+    control_tower_role_hint,
+    deliberate_denials,
+    resolve_overrides,
+)
 from rewriter.codec import Codec, json_codec, minified_size, minified_size_after
 from rewriter.cris import DEFAULT_ACCOUNT, UNSPECIFIED
 from rewriter.errors import ScpFixError, VerificationError
@@ -40,7 +48,6 @@ __all__ = [
 
 SCP_SIZE_LIMIT = 5120
 STRATEGY_NAMES = ("auto", "regions", "notaction", "profile-arn")
-CONTROL_TOWER_SIDS = frozenset({"GRREGIONDENY", "CTMULTISERVICEPV1"})
 
 
 @record
@@ -109,6 +116,8 @@ class Proposal:
     candidates: tuple[Candidate, ...] = ()
     reason: str = ""
     control_tower: ControlTowerAdvice | None = None
+    notes: tuple[str, ...] = ()  # about the policy, beside any fix: a control lifted, a pipeline hint
+    deliberate: tuple[Deliberate, ...] = ()  # the deliberate controls that deny a profile
 
     @property
     def changed(self) -> bool:
@@ -134,6 +143,8 @@ class _Settings:
     minified: int | None = None  # the policy's own minified size, once a change is to be made
     # the run's evaluator: the original and every fix share their compiled lists
     evaluator: Evaluator = field(default_factory=Evaluator, repr=False, compare=False)
+    overridden: frozenset[int] = frozenset()  # statements --override lets a fix change on purpose
+    policy_name: str | None = None  # the policy's name in the organization, when known
 
 
 def propose(
@@ -151,10 +162,15 @@ def propose(
     newly_allowed: bool = True,
     grid_regions: Sequence[str] | None = None,
     codec: Callable[[Policy], Codec] = json_codec,
+    override: Sequence[str] = (),
+    policy_name: str | None = None,
 ) -> Proposal:
     """The smallest verified change to ``policy`` that lets every profile through, or why there is none.
 
     ``codec`` says how the policy's file is rewritten and read back; the default is a JSON policy file.
+    ``override`` names statements (Sid, or number from 1) that are deliberate controls the change may
+    weaken on purpose; ``policy_name`` is the policy's name in an organization (``aws-guardrails-…``
+    is Control Tower's).
     """
     if strategy not in STRATEGY_NAMES:
         raise ScpFixError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGY_NAMES)}")
@@ -163,6 +179,8 @@ def propose(
         tuple(grid_regions) if grid_regions is not None else None,
         codec,
         evaluator=Evaluator(),
+        overridden=resolve_overrides(policy, override),
+        policy_name=policy_name,
     )
     return _propose_checked(policy, _check(policy, settings), strategy, force, settings)
 
@@ -171,21 +189,42 @@ def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: 
     """``propose`` once the policy has been checked."""
     if not before.blocked:
         return Proposal(policy, before, "unchanged", reason="every profile's authorizations are already allowed")
+    deliberate = _deliberate_denials(policy, before, settings)
+    if deliberate:
+        first = deliberate[0]
+        name = first.statement.sid or str(first.statement.index + 1)
+        return Proposal(
+            policy, before, "unsafe", deliberate=deliberate,
+            reason=(
+                f"the profile is forbidden by {first.statement.label}: {first.why}. That is the "
+                "organization's decision, which scp-fix does not weaken; to change it on purpose, pass "
+                f"--override {name}"
+            ),
+        )
     if before.unreachable:
         return Proposal(
             policy, before, "unsafe",
             reason="; ".join(u.reason for u in before.unreachable)
             + ". Name the Region callers use with --source-region to have it allowed.",
         )
-    managed = control_tower_statement(policy)
-    if managed is not None and not force:
+    marker = control_tower_marker(policy, policy_name=settings.policy_name)
+    if marker is not None and not force:
         return Proposal(
             policy, before, "unsafe",
             reason=(
-                f"{managed} is managed by AWS Control Tower: editing it by hand causes drift. "
-                "Change the Control Tower control's parameters instead (shown), or pass --force to patch it anyway."
+                f"the policy is managed by AWS Control Tower: {marker.label} is one of its guardrails, and "
+                "editing it by hand causes drift. Change the Control Tower control's parameters instead "
+                "(shown), or pass --force to patch it anyway."
             ),
-            control_tower=_control_tower_advice(policy, before, managed, settings),
+            control_tower=_control_tower_advice(policy, before, settings),
+        )
+    notes = _lifted_notes(policy, before, settings)
+    hint = control_tower_role_hint(policy) if marker is None else None
+    if hint is not None:
+        notes += (
+            f"{hint.label} exempts {CONTROL_TOWER_ROLE}, but nothing marks the policy as Control Tower's "
+            "own; if a pipeline such as Landing Zone Accelerator or Customizations for Control Tower "
+            "deploys this SCP, make the change in that pipeline's source.",
         )
     from rewriter.strategies import STRATEGIES
 
@@ -198,21 +237,47 @@ def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: 
     verified = [c for c in candidates if c.verified]
     if not verified:
         reasons = "; ".join(f"{c.strategy}: {c.rejected}" for c in candidates)
-        return Proposal(policy, before, "unsafe", candidates=candidates, reason=f"no safe change found ({reasons})")
+        return Proposal(
+            policy, before, "unsafe", candidates=candidates, reason=f"no safe change found ({reasons})", notes=notes
+        )
     # Least opened wins; ties go to the registry order, narrowest pattern first.
     chosen = min(verified, key=lambda c: (c.delta.weight if c.delta else 0, names.index(c.strategy)))
-    return Proposal(policy, before, "changed", chosen=chosen, candidates=candidates, reason=chosen.fix.rationale)
+    return Proposal(
+        policy, before, "changed", chosen=chosen, candidates=candidates, reason=chosen.fix.rationale, notes=notes
+    )
 
 
 def control_tower_statement(policy: Policy) -> str | None:
-    """The label of a statement Control Tower manages, if the policy has one."""
-    for statement in policy.statements:
-        if statement.sid in CONTROL_TOWER_SIDS:
-            return statement.label
-        for clause in statement.conditions:
-            if any("AWSControlTowerExecution" in v for v in clause.values.items):
-                return statement.label
-    return None
+    """The label of the statement that marks the policy as Control Tower's, if one does."""
+    marker = control_tower_marker(policy)
+    return marker.label if marker is not None else None
+
+
+def _deliberate_denials(policy: Policy, before: CheckResult, settings: _Settings) -> tuple[Deliberate, ...]:
+    """The deliberate controls that deny some authorization of a profile, not lifted by --override.
+    A profile no caller can use is looked at from its first source Region, so a control that denies
+    even the originating call is named too."""
+    results = [r for c in before.checks for r in c.results]
+    for unreachable in before.unreachable:
+        if unreachable.sources:
+            again = check(
+                policy, [unreachable.profile], source_region=unreachable.sources[0],
+                full_access=settings.full_access, account=settings.account,
+            )
+            results.extend(r for c in again.checks for r in c.results)
+    return deliberate_denials([policy], results, overridden=frozenset((0, i) for i in settings.overridden))
+
+
+def _lifted_notes(policy: Policy, before: CheckResult, settings: _Settings) -> tuple[str, ...]:
+    """In plain words, each deliberate control --override lets the change weaken."""
+    if not settings.overridden:
+        return ()
+    lifted = _deliberate_denials(policy, before, replace(settings, overridden=frozenset()))
+    return tuple(
+        f"--override lifts {d.statement.label}, a deliberate control: {d.why}. The change lets the named "
+        "profiles through it."
+        for d in lifted if d.statement.index in settings.overridden
+    )
 
 
 def _check(policy: Policy, settings: _Settings) -> CheckResult:
@@ -225,7 +290,7 @@ def _check(policy: Policy, settings: _Settings) -> CheckResult:
 def _candidate(name: str, policy: Policy, before: CheckResult, settings: _Settings) -> Candidate:
     from rewriter.strategies import Options
 
-    options = Options(batch=settings.batch, broad=settings.broad, prefix=settings.prefix)
+    options = Options(batch=settings.batch, broad=settings.broad, prefix=settings.prefix, overridden=settings.overridden)
     try:
         candidate = _planned(name, policy, before, options, settings)
     except NotApplicable as reason:
@@ -234,7 +299,7 @@ def _candidate(name: str, policy: Policy, before: CheckResult, settings: _Settin
     if candidate.size is None or candidate.size.fits or name == "regions" or options.prefix:
         return candidate
     # Too large with exact profile ARNs: the geography prefix form is shorter.
-    compact = Options(batch=options.batch, broad=options.broad, prefix=True)
+    compact = replace(options, prefix=True)
     try:
         retry = _planned(name, policy, before, compact, replace(settings, prefix=True))
     except NotApplicable as reason:  # pragma: no cover - the same problem planned once already
@@ -384,10 +449,17 @@ def _with_deltas(policy: Policy, candidates: tuple[Candidate, ...], settings: _S
     return tuple(result)
 
 
-def _control_tower_advice(policy: Policy, before: CheckResult, label: str, settings: _Settings) -> ControlTowerAdvice:
+def _control_tower_advice(policy: Policy, before: CheckResult, settings: _Settings) -> ControlTowerAdvice:
+    """The Region deny control's parameters that let the profiles through, for the statement that denies."""
+    denying = [
+        policy.statements[ref.index]
+        for c in before.checks for r in c.results if not r.decision.allowed
+        for ref in r.decision.statements if ref.policy_index == 0
+    ]
+    label = denying[0].label if denying else "the Region deny control"
     allowed: dict[str, None] = {}
     for restriction in find_region_restrictions(policy):
-        if restriction.kind == "allow-list" and restriction.statement.label == label:
+        if restriction.kind == "allow-list" and denying and restriction.statement is denying[0]:
             allowed.update(dict.fromkeys(restriction.regions))
     denied = [r for c in before.checks for r in c.denied_regions]
     for region in denied:

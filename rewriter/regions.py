@@ -71,7 +71,9 @@ def find_region_restrictions(policy: Policy) -> tuple[RegionRestriction, ...]:
     found: list[RegionRestriction] = []
     for statement in policy.statements:
         for clause in statement.conditions:
-            if clause.key.lower() != REQUESTED_REGION or clause.operator.qualifier:
+            # ForAllValues:/ForAnyValue: on this single-valued key decide as the plain operator does
+            # for every request (each carries one Region), so they restrict Regions as well.
+            if clause.key.lower() != REQUESTED_REGION:
                 continue
             base = clause.operator.base
             if statement.effect == "Deny" and base in _ALLOW_LIST_OPERATORS:

@@ -116,10 +116,15 @@ def proposal_to_json(proposal: Proposal, *, text: str | None = None, diff: str |
         "rationale": proposal.reason,
         "newly_allowed": [g.to_json() for g in chosen.delta.newly_allowed] if chosen and chosen.delta else [],
         "size": chosen.size.to_json() if chosen and chosen.size else None,
-        "notes": list(chosen.fix.notes + chosen.notes) if chosen else [],
+        "notes": list(proposal.notes) + (list(chosen.fix.notes + chosen.notes) if chosen else []),
         "alternatives": [_candidate_json(c) for c in proposal.alternatives],
         "check": check_to_json(proposal.before),
     }
+    if proposal.deliberate:
+        data["deliberate"] = [
+            {"statement": d.statement.label, "pointer": d.statement.pointer, "sid": d.statement.sid, "why": d.why}
+            for d in proposal.deliberate
+        ]
     if proposal.control_tower is not None:
         data["control_tower"] = {
             "statement": proposal.control_tower.statement_label,
@@ -166,6 +171,7 @@ def proposal_summary(proposal: Proposal) -> str:
         return f"{path}: nothing to change: {proposal.reason}"
     if proposal.status == "unsafe":
         lines.append(f"{path}: no change proposed: {proposal.reason}")
+        lines.extend(f"  note: {note}" for note in proposal.notes)
         if proposal.control_tower is not None:
             lines.append(control_tower_text(proposal))
         return "\n".join(lines)
@@ -175,7 +181,7 @@ def proposal_summary(proposal: Proposal) -> str:
     if chosen.delta is not None:
         lines.append("  newly allowed:")
         lines.extend(f"    - {g.summary}" for g in chosen.delta.newly_allowed)
-    for note in chosen.fix.notes + chosen.notes:
+    for note in proposal.notes + chosen.fix.notes + chosen.notes:
         lines.append(f"  note: {note}")
     if chosen.size is not None:
         s = chosen.size

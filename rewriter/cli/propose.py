@@ -54,6 +54,10 @@ def propose(
     broad: bool = typer.Option(False, "--broad", help="notaction: exempt all of Bedrock (NotAction bedrock:*)."),
     prefix: bool = typer.Option(False, "--prefix", help="Exempt every profile of the geography (jp.*), not only the named ones."),
     force: bool = typer.Option(False, "--force", help="Patch a Control Tower-managed policy anyway (causes drift)."),
+    override: list[str] = typer.Option(
+        [], "--override", metavar="STATEMENT",
+        help="Let the change weaken this deliberate Bedrock control on purpose (Sid, or number from 1; repeatable).",
+    ),
     no_full_access: bool = NO_FULL_ACCESS_OPTION,
     parameter: list[str] = PARAMETER_OPTION,
     var_file: list[str] = VAR_FILE_OPTION,
@@ -79,7 +83,7 @@ def propose(
             path, profiles, write=write,
             options=dict(
                 source_region=source_region, strategy=strategy.value, batch=batch, broad=broad,
-                prefix=prefix, force=force, full_access=not no_full_access,
+                prefix=prefix, force=force, full_access=not no_full_access, override=tuple(override),
                 parameters=parameters, var_files=tuple(var_file), from_models=from_models,
             ),
         )

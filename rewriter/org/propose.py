@@ -141,6 +141,7 @@ def propose_org(
             proposal = propose(
                 parsed, profiles, source_region=source_region, strategy=strategy, batch=batch,
                 broad=broad, prefix=prefix, force=force, full_access=full_access, account=account,
+                policy_name=policy.name,
             )
             proposals[pid] = proposal
             if proposal.status == "changed":

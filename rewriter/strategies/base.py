@@ -25,6 +25,7 @@ class Options:
     batch: bool = False  # also carve out bedrock:CreateModelInvocationJob
     broad: bool = False  # notaction: the blanket NotAction "bedrock:*"
     prefix: bool = False  # profile patterns widen to the geography: inference-profile/jp.*
+    overridden: frozenset[int] = frozenset()  # deliberate controls (statement indexes) --override lifts
 
     @property
     def actions(self) -> tuple[str, ...]:
@@ -56,11 +57,14 @@ class Problem:
     def restriction_of(self, statement: Statement) -> RegionRestriction | None:
         return next((r for r in find_region_restrictions(self.policy) if r.statement is statement), None)
 
-    def denying_restrictions(self, results: Iterable[RequestResult]) -> dict[int, RegionRestriction]:
+    def denying_restrictions(
+        self, results: Iterable[RequestResult], *, lifted: dict[int, Statement] | None = None
+    ) -> dict[int, RegionRestriction]:
         """The region restrictions that deny these requests, by statement index.
 
         Raises NotApplicable when a request is denied by something that is not a Region restriction:
-        scp-fix never overrides a guardrail it was not asked about.
+        scp-fix never overrides a guardrail it was not asked about. A strategy that can exempt the
+        profiles from a statement --override names passes ``lifted``, which collects those statements.
         """
         found: dict[int, RegionRestriction] = {}
         for result in results:
@@ -72,6 +76,9 @@ class Problem:
             for ref in result.decision.statements:
                 statement = self.policy.statements[ref.index]
                 restriction = self.restriction_of(statement)
+                if restriction is None and lifted is not None and statement.index in self.options.overridden:
+                    lifted[statement.index] = statement
+                    continue
                 if restriction is None:
                     raise NotApplicable(
                         f"{statement.label} denies {result.request.action} for a reason other than the "
