@@ -243,6 +243,7 @@ def check_file(
 
     results = []
     for item in load_policy_file(path, data, parameters=parameters, var_files=var_files, kind=kind):
+        left = None  # an identity policy's callers are read from what it grants: every profile counts
         if item.kind == IDENTITY:
             result = check_identity(
                 item.policy, profiles, source_region=options.get("source_region"), account=account,
