@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from rewriter.cris import UNSPECIFIED
 from rewriter.errors import InputError
 from rewriter.model import Policy, Statement
-from rewriter.records import record
 from rewriter.regions import INFERENCE_PROFILE_ARN, REQUESTED_REGION
 
 __all__ = [
@@ -42,7 +42,7 @@ GUARDRAILS_POLICY_PREFIX = "aws-guardrails-"
 _CONTROL_TOWER_SID = re.compile(r"GR[A-Z0-9]{3,}|CT[A-Z0-9]+PV[0-9]+")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Deliberate:
     """A statement that denies a profile on purpose, and why scp-fix reads it so."""
 

@@ -13,12 +13,11 @@ profile routes to any commercial Region, so it is a candidate for a model ARN in
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from rewriter.cris import INFERENCE_ACTIONS, UNSPECIFIED
 from rewriter.messages import Denial, describe_policy_kind
-from rewriter.records import record
 from rewriter.regions_data import ALL_COMMERCIAL
 
 if TYPE_CHECKING:
@@ -33,13 +32,13 @@ FROM_CLOUDTRAIL = "the CloudTrail event's Region"
 FROM_POLICY = "the Regions the policy lets callers use"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Route:
     source_region: str
     regions_needed: tuple[str, ...]  # every Region (and unspecified) an SCP must allow for this call
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """A profile that routes a call to the denied resource.
 
@@ -54,7 +53,7 @@ class Candidate:
     callable: bool = True  # from the caller's Regions (True when they are not known)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Diagnosis:
     kind: str  # cris-destination | cris-global | cris-source | scp-other | not-scp
     summary: str  # about this denial

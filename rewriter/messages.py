@@ -21,11 +21,10 @@ from __future__ import annotations
 import html
 import json
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rewriter.errors import InputError
-from rewriter.records import record
 
 __all__ = [
     "POLICY_KINDS",
@@ -55,7 +54,7 @@ _EXAMPLE = (
 )
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Denial:
     """What an AccessDenied message says. Every field is ``None`` when the message does not say it."""
 
@@ -525,7 +524,7 @@ def _unescape_one(match: re.Match[str]) -> str:
     return {"n": "\n", "r": "\n", "t": " ", '"': '"', "/": "/", "\\": "\\"}[token[1]]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class _Record:
     start: int
     end: int

@@ -9,12 +9,12 @@ Regions likewise: those that every resource test and Region condition treat alik
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rewriter.evaluate import Evaluator, action_matches
 from rewriter.grid import Grid
 from rewriter.model import Policy
-from rewriter.records import record
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
@@ -26,7 +26,7 @@ PROFILE_KEY = "bedrock:InferenceProfileArn"
 UNSPECIFIED = "unspecified"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Grant:
     """One row of "newly allowed": these actions, in these Regions, under this condition."""
 
@@ -50,7 +50,7 @@ class Grant:
         }
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Delta:
     newly_allowed: tuple[Grant, ...]
     newly_denied: tuple[Grant, ...]
@@ -62,7 +62,7 @@ class Delta:
         return sum(g.weight for g in self.newly_allowed)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class _Context:
     """One way a request is made: directly (no ARN) or through a profile, and how a grant says so."""
 

@@ -7,12 +7,13 @@ policies gets one result per policy, and ``propose_file`` chains their edits int
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rewriter.codec import Codec, json_codec, minified_size
 from rewriter.errors import InputError
 from rewriter.model import Policy
-from rewriter.records import record
+from rewriter.vocabulary import Status
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
@@ -32,7 +33,7 @@ __all__ = [
 ]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class PolicyInFile:
     label: str  # the file, or "file (resource name)" for a policy inside IaC code
     policy: Policy
@@ -53,7 +54,7 @@ def unresolved_notes(item: PolicyInFile) -> tuple[str, ...]:
     )
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class NotCallable:
     """Profiles a model id stood for that no caller can call: named once, neither checked nor fixed."""
 
@@ -118,7 +119,7 @@ def select_callable(
     return kept, NotCallable(left, regions, source_region is not None)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class FileCheck:
     label: str
     result: CheckResult
@@ -126,7 +127,7 @@ class FileCheck:
     not_callable: NotCallable | None = None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class FileProposal:
     path: str
     original_text: str
@@ -140,9 +141,9 @@ class FileProposal:
         return self.new_text != self.original_text
 
     @property
-    def status(self) -> str:
+    def status(self) -> Status:
         statuses = {p.status for _, p in self.proposals}
-        return "unsafe" if "unsafe" in statuses else "changed" if "changed" in statuses else "unchanged"
+        return next((s for s in (Status.UNSAFE, Status.CHANGED) if s in statuses), Status.UNCHANGED)
 
 
 def _decode(path: str, data: bytes | str) -> str:

@@ -9,7 +9,7 @@ that newly allows the least.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import field, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from rewriter.check import CheckResult, allows_all, check
@@ -21,14 +21,14 @@ from rewriter.controls import (
     deliberate_denials,
     resolve_overrides,
 )
-from rewriter.codec import Codec, json_codec, minified_size, minified_size_after
+from rewriter.codec import Codec, json_codec, minified_size
 from rewriter.cris import DEFAULT_ACCOUNT, UNSPECIFIED
 from rewriter.errors import ScpFixError, VerificationError
 from rewriter.evaluate import Evaluator
-from rewriter.fixes import Fix, NotApplicable, apply_patch
+from rewriter.fixes import Fix, NotApplicable
 from rewriter.model import Policy
-from rewriter.records import record
 from rewriter.regions import find_region_restrictions
+from rewriter.vocabulary import Status
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
@@ -50,7 +50,7 @@ SCP_SIZE_LIMIT = 5120
 STRATEGY_NAMES = ("auto", "regions", "notaction", "profile-arn")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Size:
     """Characters, as AWS counts an SCP: as uploaded, and with the whitespace outside strings removed."""
 
@@ -71,7 +71,7 @@ class Size:
         return {"before": self.before, "after": self.after, "after_minified": self.after_minified, "limit": self.limit}
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """One strategy's outcome: a verified fix, or the reason there is none."""
 
@@ -90,7 +90,7 @@ class Candidate:
         return self.fix is not None and self.rejected is None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ControlTowerAdvice:
     """What to change in Control Tower instead of hand-editing a managed SCP (which causes drift)."""
 
@@ -107,11 +107,11 @@ class ControlTowerAdvice:
         ]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Proposal:
     policy: Policy
     before: CheckResult
-    status: str  # "unchanged" | "changed" | "unsafe"
+    status: Status
     chosen: Candidate | None = None
     candidates: tuple[Candidate, ...] = ()
     reason: str = ""
@@ -121,14 +121,14 @@ class Proposal:
 
     @property
     def changed(self) -> bool:
-        return self.status == "changed"
+        return self.status is Status.CHANGED
 
     @property
     def alternatives(self) -> tuple[Candidate, ...]:
         return tuple(c for c in self.candidates if c is not self.chosen)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class _Settings:
     profiles: tuple[Profile, ...]
     source_region: str | None
@@ -140,7 +140,6 @@ class _Settings:
     newly_allowed: bool
     regions: tuple[str, ...] | None = None
     codec: Callable[[Policy], Codec] = json_codec
-    minified: int | None = None  # the policy's own minified size, once a change is to be made
     # the run's evaluator: the original and every fix share their compiled lists
     evaluator: Evaluator = field(default_factory=Evaluator, repr=False, compare=False)
     overridden: frozenset[int] = frozenset()  # statements --override lets a fix change on purpose
@@ -188,13 +187,13 @@ def propose(
 def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: bool, settings: _Settings) -> Proposal:
     """``propose`` once the policy has been checked."""
     if not before.blocked:
-        return Proposal(policy, before, "unchanged", reason="every profile's authorizations are already allowed")
+        return Proposal(policy, before, Status.UNCHANGED, reason="every profile's authorizations are already allowed")
     deliberate = _deliberate_denials(policy, before, settings)
     if deliberate:
         first = deliberate[0]
         name = first.statement.sid or str(first.statement.index + 1)
         return Proposal(
-            policy, before, "unsafe", deliberate=deliberate,
+            policy, before, Status.UNSAFE, deliberate=deliberate,
             reason=(
                 f"the profile is forbidden by {first.statement.label}: {first.why}. That is the "
                 "organization's decision, which scp-fix does not weaken; to change it on purpose, pass "
@@ -203,14 +202,14 @@ def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: 
         )
     if before.unreachable:
         return Proposal(
-            policy, before, "unsafe",
+            policy, before, Status.UNSAFE,
             reason="; ".join(u.reason for u in before.unreachable)
             + ". Name the Region callers use with --source-region to have it allowed.",
         )
     marker = control_tower_marker(policy, policy_name=settings.policy_name)
     if marker is not None and not force:
         return Proposal(
-            policy, before, "unsafe",
+            policy, before, Status.UNSAFE,
             reason=(
                 f"the policy is managed by AWS Control Tower: {marker.label} is one of its guardrails, and "
                 "editing it by hand causes drift. Change the Control Tower control's parameters instead "
@@ -229,8 +228,6 @@ def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: 
     from rewriter.strategies import STRATEGIES
 
     names = tuple(STRATEGIES) if strategy == "auto" else (strategy,)
-    # each candidate's minified size is counted from the policy's and what its patch adds
-    settings = replace(settings, minified=minified_size(policy.document))
     candidates = tuple(_candidate(name, policy, before, settings) for name in names)
     if settings.newly_allowed:
         candidates = _with_deltas(policy, candidates, settings)
@@ -238,12 +235,12 @@ def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: 
     if not verified:
         reasons = "; ".join(f"{c.strategy}: {c.rejected}" for c in candidates)
         return Proposal(
-            policy, before, "unsafe", candidates=candidates, reason=f"no safe change found ({reasons})", notes=notes
+            policy, before, Status.UNSAFE, candidates=candidates, reason=f"no safe change found ({reasons})", notes=notes
         )
     # Least opened wins; ties go to the registry order, narrowest pattern first.
     chosen = min(verified, key=lambda c: (c.delta.weight if c.delta else 0, names.index(c.strategy)))
     return Proposal(
-        policy, before, "changed", chosen=chosen, candidates=candidates, reason=chosen.fix.rationale, notes=notes
+        policy, before, Status.CHANGED, chosen=chosen, candidates=candidates, reason=chosen.fix.rationale, notes=notes
     )
 
 
@@ -371,9 +368,11 @@ def _verify(
     """The fix checked as ``propose`` shows it; with, when the new policy still blocks a profile, that
     policy and its check."""
     patch = fix.patch
+    import jsonpatch
+
     try:
-        patched = apply_patch(policy.document, patch)  # shares what the patch leaves alone
-    except ValueError as error:
+        patched = jsonpatch.apply_patch(policy.document, patch)
+    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as error:
         raise VerificationError(f"{name}: the patch does not apply: {error}", path=policy.path) from None
     codec = settings.codec(policy)
     try:
@@ -399,7 +398,7 @@ def _verify(
     size = Size(
         before=codec.size(policy.source.text, policy),
         after=codec.size(text, new_policy),
-        after_minified=_minified_size(settings.minified, policy, patch, document),
+        after_minified=minified_size(document),
     )
     notes: tuple[str, ...] = ()  # beyond the fix's own notes
     if size.fits and not size.fits_as_is:
@@ -415,13 +414,6 @@ def _verify(
             ),
         ), None
     return Candidate(name, fix, document, text, size, notes=notes, policy=new_policy), None
-
-
-def _minified_size(size: int | None, policy: Policy, patch: list[dict[str, Any]], document: Any) -> int:
-    """``minified_size(document)``, ``document`` being ``policy`` patched: counted from the policy's own
-    ``size`` when the patch only adds, instead of writing the whole new document again."""
-    after = None if size is None else minified_size_after(policy.document, size, patch)
-    return minified_size(document) if after is None else after
 
 
 def _with_deltas(policy: Policy, candidates: tuple[Candidate, ...], settings: _Settings) -> tuple[Candidate, ...]:

@@ -7,8 +7,9 @@ blocked), and, since SCPs took the full IAM language, an Allow whose condition n
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rewriter.model import ConditionClause, Policy, Statement
-from rewriter.records import record
 
 __all__ = [
     "REQUESTED_REGION",
@@ -27,7 +28,7 @@ _ALLOW_LIST_OPERATORS = frozenset({"StringNotEquals", "StringNotEqualsIgnoreCase
 _DENY_LIST_OPERATORS = frozenset({"StringEquals", "StringEqualsIgnoreCase", "StringLike"})
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Exemptions:
     """What a region-deny statement lets through although the Region is not allowed."""
 
@@ -37,7 +38,7 @@ class Exemptions:
     other_conditions: tuple[ConditionClause, ...] = ()
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class RegionRestriction:
     statement: Statement
     kind: str  # "allow-list" | "deny-list" | "allow-statement"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rewriter.check import CheckResult, ProfileCheck
-from rewriter.propose import Candidate, Proposal
+if TYPE_CHECKING:  # check's output needs neither propose nor the fixes it imports
+    from rewriter.check import CheckResult, ProfileCheck
+    from rewriter.propose import Candidate, Proposal
+
+from rewriter.vocabulary import Status
 
 __all__ = [
     "check_to_json",
@@ -42,6 +45,7 @@ def _profile_check_json(item: ProfileCheck, kind: str) -> dict[str, Any]:
                 "statements": _statements(r.decision),
                 "role": r.authorization.role,
                 "reason": r.reason,
+                "code": r.code,
             }
             for r in item.results
         ],
@@ -55,7 +59,7 @@ def check_to_json(result: CheckResult) -> dict[str, Any]:
         "blocked": result.blocked,
         "profiles": [_profile_check_json(c, result.kind) for c in result.checks],
         "unreachable": [
-            {"profile": u.profile.id, "source_regions": list(u.sources), "reason": u.reason}
+            {"profile": u.profile.id, "source_regions": list(u.sources), "reason": u.reason, "code": u.code}
             for u in result.unreachable
         ],
     } | ({"notes": list(result.notes)} if result.notes else {})
@@ -167,9 +171,9 @@ def proposal_summary(proposal: Proposal) -> str:
     """What a reviewer reads beside the diff: what was blocked, what the change opens, the alternatives."""
     path = proposal.policy.path
     lines = [f"{path}: {sentence}" for sentence in blocked_sentences(proposal)]
-    if proposal.status == "unchanged":
+    if proposal.status is Status.UNCHANGED:
         return f"{path}: nothing to change: {proposal.reason}"
-    if proposal.status == "unsafe":
+    if proposal.status is Status.UNSAFE:
         lines.append(f"{path}: no change proposed: {proposal.reason}")
         lines.extend(f"  note: {note}" for note in proposal.notes)
         if proposal.control_tower is not None:

@@ -13,9 +13,6 @@ from typing import NoReturn
 import typer
 
 from rewriter.errors import InputError, InternalError, ScpFixError
-from rewriter.cli._light_params import install as _install_light_params
-
-_install_light_params()  # command values coerced without importing pydantic (see the module)
 
 EXIT_OK = 0
 EXIT_FINDING = 1
@@ -150,3 +147,10 @@ def read_input(path: str) -> tuple[str, bytes]:
 def emit(text: str) -> None:
     """Print a result to stdout, with exactly one trailing newline."""
     typer.echo(text.rstrip("\n"))
+
+
+def emit_chunks(chunks: Iterator[str]) -> None:
+    """Print a result that comes in pieces (a large document, written as it is made), then a newline."""
+    for chunk in chunks:
+        typer.echo(chunk, nl=False)
+    typer.echo("")

@@ -25,6 +25,7 @@ from rewriter.cli._common import (
     error_boundary,
     read_input,
 )
+from rewriter.vocabulary import Status
 
 
 class ProposeFormat(str, Enum):
@@ -107,13 +108,13 @@ def _propose_one(path: str, profiles, *, write: bool, options: dict):
 
             name, data = read_input(path)
             result = propose_file(name, data, profiles, **options)
-            if write and result.changed and result.status != "unsafe":
+            if write and result.changed and result.status is not Status.UNSAFE:
                 from rewriter.files import write_atomic
 
                 write_atomic(path, result.new_text)
     except typer.Exit as exit_:
         return exit_.exit_code, None
-    if result.status == "unsafe":
+    if result.status is Status.UNSAFE:
         return EXIT_UNSAFE, result
     return (EXIT_FINDING if result.changed else EXIT_OK), result
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import field
+from dataclasses import dataclass, field
 from typing import Any
 
 from rewriter.errors import InputError, ScpFixError
 from rewriter.model import Policy
-from rewriter.records import record
 
 __all__ = [
     "SNAPSHOT_FORMAT",
@@ -43,7 +42,7 @@ _ACCOUNT_ID = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._+-]+")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Node:
     """A root, an OU or an account. ``parent`` is None for a root."""
 
@@ -57,7 +56,7 @@ class Node:
             raise ValueError(f"kind must be one of {KINDS}, not {self.kind!r}")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class OrgPolicy:
     """One SCP as Organizations returns it; ``content`` is the text exactly as stored."""
 
@@ -73,7 +72,7 @@ class OrgPolicy:
         return f"{self.name} ({self.id})"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Finding:
     """A policy that AWS would not accept as an SCP: ``code`` is "invalid-policy" or "too-large"."""
 
@@ -130,7 +129,7 @@ def validate_policy(policy: OrgPolicy) -> tuple[tuple[Finding, ...], Policy | No
     return (), parsed
 
 
-@record(eq=False)
+@dataclass(frozen=True, slots=True, eq=False)
 class Snapshot:
     """The organization. ``attachments`` maps a target id (root, OU, account) to its SCP ids."""
 
@@ -264,12 +263,17 @@ class Snapshot:
         """The 12-digit numbers (account ids) a policy's text names."""
         found = self._mentions.get(policy_id)
         if found is None:
-            found = frozenset(_ACCOUNT_ID.findall(self._policies[policy_id].content))
+            found = account_ids_in(self._policies[policy_id].content)
             self._mentions[policy_id] = found
         return found
 
     def invalid_ids(self) -> frozenset[str]:
         return frozenset(f.policy_id for f in self.findings if not f.evaluable)
+
+
+def account_ids_in(text: str) -> frozenset[str]:
+    """The 12-digit numbers (account ids) a policy's text names."""
+    return frozenset(_ACCOUNT_ID.findall(text))
 
 
 def build_snapshot(

@@ -16,7 +16,6 @@ from typing import Any
 
 from rewriter.errors import InputError, PolicyParseError
 from rewriter.model import Source, escape_pointer_token
-from rewriter.records import record
 from rewriter.sources import EmbeddedPolicy, Location, Reference
 from rewriter.sources._embed import block_embedding, quoted_embedding
 from rewriter.sources._ops import BracketEditor, Found
@@ -359,7 +358,7 @@ def _column(text: str, offset: int) -> str:
     return " " * (offset - line_start(text, offset))
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class _YamlEditor:
     """Block collections get new lines at their own indentation; flow collections are bracketed."""
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from rewriter.check import CheckResult, RequestResult
@@ -11,8 +11,8 @@ from rewriter.cris import INFERENCE_ACTIONS, partition_of
 from rewriter.evaluate import Evaluator
 from rewriter.fixes import Edit, NotApplicable
 from rewriter.model import Policy, Statement, Values
-from rewriter.records import record
 from rewriter.regions import RegionRestriction, find_region_restrictions
+from rewriter.vocabulary import Outcome
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 __all__ = ["Options", "Problem", "append_values", "profile_patterns"]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Options:
     batch: bool = False  # also carve out bedrock:CreateModelInvocationJob
     broad: bool = False  # notaction: the blanket NotAction "bedrock:*"
@@ -32,7 +32,7 @@ class Options:
         return INFERENCE_ACTIONS + (("bedrock:CreateModelInvocationJob",) if self.batch else ())
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Problem:
     """A policy, the profiles it must let through, and what the check found."""
 
@@ -68,7 +68,7 @@ class Problem:
         """
         found: dict[int, RegionRestriction] = {}
         for result in results:
-            if result.decision.outcome != "explicit_deny":
+            if result.decision.outcome != Outcome.EXPLICIT_DENY:
                 raise NotApplicable(
                     f"{result.request.action} in {result.request.region} is denied because no Allow "
                     "statement matches; add an Allow (or evaluate beside FullAWSAccess)"
