@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rewriter.codec import Codec, json_codec, minified_size
-from rewriter.errors import InputError
+from rewriter.errors import BadInputError, InputError
 from rewriter.model import Policy
 from rewriter.vocabulary import Status
 
@@ -27,6 +27,7 @@ __all__ = [
     "FileCheck",
     "FileProposal",
     "load_policy_file",
+    "no_policy_reason",
     "select_callable",
     "check_file",
     "propose_file",
@@ -192,6 +193,36 @@ def load_policy_file(
                      kind=emb.policy_kind)
         for emb in found
     )
+
+
+# What a file that holds a policy scp-fix reads must say somewhere: the markers of every form it reads.
+_IAC_MARKERS = ("AWS::Organizations::Policy", "AWS::IAM::", "aws_organizations_policy", "aws_iam_")
+
+
+def no_policy_reason(path: str, data: bytes | str) -> str | None:
+    """Why a file plainly holds no policy (a package.json, a workflow YAML, a .tfvars), or None when it
+    may hold one. A pre-commit hook passes every JSON, YAML and Terraform file; those that may hold a
+    policy are read in full, so a broken policy is still an error."""
+    import json
+
+    try:
+        text = _decode(path, data)
+    except (UnicodeDecodeError, BadInputError):
+        return None  # reading it says what is wrong
+    if any(marker in text for marker in _IAC_MARKERS):
+        return None
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if not stripped.startswith(("{", "[")):
+        return "it is not a JSON policy and names no policy resource (AWS::Organizations::Policy, aws_organizations_policy)"
+    try:
+        document = json.loads(stripped)
+    except ValueError:
+        return None  # broken JSON is an error, not a file to skip
+    if isinstance(document, dict) and "Statement" in document:
+        return None
+    if isinstance(document, dict) and "Resources" in document:
+        return "this CloudFormation template has no policy resource"
+    return "this JSON has no Statement: it is not a policy document"
 
 
 def _embedded_codec(path: str, text: str, embedded: EmbeddedPolicy):

@@ -41,6 +41,10 @@ def check(
     kind: Optional[PolicyKind] = KIND_OPTION,
     account: Optional[str] = ACCOUNT_OPTION,
     action: list[str] = ACTION_OPTION,
+    skip_non_policy_files: bool = typer.Option(
+        False, "--skip-non-policy-files",
+        help="Skip, with a note, files that plainly hold no policy (as a pre-commit hook passes every JSON, YAML and Terraform file).",
+    ),
 ) -> None:
     """Check every authorization of each profile. Exit 0 all work, 1 any blocked, 2 bad input.
 
@@ -61,6 +65,14 @@ def check(
                 from rewriter.requests import parse_parameters
 
                 name, data = read_input(path)
+                if skip_non_policy_files:
+                    from rewriter.policy_files import no_policy_reason
+
+                    why = no_policy_reason(name, data)
+                    if why is not None:
+                        typer.echo(f"scp-fix: note: {name}: skipped: {why}", err=True)
+                        codes.append(EXIT_OK)
+                        continue
                 results = check_file(
                     name, data, profiles, parameters=parse_parameters(parameter), var_files=tuple(var_file),
                     source_region=source_region, full_access=not no_full_access,
@@ -83,9 +95,32 @@ def check(
                     typer.echo(f"scp-fix: warning: {note}", err=True)
                 if item.not_callable is not None:
                     typer.echo(f"scp-fix: note: {item.label}: {item.not_callable.sentence()}", err=True)
+        if output is TextOrJson.text and any(i.result.blocked and i.result.kind == "scp" for i in results):
+            fix = _fix_command(path, profile, source_region=source_region, profiles_file=profiles_file,
+                               no_full_access=no_full_access, parameter=parameter, var_file=var_file)
+            typer.echo(f"scp-fix: to fix {path}, run: {fix}", err=True)
     if output is TextOrJson.json and documents:
         emit(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2))
     raise typer.Exit(max(codes))
+
+
+def _fix_command(path: str, profiles: list[str], **options) -> str:
+    """The ``scp-fix propose ... --write`` command that fixes ``path``, with the options this check used."""
+    import shlex
+
+    words = ["scp-fix", "propose", path]
+    for ref in profiles:
+        words += ["--profile", ref]
+    for name in ("source_region", "profiles_file"):
+        if options[name]:
+            words += [f"--{name.replace('_', '-')}", options[name]]
+    if options["no_full_access"]:
+        words.append("--no-full-access")
+    for value in options["parameter"]:
+        words += ["--parameter", value]
+    for value in options["var_file"]:
+        words += ["--var-file", value]
+    return shlex.join([*words, "--write"])
 
 
 def resolve_profiles(catalog, refs: list[str]) -> tuple[tuple, frozenset[str]]:
