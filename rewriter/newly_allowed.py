@@ -70,11 +70,11 @@ class _Context:
     condition: str | None
 
 
-def _contexts(profiles: Sequence[Profile]) -> list[_Context]:
+def _contexts(profiles: Sequence[Profile], profile_arns: Mapping[str, str]) -> list[_Context]:
     contexts = [_Context(None, None)]
     geographies: dict[str, str] = {}
     for profile in profiles:
-        arn = profile.arn or f"arn:aws:bedrock:us-east-1:111122223333:inference-profile/{profile.id}"
+        arn = profile_arns.get(profile.id) or profile.arn or f"arn:aws:bedrock:us-east-1:111122223333:inference-profile/{profile.id}"
         contexts.append(_Context(arn, f"only through inference profile {profile.id}"))
         if not profile.arn:
             geographies.setdefault(profile.geography, profile.id)
@@ -185,10 +185,12 @@ def compare_policies(
     *,
     full_access: bool = True,
     regions: Sequence[str] | None = None,
+    profile_arns: Mapping[str, str] | None = None,
     evaluator: Evaluator | None = None,
 ) -> Delta:
     """Every request of the grid that ``after`` allows and ``before`` denies (and the reverse)."""
-    (delta,) = compare_many(before, (after,), profiles, full_access=full_access, regions=regions, evaluator=evaluator)
+    (delta,) = compare_many(before, (after,), profiles, full_access=full_access, regions=regions,
+                            profile_arns=profile_arns, evaluator=evaluator)
     return delta
 
 
@@ -199,11 +201,13 @@ def compare_many(
     *,
     full_access: bool = True,
     regions: Sequence[str] | None = None,
+    profile_arns: Mapping[str, str] | None = None,
     evaluator: Evaluator | None = None,
 ) -> tuple[Delta, ...]:
     """``compare_policies`` of ``before`` with each of ``afters``, sharing the work they have in common:
     the classes of actions (of all the policies at once: a finer split changes no answer) and the
-    answers ``before`` gives."""
+    answers ``before`` gives. ``profile_arns``: profile id -> the ARN callers call it by (an identity
+    policy names its account and source Region; an SCP pattern matches any, so a sample ARN does)."""
     from rewriter.iam_actions import action_catalogue
     from rewriter.regions_data import ALL_COMMERCIAL
 
@@ -211,7 +215,7 @@ def compare_many(
     region_list = list(regions) if regions is not None else [*ALL_COMMERCIAL, UNSPECIFIED]
     model = profiles[0].model if profiles else "anthropic.claude-sonnet-4-5-20250929-v1:0"
     classes = _classes(catalogue, _action_patterns((before, *afters)))
-    contexts = _contexts(profiles)
+    contexts = _contexts(profiles, profile_arns or {})
     keys = [{PROFILE_KEY: c.profile_arn} if c.profile_arn else {} for c in contexts]
     bedrock_resources = [
         f"arn:aws:bedrock:{'' if region == UNSPECIFIED else region}::foundation-model/{model}" for region in region_list
@@ -329,7 +333,15 @@ def _summary(
         services = {
             runs[r][0] for start, stop in members for r in range(catalogue.run_at(start), catalogue.run_at(stop - 1) + 1)
         }
-        what = f"{count} actions in {len(services)} service{'s' if len(services) != 1 else ''}"
+        if len(services) == 1:
+            from rewriter.iam_actions import service_name
+
+            (service,) = services
+            name = service_name(service)
+            size = sum(stop - start for start, stop in catalogue.runs_of[service])
+            what = f"every {name} action ({count})" if count == size else f"{count} {name} actions"
+        else:
+            what = f"{count} actions in {len(services)} services"
     named = [r for r in regions if r != UNSPECIFIED]
     if len(named) > 6:
         where = f"in {len(named)} Regions"

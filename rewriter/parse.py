@@ -140,12 +140,13 @@ class _Builder:
                 raise self.unknown_key(
                     f"{pointer}/{escape_pointer_token(key)}", key, STATEMENT_ELEMENTS, "statement"
                 )
-        if "NotPrincipal" in raw:
-            raise self.error(
-                f"{pointer}/NotPrincipal",
-                "service control policies do not support NotPrincipal; use an aws:PrincipalArn condition",
-                key=True,
-            )
+        for element in ("Principal", "NotPrincipal"):
+            if element in raw:  # an SCP applies to every principal of the accounts it is attached to
+                raise self.error(
+                    f"{pointer}/{element}",
+                    f"service control policies do not support {element}; use an aws:PrincipalArn condition",
+                    key=True,
+                )
         sid = raw.get("Sid")
         if sid is not None and not isinstance(sid, str):
             raise self.error(f"{pointer}/Sid", f"Sid must be a string, not {_describe(sid)}")
@@ -242,11 +243,19 @@ class _Builder:
                 raise self.error(here, f"the {name} block is empty")
             for key, value in block.items():
                 key_pointer = f"{here}/{escape_pointer_token(key)}"
+                if not key:
+                    raise self.error(key_pointer, f"the {name} block has an empty condition key", key=True)
+                values = self.condition_values(value, key_pointer, key)
+                if operator.base == "Null":
+                    for i, item in enumerate(values.items):
+                        if item not in ("true", "false"):
+                            where = f"{key_pointer}/{i}" if values.is_list else key_pointer
+                            raise self.error(where, f"a Null condition takes true or false, not {quoted(item)}")
                 clauses.append(
                     ConditionClause(
                         operator=operator,
                         key=key,
-                        values=self.condition_values(value, key_pointer, key),
+                        values=values,
                         pointer=key_pointer,
                     )
                 )

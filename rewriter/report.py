@@ -49,7 +49,14 @@ def _profile_check_json(item: ProfileCheck, kind: str) -> dict[str, Any]:
             }
             for r in item.results
         ],
-    } | ({"not_granted": list(item.not_granted)} if kind == "identity" else {})
+    } | ({"not_granted": list(item.not_granted)} if kind == "identity" else {}) | _lifecycle_json(item.profile)
+
+
+def _lifecycle_json(profile) -> dict[str, Any]:
+    """``lifecycle`` and ``end_of_life`` for a legacy or end-of-life profile; nothing when active."""
+    if profile.lifecycle == "active":
+        return {}
+    return {"lifecycle": profile.lifecycle, "end_of_life": profile.end_of_life}
 
 
 def check_to_json(result: CheckResult) -> dict[str, Any]:
@@ -60,6 +67,7 @@ def check_to_json(result: CheckResult) -> dict[str, Any]:
         "profiles": [_profile_check_json(c, result.kind) for c in result.checks],
         "unreachable": [
             {"profile": u.profile.id, "source_regions": list(u.sources), "reason": u.reason, "code": u.code}
+            | _lifecycle_json(u.profile)
             for u in result.unreachable
         ],
     } | ({"notes": list(result.notes)} if result.notes else {})
@@ -69,7 +77,8 @@ def check_to_text(result: CheckResult) -> str:
     lines: list[str] = []
     for item in result.checks:
         state = "BLOCKED" if item.blocked else "ok"
-        lines.append(f"{result.policy_path}: {item.profile.id} from {item.source_region}: {state}")
+        lifecycle = f" ({item.profile.end_of_life_text})" if item.profile.end_of_life_text else ""
+        lines.append(f"{result.policy_path}: {item.profile.id} from {item.source_region}: {state}{lifecycle}")
         by_region: dict[tuple[str, str], list] = {}
         for r in item.results:
             by_region.setdefault((r.request.region, r.authorization.role), []).append(r)
@@ -87,7 +96,8 @@ def check_to_text(result: CheckResult) -> str:
                 "profile or its model: the policy's choice, not checked per Region)"
             )
     for u in result.unreachable:
-        lines.append(f"{result.policy_path}: {u.profile.id}: BLOCKED: {u.reason}")
+        lifecycle = f" ({u.profile.end_of_life_text})" if u.profile.end_of_life_text else ""
+        lines.append(f"{result.policy_path}: {u.profile.id}: BLOCKED{lifecycle}: {u.reason}")
     lines.extend(f"{result.policy_path}: note: {note}" for note in result.notes)
     if not lines:
         lines.append(f"{result.policy_path}: no profiles checked")

@@ -144,6 +144,15 @@ def read_input(path: str) -> tuple[str, bytes]:
     return path, read_bytes(path, what="policy file")
 
 
+def use_colour(stream) -> bool:
+    """Colour only for a terminal that shows it: not a pipe or file, not ``TERM=dumb``, not when
+    ``NO_COLOR`` is set (https://no-color.org)."""
+    import os
+
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
 def emit(text: str) -> None:
     """Print a result to stdout, with exactly one trailing newline."""
     typer.echo(text.rstrip("\n"))

@@ -125,7 +125,10 @@ def _fix_command(path: str, profiles: list[str], **options) -> str:
 
 def resolve_profiles(catalog, refs: list[str]) -> tuple[tuple, frozenset[str]]:
     """Profile ids, ARNs or model ids -> distinct profiles, in the order given, and the ids of those that
-    only a model id named (checked and fixed only where a caller can call them)."""
+    only a model id named (checked and fixed only where a caller can call them).
+
+    A profile past (or near) its end of life is still checked with its last known routes: old
+    policies and error messages name it. Saying so is part of the answer."""
     found: dict[str, object] = {}
     named: set[str] = set()
     for ref in refs:
@@ -134,4 +137,10 @@ def resolve_profiles(catalog, refs: list[str]) -> tuple[tuple, frozenset[str]]:
             named.update(item.id for item in items)
         for item in items:
             found.setdefault(item.id, item)
+    for item in found.values():
+        if item.end_of_life_text:
+            typer.echo(
+                f"scp-fix: note: {item.label} is {item.end_of_life_text}; checked with its last known routes",
+                err=True,
+            )
     return tuple(found.values()), frozenset(found) - named

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from enum import Enum
 from typing import Optional
@@ -11,6 +10,9 @@ from typing import Optional
 import typer
 
 from rewriter.cli._common import (
+    ACCOUNT_OPTION,
+    ACTION_OPTION,
+    KIND_OPTION,
     NO_FULL_ACCESS_OPTION,
     PARAMETER_OPTION,
     PROFILE_OPTION,
@@ -21,7 +23,9 @@ from rewriter.cli._common import (
     EXIT_FINDING,
     EXIT_OK,
     EXIT_UNSAFE,
+    PolicyKind,
     emit,
+    use_colour,
     error_boundary,
     read_input,
 )
@@ -30,7 +34,8 @@ from rewriter.vocabulary import Status
 
 class ProposeFormat(str, Enum):
     diff = "diff"
-    patch = "patch"
+    json_patch = "json-patch"  # RFC 6902; not a git patch (that is "diff")
+    patch = "patch"  # the old name of json-patch, kept as an alias
     policy = "policy"
     json = "json"
     markdown = "markdown"
@@ -41,6 +46,8 @@ class StrategyName(str, Enum):
     regions = "regions"
     notaction = "notaction"
     profile_arn = "profile-arn"
+    extend_grant = "extend-grant"  # identity policies
+    grant_through_profile = "grant-through-profile"  # identity policies
 
 
 def propose(
@@ -49,7 +56,11 @@ def propose(
     source_region: Optional[str] = SOURCE_REGION_OPTION,
     profiles_file: Optional[str] = PROFILES_FILE_OPTION,
     strategy: StrategyName = typer.Option(StrategyName.auto, "--strategy", help="Which fix pattern."),
-    output: ProposeFormat = typer.Option(ProposeFormat.diff, "--format", help="Output format."),
+    output: ProposeFormat = typer.Option(
+        ProposeFormat.diff, "--format",
+        help="diff: a unified diff git applies; json-patch: the change as an RFC 6902 JSON Patch (patch is "
+        "an alias); policy: the new file; json: everything, for machines; markdown: a pull-request body.",
+    ),
     write: bool = typer.Option(False, "--write", help="Replace each file in place after verification."),
     batch: bool = typer.Option(False, "--batch", help="Also let bedrock:CreateModelInvocationJob through."),
     broad: bool = typer.Option(False, "--broad", help="notaction: exempt all of Bedrock (NotAction bedrock:*)."),
@@ -62,6 +73,9 @@ def propose(
     no_full_access: bool = NO_FULL_ACCESS_OPTION,
     parameter: list[str] = PARAMETER_OPTION,
     var_file: list[str] = VAR_FILE_OPTION,
+    kind: Optional[PolicyKind] = KIND_OPTION,
+    account: Optional[str] = ACCOUNT_OPTION,
+    action: list[str] = ACTION_OPTION,
 ) -> None:
     """Propose the smallest verified change. Exit 0 nothing to change, 1 change proposed (or written),
     2 bad input, 3 a change is needed but none can be made safely. With several files, the highest code."""
@@ -77,6 +91,10 @@ def propose(
     if write and "-" in policies:
         typer.echo("scp-fix: --write cannot replace standard input", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
+    useless = _useless_flag(strategy, broad=broad, prefix=prefix)
+    if useless:
+        typer.echo(f"scp-fix: {useless}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
     codes: list[int] = []
     documents: list[dict] = []  # --format json: one list for every file, as check prints
     for path in policies:
@@ -86,6 +104,7 @@ def propose(
                 source_region=source_region, strategy=strategy.value, batch=batch, broad=broad,
                 prefix=prefix, force=force, full_access=not no_full_access, override=tuple(override),
                 parameters=parameters, var_files=tuple(var_file), from_models=from_models,
+                kind=kind.value if kind else None, account=account, actions=tuple(action) or None,
             ),
         )
         codes.append(code)
@@ -112,6 +131,7 @@ def _propose_one(path: str, profiles, *, write: bool, options: dict):
                 from rewriter.files import write_atomic
 
                 write_atomic(path, result.new_text)
+                typer.echo(f"wrote {path}", err=True)
     except typer.Exit as exit_:
         return exit_.exit_code, None
     if result.status is Status.UNSAFE:
@@ -154,7 +174,7 @@ def _show(result, output: ProposeFormat) -> None:
         typer.echo(f"scp-fix: note: {label}: {left.sentence()}", err=True)
     if not changed:
         return
-    if output is ProposeFormat.patch:
+    if output in (ProposeFormat.json_patch, ProposeFormat.patch):
         patches = {label: p.chosen.fix.patch for label, p in result.proposals if p.changed}
         body = next(iter(patches.values())) if len(result.proposals) == 1 else patches
         emit(json.dumps(body, indent=2, ensure_ascii=False))
@@ -162,7 +182,7 @@ def _show(result, output: ProposeFormat) -> None:
         sys.stdout.write(result.new_text)
         sys.stdout.flush()
     else:
-        sys.stdout.write(_diff(result, color=_color()) or "")
+        sys.stdout.write(_diff(result, color=use_colour(sys.stdout)) or "")
         sys.stdout.flush()
 
 
@@ -174,5 +194,12 @@ def _diff(result, *, color: bool = False) -> str | None:
     return unified_diff(result.original_text, result.new_text, path=result.path, color=color)
 
 
-def _color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+def _useless_flag(strategy: StrategyName, *, broad: bool, prefix: bool) -> str | None:
+    """A flag the chosen strategy ignores is a mistake worth saying, not a silent no-op."""
+    if broad and strategy not in (StrategyName.auto, StrategyName.notaction):
+        return f"--broad has no effect with --strategy {strategy.value} (it widens the notaction exemption to bedrock:*)"
+    if prefix and strategy is StrategyName.regions:
+        return "--prefix has no effect with --strategy regions (it widens a profile exemption to the whole geography)"
+    if prefix and broad and strategy is StrategyName.notaction:
+        return "--prefix has no effect with --strategy notaction --broad (bedrock:* is exempt for every profile)"
+    return None

@@ -53,6 +53,8 @@ class Reference:
     hint: str  # what a person does about it
     resolved: bool  # the document holds its value (from --parameter / --var-file / a default)
     origin: Location | None = None  # where its value is set, the place to change it
+    needs: str | None = None  # the template parameter or variable with no value given and no default
+    default: str | None = None  # the template parameter or variable whose declared default it took
 
 
 @dataclass(frozen=True, slots=True)
