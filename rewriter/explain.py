@@ -63,6 +63,7 @@ class Diagnosis:
     source_regions: tuple[str, ...] = ()  # the caller's likely Regions; empty when not known
     sources_from: str = ""  # FROM_OPTION, FROM_CLOUDTRAIL, FROM_POLICY, or "" when not known
     looked_for: str = ""  # what was searched for, when no profile fits
+    called: str = ""  # the profile a CloudTrail event names as called, when it is a candidate
 
     @property
     def callable_candidates(self) -> tuple[Candidate, ...]:
@@ -177,6 +178,17 @@ def _candidates(
     return tuple(callable_found + others)
 
 
+def _called(candidates: tuple[Candidate, ...], requested: str | None) -> tuple[tuple[Candidate, ...], str]:
+    """When a CloudTrail event names the profile called (``requestParameters.modelId``), that candidate is
+    the one callable: the others route there too, but were not what was called. Returns the candidates
+    and the id of the profile called ("" when the event names none of them)."""
+    called = requested.rsplit("inference-profile/", 1)[-1] if requested else ""
+    if not any(c.profile.id == called for c in candidates):
+        return candidates, ""
+    marked = (replace(c, callable=c.profile.id == called) for c in candidates)
+    return tuple(sorted(marked, key=lambda c: not c.callable)), called
+
+
 def diagnose(
     denial: Denial,
     catalog: Catalog,
@@ -210,7 +222,7 @@ def diagnose(
     profiles = catalog.by_model(denial.model_id)
     region = denial.region or UNSPECIFIED
     known, sources_from = _caller_regions(denial, profiles, source_region, policies, action)
-    candidates = _candidates(profiles, region, known, policies, action)
+    candidates, called = _called(_candidates(profiles, region, known, policies, action), denial.requested_model)
     callers = known or ()
     found = tuple(c for c in candidates if c.callable)
     where_from = _where_from(callers, sources_from)
@@ -258,6 +270,7 @@ def diagnose(
         source_regions=callers,
         sources_from=sources_from,
         looked_for=looked_for,
+        called=called,
     )
 
 

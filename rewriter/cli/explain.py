@@ -110,6 +110,7 @@ def _diagnosis_json(denial, diagnosis) -> dict:
             "source_regions": list(diagnosis.source_regions),
             "sources_from": diagnosis.sources_from or None,
             "looked_for": diagnosis.looked_for or None,
+            "called": diagnosis.called or None,
         },
         "candidates": [_candidate_json(c) for c in diagnosis.candidates],
     }
@@ -212,9 +213,14 @@ def _to_text(pairs, file_results) -> str:
         others = diagnosis.other_candidates
         if others:
             callers = ", ".join(diagnosis.source_regions) or "any Region the policy allows"
+            lead = (
+                f"The CloudTrail event names {diagnosis.called} as the profile called; these route there too"
+                if diagnosis.called
+                else f"Not callable from {callers}"
+            )
             lines += [
                 "",
-                f"Not callable from {callers}: " + ", ".join(
+                f"{lead}: " + ", ".join(
                     f"{c.profile.id} (from {', '.join(r.source_region for r in c.routes)})" for c in others
                 ),
             ]
