@@ -185,14 +185,14 @@ class _Builder:
             else (),
             condition_operators=tuple(raw["Condition"]) if isinstance(raw.get("Condition"), dict) else (),
             keys=tuple(raw),
-            line=self.line_of(pointer, has_sid=sid is not None),
+            **self.place_of(pointer, has_sid=sid is not None),
         )
 
-    def line_of(self, pointer: str, *, has_sid: bool) -> int | None:
-        """The line a reader looks at for a statement: its Sid's, else its opening brace's."""
+    def place_of(self, pointer: str, *, has_sid: bool) -> dict[str, int]:
+        """Where a reader looks for a statement: its Sid's key, else its opening brace (line, column)."""
         place = self.source.locate(f"{pointer}/Sid", key=True) if has_sid else None
         place = place or self.source.locate(pointer)
-        return place[0] if place else None
+        return {"line": place[0], "column": place[1]} if place else {}
 
     def strings(self, raw: dict[str, Any], element: str, pointer: str) -> Values | None:
         if element not in raw:

@@ -142,6 +142,7 @@ class FileCheck:
     label: str
     result: CheckResult
     unresolved: tuple[str, ...] = ()
+    policy: Policy | None = None  # the policy checked: its statements know their lines in the file
     not_callable: NotCallable | None = None
 
 
@@ -192,7 +193,7 @@ def load_policy_file(
     plain = kind or "scp"
     if path.lower().endswith(".json") or path == "<stdin>":
         # A JSON file is a policy unless it is plainly a CloudFormation template.
-        if '"AWSTemplateFormatVersion"' not in text and '"AWS::Organizations::Policy"' not in text:
+        if '"AWSTemplateFormatVersion"' not in text and '"AWS::Organizations::Policy"' not in text and '"AWS::IAM::' not in text:
             return (_json_policy(path, text, parameters or {}, plain),)
     from rewriter.sources import detect_kind, load_embedded
 
@@ -318,7 +319,10 @@ def check_file(
                 **({"actions": actions} if actions else {}),
             )
         results.append(
-            FileCheck(item.label, replace(result, policy_path=item.label), unresolved_notes(item), left)
+            FileCheck(
+                item.label, replace(result, policy_path=item.label), unresolved_notes(item), item.policy,
+                not_callable=left,
+            )
         )
     return tuple(results)
 

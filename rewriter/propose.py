@@ -26,6 +26,7 @@ from rewriter.cris import DEFAULT_ACCOUNT, UNSPECIFIED
 from rewriter.errors import ScpFixError, VerificationError
 from rewriter.evaluate import Evaluator
 from rewriter.fixes import Fix, NotApplicable
+from rewriter.i18n import Text, join
 from rewriter.model import Policy
 from rewriter.regions import find_region_restrictions
 from rewriter.vocabulary import Status
@@ -213,33 +214,36 @@ def propose(
 def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: bool, settings: _Settings) -> Proposal:
     """``propose`` once the policy has been checked."""
     if not before.blocked:
-        return Proposal(policy, before, Status.UNCHANGED, reason="every profile's authorizations are already allowed")
+        return Proposal(policy, before, Status.UNCHANGED, reason=Text("every profile's authorizations are already allowed"))
     deliberate = _deliberate_denials(policy, before, settings)
     if deliberate:
         first = deliberate[0]
         name = first.statement.sid or str(first.statement.index + 1)
         return Proposal(
             policy, before, Status.UNSAFE, deliberate=deliberate,
-            reason=(
-                f"the profile is forbidden by {first.statement.label}: {first.why}. That is the "
-                "organization's decision, which scp-fix does not weaken; to change it on purpose, pass "
-                f"--override {name}"
+            reason=Text(
+                "the profile is forbidden by {statement}: {why}. That is the organization's decision, which "
+                "scp-fix does not weaken; to change it on purpose, pass --override {name}",
+                statement=first.statement.label, why=first.why, name=name,
             ),
         )
     if before.unreachable:
         return Proposal(
             policy, before, Status.UNSAFE,
-            reason="; ".join(u.reason for u in before.unreachable)
-            + ". Name the Region callers use with --source-region to have it allowed.",
+            reason=Text(
+                "{reasons}. Name the Region callers use with --source-region to have it allowed.",
+                reasons=join("; ", (u.reason for u in before.unreachable)),
+            ),
         )
     marker = None if settings.identity else control_tower_marker(policy, policy_name=settings.policy_name)
     if marker is not None and not force:
         return Proposal(
             policy, before, Status.UNSAFE,
-            reason=(
-                f"the policy is managed by AWS Control Tower: {marker.label} is one of its guardrails, and "
+            reason=Text(
+                "the policy is managed by AWS Control Tower: {statement} is one of its guardrails, and "
                 "editing it by hand causes drift. Change the Control Tower control's parameters instead "
-                "(shown), or pass --force to patch it anyway."
+                "(shown), or pass --force to patch it anyway.",
+                statement=marker.label,
             ),
             control_tower=_control_tower_advice(policy, before, settings),
         )
@@ -247,9 +251,12 @@ def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: 
     hint = control_tower_role_hint(policy) if marker is None else None
     if hint is not None:
         notes += (
-            f"{hint.label} exempts {CONTROL_TOWER_ROLE}, but nothing marks the policy as Control Tower's "
-            "own; if a pipeline such as Landing Zone Accelerator or Customizations for Control Tower "
-            "deploys this SCP, make the change in that pipeline's source.",
+            Text(
+                "{statement} exempts {role}, but nothing marks the policy as Control Tower's own; if a "
+                "pipeline such as Landing Zone Accelerator or Customizations for Control Tower deploys this "
+                "SCP, make the change in that pipeline's source.",
+                statement=hint.label, role=CONTROL_TOWER_ROLE,
+            ),
         )
     names = tuple(_registry(settings)) if strategy == "auto" else (strategy,)
     candidates = tuple(_candidate(name, policy, before, settings) for name in names)
@@ -257,9 +264,10 @@ def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: 
         candidates = _with_deltas(policy, before, candidates, settings)
     verified = [c for c in candidates if c.verified]
     if not verified:
-        reasons = "; ".join(f"{c.strategy}: {c.rejected}" for c in candidates)
+        reasons = join("; ", (Text("{strategy}: {why}", strategy=c.strategy, why=c.rejected) for c in candidates))
         return Proposal(
-            policy, before, Status.UNSAFE, candidates=candidates, reason=f"no safe change found ({reasons})", notes=notes
+            policy, before, Status.UNSAFE, candidates=candidates,
+            reason=Text("no safe change found ({reasons})", reasons=reasons), notes=notes,
         )
     # Least opened wins; ties go to the registry order, narrowest pattern first.
     chosen = min(verified, key=lambda c: (c.delta.weight if c.delta else 0, names.index(c.strategy)))
@@ -292,8 +300,10 @@ def _lifted_notes(policy: Policy, before: CheckResult, settings: _Settings) -> t
         return ()
     lifted = _deliberate_denials(policy, before, replace(settings, overridden=frozenset()))
     return tuple(
-        f"--override lifts {d.statement.label}, a deliberate control: {d.why}. The change lets the named "
-        "profiles through it."
+        Text(
+            "--override lifts {statement}, a deliberate control: {why}. The change lets the named profiles "
+            "through it.", statement=d.statement.label, why=d.why,
+        )
         for d in lifted if d.statement.index in settings.overridden
     )
 
@@ -328,7 +338,7 @@ def _candidate(name: str, policy: Policy, before: CheckResult, settings: _Settin
     try:
         candidate = _planned(name, policy, before, options, settings)
     except NotApplicable as reason:
-        return Candidate(name, rejected=str(reason))
+        return Candidate(name, rejected=reason.reason)
     # A candidate rejected for its size carries that size; any other rejection has none or one that fits.
     if candidate.size is None or candidate.size.fits or name == "regions" or options.prefix or settings.identity:
         return candidate
@@ -337,14 +347,17 @@ def _candidate(name: str, policy: Policy, before: CheckResult, settings: _Settin
     try:
         retry = _planned(name, policy, before, compact, replace(settings, prefix=True))
     except NotApplicable as reason:  # pragma: no cover - the same problem planned once already
-        return replace(candidate, rejected=str(reason))
+        return replace(candidate, rejected=reason.reason)
     if retry.rejected:
         return retry
     return replace(
         retry,
         notes=retry.notes + (
-            f"The exact profile patterns made the policy {candidate.size.after_minified} characters "
-            f"minified, over the {SCP_SIZE_LIMIT} limit; the geography prefix form is used instead.",
+            Text(
+                "The exact profile patterns made the policy {size} characters minified, over the {limit} "
+                "limit; the geography prefix form is used instead.",
+                size=candidate.size.after_minified, limit=SCP_SIZE_LIMIT,
+            ),
         ),
     )
 
@@ -387,14 +400,16 @@ def _then(fix: Fix, more: Fix, sources: list[str]) -> Fix:
     step = more.title[:1].lower() + more.title[1:]
     return replace(
         fix,
-        title=fix.title if more.title == fix.title else f"{fix.title}, then {step}",
+        title=fix.title if more.title == fix.title else Text("{first}, then {step}", first=fix.title, step=step),
         edits=fix.edits + more.edits,
         applicability=min(fix.applicability, more.applicability),
         notes=tuple(dict.fromkeys((
             *fix.notes,
             *more.notes,
-            f"The first step lets callers use the profiles from {', '.join(sources)}, whose calls also "
-            f"need more, so the fix goes on to {step}.",
+            Text(
+                "The first step lets callers use the profiles from {sources}, whose calls also need more, so "
+                "the fix goes on to {step}.", sources=", ".join(sources), step=step,
+            ),
         ))),
     )
 
@@ -417,7 +432,7 @@ def _verify(
     except VerificationError:
         raise
     except ScpFixError as error:  # e.g. the value comes from a template parameter or a variable
-        return Candidate(name, fix, rejected=f"cannot be written into the file: {error}"), None
+        return Candidate(name, fix, rejected=Text("cannot be written into the file: {error}", error=str(error))), None
     new_policy = codec.read(text)
     if new_policy.document != patched:
         raise VerificationError(f"{name}: the rendered text does not parse to the patched document", path=policy.path)
@@ -427,7 +442,10 @@ def _verify(
     if not _allows_all(new_policy, settings):
         after = _check(new_policy, settings)
         still = sorted({r for c in after.checks for r in c.denied_regions})
-        rejected = f"verification failed: still denied in {', '.join(still) or 'a source Region'}"
+        rejected = (
+            Text("verification failed: still denied in {regions}", regions=", ".join(still)) if still
+            else Text("verification failed: still denied in a source Region")
+        )
         return Candidate(name, fix, rejected=rejected), (new_policy, after)
     size = Size(
         before=codec.size(policy.source.text, policy),
@@ -438,14 +456,16 @@ def _verify(
     notes: tuple[str, ...] = ()  # beyond the fix's own notes
     if size.fits and not size.fits_as_is:
         notes += (
-            f"The new policy is {size.after} characters as written, over the {size.limit} limit; "
-            f"upload it minified ({size.after_minified} characters).",
+            Text(
+                "The new policy is {size} characters as written, over the {limit} limit; upload it minified "
+                "({minified} characters).", size=size.after, limit=size.limit, minified=size.after_minified,
+            ),
         )
     if not size.fits:
         return Candidate(
-            name, fix, document, text, size, rejected=(
-                f"the new policy would be {size.after_minified} characters minified, over the "
-                f"{size.limit}-character {settings.what} limit"
+            name, fix, document, text, size, rejected=Text(
+                "the new policy would be {minified} characters minified, over the {limit}-character {what} limit",
+                minified=size.after_minified, limit=size.limit, what=settings.what,
             ),
         ), None
     return Candidate(name, fix, document, text, size, notes=notes, policy=new_policy), None
@@ -499,8 +519,8 @@ def _with_deltas(
         if delta is None:
             result.append(candidate)
         elif delta.newly_denied:
-            lost = "; ".join(g.summary for g in delta.newly_denied)
-            result.append(replace(candidate, delta=delta, rejected=f"it would newly deny {lost}"))
+            lost = join("; ", (g.summary for g in delta.newly_denied))
+            result.append(replace(candidate, delta=delta, rejected=Text("it would newly deny {lost}", lost=lost)))
         else:
             result.append(replace(candidate, delta=delta))
     return tuple(result)

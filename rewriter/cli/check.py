@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from enum import Enum
 from typing import Optional
 
 import typer
@@ -20,11 +21,18 @@ from rewriter.cli._common import (
     SOURCE_REGION_OPTION,
     VAR_FILE_OPTION,
     PolicyKind,
-    TextOrJson,
+    LANG_OPTION,
     emit,
     error_boundary,
     read_input,
+    resolve_lang,
 )
+
+
+class CheckFormat(str, Enum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"  # SARIF 2.1.0, for code scanning
 
 
 def check(
@@ -34,13 +42,17 @@ def check(
     profile: list[str] = PROFILE_OPTION,
     source_region: Optional[str] = SOURCE_REGION_OPTION,
     profiles_file: Optional[str] = PROFILES_FILE_OPTION,
-    output: TextOrJson = typer.Option(TextOrJson.text, "--format", help="Output format."),
+    output: CheckFormat = typer.Option(
+        CheckFormat.text, "--format",
+        help="text; json; sarif: SARIF 2.1.0 for code scanning (one result per blocked authorization).",
+    ),
     no_full_access: bool = NO_FULL_ACCESS_OPTION,
     parameter: list[str] = PARAMETER_OPTION,
     var_file: list[str] = VAR_FILE_OPTION,
     kind: Optional[PolicyKind] = KIND_OPTION,
     account: Optional[str] = ACCOUNT_OPTION,
     action: list[str] = ACTION_OPTION,
+    lang: Optional[str] = LANG_OPTION,
     skip_non_policy_files: bool = typer.Option(
         False, "--skip-non-policy-files",
         help="Skip, with a note, files that plainly hold no policy (as a pre-commit hook passes every JSON, YAML and Terraform file).",
@@ -57,6 +69,8 @@ def check(
         profiles, from_models = resolve_profiles(catalog, profile)
     codes: list[int] = []
     documents: list[dict] = []
+    checked: list[tuple] = []  # (file, its check), for SARIF
+    language = resolve_lang(lang)
     for path in policies:
         try:
             with error_boundary():
@@ -84,43 +98,41 @@ def check(
             continue
         for item in results:
             codes.append(EXIT_FINDING if item.result.blocked else EXIT_OK)
-            if output is TextOrJson.json:
+            if output is CheckFormat.json:
                 extra = {"unresolved": list(item.unresolved)} if item.unresolved else {}
                 if item.not_callable is not None:
                     extra["not_callable"] = item.not_callable.to_json()
                 documents.append(check_to_json(item.result) | extra)
+            elif output is CheckFormat.sarif:
+                checked.append((name, item))
             else:
-                emit(check_to_text(item.result))
+                emit(check_to_text(item.result, lang=language))
                 for note in item.unresolved:
                     typer.echo(f"scp-fix: warning: {note}", err=True)
                 if item.not_callable is not None:
                     typer.echo(f"scp-fix: note: {item.label}: {item.not_callable.sentence()}", err=True)
-        if output is TextOrJson.text and any(i.result.blocked and i.result.kind == "scp" for i in results):
-            fix = _fix_command(path, profile, source_region=source_region, profiles_file=profiles_file,
-                               no_full_access=no_full_access, parameter=parameter, var_file=var_file)
+        if output is CheckFormat.text and any(i.result.blocked and i.result.kind == "scp" for i in results):
+            from rewriter.report import scp_fix_command
+
+            fix = scp_fix_command(
+                "propose", [path], profile, source_region=source_region, full_access=not no_full_access,
+                parameters=parameter, var_files=var_file,
+                extra=[*(["--profiles-file", profiles_file] if profiles_file else []), "--write"],
+            )
             typer.echo(f"scp-fix: to fix {path}, run: {fix}", err=True)
-    if output is TextOrJson.json and documents:
+    if output is CheckFormat.json and documents:
         emit(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2))
+    if output is CheckFormat.sarif:
+        from rewriter import __version__
+        from rewriter.report import scp_fix_command
+        from rewriter.sarif import sarif_log
+
+        fix = scp_fix_command(
+            "propose", policies, [p.id for p in profiles], source_region=source_region,
+            full_access=not no_full_access, parameters=parameter, var_files=var_file,
+        )
+        emit(json.dumps(sarif_log(checked, fix_command=fix, version=__version__), indent=2, ensure_ascii=False))
     raise typer.Exit(max(codes))
-
-
-def _fix_command(path: str, profiles: list[str], **options) -> str:
-    """The ``scp-fix propose ... --write`` command that fixes ``path``, with the options this check used."""
-    import shlex
-
-    words = ["scp-fix", "propose", path]
-    for ref in profiles:
-        words += ["--profile", ref]
-    for name in ("source_region", "profiles_file"):
-        if options[name]:
-            words += [f"--{name.replace('_', '-')}", options[name]]
-    if options["no_full_access"]:
-        words.append("--no-full-access")
-    for value in options["parameter"]:
-        words += ["--parameter", value]
-    for value in options["var_file"]:
-        words += ["--var-file", value]
-    return shlex.join([*words, "--write"])
 
 
 def resolve_profiles(catalog, refs: list[str]) -> tuple[tuple, frozenset[str]]:

@@ -23,8 +23,10 @@ from rewriter.cli._common import (
     EXIT_FINDING,
     EXIT_OK,
     EXIT_UNSAFE,
+    LANG_OPTION,
     PolicyKind,
     emit,
+    resolve_lang,
     use_colour,
     error_boundary,
     read_input,
@@ -76,6 +78,7 @@ def propose(
     kind: Optional[PolicyKind] = KIND_OPTION,
     account: Optional[str] = ACCOUNT_OPTION,
     action: list[str] = ACTION_OPTION,
+    lang: Optional[str] = LANG_OPTION,
 ) -> None:
     """Propose the smallest verified change. Exit 0 nothing to change, 1 change proposed (or written),
     2 bad input, 3 a change is needed but none can be made safely. With several files, the highest code."""
@@ -113,7 +116,13 @@ def propose(
         if output is ProposeFormat.json:
             documents.extend(_json_documents(result))
         else:
-            _show(result, output)
+            from rewriter.report import scp_fix_command
+
+            verify = scp_fix_command(
+                "check", [path], [p.id for p in profiles], source_region=source_region,
+                full_access=not no_full_access, parameters=parameter, var_files=var_file,
+            )
+            _show(result, output, lang=resolve_lang(lang), verify=verify)
     if documents:
         emit(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2, ensure_ascii=False))
     raise typer.Exit(max(codes))
@@ -154,7 +163,7 @@ def _json_documents(result) -> list[dict]:
     ]
 
 
-def _show(result, output: ProposeFormat) -> None:
+def _show(result, output: ProposeFormat, *, lang: str, verify: str) -> None:
     from rewriter.report import proposal_summary
 
     proposals = [p for _, p in result.proposals]
@@ -163,11 +172,11 @@ def _show(result, output: ProposeFormat) -> None:
         from rewriter.pr import pull_request_body
 
         diff = _diff(result) or ""
-        emit("\n\n---\n\n".join(pull_request_body(p, diff=diff) for p in proposals))
+        emit("\n\n---\n\n".join(pull_request_body(p, diff=diff, verify=verify, lang=lang) for p in proposals))
         return
     # Human words go to stderr so stdout stays a clean diff, patch or policy for a pipe.
     for proposal in proposals:
-        typer.echo(proposal_summary(proposal), err=True)
+        typer.echo(proposal_summary(proposal, lang=lang), err=True)
     for note in result.unresolved:
         typer.echo(f"scp-fix: warning: {note}", err=True)
     for label, left in result.not_callable:

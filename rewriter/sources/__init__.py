@@ -29,6 +29,7 @@ __all__ = [
     "detect_kind",
     "load_embedded",
     "rewrite",
+    "rewrite_json",
 ]
 
 
@@ -71,6 +72,13 @@ class EmbeddedPolicy:
     var_files: tuple[str, ...] = ()
     use_defaults: bool = False
     policy_kind: str = "scp"  # "scp" | "identity": which the resource makes it (rewriter.identity)
+
+
+def rewrite_json(text: str, operations: Sequence[Mapping[str, Any]], *, path: str = "<policy>", verify: bool = True) -> str:
+    """A JSON policy file's text with ``operations`` applied, format preserved (``sources._json``)."""
+    from rewriter.sources._json import rewrite_json as rewrite
+
+    return rewrite(text, operations, path=path, verify=verify)
 
 
 class ReferencedValueError(ScpFixError):
@@ -118,6 +126,38 @@ def load_embedded(
 
 
 def _load(path: str, text: str, parameters: Mapping[str, str], var_files: tuple[str, ...], use_defaults: bool):
+    return tuple(_placed(text, found) for found in _found(path, text, parameters, var_files, use_defaults))
+
+
+def _placed(text: str, found):
+    """The policy's statements with their lines in the file (the template's, as its reader counts
+    them): a Sid's key, else where the statement starts."""
+    from dataclasses import replace
+
+    from rewriter.model import Source
+    from rewriter.sources._tree import walk
+
+    if found.root is None:
+        return found
+    nodes = dict(walk(found.root))
+    file_source = Source(path=found.embedded.path, text=text)
+    statements = []
+    for statement in found.embedded.policy.statements:
+        node = nodes.get(statement.pointer)
+        if node is None:
+            statements.append(statement)
+            continue
+        sid = next((k for k in node.keys if k.name == "Sid"), None) if statement.sid is not None else None
+        offset = sid.start if sid is not None else node.start
+        if found.embedding is not None:  # a JSON string inside the file: offsets are the string's
+            offset = found.embedding.offsets[offset]
+        line, column = file_source.position(offset)
+        statements.append(replace(statement, line=line, column=column))
+    policy = replace(found.embedded.policy, statements=tuple(statements))
+    return replace(found, embedded=replace(found.embedded, policy=policy))
+
+
+def _found(path: str, text: str, parameters: Mapping[str, str], var_files: tuple[str, ...], use_defaults: bool):
     kind = detect_kind(path, text)
     if kind == "cloudformation":
         from rewriter.sources import cloudformation
@@ -143,10 +183,18 @@ def rewrite(text: str, embedded: EmbeddedPolicy, operations: Sequence[dict[str, 
     from rewriter.sources._ops import next_edits
     from rewriter.sources._tree import apply_edits
 
+    from dataclasses import replace
+
+    from rewriter.sources._json import JsonEditor
+
     ops = [dict(op) for op in operations]
     current = text
+    style = None  # of JSON, read from the original: every operation of a patch writes alike
     while ops:
         found = _find(current, embedded)
+        if isinstance(found.editor, JsonEditor):
+            style = style or found.editor.style
+            found = replace(found, editor=replace(found.editor, style=style))
         edits, used = next_edits(current, found, ops)
         current = apply_edits(current, edits)
         del ops[:used]

@@ -35,7 +35,7 @@ class Editor(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class BracketEditor:
-    """JSON and HCL expressions: every container has brackets."""
+    """HCL expressions and YAML flow collections: every container has brackets."""
 
     syntax: Syntax
     unit: str = "  "

@@ -23,7 +23,6 @@ __all__ = [
     "Edit",
     "Embedding",
     "Syntax",
-    "JSON_SYNTAX",
     "HCL_SYNTAX",
     "UnsupportedEditError",
     "apply_edits",
@@ -130,7 +129,7 @@ def line_indent(text: str, offset: int) -> str:
     return re.match(r"[ \t]*", text[start:]).group(0)
 
 
-# --- syntaxes with brackets: JSON, HCL expressions, YAML flow collections -------------------------
+# --- syntaxes with brackets: HCL expressions, YAML flow collections (JSON has its own editor, _json) -------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,10 +141,6 @@ class Syntax:
     comment: str  # what starts a comment, "" when the syntax has none
     member_comma_multiline: bool  # does a multi-line object separate members with commas?
     align: bool  # pad keys so that consecutive one-line members align (terraform fmt)
-
-
-def _json_scalar(value: Any, quote: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
 
 
 def _hcl_string(value: str) -> str:
@@ -163,7 +158,6 @@ def _hcl_key(name: str) -> str:
     return name if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", name) else _hcl_string(name)
 
 
-JSON_SYNTAX = Syntax("json", _json_scalar, lambda k: json.dumps(k, ensure_ascii=False), ": ", "", True, False)
 HCL_SYNTAX = Syntax("hcl", _hcl_scalar, _hcl_key, " = ", "#", False, True)
 
 _WIDTH = 100  # a new list of strings stays on one line when it fits
@@ -182,7 +176,7 @@ def render_bracketed(value: Any, syntax: Syntax, *, indent: str, unit: str, mult
         if not multiline:
             sep = ", "
             body = sep.join(k + syntax.assign + v for k, v in rendered)
-            return "{" + body + "}" if syntax.name == "json" else "{ " + body + " }"
+            return "{ " + body + " }"
         lines = _aligned(rendered, syntax)
         sep = ",\n" if syntax.member_comma_multiline else "\n"
         return "{\n" + sep.join(inner + line for line in lines) + "\n" + indent + "}"

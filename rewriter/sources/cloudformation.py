@@ -18,9 +18,9 @@ from rewriter.errors import InputError, PolicyParseError
 from rewriter.model import Source, escape_pointer_token
 from rewriter.sources import EmbeddedPolicy, Location, Reference
 from rewriter.sources._embed import block_embedding, quoted_embedding
+from rewriter.sources._json import JsonEditor, JsonStyle, json_node
 from rewriter.sources._ops import BracketEditor, Found
 from rewriter.sources._tree import (
-    JSON_SYNTAX,
     Edit,
     Embedding,
     Key,
@@ -42,8 +42,8 @@ def load(path: str, text: str, *, parameters: Mapping[str, str], use_defaults: b
     if text.lstrip("\ufeff \t\r\n").startswith("{"):
         from rewriter.jsontext import scan
 
-        _, source = scan(text, path=path)
-        root = _json_node(text, json.loads(text.lstrip("\ufeff")), source.spans, "")
+        document, source = scan(text, path=path)
+        root = json_node(document, source.spans)
         return _policies(path, text, root, parameters, use_defaults, yaml=False)
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
@@ -70,22 +70,6 @@ def load(path: str, text: str, *, parameters: Mapping[str, str], use_defaults: b
 
 
 # --- reading --------------------------------------------------------------------------------------
-
-
-def _json_node(text: str, value: Any, spans: dict, pointer: str) -> Node:
-    span = spans[pointer]
-    if isinstance(value, dict):
-        keys, items = [], []
-        for k, v in value.items():
-            child = f"{pointer}/{escape_pointer_token(k)}"
-            s = spans[child]
-            keys.append(Key(k, s.key_start, s.key_end))
-            items.append(_json_node(text, v, spans, child))
-        return Node("object", span.start, span.end, items=tuple(items), keys=tuple(keys))
-    if isinstance(value, list):
-        items = tuple(_json_node(text, v, spans, f"{pointer}/{i}") for i, v in enumerate(value))
-        return Node("list", span.start, span.end, items=items)
-    return Node("scalar", span.start, span.end, value=value, style='"' if isinstance(value, str) else "")
 
 
 def _yaml_scalar_value(node: Any) -> Any:
@@ -266,15 +250,9 @@ def _policies(path: str, text: str, root: Node, given: Mapping[str, str], use_de
         raise InputError("a CloudFormation template needs a Resources section", path=path)
     out: list[Found] = []
     file_source = Source(path=path, text=text)
-    for key, resource in zip(resources.keys, resources.items):
-        rtype = _child(resource, "Type")
-        props = _child(resource, "Properties")
-        ptype = _child(props, "Type")
-        if rtype is None or rtype.value != _POLICY_TYPE or ptype is None or ptype.value != "SERVICE_CONTROL_POLICY":
-            continue
-        content = _child(props, "Content")
+    for key, resource, name, field, content, policy_kind in _policy_slots(resources):
         if content is None:
-            raise InputError(f"{key.name} has no Content", path=path, line=file_source.position(key.start)[0])
+            raise InputError(f"{name} has no {field}", path=path, line=file_source.position(key.start)[0])
         ctx = _Context(path, text, file_source, _parameters(root), given, use_defaults)
         embedding: Embedding | None = None
         if content.kind == "scalar" and isinstance(content.value, str):
@@ -284,26 +262,26 @@ def _policies(path: str, text: str, root: Node, given: Mapping[str, str], use_de
             elif content.style in ('"', "'") or not yaml:
                 embedding = quoted_embedding(text, content.start, content.end, path=path)
             else:
-                raise UnsupportedEditError(f"{key.name}: write Content as a block scalar (|) or a quoted string", path=path)
+                raise UnsupportedEditError(f"{name}: write {field} as a block scalar (|) or a quoted string", path=path)
             document, inner = scan(embedding.inner, path=path)
-            node = _json_node(embedding.inner, document, inner.spans, "")
-            editor = BracketEditor(JSON_SYNTAX, _unit(embedding.inner))
+            node = json_node(document, inner.spans)
+            editor = JsonEditor(node, JsonStyle.of(embedding.inner, node))
         elif content.kind == "object" and not _is_intrinsic(content):
             node = _resolve(ctx, content, "")
-            editor = _YamlEditor(_dash_offset(text, root)) if yaml else BracketEditor(JSON_SYNTAX, _unit(text))
+            editor = _YamlEditor(_dash_offset(text, root)) if yaml else JsonEditor(node, JsonStyle.of(text, node))
         else:
             raise InputError(
-                f"{key.name}: Content is {content.text or 'not a policy object or JSON string'}; scp-fix cannot read it",
+                f"{name}: {field} is {content.text or 'not a policy object or JSON string'}; scp-fix cannot read it",
                 path=path,
                 line=file_source.position(content.start)[0],
             )
         document = to_value(node)
         line, _ = file_source.position(key.start)
-        policy_source = Source(path=f"{path}:{line} ({key.name})", text=embedding.inner if embedding else text)
+        policy_source = Source(path=f"{path}:{line} ({name})", text=embedding.inner if embedding else text)
         policy = policy_from_document(document, source=policy_source)
         refs = tuple(ctx.references)
         embedded = EmbeddedPolicy(
-            name=key.name,
+            name=name,
             document=document,
             policy=policy,
             unresolved=tuple(r for r in refs if not r.resolved),
@@ -313,14 +291,36 @@ def _policies(path: str, text: str, root: Node, given: Mapping[str, str], use_de
             form=("yaml-" if yaml else "json-") + ("string" if embedding else "object"),
             parameters=dict(given),
             use_defaults=use_defaults,
+            policy_kind=policy_kind,
         )
         out.append(Found(embedded, node, editor, embedding))
     return out
 
 
-def _unit(text: str) -> str:
-    m = re.search(r"\n( +)\S", text)
-    return m.group(1) if m and len(m.group(1)) <= 4 else "  "
+_IDENTITY_TYPES = ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
+_INLINE_TYPES = ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group")
+
+
+def _policy_slots(resources: Node):
+    """(key, resource, name, element, its node, policy kind) for every policy the resources hold: an SCP's
+    Content, an IAM policy's PolicyDocument, and each inline policy of a role, user or group (named
+    ``Resource.PolicyName``)."""
+    for key, resource in zip(resources.keys, resources.items):
+        rtype = _child(resource, "Type")
+        props = _child(resource, "Properties")
+        kind = rtype.value if rtype is not None else None
+        if kind == _POLICY_TYPE:
+            ptype = _child(props, "Type")
+            if ptype is not None and ptype.value == "SERVICE_CONTROL_POLICY":
+                yield key, resource, key.name, "Content", _child(props, "Content"), "scp"
+        elif kind in _IDENTITY_TYPES:
+            yield key, resource, key.name, "PolicyDocument", _child(props, "PolicyDocument"), "identity"
+        elif kind in _INLINE_TYPES:
+            inline = _child(props, "Policies")
+            for index, item in enumerate(inline.items if inline is not None and inline.kind == "list" else ()):
+                label = _child(item, "PolicyName")
+                suffix = label.value if label is not None and isinstance(label.value, str) else str(index)
+                yield key, resource, f"{key.name}.{suffix}", "PolicyDocument", _child(item, "PolicyDocument"), "identity"
 
 
 def _dash_offset(text: str, root: Node) -> str:

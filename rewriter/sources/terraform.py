@@ -1,4 +1,5 @@
-"""Service control policies in Terraform: ``aws_organizations_policy`` with ``content`` given as
+"""Policies in Terraform: service control policies (``aws_organizations_policy``'s ``content``) and identity
+policies (the ``policy`` of ``aws_iam_policy`` and ``aws_iam_{role,user,group}_policy``), given as
 ``jsonencode({...})``, a heredoc of JSON, or ``data.aws_iam_policy_document.X.json``.
 
 Read with python-hcl2's parser (its lark tree carries character positions); written by editing spans.
@@ -21,7 +22,6 @@ from rewriter.sources._embed import heredoc_embedding
 from rewriter.sources._ops import BracketEditor, Found, referenced_value_error
 from rewriter.sources._tree import (
     HCL_SYNTAX,
-    JSON_SYNTAX,
     Edit,
     Key,
     Node,
@@ -237,10 +237,20 @@ def _variables(path: str, text: str, body, var_files: Sequence[str], use_default
     return variables, declared, frozenset(defaulted)
 
 
+# resource type -> (the attribute that holds its policy, the policy's kind)
+_RESOURCES = {
+    "aws_organizations_policy": ("content", "scp"),
+    "aws_iam_policy": ("policy", "identity"),
+    "aws_iam_role_policy": ("policy", "identity"),
+    "aws_iam_user_policy": ("policy", "identity"),
+    "aws_iam_group_policy": ("policy", "identity"),
+}
+
+
 def load(path: str, text: str, *, var_files: Sequence[str], use_defaults: bool) -> list[Found]:
     from rewriter.jsontext import scan
     from rewriter.parse import policy_from_document
-    from rewriter.sources.cloudformation import _json_node, _unit
+    from rewriter.sources._json import JsonEditor, JsonStyle, json_node
 
     tree = _tree(path, text)
     body = tree.children[0]
@@ -250,17 +260,18 @@ def load(path: str, text: str, *, var_files: Sequence[str], use_defaults: bool) 
     documents = {labels[1]: block for kind, labels, block in blocks if kind == "data" and labels[:1] == ["aws_iam_policy_document"]}
     out: list[Found] = []
     for kind, labels, block in blocks:
-        if kind != "resource" or labels[:1] != ["aws_organizations_policy"] or len(labels) < 2:
+        if kind != "resource" or len(labels) < 2 or labels[0] not in _RESOURCES:
             continue
         attrs = _attributes(_body(block))
+        element, policy_kind = _RESOURCES[labels[0]]
         ptype = attrs.get("type")
-        if ptype is not None and _string(_unwrap(ptype[1])) != "SERVICE_CONTROL_POLICY":
+        if policy_kind == "scp" and ptype is not None and _string(_unwrap(ptype[1])) != "SERVICE_CONTROL_POLICY":
             continue
-        name = f"aws_organizations_policy.{labels[1]}"
-        if "content" not in attrs:
-            raise InputError(f"{name} has no content", path=path, line=source.position(block.meta.start_pos)[0])
+        name = f"{labels[0]}.{labels[1]}"
+        if element not in attrs:
+            raise InputError(f"{name} has no {element}", path=path, line=source.position(block.meta.start_pos)[0])
         ctx = _Context(path, text, source, variables, declared, [], defaulted)
-        content = _unwrap(attrs["content"][1])
+        content = _unwrap(attrs[element][1])
         written = text[content.meta.start_pos : content.meta.end_pos]
         embedding, custom, editor, node = None, None, None, None
         if content.data == "function_call" and _name(_subtrees(content)[0]) == "jsonencode":
@@ -270,19 +281,19 @@ def load(path: str, text: str, *, var_files: Sequence[str], use_defaults: bool) 
             token = content.children[0]
             embedding = heredoc_embedding(text, token.start_pos, token.end_pos, path=path)
             document, inner = scan(embedding.inner, path=path)
-            node = _json_node(embedding.inner, document, inner.spans, "")
-            editor, form = BracketEditor(JSON_SYNTAX, _unit(embedding.inner)), "heredoc"
+            node = json_node(document, inner.spans)
+            editor, form = JsonEditor(node, JsonStyle.of(embedding.inner, node)), "heredoc"
         elif (m := re.fullmatch(r"data\.aws_iam_policy_document\.([A-Za-z0-9_-]+)\.json", written)) and m.group(1) in documents:
             doc = _PolicyDocument.read(ctx, documents[m.group(1)])
             node, custom, form = doc.node, doc.edits, "policy-document"
         else:
-            raise InputError(f"{name}: content is {written[:60]!r}; scp-fix reads jsonencode, a heredoc or an aws_iam_policy_document in the same file", path=path, line=source.position(content.meta.start_pos)[0])
+            raise InputError(f"{name}: {element} is {written[:60]!r}; scp-fix reads jsonencode, a heredoc or an aws_iam_policy_document in the same file", path=path, line=source.position(content.meta.start_pos)[0])
         document = to_value(node)
         line, _ = source.position(block.meta.start_pos)
         policy = policy_from_document(document, source=Source(path=f"{path}:{line} ({name})", text=embedding.inner if embedding else text))
         refs = tuple(ctx.references)
         embedded = EmbeddedPolicy(name, document, policy, tuple(r for r in refs if not r.resolved), refs, path, "terraform", form,
-                                  {}, tuple(var_files), use_defaults)
+                                  {}, tuple(var_files), use_defaults, policy_kind)
         found = Found(embedded, node, editor, embedding)
         if custom is not None:
             found = Found(embedded, node, None, None, lambda t, ops, f=found, d=doc: d.edits(t, ops, f))
