@@ -253,3 +253,25 @@ def test_sync_refuses_group_level_options_it_does_not_take(tmp_path: Path) -> No
     assert result.exit_code == 2
     assert "profiles sync does not take --geography" in result.stderr
     assert not (tmp_path / "out.json").exists()
+
+
+def test_the_readme_profiles_file_example_is_valid_and_usable(tmp_path: Path) -> None:
+    """The README shows the --profiles-file format by the package's JSON Schema; its example holds to it."""
+    import re
+
+    import jsonschema
+    import yaml
+
+    from rewriter.catalog.entries import profiles_schema
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Your own profiles (`--profiles-file`)"):]
+    assert "(rewriter/catalog/profiles.schema.json)" in section.split("```")[0]  # linked, not copied
+    block = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
+    jsonschema.validate(yaml.safe_load(block), profiles_schema())
+    path = tmp_path / "mine.yaml"
+    path.write_text(block, encoding="utf-8")
+    app_arn = "arn:aws:bedrock:ap-northeast-1:111122223333:application-inference-profile/team-chat"
+    shown = json.loads(run("--profiles-file", str(path), "-f", "json", "show", app_arn).stdout)
+    assert shown["profiles"][0]["routes"] == {"ap-northeast-1": ["ap-northeast-1", "ap-northeast-3"]}
+    assert str(path) in shown["files"]
