@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from rewriter import strategies
 from rewriter.check import CheckResult, allows_all, check
 from rewriter.controls import (
     CONTROL_TOWER_ROLE,
@@ -34,7 +35,7 @@ from rewriter.vocabulary import Status
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
     from rewriter.newly_allowed import Delta
-    from rewriter.strategies import Options
+    from rewriter.strategies.base import Options
 
 __all__ = [
     "SCP_SIZE_LIMIT",
@@ -49,8 +50,8 @@ __all__ = [
 ]
 
 SCP_SIZE_LIMIT = 5120
-STRATEGY_NAMES = ("auto", "regions", "notaction", "profile-arn")
-IDENTITY_STRATEGY_NAMES = ("auto", "extend-grant", "grant-through-profile")  # rewriter.strategies.identity
+STRATEGY_NAMES = strategies.names("scp")
+IDENTITY_STRATEGY_NAMES = strategies.names("identity")
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +185,7 @@ def propose(
     actions: Sequence[str] | None = None,
     override: Sequence[str] = (),
     policy_name: str | None = None,
+    evaluator: Evaluator | None = None,
 ) -> Proposal:
     """The smallest verified change to ``policy`` that lets every profile through, or why there is none.
 
@@ -193,6 +195,8 @@ def propose(
     is Control Tower's).
     ``kind="identity"`` reads the policy as a caller's IAM policy (``rewriter.identity``): it is evaluated
     alone, ``account`` defaults to the one its ARNs name, and ``actions`` are those callers need.
+    ``evaluator``: one run's evaluator, shared by the files of one command (their policies repeat the
+    same statement patterns, compiled once); a new one by default.
     """
     names = IDENTITY_STRATEGY_NAMES if kind == "identity" else STRATEGY_NAMES
     if strategy not in names:
@@ -204,7 +208,7 @@ def propose(
         batch, broad, prefix, newly_allowed,
         tuple(grid_regions) if grid_regions is not None else None,
         codec, kind=kind, actions=tuple(actions) if actions else None,
-        evaluator=Evaluator(),
+        evaluator=evaluator or Evaluator(),
         overridden=resolve_overrides(policy, override),
         policy_name=policy_name,
     )
@@ -308,10 +312,9 @@ def _lifted_notes(policy: Policy, before: CheckResult, settings: _Settings) -> t
     )
 
 
-def _registry(settings: _Settings) -> dict[str, Any]:
-    from rewriter.strategies import IDENTITY_STRATEGIES, STRATEGIES
-
-    return IDENTITY_STRATEGIES if settings.identity else STRATEGIES
+def _registry(settings: _Settings) -> dict[str, strategies.Strategy]:
+    """The strategies of the policy's kind, by name, in the registry's order."""
+    return {s.name: s for s in strategies.of_kind("identity" if settings.identity else "scp")}
 
 
 def _check(policy: Policy, settings: _Settings) -> CheckResult:
@@ -329,7 +332,7 @@ def _check(policy: Policy, settings: _Settings) -> CheckResult:
 
 
 def _candidate(name: str, policy: Policy, before: CheckResult, settings: _Settings) -> Candidate:
-    from rewriter.strategies import Options
+    from rewriter.strategies.base import Options
 
     options = Options(
         batch=settings.batch, broad=settings.broad, prefix=settings.prefix, overridden=settings.overridden,
@@ -340,7 +343,7 @@ def _candidate(name: str, policy: Policy, before: CheckResult, settings: _Settin
     except NotApplicable as reason:
         return Candidate(name, rejected=reason.reason)
     # A candidate rejected for its size carries that size; any other rejection has none or one that fits.
-    if candidate.size is None or candidate.size.fits or name == "regions" or options.prefix or settings.identity:
+    if candidate.size is None or candidate.size.fits or options.prefix or not strategies.strategy(name).prefix_form:
         return candidate
     # Too large with exact profile ARNs: the geography prefix form is shorter.
     compact = replace(options, prefix=True)
@@ -371,9 +374,9 @@ def _planned(name: str, policy: Policy, before: CheckResult, options: Options, s
     whose calls need more (the Region a fix allows, or exempts, is itself a source). Then the strategy
     plans again on the policy the fix makes, and both steps are the fix: proposing again must change
     nothing. Raises ``NotApplicable`` when the strategy cannot plan the first step."""
-    from rewriter.strategies import Problem
+    from rewriter.strategies.base import Problem
 
-    plan = _registry(settings)[name]
+    plan = _registry(settings)[name].plan
     fix = plan(Problem(policy, settings.profiles, before, options, settings.evaluator))
     candidate, still = _verify(name, fix, policy, settings)
     looked_at = {(c.profile.id, c.source_region) for c in before.checks}

@@ -102,12 +102,13 @@ def check(
                 extra = {"unresolved": list(item.unresolved)} if item.unresolved else {}
                 if item.not_callable is not None:
                     extra["not_callable"] = item.not_callable.to_json()
+                extra |= {"warnings": list(item.warnings)} if item.warnings else {}
                 documents.append(check_to_json(item.result) | extra)
             elif output is CheckFormat.sarif:
                 checked.append((name, item))
             else:
                 emit(check_to_text(item.result, lang=language))
-                for note in item.unresolved:
+                for note in item.unresolved + item.warnings:
                     typer.echo(f"scp-fix: warning: {note}", err=True)
                 if item.not_callable is not None:
                     typer.echo(f"scp-fix: note: {item.label}: {item.not_callable.sentence()}", err=True)

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING
 
 from rewriter.i18n import Text
 from rewriter.check import CheckResult, RequestResult
-from rewriter.cris import INFERENCE_ACTIONS, partition_of
+from rewriter.cris import INFERENCE_ACTIONS
 from rewriter.evaluate import Evaluator
 from rewriter.fixes import Edit, NotApplicable
 from rewriter.model import Policy, Statement, Values
 from rewriter.regions import RegionRestriction, find_region_restrictions
+from rewriter.regions_data import partition_of
 from rewriter.vocabulary import Outcome
 
 if TYPE_CHECKING:
