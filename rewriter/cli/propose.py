@@ -139,7 +139,7 @@ def _propose_one(path: str, profiles, *, write: bool, options: dict):
             if write and result.changed and result.status is not Status.UNSAFE:
                 from rewriter.files import write_atomic
 
-                write_atomic(path, result.new_text)
+                write_atomic(path, result.new_text, expected=data)  # refused if another writer changed it
                 typer.echo(f"wrote {path}", err=True)
     except typer.Exit as exit_:
         return exit_.exit_code, None
