@@ -63,7 +63,7 @@ def check(
     With several files (as a pre-commit hook passes them), each is checked; one bad file does not stop
     the others, and the exit code is the highest. JSON output is then a list, one object per file."""
     with error_boundary():
-        from rewriter.catalog import load_catalog
+        from rewriter.cli._common import load_catalog
 
         catalog = load_catalog(profiles_file)
         profiles, from_models = resolve_profiles(catalog, profile)

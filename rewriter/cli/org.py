@@ -87,7 +87,7 @@ def _source(snapshot_path: str | None, live: bool, aws_profile: str | None, endp
 
 
 def _profiles(ids: list[str], profiles_file: str | None) -> tuple[Any, ...]:
-    from rewriter.catalog import load_catalog
+    from rewriter.cli._common import load_catalog
 
     catalog = load_catalog(profiles_file)
     return tuple(dict.fromkeys(catalog.get(ref) for ref in ids))

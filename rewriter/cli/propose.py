@@ -79,7 +79,7 @@ def propose(
     """Propose the smallest verified change. Exit 0 nothing to change, 1 change proposed (or written),
     2 bad input, 3 a change is needed but none can be made safely. With several files, the highest code."""
     with error_boundary():
-        from rewriter.catalog import load_catalog
+        from rewriter.cli._common import load_catalog
         from rewriter.cli.check import resolve_profiles
 
         from rewriter.requests import parse_parameters
@@ -139,7 +139,7 @@ def _propose_one(path: str, profiles, *, write: bool, options: dict):
             if write and result.changed and result.status is not Status.UNSAFE:
                 from rewriter.files import write_atomic
 
-                write_atomic(path, result.new_text)
+                write_atomic(path, result.new_text, expected=data)  # refused if another writer changed it
                 typer.echo(f"wrote {path}", err=True)
     except typer.Exit as exit_:
         return exit_.exit_code, None
