@@ -20,6 +20,9 @@ def explain(
         None, "--source-region",
         help="The Region the caller calls from (default: a CloudTrail event's Region, else every Region --policy allows).",
     ),
+    identity_policy: Optional[str] = typer.Option(
+        None, "--identity-policy", help="The caller's IAM policy to check and fix (JSON, CloudFormation or Terraform).",
+    ),
     profiles_file: Optional[str] = typer.Option(None, "--profiles-file", help="Extra or overriding inference profiles."),
     output: TextOrJson = typer.Option(TextOrJson.text, "--format", help="Output format."),
 ) -> None:
@@ -46,18 +49,27 @@ def explain(
             policies = tuple(item.policy for item in load_policy_file(policy_name, policy_data))
         diagnoses = [diagnose(d, catalog, source_region=source_region, policies=policies) for d in denials]
         file_results = None
-        profiles = _profiles_to_fix(diagnoses)
+        profiles = _profiles_to_fix([d for d in diagnoses if d.side != "identity"])
         if policy is not None and profiles:
             from rewriter.policy_files import propose_file
 
             file_results = propose_file(
                 policy_name, policy_data, profiles, source_region=_one_source(diagnoses, source_region)
             )
+        identity_results = None
+        grants = _profiles_to_fix([d for d in diagnoses if d.side == "identity"])
+        if identity_policy is not None and grants:
+            from rewriter.policy_files import propose_file
+
+            identity_name, identity_data = read_input(identity_policy)
+            identity_results = propose_file(
+                identity_name, identity_data, grants, kind="identity", source_region=_one_source(diagnoses, source_region)
+            )
     pairs = list(zip(denials, diagnoses))
     if output is TextOrJson.json:
-        emit(json.dumps(_to_json(pairs, file_results), indent=2, ensure_ascii=False))
+        emit(json.dumps(_to_json(pairs, file_results, identity_results), indent=2, ensure_ascii=False))
     else:
-        emit(_to_text(pairs, file_results))
+        emit(_to_text(pairs, file_results, identity_results))
     raise typer.Exit(EXIT_FINDING if any(d.needs_profile for d in diagnoses) else EXIT_OK)
 
 
@@ -110,12 +122,13 @@ def _diagnosis_json(denial, diagnosis) -> dict:
             "source_regions": list(diagnosis.source_regions),
             "sources_from": diagnosis.sources_from or None,
             "looked_for": diagnosis.looked_for or None,
+            "side": diagnosis.side,
         },
         "candidates": [_candidate_json(c) for c in diagnosis.candidates],
     }
 
 
-def _to_json(pairs, file_results) -> dict:
+def _to_json(pairs, file_results, identity_results=None) -> dict:
     from rewriter.report import proposal_to_json
 
     each = [_diagnosis_json(denial, diagnosis) for denial, diagnosis in pairs]
@@ -124,6 +137,9 @@ def _to_json(pairs, file_results) -> dict:
     if file_results is not None:
         data["policy"] = file_results.path
         data["results"] = [proposal_to_json(p) | {"name": label} for label, p in file_results.proposals]
+    if identity_results is not None:
+        data["identity_policy"] = identity_results.path
+        data["identity_results"] = [proposal_to_json(p) | {"name": label} for label, p in identity_results.proposals]
     return data
 
 
@@ -186,7 +202,7 @@ def _proposal_text(proposal) -> list[str]:
     return _denied_lines(proposal) + rest
 
 
-def _to_text(pairs, file_results) -> str:
+def _to_text(pairs, file_results, identity_results=None) -> str:
     lines: list[str] = []
     backgrounds: dict[str, None] = {}
     advices: dict[str, None] = {}
@@ -207,7 +223,8 @@ def _to_text(pairs, file_results) -> str:
                 if diagnosis.sources_from
                 else ""
             )
-            lines += ["", f"Profiles that route there{where}, and the Regions an SCP must allow:"]
+            must = "an identity policy must grant" if diagnosis.side == "identity" else "an SCP must allow"
+            lines += ["", f"Profiles that route there{where}, and the Regions {must}:"]
             lines += [_candidate_line(c) for c in callable_]
         others = diagnosis.other_candidates
         if others:
@@ -224,11 +241,13 @@ def _to_text(pairs, file_results) -> str:
             advices.setdefault(diagnosis.advice)
     for paragraph in (*backgrounds, *advices):
         lines += ["", paragraph]
-    if file_results is not None:
-        for _label, proposal in file_results.proposals:
+    for results in (file_results, identity_results):
+        if results is None:
+            continue
+        for _label, proposal in results.proposals:
             lines += ["", *_proposal_text(proposal)]
-        if file_results.changed:
+        if results.changed:
             from rewriter.diff import unified_diff
 
-            lines += ["", unified_diff(file_results.original_text, file_results.new_text, path=file_results.path).rstrip("\n")]
+            lines += ["", unified_diff(results.original_text, results.new_text, path=results.path).rstrip("\n")]
     return "\n".join(lines)
