@@ -230,7 +230,8 @@ def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: 
         return Proposal(
             policy, before, Status.UNSAFE,
             reason="; ".join(u.reason for u in before.unreachable)
-            + ". Name the Region callers use with --source-region to have it allowed.",
+            # an identity check's reasons say themselves what to do
+            + ("" if settings.identity else ". Name the Region callers use with --source-region to have it allowed."),
         )
     marker = None if settings.identity else control_tower_marker(policy, policy_name=settings.policy_name)
     if marker is not None and not force:
