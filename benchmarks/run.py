@@ -29,6 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CONTROL_TOWER = ROOT / "samples" / "control-tower-region-deny.json"
 TOKYO = ROOT / "samples" / "tokyo-only.json"
 PROFILE = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0"
+ALL_REGIONS = ["us-east-1", "us-east-2", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1", "ap-southeast-2",
+               "ap-south-1", "sa-east-1", "ca-central-1"]
 
 if str(ROOT) not in sys.path:  # run from a checkout without an install
     sys.path.insert(0, str(ROOT))
@@ -148,9 +150,12 @@ def cli_figures(repeats: int, scratch: Path) -> list[Figure]:
     ct, tokyo = str(CONTROL_TOWER), str(TOKYO)
     every = [arg for p in _callable_profiles(CONTROL_TOWER) for arg in ("--profile", p)]
     files = []
-    for number in range(100):  # a repository of policies, each checked in one hook run
+    tokyo_text = TOKYO.read_text(encoding="utf-8")
+    for number in range(100):  # a repository of policies from one template, each with its own Region list
         copy = scratch / f"policy-{number:03d}.json"
-        copy.write_bytes(TOKYO.read_bytes())
+        extra = ALL_REGIONS[number % len(ALL_REGIONS)]
+        regions = f'"aws:RequestedRegion": ["ap-northeast-1", "{extra}"]'
+        copy.write_text(tokyo_text.replace('"aws:RequestedRegion": "ap-northeast-1"', regions, 1), encoding="utf-8")
         files.append(str(copy))
     rows = [
         (_Command("scp-fix --version", [*cli, "--version"], 0), 1.25),
@@ -161,7 +166,8 @@ def cli_figures(repeats: int, scratch: Path) -> list[Figure]:
         (_Command("scp-fix propose (Tokyo), cold: no cache yet", [*cli, "propose", tokyo, *profile], 1, True), 3.0),
         (_Command(f"scp-fix propose --force (Control Tower), {len(every) // 2} profiles at once",
                   [*cli, "propose", "--force", ct, *every], 1), 3.0),
-        (_Command("scp-fix propose, 100 files at once (Tokyo copies)", [*cli, "propose", *files, *profile], 1), 3.0),
+        (_Command("scp-fix propose, 100 files at once (Tokyo, each its own Regions)", [*cli, "propose", *files, *profile],
+                  1), 3.0),
     ]
     figures: list[Figure] = []
     runnable = []

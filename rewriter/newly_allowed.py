@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rewriter.evaluate import Evaluator, action_matches
+from rewriter.i18n import Text
 from rewriter.grid import Grid
 from rewriter.model import Policy
 
@@ -75,7 +76,7 @@ def _contexts(profiles: Sequence[Profile], profile_arns: Mapping[str, str]) -> l
     geographies: dict[str, str] = {}
     for profile in profiles:
         arn = profile_arns.get(profile.id) or profile.arn or f"arn:aws:bedrock:us-east-1:111122223333:inference-profile/{profile.id}"
-        contexts.append(_Context(arn, f"only through inference profile {profile.id}"))
+        contexts.append(_Context(arn, Text("only through inference profile {profile}", profile=profile.id)))
         if not profile.arn:
             geographies.setdefault(profile.geography, profile.id)
     for geography in geographies:
@@ -83,13 +84,13 @@ def _contexts(profiles: Sequence[Profile], profile_arns: Mapping[str, str]) -> l
         contexts.append(
             _Context(
                 f"arn:aws:bedrock:us-east-1:111122223333:inference-profile/{other}",
-                f"through any other {geography}. inference profile",
+                Text("through any other {geography}. inference profile", geography=geography),
             )
         )
     contexts.append(
         _Context(
             "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/scp-fix-other",
-            "through any application inference profile",
+            Text("through any application inference profile"),
         )
     )
     return contexts
@@ -325,9 +326,9 @@ def _summary(
     if count <= 4:
         what = ", ".join(names)
     elif count == total:
-        what = f"every IAM action ({total})"
+        what = Text("every IAM action ({total})", total=total)
     elif count > total / 2:
-        what = f"{count} of the {total} IAM actions (all but the ones already allowed there)"
+        what = Text("{count} of the {total} IAM actions (all but the ones already allowed there)", count=count, total=total)
     else:
         runs = catalogue.runs  # a range may span several services' runs
         services = {
@@ -339,18 +340,22 @@ def _summary(
             (service,) = services
             name = service_name(service)
             size = sum(stop - start for start, stop in catalogue.runs_of[service])
-            what = f"every {name} action ({count})" if count == size else f"{count} {name} actions"
+            what = (
+                Text("every {service} action ({count})", service=name, count=count) if count == size
+                else Text("{count} {service} actions", service=name, count=count)
+            )
         else:
-            what = f"{count} actions in {len(services)} services"
+            what = Text("{count} actions in {services} services", count=count, services=len(services))
     named = [r for r in regions if r != UNSPECIFIED]
+    where: str = ""
     if len(named) > 6:
-        where = f"in {len(named)} Regions"
-    else:
-        where = "in " + ", ".join(named) if named else ""
+        where = Text("in {count} Regions", count=len(named))
+    elif named:
+        where = Text("in {regions}", regions=", ".join(named))
     if UNSPECIFIED in regions:
-        where = f"{where} and unspecified" if where else "with aws:RequestedRegion unspecified"
+        where = Text("{where} and unspecified", where=where) if where else Text("with aws:RequestedRegion unspecified")
     direct_bedrock = not condition and any(
         start < b_stop and b_start < stop for b_start, b_stop in catalogue.runs_of.get("bedrock", ()) for start, stop in members
     )
-    how = f", {condition}" if condition else ", for direct calls too" if direct_bedrock else ""
-    return f"{what} {where}{how}"
+    how = Text(", {condition}", condition=condition) if condition else Text(", for direct calls too") if direct_bedrock else ""
+    return Text("{what} {where}{how}", what=what, where=where, how=how)

@@ -567,3 +567,4 @@ def test_region_data() -> None:
     assert partition_of("us-gov-west-1") == "aws-us-gov"
     assert partition_of("cn-north-1") == "aws-cn"
     assert partition_of("eu-west-1") == "aws"
+    assert partition_of("eusc-de-east-1") == "aws-eusc"  # the AWS European Sovereign Cloud

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from rewriter.errors import InputError
 from rewriter.org.check import OrgCheck, check_org
-from rewriter.org.snapshot import Node, OrgPolicy, Snapshot, policy_file_name
+from rewriter.org.snapshot import OrgNode, OrgPolicy, Snapshot, policy_file_name
 from rewriter.vocabulary import Status
 
 if TYPE_CHECKING:
@@ -36,8 +36,8 @@ class PolicyChange:
     policy: OrgPolicy
     proposal: Proposal
     unblocks: tuple[str, ...]  # named accounts this policy denied
-    targets: tuple[Node, ...]
-    also_affects: tuple[Node, ...]  # accounts under its targets that were not named
+    targets: tuple[OrgNode, ...]
+    also_affects: tuple[OrgNode, ...]  # accounts under its targets that were not named
 
     @property
     def file_name(self) -> str:
@@ -81,8 +81,10 @@ def propose_org(
     broad: bool = False,
     prefix: bool = False,
     force: bool = False,
+    override: Sequence[str] = (),
 ) -> OrgProposal:
-    """Changes that let every profile through every SCP on each named account's path, verified."""
+    """Changes that let every profile through every SCP on each named account's path, verified.
+    ``override`` names deliberate controls by Sid, in whichever policies have them."""
     from rewriter.cris import BATCH_ACTION, INFERENCE_ACTIONS
     from rewriter.parse import parse_policy
     from rewriter.propose import propose
@@ -91,6 +93,10 @@ def propose_org(
     if not accounts:
         raise InputError("name the accounts to unblock with --account")
     actions = INFERENCE_ACTIONS + ((BATCH_ACTION,) if batch else ())
+    sids = {st.sid for p in snapshot.policies if (parsed := snapshot.parsed(p.id)) is not None for st in parsed.statements}
+    unknown = [name for name in override if name not in sids]
+    if unknown:
+        raise InputError(f"--override {unknown[0]}: no policy in the organization has a statement with that Sid")
 
     def run(overrides: dict[str, Policy]) -> OrgCheck:
         return check_org(snapshot, profiles, accounts=accounts, source_region=source_region,
@@ -143,6 +149,7 @@ def propose_org(
                 parsed, profiles, source_region=source_region, strategy=strategy, batch=batch,
                 broad=broad, prefix=prefix, force=force, full_access=full_access, account=account,
                 policy_name=policy.name,
+                override=tuple(n for n in override if any(st.sid == n for st in parsed.statements)),
             )
             proposals[pid] = proposal
             if proposal.status is Status.CHANGED:
@@ -179,7 +186,7 @@ def propose_org(
 
 
 def _sole_allow_policy(
-    snapshot: Snapshot, node: Node, overrides: dict[str, Policy], problems: list[str]
+    snapshot: Snapshot, node: OrgNode, overrides: dict[str, Policy], problems: list[str]
 ) -> OrgPolicy | None:
     """For an implicit deny at a level: the one customer policy there that can be widened."""
     candidates = [
@@ -201,7 +208,7 @@ def _change(
     snapshot: Snapshot, policy: OrgPolicy, proposal: Proposal, unblocks: tuple[str, ...], named: tuple[str, ...]
 ) -> PolicyChange:
     targets = snapshot.targets_of(policy.id)
-    seen: dict[str, Node] = {}
+    seen: dict[str, OrgNode] = {}
     for target in targets:
         for account in snapshot.accounts_under(target.id):
             if account.id not in named:

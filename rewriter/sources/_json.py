@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from rewriter.model import Source, escape_pointer_token
-from rewriter.sources._tree import Edit, Key, Node, walk
+from rewriter.sources._tree import TextEdit, Key, TextNode, walk
 
 __all__ = ["JsonEditor", "JsonStyle", "json_node", "rewrite_json"]
 
@@ -28,8 +28,8 @@ _INDENT = re.compile(r"[ \t]*")
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 
 
-def json_node(value: Any, spans: Mapping[str, Any], pointer: str = "") -> Node:
-    """The ``Node`` tree of a value read by ``jsontext.scan``, from the spans it recorded."""
+def json_node(value: Any, spans: Mapping[str, Any], pointer: str = "") -> TextNode:
+    """The ``TextNode`` tree of a value read by ``jsontext.scan``, from the spans it recorded."""
     span = spans[pointer]
     if isinstance(value, dict):
         keys, items = [], []
@@ -38,10 +38,10 @@ def json_node(value: Any, spans: Mapping[str, Any], pointer: str = "") -> Node:
             member = spans[child]
             keys.append(Key(key, member.key_start, member.key_end))
             items.append(json_node(item, spans, child))
-        return Node("object", span.start, span.end, items=tuple(items), keys=tuple(keys))
+        return TextNode("object", span.start, span.end, items=tuple(items), keys=tuple(keys))
     if isinstance(value, list):
-        return Node("list", span.start, span.end, items=tuple(json_node(v, spans, f"{pointer}/{i}") for i, v in enumerate(value)))
-    return Node("scalar", span.start, span.end, value=value, style='"' if isinstance(value, str) else "")
+        return TextNode("list", span.start, span.end, items=tuple(json_node(v, spans, f"{pointer}/{i}") for i, v in enumerate(value)))
+    return TextNode("scalar", span.start, span.end, value=value, style='"' if isinstance(value, str) else "")
 
 
 def _write(value: Any) -> str:
@@ -55,24 +55,24 @@ def _line_indent(text: str, offset: int) -> str:
     return _INDENT.match(text, start).group()  # type: ignore[union-attr]
 
 
-def _is_container(node: Node) -> bool:
+def _is_container(node: TextNode) -> bool:
     return node.kind in ("object", "list")
 
 
 # --- where an original container's items stand ------------------------------------------------------
 
 
-def _start(node: Node, index: int) -> int:
+def _start(node: TextNode, index: int) -> int:
     """Where item ``index`` starts: an object member at its key."""
     return node.keys[index].start if node.kind == "object" else node.items[index].start
 
 
-def _pre(text: str, node: Node) -> str:
+def _pre(text: str, node: TextNode) -> str:
     """Between the opening bracket and the first item."""
     return _WHITESPACE.match(text, node.start + 1).group() if node.items else ""  # type: ignore[union-attr]
 
 
-def _shape(text: str, node: Node) -> str:
+def _shape(text: str, node: TextNode) -> str:
     """"lines" (items on their own lines), "compact" ("[{ ... }]"), "inline" or "empty"."""
     if not node.items:
         return "empty"
@@ -81,16 +81,16 @@ def _shape(text: str, node: Node) -> str:
     return "compact" if text.find("\n", node.start, node.end - 1) != -1 else "inline"
 
 
-def _sep(text: str, node: Node, index: int) -> str:
+def _sep(text: str, node: TextNode, index: int) -> str:
     """Between item ``index`` and the next, comma included."""
     return text[node.items[index].end : _start(node, index + 1)]
 
 
-def _last_sep(text: str, node: Node) -> str | None:
+def _last_sep(text: str, node: TextNode) -> str | None:
     return _sep(text, node, len(node.items) - 2) if len(node.items) >= 2 else None
 
 
-def _post(text: str, node: Node) -> str:
+def _post(text: str, node: TextNode) -> str:
     """Between the last item and the closing bracket."""
     return text[node.items[-1].end : node.end - 1] if node.items else ""
 
@@ -203,15 +203,15 @@ class JsonStyle(NamedTuple):
     examples: Mapping[str, tuple[_Example, ...]]  # by kind, "object" or "list": non-empty containers, innermost first
 
     @classmethod
-    def of(cls, text: str, root: Node) -> JsonStyle:
+    def of(cls, text: str, root: TextNode) -> JsonStyle:
         """Read from the layout of every container under ``root``. A list of scalars is not read item
         by item unless it is inline (then its separators count)."""
         colons: list[str] = []
-        containers: list[tuple[tuple[str, ...], str, bool, Node]] = []
+        containers: list[tuple[tuple[str, ...], str, bool, TextNode]] = []
 
         # Colons are counted parent first and containers listed children first: the orders that
         # break ties between equally common styles.
-        def visit(node: Node, tokens: tuple[str, ...]) -> None:
+        def visit(node: TextNode, tokens: tuple[str, ...]) -> None:
             scalar_items = True
             if node.kind == "object":
                 colons.extend(text[key.end : item.start] for key, item in zip(node.keys, node.items))
@@ -281,22 +281,22 @@ class JsonStyle(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class JsonEditor:
-    """Text edits for one operation on a JSON ``Node`` tree (the ``Editor`` of ``_ops``).
+    """Text edits for one operation on a JSON ``TextNode`` tree (the ``Editor`` of ``_ops``).
 
     ``root`` is the policy document's node in the text being edited, ``style`` read from the original
     text (so every operation of a patch writes alike).
     """
 
-    root: Node
+    root: TextNode
     style: JsonStyle
 
-    def append(self, text: str, node: Node, value: Any) -> list[Edit]:
+    def append(self, text: str, node: TextNode, value: Any) -> list[TextEdit]:
         return [self._insert(text, node, None, value)]
 
-    def add(self, text: str, node: Node, key: str, value: Any) -> list[Edit]:
+    def add(self, text: str, node: TextNode, key: str, value: Any) -> list[TextEdit]:
         return [self._insert(text, node, key, value)]
 
-    def replace(self, text: str, node: Node, value: Any) -> list[Edit]:
+    def replace(self, text: str, node: TextNode, value: Any) -> list[TextEdit]:
         parent, tokens = self._parent_of(node)
         inline = parent is not None and _shape(text, parent) == "inline"
         anchor = parent.start if parent is not None else node.start
@@ -310,35 +310,35 @@ class JsonEditor:
             # a longer list that starts with this one: what is added is appended
             return self._insert_many(text, node, [(None, item) for item in value[len(node.items) :]], tokens)
         if isinstance(value, list) and value and _fingerprint(value[0]) == _fingerprint(current):
-            return [Edit(node.start, node.end, self._wrap(text, node, value, indent, tokens, inline, anchor))]
-        return [Edit(node.start, node.end, self._dump(value, indent, tokens, inline, anchor))]
+            return [TextEdit(node.start, node.end, self._wrap(text, node, value, indent, tokens, inline, anchor))]
+        return [TextEdit(node.start, node.end, self._dump(value, indent, tokens, inline, anchor))]
 
-    def remove(self, text: str, node: Node, index: int) -> list[Edit]:
+    def remove(self, text: str, node: TextNode, index: int) -> list[TextEdit]:
         count = len(node.items)
         if count == 1:
-            return [Edit(node.start, node.end, "{}" if node.kind == "object" else "[]")]
+            return [TextEdit(node.start, node.end, "{}" if node.kind == "object" else "[]")]
         if index == 0:
-            return [Edit(_start(node, 0), _start(node, 1), "")]
+            return [TextEdit(_start(node, 0), _start(node, 1), "")]
         if index == count - 1:
-            return [Edit(node.items[index - 1].end, node.items[index].end, "")]
-        return [Edit(node.items[index - 1].end, _start(node, index + 1), _last_sep(text, node) or "")]
+            return [TextEdit(node.items[index - 1].end, node.items[index].end, "")]
+        return [TextEdit(node.items[index - 1].end, _start(node, index + 1), _last_sep(text, node) or "")]
 
-    def rename(self, text: str, node: Node, index: int, key: str, value: Any) -> list[Edit]:
+    def rename(self, text: str, node: TextNode, index: int, key: str, value: Any) -> list[TextEdit]:
         """The member at ``index`` replaced by ``key`` with ``value``, in its place."""
         _, tokens = self._parent_of(node)
         inline = _shape(text, node) == "inline"
         indent = _line_indent(text, _start(node, index))
         written = self._dump(value, indent, tokens + (key,), inline, node.start)
-        return [Edit(node.keys[index].start, node.items[index].end, _write(key) + self.style.colon + written)]
+        return [TextEdit(node.keys[index].start, node.items[index].end, _write(key) + self.style.colon + written)]
 
     # --- writing what is new ------------------------------------------------------------------------
 
-    def _insert(self, text: str, node: Node, key: str | None, value: Any) -> Edit:
+    def _insert(self, text: str, node: TextNode, key: str | None, value: Any) -> TextEdit:
         _, tokens = self._parent_of(node)
         (edit,) = self._insert_many(text, node, [(key, value)], tokens)
         return edit
 
-    def _insert_many(self, text: str, node: Node, new: list[tuple[str | None, Any]], tokens: tuple[str, ...]) -> list[Edit]:
+    def _insert_many(self, text: str, node: TextNode, new: list[tuple[str | None, Any]], tokens: tuple[str, ...]) -> list[TextEdit]:
         """Items after the last of ``node`` (``key`` None) or members (a key each)."""
         shape = _shape(text, node)
         parent, _ = self._parent_of(node)
@@ -354,7 +354,7 @@ class JsonEditor:
                 self._member(k, v, child, tokens + (k if k is not None else str(i),), child_inline, node.start)
                 for i, (k, v) in enumerate(new)
             ]
-            return [Edit(node.start, node.end, before + between.join(texts) + after)]
+            return [TextEdit(node.start, node.end, before + between.join(texts) + after)]
         sep = _last_sep(text, node)
         if sep is None:
             sep = "," + _pre(text, node) if shape == "lines" else self.style.inline_sep
@@ -369,13 +369,13 @@ class JsonEditor:
             for i, (k, v) in enumerate(new)
         )
         end = node.items[-1].end
-        return [Edit(end, end, written)]
+        return [TextEdit(end, end, written)]
 
     def _member(self, key: str | None, value: Any, indent: str, tokens: tuple[str, ...], inline: bool, anchor: int) -> str:
         written = self._dump(value, indent, tokens, inline, anchor)
         return written if key is None else _write(key) + self.style.colon + written
 
-    def _wrap(self, text: str, node: Node, value: list[Any], indent: str, tokens: tuple[str, ...], inline: bool, anchor: int) -> str:
+    def _wrap(self, text: str, node: TextNode, value: list[Any], indent: str, tokens: tuple[str, ...], inline: bool, anchor: int) -> str:
         """``node``'s text as the first item of a list: a value becoming a list that starts with it."""
         first = text[node.start : node.end]
         rest = value[1:]
@@ -421,7 +421,7 @@ class JsonEditor:
 
     # --- where a node stands ----------------------------------------------------------------------
 
-    def _parent_of(self, node: Node) -> tuple[Node | None, tuple[str, ...]]:
+    def _parent_of(self, node: TextNode) -> tuple[TextNode | None, tuple[str, ...]]:
         """The container holding ``node`` and the tokens of the pointer to ``node`` from the root."""
         if node is self.root:
             return None, ()
@@ -439,7 +439,7 @@ def _tokens(pointer: str) -> tuple[str, ...]:
     return tuple(pointer_tokens(pointer))
 
 
-def _value(node: Node) -> Any:
+def _value(node: TextNode) -> Any:
     if node.kind == "object":
         return {key.name: _value(item) for key, item in zip(node.keys, node.items)}
     if node.kind == "list":

@@ -21,10 +21,10 @@ from rewriter.sources._embed import block_embedding, quoted_embedding
 from rewriter.sources._json import JsonEditor, JsonStyle, json_node
 from rewriter.sources._ops import BracketEditor, Found
 from rewriter.sources._tree import (
-    Edit,
+    TextEdit,
     Embedding,
     Key,
-    Node,
+    TextNode,
     Syntax,
     UnsupportedEditError,
     line_end,
@@ -91,7 +91,7 @@ def _yaml_scalar_value(node: Any) -> Any:
     return raw
 
 
-def _yaml_node(text: str, node: Any) -> Node:
+def _yaml_node(text: str, node: Any) -> TextNode:
     from ruamel.yaml.nodes import MappingNode, SequenceNode
 
     tag = node.tag or ""
@@ -104,23 +104,23 @@ def _yaml_node(text: str, node: Any) -> Node:
             items.append(_yaml_node(text, v))
         flow = bool(node.flow_style)
         end = node.end_mark.index if flow or not items else items[-1].end
-        built = Node("object", start, end, items=tuple(items), keys=tuple(keys), style="flow" if flow else "block")
+        built = TextNode("object", start, end, items=tuple(items), keys=tuple(keys), style="flow" if flow else "block")
     elif isinstance(node, SequenceNode):
         items = [_yaml_node(text, v) for v in node.value]
         flow = bool(node.flow_style)
         end = node.end_mark.index if flow or not items else items[-1].end
-        built = Node("list", start, end, items=tuple(items), style="flow" if flow else "block")
+        built = TextNode("list", start, end, items=tuple(items), style="flow" if flow else "block")
     else:
         end = node.end_mark.index
         if node.style in ("|", ">"):
             end = start + len(text[start:end].rstrip())
         value = node.value if short else _yaml_scalar_value(node)
-        built = Node("scalar", start, end, value=value, style=node.style or "")
+        built = TextNode("scalar", start, end, value=value, style=node.style or "")
     if short:
         # a short-form intrinsic is the long form {"Fn::X": argument}
         name = "Ref" if tag == "!Ref" else ("Condition" if tag == "!Condition" else "Fn::" + tag[1:])
-        arg = Node(built.kind, built.start, built.end, built.value, built.items, built.keys, built.style)
-        return Node("object", start, end, items=(arg,), keys=(Key(name, start, start),), style="tag", text=text[start:end])
+        arg = TextNode(built.kind, built.start, built.end, built.value, built.items, built.keys, built.style)
+        return TextNode("object", start, end, items=(arg,), keys=(Key(name, start, start),), style="tag", text=text[start:end])
     return built
 
 
@@ -129,7 +129,7 @@ class _Context:
     path: str
     text: str
     source: Source
-    params: dict[str, tuple[str, Any, Node | None]]  # name -> (type, value or None, node of Default)
+    params: dict[str, tuple[str, Any, TextNode | None]]  # name -> (type, value or None, node of Default)
     given: Mapping[str, str]
     use_defaults: bool
     references: list[Reference] = field(default_factory=list)
@@ -159,11 +159,11 @@ class _Context:
         return next((n for n in names if n in self.params and not self.parameter(n)[0]), None)
 
 
-def _is_intrinsic(node: Node) -> bool:
+def _is_intrinsic(node: TextNode) -> bool:
     return node.kind == "object" and len(node.keys) == 1 and bool(_INTRINSIC.match(node.keys[0].name))
 
 
-def _resolve(ctx: _Context, node: Node, pointer: str) -> Node:
+def _resolve(ctx: _Context, node: TextNode, pointer: str) -> TextNode:
     """Replace intrinsic functions by ref nodes, resolving what the parameters allow."""
     if _is_intrinsic(node):
         return _reference(ctx, node, pointer)
@@ -172,11 +172,11 @@ def _resolve(ctx: _Context, node: Node, pointer: str) -> Node:
         for i, child in enumerate(node.items):
             token = node.keys[i].name if node.kind == "object" else str(i)
             items.append(_resolve(ctx, child, f"{pointer}/{escape_pointer_token(token)}"))
-        return Node(node.kind, node.start, node.end, node.value, tuple(items), node.keys, node.style, node.text)
+        return TextNode(node.kind, node.start, node.end, node.value, tuple(items), node.keys, node.style, node.text)
     return node
 
 
-def _reference(ctx: _Context, node: Node, pointer: str) -> Node:
+def _reference(ctx: _Context, node: TextNode, pointer: str) -> TextNode:
     name = node.keys[0].name
     arg = node.items[0]
     written = node.text or " ".join(ctx.text[node.start : node.end].split())
@@ -216,10 +216,10 @@ def _reference(ctx: _Context, node: Node, pointer: str) -> Node:
         needs=None if resolved else ctx.needs(names),
         default=next((n for n in names if n in ctx.defaulted and n not in ctx.given), None),
     ))
-    return Node("ref", node.start, node.end, value=value, text=written)
+    return TextNode("ref", node.start, node.end, value=value, text=written)
 
 
-def _child(node: Node | None, name: str) -> Node | None:
+def _child(node: TextNode | None, name: str) -> TextNode | None:
     if node is None or node.kind != "object":
         return None
     for key, item in zip(node.keys, node.items):
@@ -228,7 +228,7 @@ def _child(node: Node | None, name: str) -> Node | None:
     return None
 
 
-def _parameters(root: Node) -> dict[str, tuple[str, Any, Node | None]]:
+def _parameters(root: TextNode) -> dict[str, tuple[str, Any, TextNode | None]]:
     params = {}
     section = _child(root, "Parameters")
     for key, item in zip(section.keys, section.items) if section and section.kind == "object" else ():
@@ -241,7 +241,7 @@ def _parameters(root: Node) -> dict[str, tuple[str, Any, Node | None]]:
     return params
 
 
-def _policies(path: str, text: str, root: Node, given: Mapping[str, str], use_defaults: bool, *, yaml: bool) -> list[Found]:
+def _policies(path: str, text: str, root: TextNode, given: Mapping[str, str], use_defaults: bool, *, yaml: bool) -> list[Found]:
     from rewriter.jsontext import scan
     from rewriter.parse import policy_from_document
 
@@ -301,7 +301,7 @@ _IDENTITY_TYPES = ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
 _INLINE_TYPES = ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group")
 
 
-def _policy_slots(resources: Node):
+def _policy_slots(resources: TextNode):
     """(key, resource, name, element, its node, policy kind) for every policy the resources hold: an SCP's
     Content, an IAM policy's PolicyDocument, and each inline policy of a role, user or group (named
     ``Resource.PolicyName``)."""
@@ -323,7 +323,7 @@ def _policy_slots(resources: Node):
                 yield key, resource, f"{key.name}.{suffix}", "PolicyDocument", _child(item, "PolicyDocument"), "identity"
 
 
-def _dash_offset(text: str, root: Node) -> str:
+def _dash_offset(text: str, root: TextNode) -> str:
     """How far a block sequence's dash stands right of its key in this template."""
     m = re.search(r"^( *)[^\s#-][^\n]*:[ \t]*\n( *)- ", text, re.M)
     if m and len(m.group(2)) >= len(m.group(1)):
@@ -358,7 +358,7 @@ def _flow_syntax() -> Syntax:
     return Syntax("yaml-flow", lambda v, q: _yaml_scalar(v, q, flow=True), _yaml_key, ": ", "#", True, False)
 
 
-def _quote_of(node: Node) -> str:
+def _quote_of(node: TextNode) -> str:
     for item in node.items:
         if item.kind == "scalar" and isinstance(item.value, str):
             return item.style
@@ -404,35 +404,35 @@ class _YamlEditor:
             return json.dumps(value)
         return _yaml_scalar(value, quote)
 
-    def append(self, text: str, node: Node, value: Any) -> list[Edit]:
+    def append(self, text: str, node: TextNode, value: Any) -> list[TextEdit]:
         if node.style != "block":
             return self._flow().append(text, node, value)
         last = node.items[-1]
         dash = text.rfind("-", line_start(text, last.start), last.start + 1)
         indent = text[line_start(text, dash) : dash]
         at = line_end(text, last.end)
-        return [Edit(at, at, "\n" + indent + "- " + self.item(value, indent + "  ", _quote_of(node)))]
+        return [TextEdit(at, at, "\n" + indent + "- " + self.item(value, indent + "  ", _quote_of(node)))]
 
-    def add(self, text: str, node: Node, key: str, value: Any) -> list[Edit]:
+    def add(self, text: str, node: TextNode, key: str, value: Any) -> list[TextEdit]:
         if node.style != "block":
             return self._flow().add(text, node, key, value)
         indent = _column(text, node.keys[0].start)
         at = line_end(text, node.items[-1].end)
-        return [Edit(at, at, "\n" + indent + _yaml_key(key) + ":" + self.value(value, indent))]
+        return [TextEdit(at, at, "\n" + indent + _yaml_key(key) + ":" + self.value(value, indent))]
 
-    def replace(self, text: str, node: Node, value: Any) -> list[Edit]:
+    def replace(self, text: str, node: TextNode, value: Any) -> list[TextEdit]:
         if node.style == "flow" or not isinstance(value, (dict, list)):
             if node.kind == "scalar" and not isinstance(value, (dict, list)):
-                return [Edit(node.start, node.end, _yaml_scalar(value, node.style if node.style in ("'", '"') else ""))]
+                return [TextEdit(node.start, node.end, _yaml_scalar(value, node.style if node.style in ("'", '"') else ""))]
             return self._flow().replace(text, node, value)
         colon = text.rfind(":", line_start(text, node.start) if node.kind == "scalar" else 0, node.start)
         if colon < 0 or node.kind == "object" and node.keys and text.rfind(":", 0, node.keys[0].start) != colon:
             raise UnsupportedEditError("cannot place the new value in block style here")
         key_line = line_start(text, colon)
         key_indent = " " * (len(text[key_line:colon]) - len(text[key_line:colon].lstrip(" -")))
-        return [Edit(colon + 1, node.end, self.value(value, key_indent, _quote_of(node)))]
+        return [TextEdit(colon + 1, node.end, self.value(value, key_indent, _quote_of(node)))]
 
-    def remove(self, text: str, node: Node, index: int) -> list[Edit]:
+    def remove(self, text: str, node: TextNode, index: int) -> list[TextEdit]:
         if node.style != "block":
             return self._flow().remove(text, node, index)
         if len(node.items) == 1:
@@ -442,8 +442,8 @@ class _YamlEditor:
         start = line_start(text, first)
         if text[start:first].strip(" "):
             raise UnsupportedEditError("this entry shares its line with another; remove it by hand")
-        return [Edit(start, line_end(text, child.end) + 1, "")]
+        return [TextEdit(start, line_end(text, child.end) + 1, "")]
 
-    def rename(self, text: str, node: Node, index: int, key: str, value: Any) -> list[Edit]:
+    def rename(self, text: str, node: TextNode, index: int, key: str, value: Any) -> list[TextEdit]:
         k = node.keys[index]
-        return [Edit(k.start, k.end, _yaml_key(key)), *self.replace(text, node.items[index], value)]
+        return [TextEdit(k.start, k.end, _yaml_key(key)), *self.replace(text, node.items[index], value)]
