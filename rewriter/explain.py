@@ -16,9 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from rewriter.cris import DEFAULT_ACCOUNT, INFERENCE_ACTIONS, UNSPECIFIED, authorizations
+from rewriter.cris import INFERENCE_ACTIONS, UNSPECIFIED
+from rewriter.i18n import Text, join
 from rewriter.messages import Denial, describe_policy_kind
-from rewriter.regions_data import ALL_COMMERCIAL, ALL_REGIONS
+from rewriter.regions_data import ALL_COMMERCIAL
 
 if TYPE_CHECKING:
     from rewriter.catalog import Catalog, Profile
@@ -28,8 +29,8 @@ __all__ = ["Route", "Candidate", "Diagnosis", "diagnose", "as_routed"]
 
 # How the caller's Regions were found, in the order they are tried.
 FROM_OPTION = "--source-region"
-FROM_CLOUDTRAIL = "the CloudTrail event's Region"
-FROM_POLICY = "the Regions the policy lets callers use"
+FROM_CLOUDTRAIL = Text("the CloudTrail event's Region")
+FROM_POLICY = Text("the Regions the policy lets callers use")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,7 @@ class Diagnosis:
     # "identity": the caller's IAM policy denied it ("no identity-based policy allows"); the candidates are
     # the profiles whose grants it lacks, to check and fix with --identity-policy, not the SCP
     side: str = "scp"
+    called: str = ""  # the profile a CloudTrail event names as called, when it is a candidate
 
     @property
     def callable_candidates(self) -> tuple[Candidate, ...]:
@@ -86,12 +88,12 @@ _IDENTITY_ADVICE = (
     "scp-fix propose --kind identity --profile <id> POLICY (or explain --identity-policy POLICY)."
 )
 
-_DESTINATION_BACKGROUND = (
+_DESTINATION_BACKGROUND = Text(
     "Cross-Region inference authorizes a call in the source Region (the inference profile) and again in "
     "every destination Region the profile routes to (the foundation model there); one denied destination "
     "fails every call, even from an allowed Region."
 )
-_GLOBAL_BACKGROUND = (
+_GLOBAL_BACKGROUND = Text(
     "A global profile routes a call to any commercial Region. Bedrock authorizes the routed call on the "
     "foundation model in the Region it reaches (as a message naming a model ARN in another Region shows), "
     "and, as AWS documents, once more on the Region-less model ARN with aws:RequestedRegion = "
@@ -132,23 +134,13 @@ def _routes_there(profile: Profile, region: str, sources: Sequence[str]) -> tupl
     return tuple(found)
 
 
-def _originating_allowed(policies: Sequence[Policy], profile: Profile, source: str, action: str) -> bool:
-    from rewriter.evaluate import evaluate
+def _callable(policies: Sequence[Policy], profiles: Sequence[Profile], action: str) -> dict[str, tuple[str, ...]]:
+    """Each profile's source Regions whose originating call the policies allow, by profile id."""
+    from rewriter.check import callable_sources
+    from rewriter.evaluate import Evaluator
 
-    return all(
-        evaluate(policies, a.request).allowed
-        for a in authorizations(profile, source, actions=(action,))
-        if a.role == "profile"
-    )
-
-
-def _policy_regions(policies: Sequence[Policy], profiles: Sequence[Profile], action: str) -> tuple[str, ...]:
-    """The Regions from which the policies let a caller call one of ``profiles`` (the originating call)."""
-    return tuple(
-        region
-        for region in ALL_REGIONS
-        if any(region in p.routes and _originating_allowed(policies, p, region, action) for p in profiles)
-    )
+    evaluator = Evaluator()
+    return {p.id: callable_sources(policies, p, actions=(action,), evaluator=evaluator) for p in profiles}
 
 
 def _caller_regions(
@@ -160,7 +152,8 @@ def _caller_regions(
     if denial.caller_region:
         return (denial.caller_region,), FROM_CLOUDTRAIL
     if policies:
-        return _policy_regions(policies, profiles, action), FROM_POLICY
+        allowed = {r for sources in _callable(policies, profiles, action).values() for r in sources}
+        return tuple(sorted(allowed)), FROM_POLICY
     return None, ""
 
 
@@ -172,6 +165,7 @@ def _candidates(
     action: str,
 ) -> tuple[Candidate, ...]:
     callable_found, others = [], []
+    allowed = _callable(policies, profiles, action) if policies else {}
     for profile in profiles:
         every = _routes_there(profile, region, profile.sources)
         if not every:
@@ -182,7 +176,7 @@ def _candidates(
         mine = tuple(
             r for r in every
             if r.source_region in callers
-            and (not policies or _originating_allowed(policies, profile, r.source_region, action))
+            and (not policies or r.source_region in allowed[profile.id])
         )
         if mine:
             callable_found.append(Candidate(as_routed(profile), mine))
@@ -191,6 +185,17 @@ def _candidates(
     # Global profiles last among the callable: a geographic one that routes there is the likelier call.
     callable_found.sort(key=lambda c: c.profile.is_global)
     return tuple(callable_found + others)
+
+
+def _called(candidates: tuple[Candidate, ...], requested: str | None) -> tuple[tuple[Candidate, ...], str]:
+    """When a CloudTrail event names the profile called (``requestParameters.modelId``), that candidate is
+    the one callable: the others route there too, but were not what was called. Returns the candidates
+    and the id of the profile called ("" when the event names none of them)."""
+    called = requested.rsplit("inference-profile/", 1)[-1] if requested else ""
+    if not any(c.profile.id == called for c in candidates):
+        return candidates, ""
+    marked = (replace(c, callable=c.profile.id == called) for c in candidates)
+    return tuple(sorted(marked, key=lambda c: not c.callable)), called
 
 
 def diagnose(
@@ -214,78 +219,94 @@ def diagnose(
     if identity and ":inference-profile/" in resource:
         return _identity_source(denial, catalog, resource)
     if ":inference-profile/" in resource or ":application-inference-profile/" in resource:
-        where = denial.region or "its Region"
+        where = denial.region or Text("its Region")
         return Diagnosis(
             "cris-source",
-            f"The SCP denies the originating call on the inference profile in {where}: the caller's own "
-            f"Region is blocked. No profile exemption can help; {where} must be allowed.",
+            Text(
+                "The SCP denies the originating call on the inference profile in {where}: the caller's own "
+                "Region is blocked. No profile exemption can help; {where} must be allowed.", where=where,
+            ),
         )
     if ":foundation-model/" not in resource or not denial.model_id:
         if identity:
             return Diagnosis("not-scp", kind_words, advice=kind_words)
         return Diagnosis(
             "scp-other",
-            f"An SCP explicitly denies {denial.action or 'the action'} on {resource or 'the resource'}; "
-            "this is not a cross-Region inference hop. " + kind_words,
+            Text(
+                "An SCP explicitly denies {action} on {resource}; this is not a cross-Region inference hop. {kind}",
+                action=denial.action or Text("the action"), resource=resource or Text("the resource"), kind=kind_words,
+            ),
         )
     action = denial.action if denial.action in INFERENCE_ACTIONS else INFERENCE_ACTIONS[0]
     profiles = catalog.by_model(denial.model_id)
     region = denial.region or UNSPECIFIED
     known, sources_from = _caller_regions(denial, profiles, source_region, policies, action)
-    candidates = _candidates(profiles, region, known, policies, action)
+    candidates, called = _called(_candidates(profiles, region, known, policies, action), denial.requested_model)
     callers = known or ()
     found = tuple(c for c in candidates if c.callable)
-    where_from = _where_from(callers, sources_from)
-    blocker = "SCP blocks" if not identity else "caller's identity policy does not grant"
     if region == UNSPECIFIED:
         kind = "cris-global"
-        summary = (
-            f"The denied resource is the Region-less model ARN {resource}: a call through a global "
-            f"cross-Region inference profile, authorized with aws:RequestedRegion = unspecified, which the "
-            f"{blocker}."
-        )
+        summary: list[str] = [Text(
+            "The denied resource is the Region-less model ARN {resource}: a call through a global "
+            "cross-Region inference profile, authorized with aws:RequestedRegion = unspecified, which the "
+            "SCP blocks.", resource=resource,
+        )]
     else:
         kind = "cris-destination"
-        summary = (
-            f"The denied resource is the model in {region}"
-            + (f", not in {_join(callers)} where the caller is" if callers and region not in callers else "")
-            + f": cross-Region inference routed the call to {region}, a destination Region the {blocker}."
-        )
+        summary = [Text(
+            "The denied resource is the model in {region}, not in {callers} where the caller is: cross-Region "
+            "inference routed the call to {region}, a destination Region the SCP blocks.",
+            region=region, callers=_join(callers),
+        ) if callers and region not in callers else Text(
+            "The denied resource is the model in {region}: cross-Region inference routed the call to "
+            "{region}, a destination Region the SCP blocks.", region=region,
+        )]
     backgrounds = [_DESTINATION_BACKGROUND] if kind == "cris-destination" else []
     if not identity and (any(c.profile.is_global for c in found) or kind == "cris-global"):
         backgrounds.append(_GLOBAL_BACKGROUND)
     if len(found) == 1:
-        summary += f" {where_from[0].upper()}{where_from[1:]}, only {found[0].profile.id} routes there."
-    looked_for = ""
+        summary.append(
+            Text("From {callers} ({sources_from}), only {profile} routes there.", callers=_join(callers),
+                 sources_from=sources_from, profile=found[0].profile.id)
+            if callers else Text("From the profiles' source Regions, only {profile} routes there.", profile=found[0].profile.id)
+        )
+    looked_for: str = ""
     if not found:
-        looked_for = (
-            f"a profile of {denial.model_id} that routes a call to "
-            + ("the Region-less model ARN" if region == UNSPECIFIED else f"the model in {region}")
-            + (f" and can be called from {_join(callers)}" if known is not None else "")
-        )
-        summary += (
-            f" No profile in the catalog fits: looked for {looked_for}"
-            + (f" (the caller's Regions, from {sources_from})" if known is not None else "")
-            + "; pass --profiles-file with the profile you use, or --source-region with the Region you call from."
-        )
-    advice = (
+        target = Text("the Region-less model ARN") if region == UNSPECIFIED else Text("the model in {region}", region=region)
+        looked_for = Text("a profile of {model} that routes a call to {target}", model=denial.model_id, target=target)
+        if known is not None:
+            looked_for = Text("{looked_for} and can be called from {callers}", looked_for=looked_for, callers=_join(callers))
+        summary.append(Text(
+            "No profile in the catalog fits: looked for {looked_for} (the caller's Regions, from {sources_from}); "
+            "pass --profiles-file with the profile you use, or --source-region with the Region you call from.",
+            looked_for=looked_for, sources_from=sources_from,
+        ) if known is not None else Text(
+            "No profile in the catalog fits: looked for {looked_for}; pass --profiles-file with the profile you "
+            "use, or --source-region with the Region you call from.", looked_for=looked_for,
+        ))
+    advice = Text(
         "Allow every Region listed for the profile you call, or exempt calls through it "
         "(scp-fix propose --profile <id>)."
     )
     if identity:
+        what = f"the Region-less model ARN {resource}" if region == UNSPECIFIED else f"the model in {region}"
         return Diagnosis(
-            "not-scp", f"{kind_words} {summary}", candidates, _IDENTITY_ADVICE,
+            "not-scp",
+            f"{kind_words} The denied resource is {what}: cross-Region inference routed the call there, and "
+            "the caller's identity policy does not grant it.",
+            candidates, _IDENTITY_ADVICE,
             source_regions=callers, sources_from=sources_from, looked_for=looked_for, side="identity",
         )
     return Diagnosis(
         kind,
-        summary,
+        join(" ", summary),
         candidates,
         advice,
         background=tuple(backgrounds),
         source_regions=callers,
         sources_from=sources_from,
         looked_for=looked_for,
+        called=called,
     )
 
 
@@ -315,11 +336,5 @@ def _identity_source(denial: Denial, catalog: Catalog, resource: str) -> Diagnos
     )
 
 
-def _where_from(callers: tuple[str, ...], sources_from: str) -> str:
-    if not callers:
-        return "from the profiles' source Regions"
-    return f"from {_join(callers)} ({sources_from})"
-
-
 def _join(regions: Sequence[str]) -> str:
-    return ", ".join(regions) if regions else "no Region"
+    return ", ".join(regions) if regions else Text("no Region")
