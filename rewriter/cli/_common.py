@@ -203,4 +203,6 @@ def load_catalog(profiles_file: str | None = None):
             f"(data {catalog.data_date})",
             err=True,
         )
+    for warning in catalog.warnings:
+        typer.echo(f"scp-fix: warning: {warning}", err=True)
     return catalog
