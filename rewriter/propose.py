@@ -234,7 +234,8 @@ def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: 
     if before.unreachable:
         return Proposal(
             policy, before, Status.UNSAFE,
-            reason=Text(
+            # an identity check's reasons say themselves what to do
+            reason=join("; ", (u.reason for u in before.unreachable)) if settings.identity else Text(
                 "{reasons}. Name the Region callers use with --source-region to have it allowed.",
                 reasons=join("; ", (u.reason for u in before.unreachable)),
             ),
