@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from rewriter.cris import DEFAULT_ACCOUNT, INFERENCE_ACTIONS, UNSPECIFIED, authorizations
+from rewriter.cris import INFERENCE_ACTIONS, UNSPECIFIED
 from rewriter.i18n import Text, join
 from rewriter.messages import Denial, describe_policy_kind
-from rewriter.regions_data import ALL_COMMERCIAL, ALL_REGIONS
+from rewriter.regions_data import ALL_COMMERCIAL
 
 if TYPE_CHECKING:
     from rewriter.catalog import Catalog, Profile
@@ -64,6 +64,7 @@ class Diagnosis:
     source_regions: tuple[str, ...] = ()  # the caller's likely Regions; empty when not known
     sources_from: str = ""  # FROM_OPTION, FROM_CLOUDTRAIL, FROM_POLICY, or "" when not known
     looked_for: str = ""  # what was searched for, when no profile fits
+    called: str = ""  # the profile a CloudTrail event names as called, when it is a candidate
 
     @property
     def callable_candidates(self) -> tuple[Candidate, ...]:
@@ -125,23 +126,13 @@ def _routes_there(profile: Profile, region: str, sources: Sequence[str]) -> tupl
     return tuple(found)
 
 
-def _originating_allowed(policies: Sequence[Policy], profile: Profile, source: str, action: str) -> bool:
-    from rewriter.evaluate import evaluate
+def _callable(policies: Sequence[Policy], profiles: Sequence[Profile], action: str) -> dict[str, tuple[str, ...]]:
+    """Each profile's source Regions whose originating call the policies allow, by profile id."""
+    from rewriter.check import callable_sources
+    from rewriter.evaluate import Evaluator
 
-    return all(
-        evaluate(policies, a.request).allowed
-        for a in authorizations(profile, source, actions=(action,))
-        if a.role == "profile"
-    )
-
-
-def _policy_regions(policies: Sequence[Policy], profiles: Sequence[Profile], action: str) -> tuple[str, ...]:
-    """The Regions from which the policies let a caller call one of ``profiles`` (the originating call)."""
-    return tuple(
-        region
-        for region in ALL_REGIONS
-        if any(region in p.routes and _originating_allowed(policies, p, region, action) for p in profiles)
-    )
+    evaluator = Evaluator()
+    return {p.id: callable_sources(policies, p, actions=(action,), evaluator=evaluator) for p in profiles}
 
 
 def _caller_regions(
@@ -153,7 +144,8 @@ def _caller_regions(
     if denial.caller_region:
         return (denial.caller_region,), FROM_CLOUDTRAIL
     if policies:
-        return _policy_regions(policies, profiles, action), FROM_POLICY
+        allowed = {r for sources in _callable(policies, profiles, action).values() for r in sources}
+        return tuple(sorted(allowed)), FROM_POLICY
     return None, ""
 
 
@@ -165,6 +157,7 @@ def _candidates(
     action: str,
 ) -> tuple[Candidate, ...]:
     callable_found, others = [], []
+    allowed = _callable(policies, profiles, action) if policies else {}
     for profile in profiles:
         every = _routes_there(profile, region, profile.sources)
         if not every:
@@ -175,7 +168,7 @@ def _candidates(
         mine = tuple(
             r for r in every
             if r.source_region in callers
-            and (not policies or _originating_allowed(policies, profile, r.source_region, action))
+            and (not policies or r.source_region in allowed[profile.id])
         )
         if mine:
             callable_found.append(Candidate(as_routed(profile), mine))
@@ -184,6 +177,17 @@ def _candidates(
     # Global profiles last among the callable: a geographic one that routes there is the likelier call.
     callable_found.sort(key=lambda c: c.profile.is_global)
     return tuple(callable_found + others)
+
+
+def _called(candidates: tuple[Candidate, ...], requested: str | None) -> tuple[tuple[Candidate, ...], str]:
+    """When a CloudTrail event names the profile called (``requestParameters.modelId``), that candidate is
+    the one callable: the others route there too, but were not what was called. Returns the candidates
+    and the id of the profile called ("" when the event names none of them)."""
+    called = requested.rsplit("inference-profile/", 1)[-1] if requested else ""
+    if not any(c.profile.id == called for c in candidates):
+        return candidates, ""
+    marked = (replace(c, callable=c.profile.id == called) for c in candidates)
+    return tuple(sorted(marked, key=lambda c: not c.callable)), called
 
 
 def diagnose(
@@ -223,7 +227,7 @@ def diagnose(
     profiles = catalog.by_model(denial.model_id)
     region = denial.region or UNSPECIFIED
     known, sources_from = _caller_regions(denial, profiles, source_region, policies, action)
-    candidates = _candidates(profiles, region, known, policies, action)
+    candidates, called = _called(_candidates(profiles, region, known, policies, action), denial.requested_model)
     callers = known or ()
     found = tuple(c for c in candidates if c.callable)
     if region == UNSPECIFIED:
@@ -279,6 +283,7 @@ def diagnose(
         source_regions=callers,
         sources_from=sources_from,
         looked_for=looked_for,
+        called=called,
     )
 
 

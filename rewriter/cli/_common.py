@@ -26,7 +26,7 @@ REPORT_HINT = "this is a bug in scp-fix, please report it with the command line"
 
 # Options several commands share, declared once so their names and help stay the same everywhere.
 PROFILE_OPTION = typer.Option(
-    ..., "--profile", help="Inference profile id or ARN, or a model id (all its profiles). Repeatable."
+    ..., "--profile", help="Inference profile id or ARN, or a model id (its profiles callers can call). Repeatable."
 )
 SOURCE_REGION_OPTION = typer.Option(
     None, "--source-region", help="The Region callers call from (default: every source the SCP allows)."

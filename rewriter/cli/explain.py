@@ -120,6 +120,7 @@ def _diagnosis_json(denial, diagnosis) -> dict:
             "source_regions": list(diagnosis.source_regions),
             "sources_from": diagnosis.sources_from or None,
             "looked_for": diagnosis.looked_for or None,
+            "called": diagnosis.called or None,
         },
         "candidates": [_candidate_json(c) for c in diagnosis.candidates],
     }
@@ -239,14 +240,16 @@ def _to_text(pairs, file_results, *, lang: str = "en") -> str:
         others = diagnosis.other_candidates
         if others:
             callers = ", ".join(diagnosis.source_regions) or _("any Region the policy allows")
-            lines += [
-                "",
-                _("Not callable from {callers}: {profiles}").format(callers=callers, profiles=", ".join(
-                    _("{profile} (from {sources})").format(
-                        profile=c.profile.id, sources=", ".join(r.source_region for r in c.routes)
-                    ) for c in others
-                )),
-            ]
+            listed = ", ".join(
+                _("{profile} (from {sources})").format(
+                    profile=c.profile.id, sources=", ".join(r.source_region for r in c.routes)
+                ) for c in others
+            )
+            if diagnosis.called:
+                lead = _("The CloudTrail event names {called} as the profile called; these route there too: {profiles}")
+                lines += ["", lead.format(called=diagnosis.called, profiles=listed)]
+            else:
+                lines += ["", _("Not callable from {callers}: {profiles}").format(callers=callers, profiles=listed)]
         for paragraph in diagnosis.background:
             backgrounds.setdefault(paragraph)
         if diagnosis.advice and diagnosis.advice != diagnosis.summary:

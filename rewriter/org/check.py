@@ -409,7 +409,9 @@ def _evaluate(
             if decision.outcome == EXPLICIT_DENY:
                 for ref in decision.statements:
                     if ref.policy_index >= 0:
-                        raw.append(head + (ref.level, ref.policy_index, ref.index, ref.sid, ref.pointer, r.finding))
+                        # each level's line cites its own statements, not every level's (the combined reason)
+                        own = memo.level(levels[ref.level], parsed_levels[ref.level], request)[1]
+                        raw.append(head + (ref.level, ref.policy_index, ref.index, ref.sid, ref.pointer, own or r.finding))
             else:
                 raw.append(head + (decision.level, -1, None, None, None, r.finding))
     return _Evaluation(account, result, flat, tuple(raw))
