@@ -90,3 +90,9 @@ def test_org_check_json_carries_the_code_of_each_denial() -> None:
     body = json.loads(result.stdout)
     text = json.dumps(body)
     assert '"code": "SCPFIX001"' in text and '"reason": "ap-northeast-3 is not in the allowed Regions' in text
+
+
+def test_the_readme_lists_every_finding_code() -> None:
+    readme = (SAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    for rule in RULES:
+        assert f"| `{rule.code.value}` | `{rule.name}` |" in readme
