@@ -109,6 +109,7 @@ class Proposal:
     candidates: tuple[Candidate, ...] = ()
     reason: str = ""
     control_tower: ControlTowerAdvice | None = None
+    choice: str = ""  # why ``auto`` chose this candidate over one that newly allows as much
 
     @property
     def changed(self) -> bool:
@@ -199,9 +200,53 @@ def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: 
     if not verified:
         reasons = "; ".join(f"{c.strategy}: {c.rejected}" for c in candidates)
         return Proposal(policy, before, "unsafe", candidates=candidates, reason=f"no safe change found ({reasons})")
-    # Least opened wins; ties go to the registry order, narrowest pattern first.
-    chosen = min(verified, key=lambda c: (c.delta.weight if c.delta else 0, names.index(c.strategy)))
-    return Proposal(policy, before, "changed", chosen=chosen, candidates=candidates, reason=chosen.fix.rationale)
+    # Least opened over every class of the grid wins; ties go to fewer statements touched, then the
+    # smaller policy, then the registry order (narrowest pattern first).
+    def rank(c: Candidate) -> tuple[int, int, int, int]:
+        return (c.delta.weight if c.delta else 0, _statements_touched(c.fix), c.size.after_minified if c.size else 0,
+                names.index(c.strategy))
+
+    ranked = sorted(verified, key=rank)
+    chosen = ranked[0]
+    return Proposal(policy, before, "changed", chosen=chosen, candidates=candidates, reason=chosen.fix.rationale,
+                    choice=_why_chosen(ranked, rank) if settings.newly_allowed else "")
+
+
+def _statements_touched(fix: Fix | None) -> int:
+    """How many statements a fix changes or adds."""
+    touched: set[str] = set()
+    added = 0
+    for edit in fix.edits if fix else ():
+        tokens = edit.path.split("/")
+        if len(tokens) > 2 and tokens[1] == "Statement" and tokens[2] == "-":
+            added += 1
+        elif len(tokens) > 2 and tokens[1] == "Statement" and tokens[2].isdigit():
+            touched.add(tokens[2])
+        elif edit.path == "/Statement" and isinstance(edit.value, list):  # a lone statement becomes a list
+            return len(edit.value)
+        else:
+            touched.add(edit.path)
+    return len(touched) + added
+
+
+def _why_chosen(ranked: list[Candidate], rank: Callable[[Candidate], tuple[int, ...]]) -> str:
+    """Why the first candidate beat each that newly allows exactly as much, in words."""
+    chosen, reasons = ranked[0], []
+    weight, touched, size, _ = rank(chosen)
+    name = chosen.strategy
+    for other in ranked[1:]:
+        o_weight, o_touched, o_size, _ = rank(other)
+        if o_weight != weight:
+            break
+        statements = f"{touched} statement{'s' if touched != 1 else ''}"
+        if o_touched != touched:
+            why = f"{name} changes {statements}, {other.strategy} {o_touched}"
+        elif o_size != size:
+            why = f"both change {statements}, and {name} leaves the policy smaller ({size} vs {o_size} characters minified)"
+        else:
+            why = f"both change {statements} and are as large, and {name} comes first (the narrower pattern)"
+        reasons.append(f"{name} over {other.strategy}: both newly allow the same; {why}")
+    return "; ".join(reasons)
 
 
 def control_tower_statement(policy: Policy) -> str | None:

@@ -114,6 +114,7 @@ def proposal_to_json(proposal: Proposal, *, text: str | None = None, diff: str |
         "patch": chosen.fix.patch if chosen else [],
         "policy": chosen.document if chosen else proposal.policy.document,
         "rationale": proposal.reason,
+        "choice": proposal.choice or None,
         "newly_allowed": [g.to_json() for g in chosen.delta.newly_allowed] if chosen and chosen.delta else [],
         "size": chosen.size.to_json() if chosen and chosen.size else None,
         "notes": list(chosen.fix.notes + chosen.notes) if chosen else [],
@@ -172,6 +173,8 @@ def proposal_summary(proposal: Proposal) -> str:
     chosen = proposal.chosen
     assert chosen is not None and chosen.fix is not None
     lines.append(f"{path}: proposed ({chosen.strategy}): {chosen.fix.title}")
+    if proposal.choice:
+        lines.append(f"  chosen: {proposal.choice}")
     if chosen.delta is not None:
         lines.append("  newly allowed:")
         lines.extend(f"    - {g.summary}" for g in chosen.delta.newly_allowed)

@@ -37,6 +37,7 @@ class PolicyChange:
     unblocks: tuple[str, ...]  # named accounts this policy denied
     targets: tuple[Node, ...]
     also_affects: tuple[Node, ...]  # accounts under its targets that were not named
+    reaches: tuple[Node, ...] = ()  # every root, OU and account the change reaches: its targets and below
 
     @property
     def file_name(self) -> str:
@@ -200,8 +201,10 @@ def _change(
 ) -> PolicyChange:
     targets = snapshot.targets_of(policy.id)
     seen: dict[str, Node] = {}
+    reached: dict[str, Node] = {}
     for target in targets:
-        for account in snapshot.accounts_under(target.id):
-            if account.id not in named:
-                seen.setdefault(account.id, account)
-    return PolicyChange(policy, proposal, unblocks, targets, tuple(seen.values()))
+        for node in snapshot.nodes_under(target.id):
+            reached.setdefault(node.id, node)
+            if node.kind == "account" and node.id not in named:
+                seen.setdefault(node.id, node)
+    return PolicyChange(policy, proposal, unblocks, targets, tuple(seen.values()), tuple(reached.values()))

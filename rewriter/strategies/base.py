@@ -53,6 +53,15 @@ class Problem:
                 region = result.request.region
                 raise NotApplicable(f"the originating call in {region} is denied, and {why}: {region} must already be allowed")
 
+    def profiles_denied_by(self, index: int) -> tuple[Profile, ...]:
+        """The profiles some of whose requests statement ``index`` denies: an exemption in that statement
+        names only these (a profile the statement already lets through needs nothing there)."""
+        ids = {
+            r.authorization.profile_id for r in self.denied
+            if any(ref.index == index for ref in r.decision.statements)
+        }
+        return tuple(p for p in self.profiles if p.id in ids)
+
     def restriction_of(self, statement: Statement) -> RegionRestriction | None:
         return next((r for r in find_region_restrictions(self.policy) if r.statement is statement), None)
 

@@ -167,6 +167,9 @@ def test_propose_changes_the_denying_policy_and_warns_about_its_other_accounts(o
     assert change["policy"]["name"] == "EuOnly"
     assert [t["id"] for t in change["targets"]] == [org.ous["Europe"]]
     assert [a["name"] for a in change["also_affects"]] == ["eu-dev"]
+    # every OU and account the change reaches, the named account too
+    assert change["reaches"][0]["id"] == org.ous["Europe"]
+    assert {n["name"] for n in change["reaches"] if n["kind"] == "account"} == {"eu-prod", "eu-dev"}
     assert "eu-dev" in change["warnings"][0]
     assert change["proposal"]["status"] == "changed"
     assert _accounts(doc["after"])["eu-prod"]["status"] == "ok"
@@ -213,6 +216,9 @@ def test_propose_changes_root_and_ou_policies_together(org_client):
     assert {c.policy.name for c in result.changes} == {"RootDeny", "TeamDeny"}
     root_change = next(c for c in result.changes if c.policy.name == "RootDeny")
     assert {a.name for a in root_change.also_affects} == {"master", "other"}
+    assert root_change.reaches[0].kind == "root"
+    assert {n.id for n in root_change.reaches if n.kind == "ou"} == {org.ous["Team"]}
+    assert {n.name for n in root_change.reaches if n.kind == "account"} == {"master", "other", "team-1"}
     assert not next(c for c in result.changes if c.policy.name == "TeamDeny").also_affects
     assert result.after is not None and not result.after.blocked
 
