@@ -1,14 +1,15 @@
-"""Organization check at scale: 5,000 accounts, 500 OUs, 1,000 SCPs, 10 inference profiles.
+"""Organization check at scale: 1,000 to 20,000 accounts (a tenth as many OUs), 1,000 SCPs, 5 inference profiles.
 
 A synthetic snapshot shaped like a large landing zone: a Region deny at the root, 20 stricter Region
 denies on some OUs, 10 Bedrock guard policies on 50 accounts, and the rest service guardrails
 (deny CloudTrail, S3, EC2 ... actions) spread over OUs and accounts, up to five OU levels deep.
 
-Prints wall time and peak memory (tracemalloc, in a second run) of ``load_snapshot`` + ``check_org`` as ratios to
-a baseline measured in the same run (``json.loads`` of the snapshot file), plus the absolute
-numbers, so runs on different machines compare. No assertion: a benchmark reports, CI decides.
+Runs ``scp-fix org check --format json`` end to end, a process per run, and prints its wall time as a
+ratio to ``python -c "import typer"`` timed in the same run (interleaved), its peak resident memory as
+the operating system counts it, and the cost per account, at several sizes, so that the growth shows.
+No assertion: a benchmark reports.
 
-    python benchmarks/org_scale.py [--accounts 5000] [--ous 500] [--scps 1000]
+    python benchmarks/org_scale.py [--accounts 5000 ...] [--repeats 5]
 """
 
 from __future__ import annotations
@@ -17,9 +18,16 @@ import argparse
 import json
 import os
 import random
+import statistics
+import subprocess
+import sys
 import tempfile
 import time
-import tracemalloc
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run from a checkout without an install
+    sys.path.insert(0, str(ROOT))
 
 GLOBAL = ["iam:*", "organizations:*", "sts:*", "support:*", "cloudfront:*", "route53:*", "budgets:*", "health:*"]
 REGION_SETS = [
@@ -101,72 +109,84 @@ def synthetic_snapshot(*, accounts: int = 5000, ous: int = 500, scps: int = 1000
                          "content": _doc([{"Sid": f"Protect{i}", "Effect": "Deny", "Action": actions, "Resource": "*"}])})
 
     attachments: dict[str, list[str]] = {"r-root": [FULL_AWS_ACCESS_ID, root_deny]}
-    strict_ous = set(rng.sample(ou_ids[:60], len(region_denies)))
+    strict_ous = set(rng.sample(ou_ids[:60], min(len(region_denies), len(ou_ids[:60]))))
     for ou_id, pid in zip(sorted(strict_ous), region_denies):
         attachments[ou_id] = [FULL_AWS_ACCESS_ID, pid]
     for ou_id in ou_ids:
-        attachments.setdefault(ou_id, [FULL_AWS_ACCESS_ID]).extend(rng.sample(rails, rng.randint(1, 3)))
+        attachments.setdefault(ou_id, [FULL_AWS_ACCESS_ID]).extend(rng.sample(rails, min(len(rails), rng.randint(1, 3))))
     for account_id in account_ids:
         attachments[account_id] = [FULL_AWS_ACCESS_ID]
-    for account_id in rng.sample(account_ids, 1500):
+    for account_id in rng.sample(account_ids, min(len(account_ids), accounts * 3 // 10)):
         attachments[account_id].append(rng.choice(rails))
-    for account_id in rng.sample(account_ids, 50):
+    for account_id in rng.sample(account_ids, min(len(account_ids), 50)):
         attachments[account_id].append(rng.choice(guards))
     return {"format": SNAPSHOT_FORMAT, "created": None, "source": "synthetic", "nodes": nodes,
             "policies": policies, "attachments": attachments, "findings": []}
 
 
-def _measure(work) -> tuple[float, int, object]:
-    """Wall time of a run without tracing (tracemalloc slows Python several times), then the peak
-    of a second, traced run."""
+def _cli() -> list[str]:
+    script = Path(sys.executable).parent / "scp-fix"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "rewriter"]
+
+
+def _run(argv: list[str]) -> tuple[float, int, int]:
+    """(wall seconds, peak resident memory in bytes, exit code) of one process, measured by the OS
+    (``wait4``'s rusage is the child's own), not by tracemalloc, which sees only Python's allocations."""
     start = time.perf_counter()
-    result = work()
+    child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
     elapsed = time.perf_counter() - start
-    del result
-    tracemalloc.start()
-    result = work()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return elapsed, peak, result
+    child.returncode = os.waitstatus_to_exitcode(status)
+    return elapsed, usage.ru_maxrss * 1024, child.returncode
+
+
+def _measure(path: str, repeats: int) -> tuple[float, int, float, int]:
+    """Medians of ``org check --format json`` and of the baseline, interleaved: (check seconds, check
+    peak bytes, baseline seconds, baseline peak bytes)."""
+    argv = [*_cli(), "org", "check", "--snapshot", path, "--format", "json"]
+    for profile in PROFILES[:5]:
+        argv += ["--profile", profile]
+    baseline = [sys.executable, "-c", "import typer"]
+    _run(argv)  # warm-up: bytecode and the page cache
+    runs, bases = [], []
+    for _ in range(repeats):
+        bases.append(_run(baseline))
+        runs.append(_run(argv))
+    if any(code not in (0, 1) for _, _, code in runs):
+        raise SystemExit(f"org check failed: exit {runs[0][2]}")
+    median = statistics.median
+    return (median(r[0] for r in runs), max(r[1] for r in runs), median(b[0] for b in bases), max(b[1] for b in bases))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--accounts", type=int, default=5000)
-    parser.add_argument("--ous", type=int, default=500)
-    parser.add_argument("--scps", type=int, default=1000)
+    parser.add_argument("--accounts", type=int, action="append",
+                        help="organization size; repeat for several (default: 1,000, 5,000 and 20,000)")
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
+    sizes = args.accounts or [1000, 5000, 20000]
 
-    from rewriter.catalog import load_catalog
-    from rewriter.org.check import check_org
-    from rewriter.org.snapshot import load_snapshot
-
-    catalog = load_catalog()
-    profiles = [catalog.get(p) for p in PROFILES]
-    document = synthetic_snapshot(accounts=args.accounts, ous=args.ous, scps=args.scps)
+    print(f"org check --format json, {len(PROFILES[:5])} profiles, end to end (a process each run); "
+          'baseline: python -c "import typer"; memory: the process\'s peak resident size')
+    print(f"{'accounts':>8} {'OUs':>5} {'SCPs':>5} {'snapshot':>9} {'time':>8} {'ratio':>7} {'peak':>8} "
+          f"{'per account':>12}  targets at 5,000: <= 25x, <= 300 MB; linear: per-account cost within 1.5x of 5,000's")
+    per_account: dict[int, float] = {}
     with tempfile.TemporaryDirectory() as directory:
-        path = os.path.join(directory, "org.json")
-        with open(path, "w", encoding="utf-8") as handle:
-            json.dump(document, handle)
-        del document
-
-        def baseline():
-            with open(path, "rb") as handle:
-                return json.loads(handle.read())
-
-        def run():
-            return check_org(load_snapshot(path), profiles)
-
-        base_time, base_peak, _ = _measure(baseline)
-        run_time, run_peak, result = _measure(run)
-        size = os.path.getsize(path)
-    blocked = sum(1 for a in result.accounts if a.blocked)
-    print(f"organization: {args.accounts} accounts, {args.ous} OUs, {args.scps} SCPs; {len(profiles)} profiles; "
-          f"snapshot {size / 1e6:.1f} MB")
-    print(f"result: {len(result.accounts)} accounts, {blocked} blocked, {result.evaluations} distinct SCP paths evaluated")
-    print(f"baseline json.loads: {base_time * 1000:.0f} ms, peak {base_peak / 1e6:.1f} MB")
-    print(f"load + check:        {run_time * 1000:.0f} ms, peak {run_peak / 1e6:.1f} MB")
-    print(f"ratio to baseline:   time x{run_time / base_time:.1f}, peak memory x{run_peak / base_peak:.1f}")
+        for accounts in sizes:
+            ous, scps = max(10, accounts // 10), 1000
+            path = os.path.join(directory, f"org-{accounts}.json")
+            with open(path, "w", encoding="utf-8") as handle:
+                json.dump(synthetic_snapshot(accounts=accounts, ous=ous, scps=scps), handle)
+            seconds, peak, base, _ = _measure(path, args.repeats)
+            ratio = seconds / base
+            per_account[accounts] = (seconds - base) / accounts
+            verdict = ""
+            if accounts == 5000:
+                verdict = "met" if ratio <= 25 and peak <= 300e6 else "missed"
+            elif 5000 in per_account:
+                verdict = "linear" if per_account[accounts] <= 1.5 * per_account[5000] else "not linear"
+            print(f"{accounts:>8} {ous:>5} {scps:>5} {os.path.getsize(path) / 1e6:>7.1f}MB {seconds:>7.2f}s "
+                  f"{ratio:>6.1f}x {peak / 1e6:>6.0f}MB {per_account[accounts] * 1e6:>9.0f} us  {verdict}")
 
 
 if __name__ == "__main__":

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from rewriter.cris import DEFAULT_ACCOUNT, INFERENCE_ACTIONS, Authorization, authorizations
 from rewriter.evaluate import Decision, Evaluator, Request
 from rewriter.model import Policy
-from rewriter.records import record
 from rewriter.regions import RegionRestriction, find_region_restrictions
+from rewriter.vocabulary import Code, Finding, Outcome
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
@@ -24,25 +25,34 @@ __all__ = [
     "check_levels",
     "check_with",
     "reason",
+    "finding",
 ]
 
 T = TypeVar("T")
 Decide = Callable[[Request], Decision]
-Judge = Callable[[Request], "tuple[Decision, str | None]"]  # a decision and, when denied, why
+Judge = Callable[[Request], "tuple[Decision, Finding | None]"]  # a decision and, when denied, why
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class RequestResult:
     authorization: Authorization
     decision: Decision
-    reason: str | None  # why it is denied, in words; None when allowed
+    finding: Finding | None  # why it is denied (a code and words); None when allowed
 
     @property
     def request(self) -> Request:
         return self.authorization.request
 
+    @property
+    def reason(self) -> str | None:
+        return self.finding.message if self.finding else None
 
-@record
+    @property
+    def code(self) -> Code | None:
+        return self.finding.code if self.finding else None
+
+
+@dataclass(frozen=True, slots=True)
 class ProfileCheck:
     """One profile called from one source Region."""
 
@@ -62,7 +72,7 @@ class ProfileCheck:
         return tuple(sorted({r.request.region for r in self.results if not r.decision.allowed}))
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Unreachable:
     """A profile none of whose source Regions the policy lets a caller use."""
 
@@ -70,8 +80,12 @@ class Unreachable:
     sources: tuple[str, ...]
     reason: str
 
+    @property
+    def code(self) -> Code:
+        return Code.UNREACHABLE
 
-@record
+
+@dataclass(frozen=True, slots=True)
 class CheckResult:
     policy_path: str
     checks: tuple[ProfileCheck, ...]
@@ -197,9 +211,9 @@ def _run(
             found[index] = find_region_restrictions(policies[index])
         return found[index]
 
-    def judge(request: Request) -> tuple[Decision, str | None]:
+    def judge(request: Request) -> tuple[Decision, Finding | None]:
         decision = decide(request)
-        return decision, None if decision.allowed else _reason(policies, request, decision, restrictions)
+        return decision, None if decision.allowed else _finding(policies, request, decision, restrictions)
 
     return check_with(
         judge, profiles, path=path, source_region=source_region, account=account, principal=principal,
@@ -245,20 +259,28 @@ def check_with(
 
 def reason(policies: Sequence[Policy], request: Request, decision: Decision) -> str:
     """Why a request is denied, in words a reviewer acts on."""
-    return _reason(policies, request, decision, lambda index: find_region_restrictions(policies[index]))
+    return finding(policies, request, decision).message
 
 
-def _reason(
+def finding(policies: Sequence[Policy], request: Request, decision: Decision) -> Finding:
+    """Why a request is denied: the code of its kind and the words."""
+    return _finding(policies, request, decision, lambda index: find_region_restrictions(policies[index]))
+
+
+def _finding(
     policies: Sequence[Policy],
     request: Request,
     decision: Decision,
     restrictions: Callable[[int], Sequence[RegionRestriction]],
-) -> str:
-    if decision.outcome == "implicit_deny":
-        return (
+) -> Finding:
+    if decision.outcome == Outcome.IMPLICIT_DENY:
+        return Finding(
+            Code.NO_ALLOW,
             f"no Allow statement matches {request.action} in {request.region} "
-            "(an SCP allows only what an Allow statement names)"
+            "(an SCP allows only what an Allow statement names)",
         )
+    unspecified = request.region == "unspecified"
+    codes: list[Code] = []
     phrases: list[str] = []
     for ref in decision.statements:
         if ref.policy_index < 0 or ref.policy_index >= len(policies):
@@ -267,10 +289,21 @@ def _reason(
         statement = policy.statements[ref.index]
         label = statement.label
         restriction = next((r for r in restrictions(ref.policy_index) if r.statement is statement), None)
+        if restriction is None or restriction.kind == "deny-list":
+            from rewriter.controls import deliberate_reason
+
+            why = deliberate_reason(statement)
+            if why is not None:
+                phrases.append(f"{label} deliberately denies {request.action}: {why}")
+                continue
         if restriction is None:
+            codes.append(Code.STATEMENT_DENIES)
             phrases.append(f"{label} denies {request.action}")
         elif restriction.kind == "allow-list":
+            codes.append(Code.UNSPECIFIED_REGION_DENIED if unspecified else Code.REGION_NOT_ALLOWED)
             phrases.append(f"{request.region} is not in the allowed Regions of {label}")
         else:
+            codes.append(Code.UNSPECIFIED_REGION_DENIED if unspecified else Code.REGION_DENIED)
             phrases.append(f"{request.region} is in the denied Regions of {label}")
-    return "; ".join(phrases) or "denied by a service control policy"
+    # the first deciding statement names the kind; the words name every one
+    return Finding(codes[0] if codes else Code.STATEMENT_DENIES, "; ".join(phrases) or "denied by a service control policy")

@@ -10,11 +10,11 @@ Converse and ConverseStream authorize as InvokeModel and InvokeModelWithResponse
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 from typing import TYPE_CHECKING
 
 from rewriter.evaluate import Request
-from rewriter.records import record
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
@@ -38,7 +38,7 @@ DEFAULT_ACCOUNT = "111122223333"
 INFERENCE_PROFILE_KEY = "bedrock:InferenceProfileArn"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Authorization:
     """One authorization Bedrock evaluates for a profile call, and why it is made."""
 

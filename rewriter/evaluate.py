@@ -14,13 +14,13 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import field
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 from rewriter.conditions import Predicate, _glob_body, arn_regex, compile_condition, glob_regex
 from rewriter.model import Policy, Source, Statement, Values
-from rewriter.records import record
+from rewriter.vocabulary import Outcome
 
 __all__ = [
     "Request",
@@ -42,9 +42,9 @@ __all__ = [
     "FULL_AWS_ACCESS",
 ]
 
-ALLOWED = "allowed"
-EXPLICIT_DENY = "explicit_deny"
-IMPLICIT_DENY = "implicit_deny"
+ALLOWED = Outcome.ALLOWED
+EXPLICIT_DENY = Outcome.EXPLICIT_DENY
+IMPLICIT_DENY = Outcome.IMPLICIT_DENY
 
 REGION_KEY = "aws:requestedregion"
 PRINCIPAL_KEY = "aws:principalarn"
@@ -64,7 +64,7 @@ def _as_values(value: Any) -> tuple[str, ...]:
     return (str(value),)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Request:
     """One authorization: an action on a resource, in a Region, with its context keys.
 
@@ -116,7 +116,7 @@ def _getter(key: str) -> Callable[[Request], tuple[str, ...] | None]:
     return lambda request: _context_value(request.context, key) if request.context else None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class StatementRef:
     """Names a statement: its policy's position in the evaluated list, and its own.
 
@@ -133,7 +133,7 @@ class StatementRef:
     level: int | None = None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Decision:
     """``outcome`` is "allowed", "explicit_deny" or "implicit_deny".
 
@@ -247,7 +247,7 @@ def _alternation(patterns: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{_glob_body(p, '(?s:.*)', '(?s:.)')})" for p in patterns), re.IGNORECASE)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class _Compiled:
     statement: Statement
     action: _Memo | None  # None: no Action/NotAction (matches nothing)
@@ -282,7 +282,7 @@ class _Compiled:
         return ref
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class CompiledPolicy:
     """A policy's statements compiled, and split by effect (a yes or no tries the Denies first)."""
 

@@ -5,27 +5,89 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from typing import BinaryIO
 
 from rewriter.errors import InputError, ScpFixError
 
-__all__ = ["TEMP_PREFIX", "read_bytes", "write_atomic"]
+__all__ = ["MAX_INPUT_BYTES", "TEMP_PREFIX", "decode_text", "read_bytes", "read_limited", "read_text", "write_atomic"]
 
 # Temporary files are hidden and named after their target, so one left behind by a killed process is
 # easy to recognise (and to delete).
 TEMP_PREFIX = ".scp-fix-"
 
 
-def read_bytes(path: str, *, what: str = "file", error: type[ScpFixError] = InputError) -> bytes:
-    """A file's bytes, or one located error saying why they cannot be had."""
+# The most scp-fix reads from one input: an SCP is at most 5,120 characters as uploaded and a
+# CloudFormation template body at most 1 MB, so a file beyond this is not a policy source but a
+# mistake (a log, a disk image, /dev/zero) that would only cost time and memory.
+MAX_INPUT_BYTES = 8 * 1024 * 1024
+
+
+def read_bytes(
+    path: str, *, what: str = "file", error: type[ScpFixError] = InputError, limit: int = MAX_INPUT_BYTES
+) -> bytes:
+    """A regular file's bytes, at most ``limit`` of them, or one located error saying why not.
+
+    Only a regular file is read: a FIFO, a device or a socket may never end (``/dev/zero``), so it
+    is refused at once, before a byte is read. The file is opened without blocking, so opening a
+    FIFO no one writes to does not wait."""
     try:
-        with open(path, "rb") as handle:
-            return handle.read()
+        descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except FileNotFoundError:
         raise error("no such file", path=path) from None
     except IsADirectoryError:
         raise error(f"is a directory, not a {what}", path=path) from None
     except OSError as failure:
-        raise error(f"cannot read: {failure.strerror}", path=path) from None
+        raise error(f"cannot read: {_reason(failure)}", path=path) from None
+    mode = os.fstat(descriptor).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(descriptor)
+        if stat.S_ISDIR(mode):
+            raise error(f"is a directory, not a {what}", path=path)
+        raise error(f"is {_kind(mode)}, not a regular file: scp-fix reads a {what} only from a regular file", path=path)
+    with os.fdopen(descriptor, "rb") as handle:
+        return read_limited(handle, path=path, what=what, error=error, limit=limit)
+
+
+def read_limited(
+    handle: BinaryIO, *, path: str, what: str, error: type[ScpFixError] = InputError, limit: int = MAX_INPUT_BYTES
+) -> bytes:
+    """At most ``limit`` bytes from an open stream (a file, standard input); more is an error."""
+    try:
+        data = handle.read(limit + 1)
+    except OSError as failure:
+        raise error(f"cannot read: {_reason(failure)}", path=path) from None
+    if len(data) > limit:
+        raise error(f"the {what} is larger than {limit:,} bytes, the most scp-fix reads", path=path)
+    return data
+
+
+def decode_text(data: bytes, *, path: str, error: type[ScpFixError] = InputError) -> str:
+    """UTF-8 bytes as text; otherwise an error at the line and column of the first bad byte."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as failure:
+        before = data[: failure.start]
+        line = before.count(b"\n") + 1
+        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
+        raise error(
+            f"the file is not UTF-8 (byte 0x{data[failure.start]:02x} at offset {failure.start}); save it as UTF-8",
+            path=path,
+            line=line,
+            column=column,
+        ) from None
+
+
+def read_text(path: str, *, what: str = "file", error: type[ScpFixError] = InputError) -> str:
+    """A regular UTF-8 file's text (see ``read_bytes`` and ``decode_text``)."""
+    return decode_text(read_bytes(path, what=what, error=error), path=path, error=error)
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a plain file"
 
 
 def write_atomic(path: str, text: str, *, encoding: str = "utf-8") -> None:

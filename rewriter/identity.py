@@ -28,6 +28,7 @@ from rewriter.cris import DEFAULT_ACCOUNT, INFERENCE_ACTIONS, authorizations, pa
 from rewriter.errors import InputError
 from rewriter.evaluate import IMPLICIT_DENY, Evaluator, Request, statement_matches
 from rewriter.model import Policy
+from rewriter.vocabulary import Code, Finding
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
@@ -148,7 +149,7 @@ def _implicit_reason(result: RequestResult) -> str:
 def _worded(result: RequestResult) -> RequestResult:
     if result.decision.outcome != IMPLICIT_DENY:
         return result
-    return replace(result, reason=_implicit_reason(result))
+    return replace(result, finding=Finding(Code.NO_ALLOW, _implicit_reason(result)))
 
 
 def check_identity(

@@ -21,11 +21,10 @@ from __future__ import annotations
 import html
 import json
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rewriter.errors import InputError
-from rewriter.records import record
 
 __all__ = [
     "POLICY_KINDS",
@@ -55,7 +54,7 @@ _EXAMPLE = (
 )
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Denial:
     """What an AccessDenied message says. Every field is ``None`` when the message does not say it."""
 
@@ -85,6 +84,9 @@ class Denial:
     """The denying policy's ARN, which newer messages append (same account/organization only)."""
     encoded_message: str | None = None
     """An "Encoded authorization failure message"; ``aws sts decode-authorization-message`` reads it."""
+    caller_region: str | None = None
+    """The Region the caller called, from a CloudTrail event (``awsRegion``, else
+    ``additionalEventData.inferenceRegion``); a message alone does not say it."""
 
 
 # --- patterns ---------------------------------------------------------------------------------
@@ -405,6 +407,10 @@ def _from_json_value(value: Any, *, path: str | None, depth: int) -> tuple[Denia
     if code and "#" in code:  # "com.amazon.coral.service#AccessDeniedException"
         code = code.rsplit("#", 1)[1]
     operation = _first_str(value, keys, ("eventname",))
+    region = _first_str(value, keys, ("awsregion",))
+    extra = value.get(keys["additionaleventdata"]) if "additionaleventdata" in keys else None
+    if region is None and isinstance(extra, dict) and isinstance(extra.get("inferenceRegion"), str):
+        region = extra["inferenceRegion"]
     identity = value.get(keys["useridentity"]) if "useridentity" in keys else None
     caller = (
         identity.get("arn") if isinstance(identity, dict) and isinstance(identity.get("arn"), str) else None
@@ -418,7 +424,10 @@ def _from_json_value(value: Any, *, path: str | None, depth: int) -> tuple[Denia
         for key, item in value.items():
             if isinstance(item, (dict, list)):
                 found.extend(_from_json_value(item, path=path, depth=depth + 1))
-    return tuple(_fill(denial, error_code=code, operation=operation, principal=caller) for denial in found)
+    return tuple(
+        _fill(denial, error_code=code, operation=operation, principal=caller, caller_region=region)
+        for denial in found
+    )
 
 
 def _first_str(value: dict[str, Any], keys: dict[str, str], names: tuple[str, ...]) -> str | None:
@@ -428,9 +437,18 @@ def _first_str(value: dict[str, Any], keys: dict[str, str], names: tuple[str, ..
     return None
 
 
-def _fill(denial: Denial, *, error_code: str | None, operation: str | None, principal: str | None) -> Denial:
+def _fill(
+    denial: Denial,
+    *,
+    error_code: str | None,
+    operation: str | None,
+    principal: str | None,
+    caller_region: str | None = None,
+) -> Denial:
     """Fields the JSON wrapper knows and the message text did not say."""
     changes: dict[str, Any] = {}
+    if denial.caller_region is None and caller_region:
+        changes["caller_region"] = caller_region
     if denial.error_code is None and error_code:
         changes["error_code"] = error_code
     if denial.operation is None and operation:
@@ -506,7 +524,7 @@ def _unescape_one(match: re.Match[str]) -> str:
     return {"n": "\n", "r": "\n", "t": " ", '"': '"', "/": "/", "\\": "\\"}[token[1]]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class _Record:
     start: int
     end: int

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import field
+from dataclasses import dataclass, field
 from typing import Any
 
-from rewriter.records import record
 
 __all__ = [
     "Span",
@@ -43,7 +42,7 @@ def pointer_tokens(pointer: str) -> list[str]:
 LIST_INDEX = re.compile(r"0|[1-9][0-9]*")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Span:
     """Where a value (and, for an object member, its key) stands in the text: character offsets."""
 
@@ -53,7 +52,7 @@ class Span:
     key_end: int | None = None
 
 
-@record(eq=False)
+@dataclass(frozen=True, slots=True, eq=False)
 class Source:
     """The text a policy was read from, with the span of every value by JSON Pointer."""
 
@@ -87,7 +86,7 @@ class Source:
         return self.position(offset)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Values:
     """A "string or list of strings" element, remembering which it was."""
 
@@ -102,7 +101,7 @@ class Values:
         return len(self.items)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Operator:
     """A condition operator split into its parts: ``ForAnyValue:StringNotEqualsIgnoreCaseIfExists``."""
 
@@ -118,7 +117,7 @@ class Operator:
         )
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ConditionClause:
     """One key under one operator, with its values."""
 
@@ -138,7 +137,7 @@ def statement_label(index: int, sid: str | None = None, line: int | None = None)
     return f"statement {index + 1}" + (f" ({details})" if details else "")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Statement:
     index: int
     pointer: str  # /Statement/0, or /Statement when Statement is a single object
@@ -163,7 +162,7 @@ class Statement:
         return tuple(c for c in self.conditions if c.operator.name == operator)
 
 
-@record(eq=False)
+@dataclass(frozen=True, slots=True, eq=False)
 class Policy:
     """A parsed policy. ``document`` is the plain JSON value as read; treat it as read-only."""
 

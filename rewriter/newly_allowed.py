@@ -21,14 +21,13 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rewriter.conditions import compile_condition, glob_regex
 from rewriter.evaluate import REGION_KEY, Evaluator, Request, action_matches
 from rewriter.grid import Grid
 from rewriter.model import ConditionClause, Policy
-from rewriter.records import record
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
@@ -59,7 +58,7 @@ def is_principal_key(key: str) -> bool:
     return key in PRINCIPAL_KEYS or key.startswith("aws:principaltag/")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Grant:
     """One row of "newly allowed": these actions, in these Regions, for these callers and calls.
 
@@ -116,7 +115,7 @@ class Grant:
         }
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Delta:
     newly_allowed: tuple[Grant, ...]
     newly_denied: tuple[Grant, ...]
@@ -131,7 +130,7 @@ class Delta:
         return self.cells
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class _Context:
     """One way a request is made: directly (no ARN) or through a profile, and how a grant says so."""
 
@@ -201,7 +200,7 @@ def _instance(pattern: str, filler: str = _FILLER) -> str:
     return pattern.replace("*", filler).replace("?", "x")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class _Class:
     """One class of a condition key's values: its representative, and the policies' values it matches."""
 
@@ -211,7 +210,7 @@ class _Class:
     absent: bool = False  # so does a request without the key
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class _Dimension:
     key: str  # as a policy first writes it
     classes: tuple[_Class, ...]
@@ -425,7 +424,7 @@ def compare_policies(
     return delta
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class _Space:
     """The grid's ways of calling: profile contexts (outermost) x the classes of each key dimension."""
 
@@ -757,7 +756,15 @@ def _summary(
         services = {
             runs[r][0] for start, stop in members for r in range(catalogue.run_at(start), catalogue.run_at(stop - 1) + 1)
         }
-        what = f"{count} actions in {len(services)} service{'s' if len(services) != 1 else ''}"
+        if len(services) == 1:
+            from rewriter.iam_actions import service_name
+
+            (service,) = services
+            name = service_name(service)
+            size = sum(stop - start for start, stop in catalogue.runs_of[service])
+            what = f"every {name} action ({count})" if count == size else f"{count} {name} actions"
+        else:
+            what = f"{count} actions in {len(services)} services"
     direct_bedrock = through is None and any(
         start < b_stop and b_start < stop for b_start, b_stop in catalogue.runs_of.get("bedrock", ()) for start, stop in members
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rewriter.errors import PolicyParseError, PolicyShapeError
+from rewriter.errors import PolicyParseError, PolicyShapeError, quoted
 from rewriter.jsontext import scan
 from rewriter.model import (
     ConditionClause,
@@ -49,19 +49,9 @@ def policy_from_document(document: Any, *, source: Source) -> Policy:
 
 
 def _decode(data: bytes, path: str) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        before = data[: error.start]
-        line = before.count(b"\n") + 1
-        column = len(before[before.rfind(b"\n") + 1 :].decode("utf-8", "replace")) + 1
-        raise PolicyParseError(
-            f"the file is not UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start}); "
-            "save it as UTF-8",
-            path=path,
-            line=line,
-            column=column,
-        ) from None
+    from rewriter.files import decode_text
+
+    return decode_text(data, path=path, error=PolicyParseError)
 
 
 def _describe(value: Any) -> str:
@@ -99,7 +89,7 @@ class _Builder:
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
         return self.error(
             pointer,
-            f"{key!r} is not a valid {what} element (valid: {', '.join(valid)}){hint}",
+            f"{quoted(key)} is not a valid {what} element (valid: {', '.join(valid)}){hint}",
             key=True,
         )
 
@@ -112,7 +102,7 @@ class _Builder:
         version = document.get("Version")
         if version is not None and version not in VERSIONS:
             raise self.error(
-                "/Version", f"Version must be \"2012-10-17\", not {version!r}"
+                "/Version", f"Version must be \"2012-10-17\", not {quoted(version)}"
                 if isinstance(version, str) else f"Version must be a string, not {_describe(version)}"
             )
         policy_id = document.get("Id")
@@ -166,7 +156,7 @@ class _Builder:
             if isinstance(effect, str):
                 # IAM compares Effect case-sensitively: "deny" is an error, not a Deny
                 close = [e for e in ("Allow", "Deny") if e.lower() == effect.strip().lower()]
-                found = f"{effect!r}" + (f"; did you mean {close[0]!r}?" if close else "")
+                found = quoted(effect) + (f"; did you mean {close[0]!r}?" if close else "")
             else:
                 found = _describe(effect)
             raise self.error(f"{pointer}/Effect", f"Effect must be \"Allow\" or \"Deny\", not {found}")
@@ -243,7 +233,7 @@ class _Builder:
             if operator is None:
                 close = close_operators(name)
                 hint = f"; did you mean {', '.join(close)}?" if close else ""
-                raise self.error(here, f"unknown condition operator {name!r}{hint}", key=True)
+                raise self.error(here, f"unknown condition operator {quoted(name)}{hint}", key=True)
             if not isinstance(block, dict):
                 raise self.error(
                     here, f"the {name} block must be an object of key -> values, not {_describe(block)}"

@@ -7,12 +7,13 @@ policies gets one result per policy, and ``propose_file`` chains their edits int
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rewriter.codec import Codec, json_codec, minified_size
 from rewriter.errors import InputError
 from rewriter.model import Policy
-from rewriter.records import record
+from rewriter.vocabulary import Status
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["PolicyInFile", "FileCheck", "FileProposal", "load_policy_file", "check_file", "propose_file"]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class PolicyInFile:
     label: str  # the file, or "file (resource name)" for a policy inside IaC code
     policy: Policy
@@ -44,14 +45,14 @@ def unresolved_notes(item: PolicyInFile) -> tuple[str, ...]:
     )
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class FileCheck:
     label: str
     result: CheckResult
     unresolved: tuple[str, ...] = ()
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class FileProposal:
     path: str
     original_text: str
@@ -64,9 +65,9 @@ class FileProposal:
         return self.new_text != self.original_text
 
     @property
-    def status(self) -> str:
+    def status(self) -> Status:
         statuses = {p.status for _, p in self.proposals}
-        return "unsafe" if "unsafe" in statuses else "changed" if "changed" in statuses else "unchanged"
+        return next((s for s in (Status.UNSAFE, Status.CHANGED) if s in statuses), Status.UNCHANGED)
 
 
 def _decode(path: str, data: bytes | str) -> str:
@@ -195,8 +196,9 @@ def propose_file(
     original = _decode(path, data)
     text = original
     proposals = []
-    for item in items:
-        proposal = propose(item.policy, profiles, codec=item.codec, **options)
+    override = _overrides_by_policy(items, options.pop("override", ()))
+    for item, names in zip(items, override):
+        proposal = propose(item.policy, profiles, codec=item.codec, override=names, **options)
         proposals.append((item.label, proposal))
         if proposal.changed:
             if item.embedded is None:
@@ -214,3 +216,25 @@ def propose_file(
                 text = rewrite(text, current, proposal.chosen.fix.patch)
     unresolved = tuple(note for item in items for note in unresolved_notes(item))
     return FileProposal(path, original, text, tuple(proposals), unresolved)
+
+
+def _overrides_by_policy(items: Sequence[PolicyInFile], names: Sequence[str]) -> list[tuple[str, ...]]:
+    """``--override`` names for each policy of a file: a Sid or number one of them has. A name none of
+    them has is bad input, named by ``propose`` against the first."""
+    if len(items) == 1 or not names:
+        return [tuple(names)] * len(items)
+    from rewriter.controls import resolve_overrides
+    from rewriter.errors import ScpFixError
+
+    per_item: list[list[str]] = [[] for _ in items]
+    for name in names:
+        owners = []
+        for i, item in enumerate(items):
+            try:
+                resolve_overrides(item.policy, [name])
+            except ScpFixError:
+                continue
+            owners.append(i)
+        for i in owners or [0]:
+            per_item[i].append(name)
+    return [tuple(n) for n in per_item]

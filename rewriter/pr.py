@@ -7,6 +7,7 @@ from string import Template
 from rewriter.propose import Proposal
 from rewriter.report import alternative_sentences, blocked_sentences
 from rewriter.templating import template_text
+from rewriter.vocabulary import Status
 
 __all__ = ["pull_request_body", "semantic_summary"]
 
@@ -31,7 +32,7 @@ def pull_request_body(proposal: Proposal, *, diff: str) -> str:
     if chosen is None or chosen.fix is None:
         title = "No change is proposed."
         rationale = proposal.reason
-        newly, notes, size, semantic, strategy = [], [], "unchanged", "no semantic change", proposal.status
+        newly, notes, size, semantic, strategy = [], [], str(Status.UNCHANGED), "no semantic change", str(proposal.status)
     else:
         title, rationale, strategy = chosen.fix.title, chosen.fix.rationale, chosen.strategy
         newly = [g.summary for g in chosen.delta.newly_allowed] if chosen.delta else []

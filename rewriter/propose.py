@@ -9,18 +9,26 @@ that newly allows the least.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import field, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from rewriter.check import CheckResult, allows_all, check
-from rewriter.codec import Codec, json_codec, minified_size, minified_size_after
+from rewriter.controls import (
+    CONTROL_TOWER_ROLE,
+    Deliberate,
+    control_tower_marker,
+    control_tower_role_hint,
+    deliberate_denials,
+    resolve_overrides,
+)
+from rewriter.codec import Codec, json_codec, minified_size
 from rewriter.cris import DEFAULT_ACCOUNT, UNSPECIFIED
 from rewriter.errors import ScpFixError, VerificationError
 from rewriter.evaluate import Evaluator
-from rewriter.fixes import Fix, NotApplicable, apply_patch
+from rewriter.fixes import Fix, NotApplicable
 from rewriter.model import Policy
-from rewriter.records import record
 from rewriter.regions import find_region_restrictions
+from rewriter.vocabulary import Status
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
@@ -40,10 +48,9 @@ __all__ = [
 
 SCP_SIZE_LIMIT = 5120
 STRATEGY_NAMES = ("auto", "regions", "notaction", "profile-arn")
-CONTROL_TOWER_SIDS = frozenset({"GRREGIONDENY", "CTMULTISERVICEPV1"})
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Size:
     """Characters, as AWS counts an SCP: as uploaded, and with the whitespace outside strings removed."""
 
@@ -64,7 +71,7 @@ class Size:
         return {"before": self.before, "after": self.after, "after_minified": self.after_minified, "limit": self.limit}
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """One strategy's outcome: a verified fix, or the reason there is none."""
 
@@ -83,7 +90,7 @@ class Candidate:
         return self.fix is not None and self.rejected is None
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class ControlTowerAdvice:
     """What to change in Control Tower instead of hand-editing a managed SCP (which causes drift)."""
 
@@ -100,27 +107,29 @@ class ControlTowerAdvice:
         ]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Proposal:
     policy: Policy
     before: CheckResult
-    status: str  # "unchanged" | "changed" | "unsafe"
+    status: Status
     chosen: Candidate | None = None
     candidates: tuple[Candidate, ...] = ()
     reason: str = ""
     control_tower: ControlTowerAdvice | None = None
     choice: str = ""  # why ``auto`` chose this candidate over one that newly allows as much
+    notes: tuple[str, ...] = ()  # about the policy, beside any fix: a control lifted, a pipeline hint
+    deliberate: tuple[Deliberate, ...] = ()  # the deliberate controls that deny a profile
 
     @property
     def changed(self) -> bool:
-        return self.status == "changed"
+        return self.status is Status.CHANGED
 
     @property
     def alternatives(self) -> tuple[Candidate, ...]:
         return tuple(c for c in self.candidates if c is not self.chosen)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class _Settings:
     profiles: tuple[Profile, ...]
     source_region: str | None
@@ -132,9 +141,10 @@ class _Settings:
     newly_allowed: bool
     regions: tuple[str, ...] | None = None
     codec: Callable[[Policy], Codec] = json_codec
-    minified: int | None = None  # the policy's own minified size, once a change is to be made
     # the run's evaluator: the original and every fix share their compiled lists
     evaluator: Evaluator = field(default_factory=Evaluator, repr=False, compare=False)
+    overridden: frozenset[int] = frozenset()  # statements --override lets a fix change on purpose
+    policy_name: str | None = None  # the policy's name in the organization, when known
 
 
 def propose(
@@ -152,10 +162,15 @@ def propose(
     newly_allowed: bool = True,
     grid_regions: Sequence[str] | None = None,
     codec: Callable[[Policy], Codec] = json_codec,
+    override: Sequence[str] = (),
+    policy_name: str | None = None,
 ) -> Proposal:
     """The smallest verified change to ``policy`` that lets every profile through, or why there is none.
 
     ``codec`` says how the policy's file is rewritten and read back; the default is a JSON policy file.
+    ``override`` names statements (Sid, or number from 1) that are deliberate controls the change may
+    weaken on purpose; ``policy_name`` is the policy's name in an organization (``aws-guardrails-…``
+    is Control Tower's).
     """
     if strategy not in STRATEGY_NAMES:
         raise ScpFixError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGY_NAMES)}")
@@ -164,6 +179,8 @@ def propose(
         tuple(grid_regions) if grid_regions is not None else None,
         codec,
         evaluator=Evaluator(),
+        overridden=resolve_overrides(policy, override),
+        policy_name=policy_name,
     )
     return _propose_checked(policy, _check(policy, settings), strategy, force, settings)
 
@@ -171,35 +188,56 @@ def propose(
 def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: bool, settings: _Settings) -> Proposal:
     """``propose`` once the policy has been checked."""
     if not before.blocked:
-        return Proposal(policy, before, "unchanged", reason="every profile's authorizations are already allowed")
+        return Proposal(policy, before, Status.UNCHANGED, reason="every profile's authorizations are already allowed")
+    deliberate = _deliberate_denials(policy, before, settings)
+    if deliberate:
+        first = deliberate[0]
+        name = first.statement.sid or str(first.statement.index + 1)
+        return Proposal(
+            policy, before, Status.UNSAFE, deliberate=deliberate,
+            reason=(
+                f"the profile is forbidden by {first.statement.label}: {first.why}. That is the "
+                "organization's decision, which scp-fix does not weaken; to change it on purpose, pass "
+                f"--override {name}"
+            ),
+        )
     if before.unreachable:
         return Proposal(
-            policy, before, "unsafe",
+            policy, before, Status.UNSAFE,
             reason="; ".join(u.reason for u in before.unreachable)
             + ". Name the Region callers use with --source-region to have it allowed.",
         )
-    managed = control_tower_statement(policy)
-    if managed is not None and not force:
+    marker = control_tower_marker(policy, policy_name=settings.policy_name)
+    if marker is not None and not force:
         return Proposal(
-            policy, before, "unsafe",
+            policy, before, Status.UNSAFE,
             reason=(
-                f"{managed} is managed by AWS Control Tower: editing it by hand causes drift. "
-                "Change the Control Tower control's parameters instead (shown), or pass --force to patch it anyway."
+                f"the policy is managed by AWS Control Tower: {marker.label} is one of its guardrails, and "
+                "editing it by hand causes drift. Change the Control Tower control's parameters instead "
+                "(shown), or pass --force to patch it anyway."
             ),
-            control_tower=_control_tower_advice(policy, before, managed, settings),
+            control_tower=_control_tower_advice(policy, before, settings),
+        )
+    notes = _lifted_notes(policy, before, settings)
+    hint = control_tower_role_hint(policy) if marker is None else None
+    if hint is not None:
+        notes += (
+            f"{hint.label} exempts {CONTROL_TOWER_ROLE}, but nothing marks the policy as Control Tower's "
+            "own; if a pipeline such as Landing Zone Accelerator or Customizations for Control Tower "
+            "deploys this SCP, make the change in that pipeline's source.",
         )
     from rewriter.strategies import STRATEGIES
 
     names = tuple(STRATEGIES) if strategy == "auto" else (strategy,)
-    # each candidate's minified size is counted from the policy's and what its patch adds
-    settings = replace(settings, minified=minified_size(policy.document))
     candidates = tuple(_candidate(name, policy, before, settings) for name in names)
     if settings.newly_allowed:
         candidates = _with_deltas(policy, candidates, settings)
     verified = [c for c in candidates if c.verified]
     if not verified:
         reasons = "; ".join(f"{c.strategy}: {c.rejected}" for c in candidates)
-        return Proposal(policy, before, "unsafe", candidates=candidates, reason=f"no safe change found ({reasons})")
+        return Proposal(
+            policy, before, Status.UNSAFE, candidates=candidates, reason=f"no safe change found ({reasons})", notes=notes
+        )
     # Least opened over every class of the grid wins; ties go to fewer statements touched, then the
     # smaller policy, then the registry order (narrowest pattern first).
     def rank(c: Candidate) -> tuple[int, int, int, int]:
@@ -208,8 +246,10 @@ def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: 
 
     ranked = sorted(verified, key=rank)
     chosen = ranked[0]
-    return Proposal(policy, before, "changed", chosen=chosen, candidates=candidates, reason=chosen.fix.rationale,
-                    choice=_why_chosen(ranked, rank) if settings.newly_allowed else "")
+    return Proposal(
+        policy, before, Status.CHANGED, chosen=chosen, candidates=candidates, reason=chosen.fix.rationale, notes=notes,
+        choice=_why_chosen(ranked, rank) if settings.newly_allowed else "",
+    )
 
 
 def _statements_touched(fix: Fix | None) -> int:
@@ -250,14 +290,36 @@ def _why_chosen(ranked: list[Candidate], rank: Callable[[Candidate], tuple[int, 
 
 
 def control_tower_statement(policy: Policy) -> str | None:
-    """The label of a statement Control Tower manages, if the policy has one."""
-    for statement in policy.statements:
-        if statement.sid in CONTROL_TOWER_SIDS:
-            return statement.label
-        for clause in statement.conditions:
-            if any("AWSControlTowerExecution" in v for v in clause.values.items):
-                return statement.label
-    return None
+    """The label of the statement that marks the policy as Control Tower's, if one does."""
+    marker = control_tower_marker(policy)
+    return marker.label if marker is not None else None
+
+
+def _deliberate_denials(policy: Policy, before: CheckResult, settings: _Settings) -> tuple[Deliberate, ...]:
+    """The deliberate controls that deny some authorization of a profile, not lifted by --override.
+    A profile no caller can use is looked at from its first source Region, so a control that denies
+    even the originating call is named too."""
+    results = [r for c in before.checks for r in c.results]
+    for unreachable in before.unreachable:
+        if unreachable.sources:
+            again = check(
+                policy, [unreachable.profile], source_region=unreachable.sources[0],
+                full_access=settings.full_access, account=settings.account,
+            )
+            results.extend(r for c in again.checks for r in c.results)
+    return deliberate_denials([policy], results, overridden=frozenset((0, i) for i in settings.overridden))
+
+
+def _lifted_notes(policy: Policy, before: CheckResult, settings: _Settings) -> tuple[str, ...]:
+    """In plain words, each deliberate control --override lets the change weaken."""
+    if not settings.overridden:
+        return ()
+    lifted = _deliberate_denials(policy, before, replace(settings, overridden=frozenset()))
+    return tuple(
+        f"--override lifts {d.statement.label}, a deliberate control: {d.why}. The change lets the named "
+        "profiles through it."
+        for d in lifted if d.statement.index in settings.overridden
+    )
 
 
 def _check(policy: Policy, settings: _Settings) -> CheckResult:
@@ -270,7 +332,7 @@ def _check(policy: Policy, settings: _Settings) -> CheckResult:
 def _candidate(name: str, policy: Policy, before: CheckResult, settings: _Settings) -> Candidate:
     from rewriter.strategies import Options
 
-    options = Options(batch=settings.batch, broad=settings.broad, prefix=settings.prefix)
+    options = Options(batch=settings.batch, broad=settings.broad, prefix=settings.prefix, overridden=settings.overridden)
     try:
         candidate = _planned(name, policy, before, options, settings)
     except NotApplicable as reason:
@@ -279,7 +341,7 @@ def _candidate(name: str, policy: Policy, before: CheckResult, settings: _Settin
     if candidate.size is None or candidate.size.fits or name == "regions" or options.prefix:
         return candidate
     # Too large with exact profile ARNs: the geography prefix form is shorter.
-    compact = Options(batch=options.batch, broad=options.broad, prefix=True)
+    compact = replace(options, prefix=True)
     try:
         retry = _planned(name, policy, before, compact, replace(settings, prefix=True))
     except NotApplicable as reason:  # pragma: no cover - the same problem planned once already
@@ -351,9 +413,11 @@ def _verify(
     """The fix checked as ``propose`` shows it; with, when the new policy still blocks a profile, that
     policy and its check."""
     patch = fix.patch
+    import jsonpatch
+
     try:
-        patched = apply_patch(policy.document, patch)  # shares what the patch leaves alone
-    except ValueError as error:
+        patched = jsonpatch.apply_patch(policy.document, patch)
+    except (jsonpatch.JsonPatchException, jsonpatch.JsonPointerException) as error:
         raise VerificationError(f"{name}: the patch does not apply: {error}", path=policy.path) from None
     codec = settings.codec(policy)
     try:
@@ -379,7 +443,7 @@ def _verify(
     size = Size(
         before=codec.size(policy.source.text, policy),
         after=codec.size(text, new_policy),
-        after_minified=_minified_size(settings.minified, policy, patch, document),
+        after_minified=minified_size(document),
     )
     notes: tuple[str, ...] = ()  # beyond the fix's own notes
     if size.fits and not size.fits_as_is:
@@ -395,13 +459,6 @@ def _verify(
             ),
         ), None
     return Candidate(name, fix, document, text, size, notes=notes, policy=new_policy), None
-
-
-def _minified_size(size: int | None, policy: Policy, patch: list[dict[str, Any]], document: Any) -> int:
-    """``minified_size(document)``, ``document`` being ``policy`` patched: counted from the policy's own
-    ``size`` when the patch only adds, instead of writing the whole new document again."""
-    after = None if size is None else minified_size_after(policy.document, size, patch)
-    return minified_size(document) if after is None else after
 
 
 def _with_deltas(policy: Policy, candidates: tuple[Candidate, ...], settings: _Settings) -> tuple[Candidate, ...]:
@@ -429,10 +486,17 @@ def _with_deltas(policy: Policy, candidates: tuple[Candidate, ...], settings: _S
     return tuple(result)
 
 
-def _control_tower_advice(policy: Policy, before: CheckResult, label: str, settings: _Settings) -> ControlTowerAdvice:
+def _control_tower_advice(policy: Policy, before: CheckResult, settings: _Settings) -> ControlTowerAdvice:
+    """The Region deny control's parameters that let the profiles through, for the statement that denies."""
+    denying = [
+        policy.statements[ref.index]
+        for c in before.checks for r in c.results if not r.decision.allowed
+        for ref in r.decision.statements if ref.policy_index == 0
+    ]
+    label = denying[0].label if denying else "the Region deny control"
     allowed: dict[str, None] = {}
     for restriction in find_region_restrictions(policy):
-        if restriction.kind == "allow-list" and restriction.statement.label == label:
+        if restriction.kind == "allow-list" and denying and restriction.statement is denying[0]:
             allowed.update(dict.fromkeys(restriction.regions))
     denied = [r for c in before.checks for r in c.denied_regions]
     for region in denied:

@@ -7,8 +7,9 @@ blocked), and, since SCPs took the full IAM language, an Allow whose condition n
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from rewriter.model import ConditionClause, Policy, Statement
-from rewriter.records import record
 
 __all__ = [
     "REQUESTED_REGION",
@@ -27,7 +28,7 @@ _ALLOW_LIST_OPERATORS = frozenset({"StringNotEquals", "StringNotEqualsIgnoreCase
 _DENY_LIST_OPERATORS = frozenset({"StringEquals", "StringEqualsIgnoreCase", "StringLike"})
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Exemptions:
     """What a region-deny statement lets through although the Region is not allowed."""
 
@@ -37,7 +38,7 @@ class Exemptions:
     other_conditions: tuple[ConditionClause, ...] = ()
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class RegionRestriction:
     statement: Statement
     kind: str  # "allow-list" | "deny-list" | "allow-statement"
@@ -71,7 +72,9 @@ def find_region_restrictions(policy: Policy) -> tuple[RegionRestriction, ...]:
     found: list[RegionRestriction] = []
     for statement in policy.statements:
         for clause in statement.conditions:
-            if clause.key.lower() != REQUESTED_REGION or clause.operator.qualifier:
+            # ForAllValues:/ForAnyValue: on this single-valued key decide as the plain operator does
+            # for every request (each carries one Region), so they restrict Regions as well.
+            if clause.key.lower() != REQUESTED_REGION:
                 continue
             base = clause.operator.base
             if statement.effect == "Deny" and base in _ALLOW_LIST_OPERATORS:

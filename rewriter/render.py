@@ -11,10 +11,6 @@ node, everything else stays a stretch of the original text and is copied as one 
 document's style is worked out only when new text has to be written. So a rendering costs about what
 its operations touch, not what the document holds (``propose`` renders every candidate it verifies).
 
-Most fixes only add: items after the last of a list, new members of an object. When every operation
-does that to an original container written one item a line, each addition is spliced into the text
-after the container's last item, as the tree would write it, without building the tree.
-
 A ``replace`` is reconciled with what it replaces, so that it changes only what differs: replacing a
 list with a longer one appends, replacing a scalar (or an object) with a list that starts with it wraps
 the existing text instead of rewriting it. When a key is removed and another added to the same object,
@@ -35,7 +31,6 @@ from difflib import SequenceMatcher
 from typing import Any, NamedTuple
 
 from rewriter.errors import PolicyParseError, VerificationError
-from rewriter.fixes import additions
 from rewriter.jsontext import scan
 from rewriter.model import LIST_INDEX, Source, Span, escape_pointer_token, pointer_tokens
 
@@ -63,11 +58,9 @@ def render(
     if document is None or not source.spans:
         document, source = scan(source.text, path=source.path)
     tree = _Tree(source, document)
-    text = tree.appended(operations)
-    if text is None:
-        for operation in operations:
-            tree.apply(operation)
-        text = tree.text()
+    for operation in operations:
+        tree.apply(operation)
+    text = tree.text()
     if verify:
         _verify(source, document, operations, text)
     return text
@@ -688,38 +681,6 @@ class _Tree:
                 entries.append(entry)
             entries.extend(_Entry(None, _New(item), None) for item in value[j1 + paired : j2])
         node.entries = entries
-
-    # --- the usual edit, written directly ------------------------------------------------------
-    def appended(self, operations: Sequence[Mapping[str, Any]]) -> str | None:
-        """The text when every operation adds an item after the last of an original list, or a new
-        member to an original object, one written one item a line (a fix adds Regions, NotAction
-        entries, a condition, a statement): what ``apply`` and ``text`` write then, spliced in after
-        the container's last item without building the tree. None for any other edit."""
-        added = additions(self.document, operations)
-        if added is None:
-            return None
-        text = self.text_
-        pieces: list[tuple[int, str]] = []
-        for parent, (node, new) in added.items():
-            layout = _Layout(text, self.source.spans, parent, list(node) if isinstance(node, dict) else None, len(node))
-            if layout.shape != "lines":
-                return None
-            last_item = layout.count - 1
-            sep, indent, tokens = self._new_sep(layout), layout.indent(last_item), _tokens(parent)
-            written = []
-            for offset, (key, value) in enumerate(new):
-                token = str(layout.count + offset) if key is None else key
-                item = self._dump(value, indent, tokens + (token,), False, layout.open)
-                written.append(sep + (item if key is None else _write(key) + self.style.colon + item))
-            pieces.append((layout.end(last_item), "".join(written)))
-        pieces.sort(key=lambda piece: piece[0])
-        out: list[str] = []
-        cursor = 0
-        for at, piece in pieces:
-            out += (text[cursor:at], piece)
-            cursor = at
-        out.append(text[cursor:])
-        return "".join(out)
 
     # --- writing -------------------------------------------------------------------------------
     def text(self) -> str:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rewriter.check import CheckResult, ProfileCheck
-from rewriter.propose import Candidate, Proposal
+if TYPE_CHECKING:  # check's output needs neither propose nor the fixes it imports
+    from rewriter.check import CheckResult, ProfileCheck
+    from rewriter.propose import Candidate, Proposal
+
+from rewriter.vocabulary import Status
 
 __all__ = [
     "check_to_json",
@@ -42,6 +45,7 @@ def _profile_check_json(item: ProfileCheck, kind: str) -> dict[str, Any]:
                 "statements": _statements(r.decision),
                 "role": r.authorization.role,
                 "reason": r.reason,
+                "code": r.code,
             }
             for r in item.results
         ],
@@ -55,7 +59,7 @@ def check_to_json(result: CheckResult) -> dict[str, Any]:
         "blocked": result.blocked,
         "profiles": [_profile_check_json(c, result.kind) for c in result.checks],
         "unreachable": [
-            {"profile": u.profile.id, "source_regions": list(u.sources), "reason": u.reason}
+            {"profile": u.profile.id, "source_regions": list(u.sources), "reason": u.reason, "code": u.code}
             for u in result.unreachable
         ],
     } | ({"notes": list(result.notes)} if result.notes else {})
@@ -117,10 +121,15 @@ def proposal_to_json(proposal: Proposal, *, text: str | None = None, diff: str |
         "choice": proposal.choice or None,
         "newly_allowed": [g.to_json() for g in chosen.delta.newly_allowed] if chosen and chosen.delta else [],
         "size": chosen.size.to_json() if chosen and chosen.size else None,
-        "notes": list(chosen.fix.notes + chosen.notes) if chosen else [],
+        "notes": list(proposal.notes) + (list(chosen.fix.notes + chosen.notes) if chosen else []),
         "alternatives": [_candidate_json(c) for c in proposal.alternatives],
         "check": check_to_json(proposal.before),
     }
+    if proposal.deliberate:
+        data["deliberate"] = [
+            {"statement": d.statement.label, "pointer": d.statement.pointer, "sid": d.statement.sid, "why": d.why}
+            for d in proposal.deliberate
+        ]
     if proposal.control_tower is not None:
         data["control_tower"] = {
             "statement": proposal.control_tower.statement_label,
@@ -163,10 +172,11 @@ def proposal_summary(proposal: Proposal) -> str:
     """What a reviewer reads beside the diff: what was blocked, what the change opens, the alternatives."""
     path = proposal.policy.path
     lines = [f"{path}: {sentence}" for sentence in blocked_sentences(proposal)]
-    if proposal.status == "unchanged":
+    if proposal.status is Status.UNCHANGED:
         return f"{path}: nothing to change: {proposal.reason}"
-    if proposal.status == "unsafe":
+    if proposal.status is Status.UNSAFE:
         lines.append(f"{path}: no change proposed: {proposal.reason}")
+        lines.extend(f"  note: {note}" for note in proposal.notes)
         if proposal.control_tower is not None:
             lines.append(control_tower_text(proposal))
         return "\n".join(lines)
@@ -178,7 +188,7 @@ def proposal_summary(proposal: Proposal) -> str:
     if chosen.delta is not None:
         lines.append("  newly allowed:")
         lines.extend(f"    - {g.summary}" for g in chosen.delta.newly_allowed)
-    for note in chosen.fix.notes + chosen.notes:
+    for note in proposal.notes + chosen.fix.notes + chosen.notes:
         lines.append(f"  note: {note}")
     if chosen.size is not None:
         s = chosen.size

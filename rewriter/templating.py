@@ -7,12 +7,12 @@ the package.
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import os
 from typing import Any
 
-from rewriter.fixes import copy_json
 
 __all__ = ["template_text", "fill_json_template"]
 
@@ -48,7 +48,7 @@ def fill_json_template(name: str, values: dict[str, Any]) -> dict[str, Any]:
         if isinstance(node, list):
             return [fill(v) for v in node]
         if isinstance(node, str) and node.startswith("{{") and node.endswith("}}"):
-            return copy_json(values[node[2:-2]])
+            return copy.deepcopy(values[node[2:-2]])
         return node
 
     return fill(json.loads(template_text(name)))

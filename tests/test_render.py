@@ -11,7 +11,7 @@ from typing import Any
 
 import jsonpatch
 import pytest
-from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rewriter.diff import split_lines, unified_diff
@@ -19,7 +19,7 @@ from rewriter.errors import ScpFixError, VerificationError
 from rewriter.jsontext import scan
 from rewriter.model import escape_pointer_token
 from rewriter.parse import parse_policy
-from rewriter.render import _Tree, render
+from rewriter.render import render
 
 from diffnoise import diff_noise
 
@@ -513,46 +513,6 @@ def _irregular_json(value: Any, data: st.DataObject, *, unit: str, newline: str,
         body = "".join(line + part + (comma + newline) for line, part, comma in zip(lines, parts, commas))
         body += lines[-1] + parts[-1]
     return brackets[0] + newline + body + newline + unit * level + brackets[1]
-
-
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    document=st.dictionaries(KEYS, VALUES, min_size=1, max_size=4),
-    unit=st.sampled_from(["  ", "    ", "\t"]),
-    newline=st.sampled_from(["\n", "\r\n"]),
-    data=st.data(),
-)
-def test_additions_written_directly_are_what_the_tree_writes(
-    document: dict, unit: str, newline: str, data: st.DataObject
-) -> None:
-    """Items added after the last of a list and new members, which render splices in without the
-    tree, read exactly as the tree writes them (or the tree writes them, when it declines)."""
-    text = _irregular_json(document, data, unit=unit, newline=newline)
-    containers = [(p, v) for p, v in pointers(document) if isinstance(v, (dict, list)) and v]
-    assume(containers)
-    operations: list[dict] = []
-    appended: dict[str, int] = {}
-    pointer, value = containers[0]
-    for _ in range(data.draw(st.integers(1, 4), label="count")):
-        if not operations or not data.draw(st.booleans(), label="same container"):
-            pointer, value = data.draw(st.sampled_from(containers), label="container")
-        if isinstance(value, list):
-            size = len(value) + appended.get(pointer, 0)
-            where = data.draw(st.sampled_from(["-", str(size), str(size + 1), str(len(value))]), label="index")
-            appended[pointer] = appended.get(pointer, 0) + 1
-        else:  # a key the object may already have: then it is a replace, which the tree writes
-            where = escape_pointer_token(data.draw(KEYS, label="key"))
-        operations.append({"op": "add", "path": f"{pointer}/{where}", "value": data.draw(VALUES, label="new")})
-    scanned, source = scan(text)
-    direct = _Tree(source, scanned).appended(operations)
-    event("written directly" if direct is not None else "left to the tree")
-    if direct is None:
-        return
-    tree = _Tree(source, scanned)
-    for operation in operations:
-        tree.apply(operation)
-    assert direct == tree.text()
-    assert scan(direct)[0] == jsonpatch.apply_patch(document, operations)
 
 
 # --- edits in an otherwise untouched document -----------------------------------------------------

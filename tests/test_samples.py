@@ -151,12 +151,22 @@ def test_pattern_and_if_exists_forms() -> None:
     assert found.exemptions.not_actions == ("iam:*",)
 
 
+def test_set_qualifiers_on_the_region_key_restrict_regions() -> None:
+    # aws:RequestedRegion holds one value, so ForAllValues:/ForAnyValue: decide as the plain operator does
+    for qualifier, operator, kind in (
+        ("ForAllValues", "StringNotEquals", "allow-list"),
+        ("ForAnyValue", "StringNotEquals", "allow-list"),
+        ("ForAnyValue", "StringEquals", "deny-list"),
+    ):
+        (found,) = _restrictions(
+            '{"Effect": "Deny", "Action": "*", "Resource": "*",'
+            f' "Condition": {{"{qualifier}:{operator}": {{"aws:RequestedRegion": ["eu-west-1"]}}}}}}'
+        )
+        assert (found.kind, found.regions) == (kind, ("eu-west-1",))
+
+
 def test_conditions_that_do_not_restrict_regions() -> None:
-    # a set qualifier, a Region key under another name, and an Allow that excludes Regions
-    assert _restrictions(
-        '{"Effect": "Deny", "Action": "*", "Resource": "*",'
-        ' "Condition": {"ForAnyValue:StringNotEquals": {"aws:RequestedRegion": "eu-west-1"}}}'
-    ) == ()
+    # a Region key under another name, and an Allow that excludes Regions
     assert _restrictions(
         '{"Effect": "Deny", "Action": "*", "Resource": "*",'
         ' "Condition": {"StringNotEquals": {"ec2:Region": "eu-west-1"}}}'

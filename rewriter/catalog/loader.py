@@ -12,12 +12,11 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import field
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
 from rewriter.errors import CatalogError, ProfileNotFoundError
-from rewriter.records import record
 from rewriter.regions_data import is_region_code, partition_of
 
 __all__ = [
@@ -63,7 +62,7 @@ def _freeze_routes(routes: Mapping[str, Iterable[str]]) -> Mapping[str, tuple[st
     return MappingProxyType({source: tuple(dest) for source, dest in routes.items()})
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Profile:
     """One inference profile: where it can be called from, and where each call may be routed.
 
@@ -206,7 +205,7 @@ def parse_bedrock_arn(ref: str) -> tuple[str, str, str, str, str] | None:
     return parts[1], parts[3], parts[4], resource_type, resource_id
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Announced:
     """A profile id AWS or others announced, whose routes no copy confirms: known by name only."""
 
@@ -222,7 +221,7 @@ class Announced:
         return out
 
 
-@record(eq=False)
+@dataclass(frozen=True, slots=True, eq=False)
 class Catalog:
     """The known inference profiles, with look-ups by id, ARN and model."""
 

@@ -51,6 +51,8 @@ def make_session(aws_profile: str | None = None) -> Any:
         return boto3.Session(profile_name=aws_profile)
     except botocore.exceptions.ProfileNotFound:
         raise InputError(f"no AWS profile named {aws_profile!r} in the AWS config") from None
+    except botocore.exceptions.BotoCoreError as error:  # e.g. an AWS config file that does not parse
+        raise InputError(f"cannot read the AWS configuration: {error}") from None
 
 
 def _call(client: Any, operation: str, region: str, **params: Any) -> dict[str, Any]:
@@ -170,7 +172,12 @@ def sync_profiles(
         boto_session = session if session is not None else make_session()
 
         def client_factory(region: str) -> Any:
-            return boto_session.client("bedrock", region_name=region)
+            import botocore.exceptions
+
+            try:
+                return boto_session.client("bedrock", region_name=region)
+            except (ValueError, botocore.exceptions.BotoCoreError) as error:  # a malformed endpoint or config
+                raise InputError(f"cannot make a Bedrock client in {region}: {error}") from None
 
     merged: dict[str, dict[str, Any]] = {}
     for region in wanted:

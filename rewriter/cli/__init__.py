@@ -12,8 +12,21 @@ import sys
 from typing import Any
 
 import typer
+import typer.core
 
 from rewriter import __version__
+
+
+class _Guarded(typer.core.TyperGroup):
+    """The root command: every command runs inside the one error boundary, so an error raised
+    anywhere (building an AWS client, printing a result) gets its one line and exit code."""
+
+    def invoke(self, ctx: Any) -> Any:
+        from rewriter.cli._common import error_boundary
+
+        with error_boundary(root=True, debug=bool(ctx.params.get("debug"))):
+            return super().invoke(ctx)
+
 
 _SETTINGS = dict(
     name="scp-fix",
@@ -22,6 +35,7 @@ _SETTINGS = dict(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    cls=_Guarded,
 )
 
 
@@ -35,6 +49,7 @@ def _root(
     version: bool = typer.Option(
         False, "--version", help="Print the version and exit.", callback=_print_version, is_eager=True
     ),
+    debug: bool = typer.Option(False, "--debug", help="On an internal error, print the traceback too."),
 ) -> None:
     """Find and fix service control policies that block Amazon Bedrock cross-Region inference."""
 
@@ -94,4 +109,10 @@ def app_for(args: list[str]) -> typer.Typer:
 
 
 def main() -> None:
+    # A policy, a key or a file name may hold what the terminal cannot encode (an unpaired surrogate
+    # from a JSON escape, a non-UTF-8 byte from the command line): escape it rather than crash.
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
     app_for(sys.argv[1:])()

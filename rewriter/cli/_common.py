@@ -5,20 +5,23 @@ from __future__ import annotations
 import contextlib
 import re
 import sys
+import traceback
 from collections.abc import Iterator
 from enum import Enum
+from typing import NoReturn
 
 import typer
 
-from rewriter.errors import InputError, ScpFixError
-from rewriter.cli._light_params import install as _install_light_params
-
-_install_light_params()  # command values coerced without importing pydantic (see the module)
+from rewriter.errors import InputError, InternalError, ScpFixError
 
 EXIT_OK = 0
 EXIT_FINDING = 1
 EXIT_BAD_INPUT = 2
 EXIT_UNSAFE = 3
+EXIT_INTERNAL = 70  # sysexits' EX_SOFTWARE: a bug in scp-fix, never a verdict on the policy
+EXIT_INTERRUPTED = 130
+
+REPORT_HINT = "this is a bug in scp-fix, please report it with the command line"
 
 
 # Options several commands share, declared once so their names and help stay the same everywhere.
@@ -64,17 +67,52 @@ class TextOrJson(str, Enum):
     json = "json"
 
 
+# typer's own exits and usage errors, which already carry their exit code: BadParameter and its bases
+# up to Exception (UsageError, ClickException, whichever click typer uses)
+_TYPER_EXITS = (typer.Exit, typer.Abort) + tuple(
+    kind for kind in typer.BadParameter.__mro__ if issubclass(kind, Exception) and kind is not Exception
+)
+
+
 @contextlib.contextmanager
-def error_boundary() -> Iterator[None]:
-    """Turn library errors into one line on stderr and exit code 2: no traceback reaches a user."""
+def error_boundary(*, root: bool = False, debug: bool = False) -> Iterator[None]:
+    """The one place an error becomes an exit code, so no traceback reaches a user and a crash never
+    reads as a finding (exit 1). Bad input: one line, exit 2. A bug of ours (an ``InternalError`` or
+    any exception scp-fix did not expect): one line with a hint to report it, exit 70, and the
+    traceback only with ``--debug``.
+
+    The root command runs inside it (``root=True``, with the run's ``--debug``); commands that go on
+    after one bad file (``check``, ``propose`` with several) also use it per file, and there a bug
+    goes on up to the root: it stops the run."""
     try:
         yield
+    except _TYPER_EXITS:
+        raise
+    except InternalError as error:
+        if not root:
+            raise
+        _internal(one_line(str(error)), error, debug=debug)
     except ScpFixError as error:
         typer.echo(f"scp-fix: {one_line(str(error))}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     except KeyboardInterrupt:
         typer.echo("scp-fix: interrupted", err=True)
-        raise typer.Exit(130) from None
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except BrokenPipeError:
+        raise  # the reader went away (`| head`): click ends quietly
+    except Exception as error:  # noqa: BLE001 - the last line of defence, and it says so
+        if not root:
+            raise
+        _internal(f"internal error: {type(error).__name__}: {one_line(str(error))}", error, debug=debug)
+
+
+def _internal(text: str, error: BaseException, *, debug: bool) -> NoReturn:
+    if debug:
+        typer.echo("".join(traceback.format_exception(error)).rstrip("\n"), err=True)
+        typer.echo(f"scp-fix: {text} ({REPORT_HINT})", err=True)
+    else:
+        typer.echo(f"scp-fix: {text} ({REPORT_HINT}; --debug shows the traceback)", err=True)
+    raise typer.Exit(EXIT_INTERNAL) from None
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
@@ -95,15 +133,33 @@ def read_input(path: str) -> tuple[str, bytes]:
             raise InputError(
                 "standard input is closed; pass a file name or pipe the policy in", path="<stdin>"
             )
+        from rewriter.files import read_limited
+
         try:
-            return "<stdin>", stream.read()
-        except (OSError, ValueError) as error:  # ValueError: read from a closed file
+            return "<stdin>", read_limited(stream, path="<stdin>", what="policy")
+        except ValueError as error:  # read from a closed file
             raise InputError(f"cannot read standard input: {error}", path="<stdin>") from None
     from rewriter.files import read_bytes
 
     return path, read_bytes(path, what="policy file")
 
 
+def use_colour(stream) -> bool:
+    """Colour only for a terminal that shows it: not a pipe or file, not ``TERM=dumb``, not when
+    ``NO_COLOR`` is set (https://no-color.org)."""
+    import os
+
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
 def emit(text: str) -> None:
     """Print a result to stdout, with exactly one trailing newline."""
     typer.echo(text.rstrip("\n"))
+
+
+def emit_chunks(chunks: Iterator[str]) -> None:
+    """Print a result that comes in pieces (a large document, written as it is made), then a newline."""
+    for chunk in chunks:
+        typer.echo(chunk, nl=False)
+    typer.echo("")

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from rewriter.cli._common import EXIT_OK, TextOrJson, emit, error_boundary, read_input
+from rewriter.cli._common import EXIT_FINDING, EXIT_OK, TextOrJson, emit, error_boundary, read_input
 
 
 def explain(
@@ -16,84 +16,214 @@ def explain(
         None, metavar="[TEXT | -]", help="The error message; - or nothing reads standard input."
     ),
     policy: Optional[str] = typer.Option(None, "--policy", help="The SCP to check and fix (JSON, CloudFormation or Terraform)."),
-    source_region: Optional[str] = typer.Option(None, "--source-region", help="The Region the caller calls from."),
+    source_region: Optional[str] = typer.Option(
+        None, "--source-region",
+        help="The Region the caller calls from (default: a CloudTrail event's Region, else every Region --policy allows).",
+    ),
     profiles_file: Optional[str] = typer.Option(None, "--profiles-file", help="Extra or overriding inference profiles."),
     output: TextOrJson = typer.Option(TextOrJson.text, "--format", help="Output format."),
 ) -> None:
-    """Explain an AccessDenied message. Exit 0 explained, 2 unparseable or bad input."""
+    """Explain an AccessDenied message. Exit 0 explained, 1 no profile fits the denial (the output says
+    what was looked for), 2 unparseable or bad input."""
     with error_boundary():
         from rewriter.catalog import load_catalog
         from rewriter.explain import diagnose
-        from rewriter.messages import parse_denial
+        from rewriter.messages import parse_denials
 
         if text is None and sys.stdin.isatty():
             from rewriter.errors import InputError
 
             raise InputError("give the AccessDenied message as an argument, or pipe it in with -")
         message = sys.stdin.read() if text in (None, "-") else text
-        denial = parse_denial(message, path="<message>")
+        denials = parse_denials(message, path="<message>")
         catalog = load_catalog(profiles_file)
-        diagnosis = diagnose(denial, catalog, source_region=source_region)
+        policy_name = policy_data = None
+        policies: tuple = ()
+        if policy is not None:
+            from rewriter.policy_files import load_policy_file
+
+            policy_name, policy_data = read_input(policy)
+            policies = tuple(item.policy for item in load_policy_file(policy_name, policy_data))
+        diagnoses = [diagnose(d, catalog, source_region=source_region, policies=policies) for d in denials]
         file_results = None
-        if policy is not None and diagnosis.candidates:
+        profiles = _profiles_to_fix(diagnoses)
+        if policy is not None and profiles:
             from rewriter.policy_files import propose_file
 
-            name, data = read_input(policy)
             file_results = propose_file(
-                name, data, tuple(c.profile for c in diagnosis.candidates), source_region=source_region
+                policy_name, policy_data, profiles, source_region=_one_source(diagnoses, source_region)
             )
+    pairs = list(zip(denials, diagnoses))
     if output is TextOrJson.json:
-        emit(json.dumps(_to_json(denial, diagnosis, file_results), indent=2, ensure_ascii=False))
+        emit(json.dumps(_to_json(pairs, file_results), indent=2, ensure_ascii=False))
     else:
-        emit(_to_text(denial, diagnosis, file_results))
-    raise typer.Exit(EXIT_OK)
+        emit(_to_text(pairs, file_results))
+    raise typer.Exit(EXIT_FINDING if any(d.needs_profile for d in diagnoses) else EXIT_OK)
 
 
-def _to_json(denial, diagnosis, file_results) -> dict:
-    from dataclasses import asdict
+def _profiles_to_fix(diagnoses) -> tuple:
+    """The callable candidates of every denial, each once (the first denial's order)."""
+    found: dict[str, object] = {}
+    for diagnosis in diagnoses:
+        for candidate in diagnosis.callable_candidates:
+            found.setdefault(candidate.profile.id, candidate.profile)
+    return tuple(found.values())
 
-    from rewriter.report import proposal_to_json
 
-    data = {
-        "denial": asdict(denial),
-        "diagnosis": {"kind": diagnosis.kind, "summary": diagnosis.summary, "advice": diagnosis.advice},
-        "candidates": [
-            {
-                "profile": c.profile.id,
-                "geography": c.profile.geography,
-                "routes": [{"source_region": r.source_region, "regions_needed": list(r.regions_needed)} for r in c.routes],
-            }
-            for c in diagnosis.candidates
+def _one_source(diagnoses, source_region: str | None) -> str | None:
+    """The caller's Region when every denial names the same single one, else None (propose then checks
+    every source Region the policy lets callers use)."""
+    if source_region:
+        return source_region
+    regions = {d.source_regions for d in diagnoses if d.source_regions}
+    if len(regions) == 1:
+        (only,) = regions
+        if len(only) == 1:
+            return only[0]
+    return None
+
+
+def _candidate_json(candidate) -> dict:
+    return {
+        "profile": candidate.profile.id,
+        "geography": candidate.profile.geography,
+        "callable": candidate.callable,
+        "sources": [r.source_region for r in candidate.routes],
+        "routes": [
+            {"source_region": r.source_region, "regions_needed": list(r.regions_needed)} for r in candidate.routes
         ],
     }
+
+
+def _diagnosis_json(denial, diagnosis) -> dict:
+    from dataclasses import asdict
+
+    return {
+        "denial": asdict(denial),
+        "diagnosis": {
+            "kind": diagnosis.kind,
+            "summary": diagnosis.summary,
+            "background": list(diagnosis.background),
+            "advice": diagnosis.advice,
+            "source_regions": list(diagnosis.source_regions),
+            "sources_from": diagnosis.sources_from or None,
+            "looked_for": diagnosis.looked_for or None,
+        },
+        "candidates": [_candidate_json(c) for c in diagnosis.candidates],
+    }
+
+
+def _to_json(pairs, file_results) -> dict:
+    from rewriter.report import proposal_to_json
+
+    each = [_diagnosis_json(denial, diagnosis) for denial, diagnosis in pairs]
+    data = dict(each[0])  # the first denial at the top, as before several were read
+    data["denials"] = each
     if file_results is not None:
         data["policy"] = file_results.path
         data["results"] = [proposal_to_json(p) | {"name": label} for label, p in file_results.proposals]
     return data
 
 
-def _to_text(denial, diagnosis, file_results) -> str:
-    from rewriter.report import check_to_text, proposal_summary
+def _regions_text(regions: tuple[str, ...]) -> str:
+    """Regions as a reader takes them in: "every commercial Region" rather than 36 codes."""
+    from rewriter.regions_data import ALL_COMMERCIAL, UNSPECIFIED
 
-    lines = [
-        f"Denied: {denial.action or '?'} on {denial.resource or '?'}"
-        + (f" (Region: {denial.region})" if denial.region else ""),
-        f"Principal: {denial.principal or 'unknown'}",
-        "",
-        diagnosis.summary,
-    ]
-    if diagnosis.candidates:
-        lines += ["", "Profiles that route there, and the Regions an SCP must allow for each:"]
-        for candidate in diagnosis.candidates:
-            for route in candidate.routes:
-                lines.append(
-                    f"  {candidate.profile.id} from {route.source_region}: {', '.join(route.regions_needed)}"
-                )
-    if diagnosis.advice:
-        lines += ["", diagnosis.advice]
+    listed = [r for r in regions if r != UNSPECIFIED]
+    missing = [r for r in ALL_COMMERCIAL if r not in listed]
+    if len(missing) <= 3 < len(listed):
+        but = f" but {', '.join(missing)}" if missing else ""
+        words = [f"every commercial Region{but}"] + [r for r in listed if r not in ALL_COMMERCIAL]
+    else:
+        words = listed
+    return ", ".join(words + ([UNSPECIFIED] if UNSPECIFIED in regions else []))
+
+
+def _candidate_line(candidate) -> str:
+    """One line per profile: the source Regions that need the same Regions, together."""
+    groups: dict[frozenset[str], list[str]] = {}
+    for route in candidate.routes:
+        groups.setdefault(frozenset(route.regions_needed), []).append(route.source_region)
+    parts = []
+    for needed, sources in groups.items():
+        where = f"any of {len(sources)} source Regions" if len(sources) > 6 else ", ".join(sources)
+        ordered = tuple(sorted(needed, key=lambda r: (r == "unspecified", r)))
+        parts.append(f"from {where}: {_regions_text(ordered)}")
+    return f"  {candidate.profile.id}: " + "; ".join(parts)
+
+
+def _denied_lines(proposal) -> list[str]:
+    """One line per blocked profile and source: how many Regions, and the statements that deny them."""
+    lines = []
+    statements = proposal.policy.statements
+    for item in proposal.before.checks:
+        if not item.blocked:
+            continue
+        labels = dict.fromkeys(
+            statements[ref.index].label
+            for r in item.results if not r.decision.allowed
+            for ref in r.decision.statements if 0 <= ref.index < len(statements)
+        )
+        by = f" by {', '.join(labels)}" if labels else ""
+        lines.append(
+            f"{proposal.policy.path}: {item.profile.id} from {item.source_region} is denied in "
+            f"{_regions_text(item.denied_regions)}{by}"
+        )
+    lines += [f"{proposal.policy.path}: {u.profile.id}: {u.reason}" for u in proposal.before.unreachable]
+    return lines
+
+
+def _proposal_text(proposal) -> list[str]:
+    """The proposal's summary, with the denials said once per profile rather than once per Region."""
+    from rewriter.report import blocked_sentences, proposal_summary
+
+    path = proposal.policy.path
+    per_region = {f"{path}: {sentence}" for sentence in blocked_sentences(proposal)}
+    rest = [line for line in proposal_summary(proposal).splitlines() if line not in per_region]
+    return _denied_lines(proposal) + rest
+
+
+def _to_text(pairs, file_results) -> str:
+    lines: list[str] = []
+    backgrounds: dict[str, None] = {}
+    advices: dict[str, None] = {}
+    for denial, diagnosis in pairs:
+        if lines:
+            lines.append("")
+        lines += [
+            f"Denied: {denial.action or '?'} on {denial.resource or '?'}"
+            + (f" (Region: {denial.region})" if denial.region else ""),
+            f"Principal: {denial.principal or 'unknown'}",
+            "",
+            diagnosis.summary,
+        ]
+        callable_ = diagnosis.callable_candidates
+        if callable_:
+            where = (
+                f", callable from {', '.join(diagnosis.source_regions)} ({diagnosis.sources_from})"
+                if diagnosis.sources_from
+                else ""
+            )
+            lines += ["", f"Profiles that route there{where}, and the Regions an SCP must allow:"]
+            lines += [_candidate_line(c) for c in callable_]
+        others = diagnosis.other_candidates
+        if others:
+            callers = ", ".join(diagnosis.source_regions) or "any Region the policy allows"
+            lines += [
+                "",
+                f"Not callable from {callers}: " + ", ".join(
+                    f"{c.profile.id} (from {', '.join(r.source_region for r in c.routes)})" for c in others
+                ),
+            ]
+        for paragraph in diagnosis.background:
+            backgrounds.setdefault(paragraph)
+        if diagnosis.advice and diagnosis.advice != diagnosis.summary:
+            advices.setdefault(diagnosis.advice)
+    for paragraph in (*backgrounds, *advices):
+        lines += ["", paragraph]
     if file_results is not None:
         for _label, proposal in file_results.proposals:
-            lines += ["", check_to_text(proposal.before), proposal_summary(proposal)]
+            lines += ["", *_proposal_text(proposal)]
         if file_results.changed:
             from rewriter.diff import unified_diff
 

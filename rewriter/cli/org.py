@@ -16,8 +16,10 @@ from rewriter.cli._common import (
     EXIT_UNSAFE,
     TextOrJson,
     emit,
+    emit_chunks,
     error_boundary,
 )
+from rewriter.vocabulary import Status
 
 if TYPE_CHECKING:
     from rewriter.org.snapshot import Snapshot
@@ -137,13 +139,13 @@ def check(
     statement deny it. Exit 0 all work, 1 some blocked, 2 bad input or a policy that cannot be read."""
     with error_boundary():
         from rewriter.org.check import check_org
-        from rewriter.org.report import org_check_to_json, org_check_to_text
+        from rewriter.org.report import org_check_json_chunks, org_check_to_text
 
         profiles = _profiles(profile_ids, profiles_file)
         organization, name = _source(snapshot_path, live, aws_profile, endpoint_url)
         result = check_org(organization, profiles, accounts=accounts, ous=ous, source_region=source_region)
     if output is TextOrJson.json:
-        emit(json.dumps(org_check_to_json(result, snapshot=name), indent=2, ensure_ascii=False))
+        emit_chunks(org_check_json_chunks(result, snapshot=name))
     else:
         emit(org_check_to_text(result))
     if result.errors:
@@ -190,13 +192,13 @@ def propose(
             assert chosen is not None and chosen.text is not None
             texts[change.policy.id] = chosen.text
             diffs[change.policy.id] = unified_diff(change.policy.content, chosen.text, path=names[change.policy.id])
-        if write_dir is not None and result.status == "changed":
+        if write_dir is not None and result.status is Status.CHANGED:
             _write(write_dir, names, texts, diffs)
     if output is TextOrJson.json:
         emit(json.dumps(org_proposal_to_json(result, texts=texts, diffs=diffs), indent=2, ensure_ascii=False))
     else:
         emit(org_proposal_to_text(result, diffs=diffs))
-    if result.status == "unsafe":
+    if result.status is Status.UNSAFE:
         raise typer.Exit(EXIT_UNSAFE)
     raise typer.Exit(EXIT_FINDING if result.changed else EXIT_OK)
 

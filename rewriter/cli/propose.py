@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from enum import Enum
 from typing import Optional
@@ -22,14 +21,17 @@ from rewriter.cli._common import (
     EXIT_OK,
     EXIT_UNSAFE,
     emit,
+    use_colour,
     error_boundary,
     read_input,
 )
+from rewriter.vocabulary import Status
 
 
 class ProposeFormat(str, Enum):
     diff = "diff"
-    patch = "patch"
+    json_patch = "json-patch"  # RFC 6902; not a git patch (that is "diff")
+    patch = "patch"  # the old name of json-patch, kept as an alias
     policy = "policy"
     json = "json"
     markdown = "markdown"
@@ -48,12 +50,20 @@ def propose(
     source_region: Optional[str] = SOURCE_REGION_OPTION,
     profiles_file: Optional[str] = PROFILES_FILE_OPTION,
     strategy: StrategyName = typer.Option(StrategyName.auto, "--strategy", help="Which fix pattern."),
-    output: ProposeFormat = typer.Option(ProposeFormat.diff, "--format", help="Output format."),
+    output: ProposeFormat = typer.Option(
+        ProposeFormat.diff, "--format",
+        help="diff: a unified diff git applies; json-patch: the change as an RFC 6902 JSON Patch (patch is "
+        "an alias); policy: the new file; json: everything, for machines; markdown: a pull-request body.",
+    ),
     write: bool = typer.Option(False, "--write", help="Replace each file in place after verification."),
     batch: bool = typer.Option(False, "--batch", help="Also let bedrock:CreateModelInvocationJob through."),
     broad: bool = typer.Option(False, "--broad", help="notaction: exempt all of Bedrock (NotAction bedrock:*)."),
     prefix: bool = typer.Option(False, "--prefix", help="Exempt every profile of the geography (jp.*), not only the named ones."),
     force: bool = typer.Option(False, "--force", help="Patch a Control Tower-managed policy anyway (causes drift)."),
+    override: list[str] = typer.Option(
+        [], "--override", metavar="STATEMENT",
+        help="Let the change weaken this deliberate Bedrock control on purpose (Sid, or number from 1; repeatable).",
+    ),
     no_full_access: bool = NO_FULL_ACCESS_OPTION,
     parameter: list[str] = PARAMETER_OPTION,
     var_file: list[str] = VAR_FILE_OPTION,
@@ -72,6 +82,10 @@ def propose(
     if write and "-" in policies:
         typer.echo("scp-fix: --write cannot replace standard input", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
+    useless = _useless_flag(strategy, broad=broad, prefix=prefix)
+    if useless:
+        typer.echo(f"scp-fix: {useless}", err=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
     codes: list[int] = []
     documents: list[dict] = []  # --format json: one list for every file, as check prints
     for path in policies:
@@ -79,7 +93,7 @@ def propose(
             path, profiles, write=write,
             options=dict(
                 source_region=source_region, strategy=strategy.value, batch=batch, broad=broad,
-                prefix=prefix, force=force, full_access=not no_full_access,
+                prefix=prefix, force=force, full_access=not no_full_access, override=tuple(override),
                 parameters=parameters, var_files=tuple(var_file),
             ),
         )
@@ -103,13 +117,14 @@ def _propose_one(path: str, profiles, *, write: bool, options: dict):
 
             name, data = read_input(path)
             result = propose_file(name, data, profiles, **options)
-            if write and result.changed and result.status != "unsafe":
+            if write and result.changed and result.status is not Status.UNSAFE:
                 from rewriter.files import write_atomic
 
                 write_atomic(path, result.new_text)
+                typer.echo(f"wrote {path}", err=True)
     except typer.Exit as exit_:
         return exit_.exit_code, None
-    if result.status == "unsafe":
+    if result.status is Status.UNSAFE:
         return EXIT_UNSAFE, result
     return (EXIT_FINDING if result.changed else EXIT_OK), result
 
@@ -145,7 +160,7 @@ def _show(result, output: ProposeFormat) -> None:
         typer.echo(f"scp-fix: warning: {note}", err=True)
     if not changed:
         return
-    if output is ProposeFormat.patch:
+    if output in (ProposeFormat.json_patch, ProposeFormat.patch):
         patches = {label: p.chosen.fix.patch for label, p in result.proposals if p.changed}
         body = next(iter(patches.values())) if len(result.proposals) == 1 else patches
         emit(json.dumps(body, indent=2, ensure_ascii=False))
@@ -153,7 +168,7 @@ def _show(result, output: ProposeFormat) -> None:
         sys.stdout.write(result.new_text)
         sys.stdout.flush()
     else:
-        sys.stdout.write(_diff(result, color=_color()) or "")
+        sys.stdout.write(_diff(result, color=use_colour(sys.stdout)) or "")
         sys.stdout.flush()
 
 
@@ -165,5 +180,12 @@ def _diff(result, *, color: bool = False) -> str | None:
     return unified_diff(result.original_text, result.new_text, path=result.path, color=color)
 
 
-def _color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+def _useless_flag(strategy: StrategyName, *, broad: bool, prefix: bool) -> str | None:
+    """A flag the chosen strategy ignores is a mistake worth saying, not a silent no-op."""
+    if broad and strategy not in (StrategyName.auto, StrategyName.notaction):
+        return f"--broad has no effect with --strategy {strategy.value} (it widens the notaction exemption to bedrock:*)"
+    if prefix and strategy is StrategyName.regions:
+        return "--prefix has no effect with --strategy regions (it widens a profile exemption to the whole geography)"
+    if prefix and broad and strategy is StrategyName.notaction:
+        return "--prefix has no effect with --strategy notaction --broad (bedrock:* is exempt for every profile)"
+    return None

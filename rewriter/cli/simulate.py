@@ -64,8 +64,10 @@ def decision_to_json(name: str, request, decision) -> dict:
 
 
 def describe_decision(request, decision, policy) -> str:
+    from rewriter.vocabulary import Outcome
+
     head = f"{decision.outcome}: {request.action} on {request.resource} in {request.region}"
-    if decision.outcome == "implicit_deny":
+    if decision.outcome == Outcome.IMPLICIT_DENY:
         return head + "\n  no Allow statement matches the request"
     lines = [head]
     for ref in decision.statements:

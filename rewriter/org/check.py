@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rewriter import check as check_module
@@ -21,8 +21,8 @@ from rewriter.check import CheckResult, check_with
 from rewriter.cris import INFERENCE_ACTIONS
 from rewriter.errors import InputError
 from rewriter.evaluate import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Decision, Evaluator, Request, StatementRef, action_matches
-from rewriter.org.snapshot import Finding, Node, OrgPolicy, Snapshot
-from rewriter.records import record
+from rewriter.org.snapshot import Finding, Node, OrgPolicy, Snapshot, account_ids_in
+from rewriter.vocabulary import AccountStatus, Finding as Reason
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["Denial", "AccountCheck", "OrgCheck", "check_org", "select_accounts", "Relevance", "relevance"]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Relevance:
     """What one policy can do to the checked actions."""
 
@@ -110,7 +110,7 @@ def relevance(content: str, actions: Sequence[str]) -> Relevance:
     return Relevance(denies, allows, allows_all)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Denial:
     """One denied request of one profile, and what denies it.
 
@@ -135,7 +135,7 @@ class Denial:
         return self.node.kind
 
 
-@record(eq=False)
+@dataclass(frozen=True, slots=True, eq=False)
 class _Evaluation:
     """One check of one reduced SCP path, shared by every account with that path."""
 
@@ -146,7 +146,7 @@ class _Evaluation:
     raw: tuple[tuple[Any, ...], ...]
 
 
-@record(eq=False)
+@dataclass(frozen=True, slots=True, eq=False)
 class AccountCheck:
     """One account's result. ``denials`` are resolved to this account's own levels on demand."""
 
@@ -158,10 +158,10 @@ class AccountCheck:
     _snapshot: Snapshot | None = field(default=None, repr=False)
 
     @property
-    def status(self) -> str:
+    def status(self) -> AccountStatus:
         if self.invalid:
-            return "error"
-        return "blocked" if self.blocked else "ok"
+            return AccountStatus.ERROR
+        return AccountStatus.BLOCKED if self.blocked else AccountStatus.OK
 
     @property
     def result(self) -> CheckResult | None:
@@ -192,6 +192,15 @@ class AccountCheck:
         return tuple(out)
 
     @property
+    def denying_nodes(self) -> tuple[str, ...]:
+        """The ids of the levels the denials name, in order, each once: ``denials``' nodes, without
+        building the denials."""
+        if self._evaluation is None:
+            return ()
+        levels = dict.fromkeys(raw[4] for raw in self._evaluation.raw)
+        return tuple(self.path[self._levels[level]].id if level is not None else self.account.id for level in levels)
+
+    @property
     def denying_policies(self) -> tuple[tuple[Node, OrgPolicy | None], ...]:
         """(level, policy) pairs that deny something, in path order, each once."""
         seen: dict[tuple[str, str | None], tuple[Node, OrgPolicy | None]] = {}
@@ -201,7 +210,7 @@ class AccountCheck:
         return tuple(sorted(seen.values(), key=lambda pair: order[pair[0].id]))
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class OrgCheck:
     profiles: tuple[str, ...]
     accounts: tuple[AccountCheck, ...]
@@ -243,14 +252,31 @@ def select_accounts(
     return snapshot.accounts
 
 
-class _Reducer:
-    """Per-policy relevance and per-account reduced paths, for one set of actions."""
+@dataclass(frozen=True, slots=True, eq=False)
+class _Prefix:
+    """The reduced levels of a path from the root down to one node (see ``_Reducer``)."""
 
-    def __init__(self, snapshot: Snapshot, actions: Sequence[str], overrides: dict[str, Policy]) -> None:
+    levels: tuple[tuple[str, ...], ...]  # the kept levels' relevant policy ids
+    where: tuple[int, ...]  # each kept level's index in the path
+    mentioned: frozenset[str]  # the account ids the kept policies' texts name
+    invalid: tuple[str, ...]  # unreadable policies on the path (kept or not)
+
+
+class _Reducer:
+    """Per-policy relevance and per-account reduced paths, for one set of actions.
+
+    An account's path is its parent's plus its own level, and thousands of accounts share a few
+    hundred parents, so each OU's prefix is reduced once (``prefix``) and an account adds its level."""
+
+    def __init__(
+        self, snapshot: Snapshot, actions: Sequence[str], overrides: dict[str, Policy], invalid_ids: frozenset[str]
+    ) -> None:
         self.snapshot = snapshot
         self.actions = tuple(actions)
         self.overrides = overrides
+        self.invalid_ids = invalid_ids
         self.memo: dict[str, Relevance] = {}
+        self.prefixes: dict[str, _Prefix] = {}
 
     def of(self, policy_id: str) -> Relevance:
         found = self.memo.get(policy_id)
@@ -260,24 +286,36 @@ class _Reducer:
             found = self.memo[policy_id] = relevance(text, self.actions)
         return found
 
-    def mentions(self, policy_id: str) -> frozenset[str] | str:
+    def mentions(self, policy_id: str) -> frozenset[str]:
         override = self.overrides.get(policy_id)
-        return override.source.text if override is not None else self.snapshot.mentions(policy_id)
+        return account_ids_in(override.source.text) if override is not None else self.snapshot.mentions(policy_id)
 
-    def reduce(self, account: Node) -> tuple[tuple[tuple[str, ...], ...], tuple[int, ...], bool]:
-        """(kept levels of relevant policy ids, their indexes in the path, whether the account id matters)."""
-        kept: list[tuple[str, ...]] = []
-        where: list[int] = []
-        names_account = False
-        for index, ids in enumerate(self.snapshot.levels(account.id)):
-            facts = [(pid, self.of(pid)) for pid in ids]
-            if not any(r.denies for _, r in facts) and any(r.allows_all for _, r in facts):
-                continue  # allows every checked request and denies none: cannot change a decision
-            level = tuple(pid for pid, r in facts if r.relevant)
-            kept.append(level)
-            where.append(index)
-            names_account = names_account or any(account.id in self.mentions(pid) for pid in level)
-        return tuple(kept), tuple(where), names_account
+    def _extend(self, prefix: _Prefix, node_id: str, index: int) -> _Prefix:
+        ids = self.snapshot.attached(node_id)
+        invalid = prefix.invalid + tuple(pid for pid in ids if pid in self.invalid_ids)
+        facts = [(pid, self.of(pid)) for pid in ids]
+        if not any(r.denies for _, r in facts) and any(r.allows_all for _, r in facts):
+            # allows every checked request and denies none: cannot change a decision
+            return prefix if invalid == prefix.invalid else _Prefix(prefix.levels, prefix.where, prefix.mentioned, invalid)
+        level = tuple(pid for pid, r in facts if r.relevant)
+        mentioned = prefix.mentioned.union(*(self.mentions(pid) for pid in level))
+        return _Prefix(prefix.levels + (level,), prefix.where + (index,), mentioned, invalid)
+
+    def prefix(self, node_id: str) -> _Prefix:
+        found = self.prefixes.get(node_id)
+        if found is None:
+            path = self.snapshot.path(node_id)
+            parent = self.prefix(path[-2].id) if len(path) > 1 else _Prefix((), (), frozenset(), ())
+            found = self.prefixes[node_id] = self._extend(parent, node_id, len(path) - 1)
+        return found
+
+    def reduce(self, account: Node) -> tuple[tuple[tuple[str, ...], ...], tuple[int, ...], bool, tuple[str, ...]]:
+        """(kept levels of relevant policy ids, their indexes in the path, whether the account id
+        matters, the unreadable policies on the path)."""
+        path = self.snapshot.path(account.id)
+        parent = self.prefix(path[-2].id) if len(path) > 1 else _Prefix((), (), frozenset(), ())
+        reduced = self._extend(parent, account.id, len(path) - 1)
+        return reduced.levels, reduced.where, account.id in reduced.mentioned, reduced.invalid
 
 
 def check_org(
@@ -296,23 +334,18 @@ def check_org(
     """
     overrides = dict(overrides or {})
     chosen = select_accounts(snapshot, accounts=accounts, ous=ous)
-    reducer = _Reducer(snapshot, actions, overrides)
     invalid_ids = snapshot.invalid_ids() - set(overrides)
+    reducer = _Reducer(snapshot, actions, overrides, invalid_ids)
     cache: dict[tuple[Any, ...], _Evaluation | tuple[OrgPolicy, ...]] = {}
     memo = _LevelMemo()
     results: list[AccountCheck] = []
     for account in chosen:
         path = snapshot.path(account.id)
-        bad = tuple(
-            snapshot.policy(pid)
-            for ids in snapshot.levels(account.id)
-            for pid in ids
-            if pid in invalid_ids
-        )
+        levels, where, names_account, bad = reducer.reduce(account)
         if bad:
-            results.append(AccountCheck(account, path, tuple(dict.fromkeys(bad)), _snapshot=snapshot))
+            invalid = tuple(snapshot.policy(pid) for pid in dict.fromkeys(bad))
+            results.append(AccountCheck(account, path, invalid, _snapshot=snapshot))
             continue
-        levels, where, names_account = reducer.reduce(account)
         key = (levels, account.id if names_account else None)
         evaluation = cache.get(key)
         if evaluation is None:
@@ -387,16 +420,16 @@ class _LevelMemo:
     """
 
     def __init__(self) -> None:
-        # level ids -> id(request) -> (decision, reason). Requests come from ``auths``, which keeps
+        # level ids -> id(request) -> (decision, why). Requests come from ``auths``, which keeps
         # them alive, so their ids are stable keys (cheaper than hashing the dataclass).
-        self.decisions: dict[tuple[str, ...], dict[int, tuple[Decision, str | None]]] = {}
+        self.decisions: dict[tuple[str, ...], dict[int, tuple[Decision, Reason | None]]] = {}
         self.authorizations: dict[tuple[Any, ...], tuple[Any, ...]] = {}
         self.combined: dict[tuple[Any, ...], Decision] = {}
         self.shifted: dict[tuple[int, int, int], StatementRef] = {}
-        self.reasons: dict[tuple[Any, ...], str] = {}
+        self.reasons: dict[tuple[Any, ...], Reason] = {}
         self.evaluator = Evaluator()
 
-    def level(self, ids: tuple[str, ...], policies: Sequence[Policy], request: Request) -> tuple[Decision, str | None]:
+    def level(self, ids: tuple[str, ...], policies: Sequence[Policy], request: Request) -> tuple[Decision, Reason | None]:
         table = self.decisions.get(ids)
         if table is None:
             table = self.decisions[ids] = {}
@@ -409,7 +442,7 @@ class _LevelMemo:
                 words = (ids, id(decision), request.region, request.action)
                 why = self.reasons.get(words)
                 if why is None:
-                    why = self.reasons[words] = check_module.reason(policies, request, decision)
+                    why = self.reasons[words] = check_module.finding(policies, request, decision)
             found = table[id(request)] = (decision, why)
         return found
 
@@ -424,8 +457,8 @@ class _LevelMemo:
 
 
 def _combine(
-    parts: list[tuple[Decision, str | None]], offsets: tuple[int, ...], memo: _LevelMemo
-) -> tuple[Decision, str | None]:
+    parts: list[tuple[Decision, Reason | None]], offsets: tuple[int, ...], memo: _LevelMemo
+) -> tuple[Decision, Reason | None]:
     """``evaluate_levels`` over levels decided one by one: any explicit deny (all of them named),
     else the first level without an allow, else allowed. Reasons join as ``check.reason`` joins them."""
     key = (offsets, *[id(d) for d, _ in parts])  # per-level decisions are shared objects
@@ -436,7 +469,8 @@ def _combine(
         return decision, None
     if decision.outcome == IMPLICIT_DENY:
         return decision, parts[decision.level][1]
-    return decision, "; ".join(why for d, why in parts if d.outcome == EXPLICIT_DENY and why)
+    whys = [why for d, why in parts if d.outcome == EXPLICIT_DENY and why]
+    return decision, Reason(whys[0].code, "; ".join(why.message for why in whys)) if whys else None
 
 
 def _combined_decision(decisions: list[Decision], offsets: tuple[int, ...], memo: _LevelMemo) -> Decision:
@@ -478,7 +512,7 @@ def _check_path(
         starts.append(total)
         total += len(level)
     offsets = tuple(starts)
-    def judge(request: Request) -> tuple[Decision, str | None]:
+    def judge(request: Request) -> tuple[Decision, Reason | None]:
         parts = [memo.level(level_ids, level, request) for level_ids, level in zip(ids, levels)]
         return _combine(parts, offsets, memo)
 

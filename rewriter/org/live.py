@@ -41,18 +41,21 @@ def make_client(
         ) from None
     try:
         session = boto3.Session(profile_name=aws_profile)
+        config = botocore.config.Config(
+            retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS}, user_agent_extra="scp-fix"
+        )
+        # Organizations is a global service served from us-east-1 (aws-us-gov, aws-cn have their own).
+        return session.client(
+            "organizations",
+            region_name=region or session.region_name or "us-east-1",
+            endpoint_url=endpoint_url,
+            config=config,
+        )
     except botocore.exceptions.ProfileNotFound:
         raise InputError(f"no AWS profile named {aws_profile!r} in the AWS config") from None
-    config = botocore.config.Config(
-        retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS}, user_agent_extra="scp-fix"
-    )
-    # Organizations is a global service served from us-east-1 (aws-us-gov, aws-cn have their own).
-    return session.client(
-        "organizations",
-        region_name=region or session.region_name or "us-east-1",
-        endpoint_url=endpoint_url,
-        config=config,
-    )
+    except (ValueError, botocore.exceptions.BotoCoreError) as error:
+        # a malformed --endpoint-url or Region, an unreadable AWS config file
+        raise InputError(f"cannot make an Organizations client: {error}") from None
 
 
 def _pages(client: Any, operation: str, key: str, **params: Any) -> Iterator[dict[str, Any]]:

@@ -11,12 +11,13 @@ then checked again with the changes in place. A change to a policy attached abov
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rewriter.errors import InputError
 from rewriter.org.check import OrgCheck, check_org
 from rewriter.org.snapshot import Node, OrgPolicy, Snapshot, policy_file_name
-from rewriter.records import record
+from rewriter.vocabulary import Status
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
@@ -28,7 +29,7 @@ __all__ = ["PolicyChange", "OrgProposal", "propose_org", "MAX_ROUNDS"]
 MAX_ROUNDS = 4  # a change can make a source Region usable, and with it new requests: check again
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class PolicyChange:
     """One policy to change: its ``propose`` result, where it is attached, whom else it reaches."""
 
@@ -57,9 +58,9 @@ class PolicyChange:
         )
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class OrgProposal:
-    status: str  # "unchanged" | "changed" | "unsafe"
+    status: Status
     changes: tuple[PolicyChange, ...]
     before: OrgCheck
     after: OrgCheck | None
@@ -67,7 +68,7 @@ class OrgProposal:
 
     @property
     def changed(self) -> bool:
-        return self.status == "changed"
+        return self.status is Status.CHANGED
 
 
 def propose_org(
@@ -105,7 +106,7 @@ def propose_org(
             "(see the snapshot's findings)"
         )
     if not before.blocked:
-        return OrgProposal("unchanged", (), before, None, "every named account already lets every profile through")
+        return OrgProposal(Status.UNCHANGED, (), before, None, "every named account already lets every profile through")
 
     overrides: dict[str, Policy] = {}
     proposals: dict[str, Proposal] = {}
@@ -142,13 +143,14 @@ def propose_org(
             proposal = propose(
                 parsed, profiles, source_region=source_region, strategy=strategy, batch=batch,
                 broad=broad, prefix=prefix, force=force, full_access=full_access, account=account,
+                policy_name=policy.name,
             )
             proposals[pid] = proposal
-            if proposal.status == "changed":
+            if proposal.status is Status.CHANGED:
                 assert proposal.chosen is not None and proposal.chosen.text is not None
                 overrides[pid] = parse_policy(proposal.chosen.text, path=parsed.path)
                 progressed = True
-            elif proposal.status == "unsafe":
+            elif proposal.status is Status.UNSAFE:
                 problems.append(f"{policy.label}: {proposal.reason}")
             else:
                 problems.append(
@@ -162,19 +164,19 @@ def propose_org(
     changes = tuple(
         _change(snapshot, snapshot.policy(pid), proposals[pid], tuple(unblocks.get(pid, ())), accounts)
         for pid in proposals
-        if proposals[pid].status == "changed"
+        if proposals[pid].status is Status.CHANGED
     )
     after = run(overrides) if overrides else current
     still = [a.account.id for a in after.accounts if a.blocked]
     if still:
         problems.append(f"still blocked after the changes: {', '.join(still)}")
     if problems:
-        return OrgProposal("unsafe", changes, before, after, "; ".join(dict.fromkeys(problems)))
+        return OrgProposal(Status.UNSAFE, changes, before, after, "; ".join(dict.fromkeys(problems)))
     reason = (
         f"{len(changes)} polic{'y' if len(changes) == 1 else 'ies'} to change; "
         f"verified on {len(accounts)} account{'s' if len(accounts) != 1 else ''}"
     )
-    return OrgProposal("changed", changes, before, after, reason)
+    return OrgProposal(Status.CHANGED, changes, before, after, reason)
 
 
 def _sole_allow_policy(

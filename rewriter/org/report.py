@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from typing import Any
 
 from rewriter.model import statement_label
 from rewriter.org.check import AccountCheck, Denial, OrgCheck
 from rewriter.org.propose import OrgProposal, PolicyChange
 from rewriter.org.snapshot import Finding, Node
+from rewriter.vocabulary import Status
 
-__all__ = ["org_check_to_json", "org_check_to_text", "org_proposal_to_json", "org_proposal_to_text", "findings_text"]
+__all__ = ["org_check_to_json", "org_check_json_chunks", "org_check_to_text", "org_proposal_to_json", "org_proposal_to_text", "findings_text"]
 
 
 def _node(node: Node) -> dict[str, Any]:
@@ -25,7 +28,7 @@ def _grouped(denials: tuple[Denial, ...]) -> dict[tuple[Any, ...], list[Denial]]
     return groups
 
 
-def _account_json(item: AccountCheck) -> dict[str, Any]:
+def _account_head(item: AccountCheck) -> dict[str, Any]:
     data: dict[str, Any] = {
         "account": item.account.id,
         "name": item.account.name,
@@ -35,10 +38,15 @@ def _account_json(item: AccountCheck) -> dict[str, Any]:
     }
     if item.invalid:
         data["invalid_policies"] = [{"id": p.id, "name": p.name} for p in item.invalid]
-        return data
+    else:
+        data["evaluated_as"] = item.evaluated_as
+    return data
+
+
+def _account_result(item: AccountCheck) -> dict[str, Any]:
+    """What the account's evaluation found: the same for every account with the same ``_result_key``."""
     result = item.result
     assert result is not None
-    data["evaluated_as"] = item.evaluated_as
     groups = _grouped(item.denials)
     profiles = []
     for check in result.checks:
@@ -66,24 +74,100 @@ def _account_json(item: AccountCheck) -> dict[str, Any]:
             "denied_regions": list(check.denied_regions),
             "denials": denials,
         })
-    data["profiles"] = profiles
-    data["unreachable"] = [
-        {"profile": u.profile.label, "source_regions": list(u.sources), "reason": u.reason}
-        for u in result.unreachable
-    ]
+    return {
+        "profiles": profiles,
+        "unreachable": [
+            {"profile": u.profile.label, "source_regions": list(u.sources), "reason": u.reason}
+            for u in result.unreachable
+        ],
+    }
+
+
+def _account_json(item: AccountCheck) -> dict[str, Any]:
+    data = _account_head(item)
+    if not item.invalid:
+        data |= _account_result(item)
     return data
 
 
-def org_check_to_json(check: OrgCheck, *, snapshot: str | None = None) -> dict[str, Any]:
-    return {
+def org_check_to_json(check: OrgCheck, *, snapshot: str | None = None, accounts: bool = True) -> dict[str, Any]:
+    document = {
         "snapshot": snapshot,
         "profiles": list(check.profiles),
         "blocked": check.blocked,
         "errors": check.errors,
         "evaluations": check.evaluations,
         "findings": [f.to_json() for f in check.findings],
-        "accounts": [_account_json(a) for a in check.accounts],
     }
+    if accounts:
+        document["accounts"] = [_account_json(a) for a in check.accounts]
+    return document
+
+
+def _result_key(item: AccountCheck) -> tuple[Any, ...]:
+    """Accounts with equal keys get the same ``_account_result``: one evaluation, its denials resolved to
+    the same nodes (a denial names the level that denies: an OU, or the account itself)."""
+    return (id(item.result), item.denying_nodes)
+
+
+def _indented(text: str, depth: int) -> str:
+    return text.replace("\n", "\n" + "  " * depth)
+
+
+class _AccountWriter:
+    """Writes one account's entry of ``org_check_to_json`` as ``json.dumps(indent=2)`` writes it inside the
+    document's ``accounts`` list, reusing the text of what accounts share (see ``org_check_json_chunks``)."""
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, str] = {}  # node id -> its text in a path
+        self.results: dict[tuple[Any, ...], str] = {}  # _result_key -> the members after the head
+
+    def node(self, node: Node) -> str:
+        found = self.nodes.get(node.id)
+        if found is None:
+            found = self.nodes[node.id] = _indented(json.dumps(_node(node), indent=2, ensure_ascii=False), 4)
+        return found
+
+    def account(self, item: AccountCheck) -> str:
+        if item.invalid:
+            return _indented(json.dumps(_account_json(item), indent=2, ensure_ascii=False), 2)
+        from json.encoder import encode_basestring as dump  # what json.dumps does to a str, ensure_ascii=False
+
+        blocked = item.blocked
+        path = ",\n        ".join(self.node(n) for n in item.path)
+        head = (
+            f'{{\n      "account": {dump(item.account.id)},'
+            f'\n      "name": {dump(item.account.name)},'
+            f'\n      "path": [\n        {path}\n      ],'
+            f'\n      "status": "{"blocked" if blocked else "ok"}",'
+            f'\n      "blocked": {"true" if blocked else "false"},'
+            f'\n      "evaluated_as": {dump(item.evaluated_as)},\n'
+        )
+        key = _result_key(item)
+        tail = self.results.get(key)
+        if tail is None:
+            tail = self.results[key] = _indented(json.dumps(_account_result(item), indent=2, ensure_ascii=False), 2)[2:]
+        return head + tail
+
+
+def org_check_json_chunks(check: OrgCheck, *, snapshot: str | None = None) -> Iterator[str]:
+    """The text of ``json.dumps(org_check_to_json(check), indent=2, ensure_ascii=False)``, in pieces, so that
+    a large organization is written as it is serialized, never held whole.
+
+    PERF: an organization of thousands of accounts has a few dozen distinct evaluations and a few
+    hundred levels. Each distinct result and each node is serialized once and its text reused
+    (``_AccountWriter``), instead of building and encoding a document of tens of megabytes with the
+    pure-Python encoder that ``indent`` selects. ``org_check_to_json`` stays the definition: a test
+    holds the two to the same text."""
+    head_text = json.dumps(org_check_to_json(check, snapshot=snapshot, accounts=False), indent=2, ensure_ascii=False)
+    if not check.accounts:
+        yield head_text[:-2] + ',\n  "accounts": []\n}'
+        return
+    yield head_text[:-2] + ',\n  "accounts": [\n    '
+    writer = _AccountWriter()
+    for number, item in enumerate(check.accounts):
+        yield (",\n    " if number else "") + writer.account(item)
+    yield "\n  ]\n}"
 
 
 def findings_text(findings: tuple[Finding, ...]) -> list[str]:
@@ -185,7 +269,7 @@ def org_proposal_to_text(proposal: OrgProposal, *, diffs: dict[str, str] | None 
     from rewriter.report import proposal_summary
 
     diffs = diffs or {}
-    if proposal.status == "unchanged":
+    if proposal.status is Status.UNCHANGED:
         return f"nothing to change: {proposal.reason}"
     lines: list[str] = []
     for change in proposal.changes:
@@ -199,7 +283,7 @@ def org_proposal_to_text(proposal: OrgProposal, *, diffs: dict[str, str] | None 
         diff = diffs.get(change.policy.id)
         if diff:
             lines.append(diff.rstrip("\n"))
-    if proposal.status == "unsafe":
+    if proposal.status is Status.UNSAFE:
         lines.append(f"no complete change: {proposal.reason}")
     else:
         lines.append(proposal.reason)

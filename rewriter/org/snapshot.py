@@ -10,12 +10,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import field
+from dataclasses import dataclass, field
 from typing import Any
 
 from rewriter.errors import InputError, ScpFixError
 from rewriter.model import Policy
-from rewriter.records import record
 
 __all__ = [
     "SNAPSHOT_FORMAT",
@@ -37,12 +36,13 @@ SNAPSHOT_FORMAT = "scp-fix/org-snapshot@1"
 SCP_SIZE_LIMIT = 5120
 FULL_AWS_ACCESS_ID = "p-FullAWSAccess"
 KINDS = ("root", "ou", "account")
+MAX_TREE_DEPTH = 7  # a root, at most five levels of OUs (an AWS Organizations quota), an account
 
 _ACCOUNT_ID = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._+-]+")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Node:
     """A root, an OU or an account. ``parent`` is None for a root."""
 
@@ -56,7 +56,7 @@ class Node:
             raise ValueError(f"kind must be one of {KINDS}, not {self.kind!r}")
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class OrgPolicy:
     """One SCP as Organizations returns it; ``content`` is the text exactly as stored."""
 
@@ -72,7 +72,7 @@ class OrgPolicy:
         return f"{self.name} ({self.id})"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Finding:
     """A policy that AWS would not accept as an SCP: ``code`` is "invalid-policy" or "too-large"."""
 
@@ -129,7 +129,7 @@ def validate_policy(policy: OrgPolicy) -> tuple[tuple[Finding, ...], Policy | No
     return (), parsed
 
 
-@record(eq=False)
+@dataclass(frozen=True, slots=True, eq=False)
 class Snapshot:
     """The organization. ``attachments`` maps a target id (root, OU, account) to its SCP ids."""
 
@@ -157,6 +157,7 @@ class Snapshot:
                 if node.parent not in self._nodes:
                     raise InputError(f"{node.id} names parent {node.parent}, which the snapshot does not hold")
                 self._children.setdefault(node.parent, []).append(node.id)
+        self._check_tree()
         for policy in self.policies:
             self._policies[policy.id] = policy
         for target, ids in self.attachments.items():
@@ -165,6 +166,28 @@ class Snapshot:
             for pid in ids:
                 if pid not in self._policies:
                     raise InputError(f"{target} has policy {pid} attached, which the snapshot does not hold")
+
+    def _check_tree(self) -> None:
+        """Every node's parents lead up to a root, within the depth AWS allows: a hand-edited
+        snapshot may hold a cycle, which would make every walk up the tree go round for ever."""
+        depth: dict[str, int] = {}  # node id -> nodes from its root down to it
+        for node in self.nodes:
+            chain: list[str] = []
+            current: Node | None = node
+            while current is not None and current.id not in depth:
+                if current.id in chain:
+                    loop = chain[chain.index(current.id):] + [current.id]
+                    raise InputError(f"the snapshot's parents form a cycle: {' -> '.join(loop)}")
+                chain.append(current.id)
+                current = self._nodes[current.parent] if current.parent is not None else None
+            below = depth[current.id] if current is not None else 0
+            for offset, node_id in enumerate(reversed(chain), 1):
+                depth[node_id] = below + offset
+            if depth[node.id] > MAX_TREE_DEPTH:
+                raise InputError(
+                    f"{node.id} is {depth[node.id] - 1} levels below its root; AWS Organizations allows "
+                    f"{MAX_TREE_DEPTH - 2} levels of OUs"
+                )
 
     # -- look-ups ------------------------------------------------------------------------------
 
@@ -250,12 +273,17 @@ class Snapshot:
         """The 12-digit numbers (account ids) a policy's text names."""
         found = self._mentions.get(policy_id)
         if found is None:
-            found = frozenset(_ACCOUNT_ID.findall(self._policies[policy_id].content))
+            found = account_ids_in(self._policies[policy_id].content)
             self._mentions[policy_id] = found
         return found
 
     def invalid_ids(self) -> frozenset[str]:
         return frozenset(f.policy_id for f in self.findings if not f.evaluable)
+
+
+def account_ids_in(text: str) -> frozenset[str]:
+    """The 12-digit numbers (account ids) a policy's text names."""
+    return frozenset(_ACCOUNT_ID.findall(text))
 
 
 def build_snapshot(

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import field
+from dataclasses import dataclass, field
 from typing import Any
 
 from rewriter.errors import InputError, ScpFixError, VerificationError
 from rewriter.model import Policy
-from rewriter.records import record
 
 __all__ = [
     "EmbeddedPolicy",
@@ -33,7 +32,7 @@ __all__ = [
 ]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Location:
     path: str
     line: int
@@ -43,7 +42,7 @@ class Location:
         return f"{self.path}:{self.line}:{self.column}"
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Reference:
     """An intrinsic function or a variable inside a policy."""
 
@@ -56,7 +55,7 @@ class Reference:
     origin: Location | None = None  # where its value is set, the place to change it
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class EmbeddedPolicy:
     name: str  # logical resource name (CloudFormation) or resource address (Terraform)
     document: dict[str, Any]

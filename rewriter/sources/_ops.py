@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from rewriter.model import escape_pointer_token
-from rewriter.records import record
 from rewriter.sources import EmbeddedPolicy, ReferencedValueError
 from rewriter.sources._tree import (
     Edit,
@@ -33,7 +33,7 @@ class Editor(Protocol):
     def rename(self, text: str, node: Node, index: int, key: str, value: Any) -> list[Edit]: ...
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class BracketEditor:
     """JSON and HCL expressions: every container has brackets."""
 
@@ -56,7 +56,7 @@ class BracketEditor:
         return rename_member(text, node, index, key, value, self.syntax, unit=self.unit)
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Found:
     """A policy found in a file, with what it takes to edit it."""
 

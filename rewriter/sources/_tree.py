@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from rewriter.errors import ScpFixError
 from rewriter.model import escape_pointer_token, pointer_tokens
-from rewriter.records import record
 
 __all__ = [
     "Node",
@@ -44,14 +44,14 @@ class UnsupportedEditError(ScpFixError):
     """An operation that this source form cannot express as a text edit."""
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Key:
     name: str
     start: int
     end: int
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Node:
     """One value in the text. ``kind`` is object, list, scalar or ref (an intrinsic or a variable)."""
 
@@ -65,14 +65,14 @@ class Node:
     text: str = ""  # a ref as written
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Edit:
     start: int
     end: int
     text: str
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Embedding:
     """A JSON text held inside a string of the file: a quoted string, a block scalar, a heredoc.
 
@@ -133,7 +133,7 @@ def line_indent(text: str, offset: int) -> str:
 # --- syntaxes with brackets: JSON, HCL expressions, YAML flow collections -------------------------
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Syntax:
     name: str
     scalar: Callable[[Any, str], str]  # (value, quote style of a sibling) -> text

@@ -16,7 +16,6 @@ from typing import Any
 
 from rewriter.errors import InputError, PolicyParseError
 from rewriter.model import Source, escape_pointer_token
-from rewriter.records import record
 from rewriter.sources import EmbeddedPolicy, Location, Reference
 from rewriter.sources._embed import block_embedding, quoted_embedding
 from rewriter.sources._ops import BracketEditor, Found
@@ -49,8 +48,13 @@ def load(path: str, text: str, *, parameters: Mapping[str, str], use_defaults: b
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
+    from rewriter.yamlcheck import MAX_YAML_DEPTH, check_flow_depth, check_yaml
+
+    check_flow_depth(text, path=path)
     try:
         composed = YAML().compose(text)
+    except RecursionError:  # the composer recurses per level, so this comes long before memory runs out
+        raise PolicyParseError(f"nested deeper than {MAX_YAML_DEPTH} levels", path=path) from None
     except YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise PolicyParseError(
@@ -61,6 +65,7 @@ def load(path: str, text: str, *, parameters: Mapping[str, str], use_defaults: b
         ) from None
     if composed is None:
         return []
+    check_yaml(composed, path=path)
     return _policies(path, text, _yaml_node(text, composed), parameters, use_defaults, yaml=True)
 
 
@@ -353,7 +358,7 @@ def _column(text: str, offset: int) -> str:
     return " " * (offset - line_start(text, offset))
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class _YamlEditor:
     """Block collections get new lines at their own indentation; flow collections are bracketed."""
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rewriter.errors import InputError, PolicyParseError
+from rewriter.files import read_text
 from rewriter.model import Source, escape_pointer_token
 from rewriter.sources import EmbeddedPolicy, Location, Reference
 from rewriter.sources._embed import heredoc_embedding
@@ -165,14 +166,17 @@ def _variables(path: str, text: str, body, var_files: Sequence[str], use_default
                 line, column = source.position(node.start)
                 variables[labels[0]] = (to_value(node), Location(path, line, column))
     for var_file in var_files:
-        try:
-            with open(var_file, encoding="utf-8") as handle:
-                var_text = handle.read()
-        except OSError as error:
-            raise InputError(f"cannot read the var file: {error.strerror}", path=var_file) from None
+        var_text = read_text(var_file, what="var file")
         var_source = Source(path=var_file, text=var_text)
         if var_file.endswith(".json"):
-            for name, value in json.loads(var_text).items():
+            try:
+                values = json.loads(var_text)
+            except ValueError as error:
+                where = dict(line=error.lineno, column=error.colno) if isinstance(error, json.JSONDecodeError) else {}
+                raise InputError(f"not JSON: {getattr(error, 'msg', error)}", path=var_file, **where) from None
+            if not isinstance(values, dict):
+                raise InputError("a .tfvars.json file must hold a JSON object of variable values", path=var_file)
+            for name, value in values.items():
                 variables[name] = (value, Location(var_file, 1, 1))
             continue
         for name, (_, expr) in _attributes(_tree(var_file, var_text).children[0]).items():

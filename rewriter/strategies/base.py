@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import field
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from rewriter.check import CheckResult, RequestResult
@@ -11,8 +11,8 @@ from rewriter.cris import INFERENCE_ACTIONS, partition_of
 from rewriter.evaluate import Evaluator
 from rewriter.fixes import Edit, NotApplicable
 from rewriter.model import Policy, Statement, Values
-from rewriter.records import record
 from rewriter.regions import RegionRestriction, find_region_restrictions
+from rewriter.vocabulary import Outcome
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
@@ -20,18 +20,19 @@ if TYPE_CHECKING:
 __all__ = ["Options", "Problem", "append_values", "profile_patterns"]
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Options:
     batch: bool = False  # also carve out bedrock:CreateModelInvocationJob
     broad: bool = False  # notaction: the blanket NotAction "bedrock:*"
     prefix: bool = False  # profile patterns widen to the geography: inference-profile/jp.*
+    overridden: frozenset[int] = frozenset()  # deliberate controls (statement indexes) --override lifts
 
     @property
     def actions(self) -> tuple[str, ...]:
         return INFERENCE_ACTIONS + (("bedrock:CreateModelInvocationJob",) if self.batch else ())
 
 
-@record
+@dataclass(frozen=True, slots=True)
 class Problem:
     """A policy, the profiles it must let through, and what the check found."""
 
@@ -65,15 +66,18 @@ class Problem:
     def restriction_of(self, statement: Statement) -> RegionRestriction | None:
         return next((r for r in find_region_restrictions(self.policy) if r.statement is statement), None)
 
-    def denying_restrictions(self, results: Iterable[RequestResult]) -> dict[int, RegionRestriction]:
+    def denying_restrictions(
+        self, results: Iterable[RequestResult], *, lifted: dict[int, Statement] | None = None
+    ) -> dict[int, RegionRestriction]:
         """The region restrictions that deny these requests, by statement index.
 
         Raises NotApplicable when a request is denied by something that is not a Region restriction:
-        scp-fix never overrides a guardrail it was not asked about.
+        scp-fix never overrides a guardrail it was not asked about. A strategy that can exempt the
+        profiles from a statement --override names passes ``lifted``, which collects those statements.
         """
         found: dict[int, RegionRestriction] = {}
         for result in results:
-            if result.decision.outcome != "explicit_deny":
+            if result.decision.outcome != Outcome.EXPLICIT_DENY:
                 raise NotApplicable(
                     f"{result.request.action} in {result.request.region} is denied because no Allow "
                     "statement matches; add an Allow (or evaluate beside FullAWSAccess)"
@@ -81,6 +85,9 @@ class Problem:
             for ref in result.decision.statements:
                 statement = self.policy.statements[ref.index]
                 restriction = self.restriction_of(statement)
+                if restriction is None and lifted is not None and statement.index in self.options.overridden:
+                    lifted[statement.index] = statement
+                    continue
                 if restriction is None:
                     raise NotApplicable(
                         f"{statement.label} denies {result.request.action} for a reason other than the "

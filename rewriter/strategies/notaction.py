@@ -20,10 +20,11 @@ Fix safety: the companion keeps direct calls denied, so only calls through the p
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from rewriter.cris import INFERENCE_PROFILE_KEY
-from rewriter.fixes import Applicability, Edit, Fix, NotApplicable, apply_patch, copy_json
+from rewriter.fixes import Applicability, Edit, Fix, NotApplicable
 from rewriter.model import Statement
 from rewriter.strategies.base import Problem, append_values, profile_patterns
 from rewriter.templating import fill_json_template
@@ -57,7 +58,9 @@ def plan(problem: Problem) -> Fix:
         else:
             # A lone statement object becomes a list. The replace comes last and carries the statement
             # as the edits before it left it, so the patch applies in order and nothing is lost.
-            edited = copy_json(apply_patch(document, [e.to_json() for e in edits])["Statement"])
+            import jsonpatch  # heavy: only when a lone statement becomes a list
+
+            edited = jsonpatch.apply_patch(document, [e.to_json() for e in edits])["Statement"]
             edits.append(Edit("replace", "/Statement", [edited, *companions]))
     names = ", ".join(carved)
     if options.broad:
@@ -118,7 +121,7 @@ def _unique_sid(taken: set[str]) -> str:
 
 
 def _companion(raw: dict[str, Any], sid: str, actions: tuple[str, ...], patterns: tuple[str, ...]) -> dict[str, Any]:
-    condition = copy_json(raw.get("Condition", {}))
+    condition = copy.deepcopy(raw.get("Condition", {}))
     block = condition.setdefault("ArnNotLike", {})
     existing = block.get(INFERENCE_PROFILE_KEY)
     if existing is None:
@@ -131,6 +134,6 @@ def _companion(raw: dict[str, Any], sid: str, actions: tuple[str, ...], patterns
         {"sid": sid, "actions": list(actions), "resource": raw.get("Resource", "*"), "condition": condition},
     )
     if "NotResource" in raw:  # keep the original's resource scope, whichever element it used
-        statement = {("NotResource" if k == "Resource" else k): (copy_json(raw["NotResource"]) if k == "Resource" else v)
+        statement = {("NotResource" if k == "Resource" else k): (copy.deepcopy(raw["NotResource"]) if k == "Resource" else v)
                      for k, v in statement.items()}
     return statement

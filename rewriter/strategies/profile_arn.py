@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from rewriter.cris import INFERENCE_PROFILE_KEY
 from rewriter.fixes import Applicability, Edit, Fix, NotApplicable
-from rewriter.model import escape_pointer_token
+from rewriter.model import Statement, escape_pointer_token
 from rewriter.regions import INFERENCE_PROFILE_ARN
 from rewriter.strategies.base import Problem, append_values, profile_patterns
 
@@ -29,10 +29,12 @@ NAME = "profile-arn"
 
 def plan(problem: Problem) -> Fix:
     problem.require_source_allowed("it carries no bedrock:InferenceProfileArn to exempt")
-    restrictions = problem.denying_restrictions(problem.denied)
+    lifted: dict[int, Statement] = {}  # deliberate controls --override lets this exempt the profiles from
+    restrictions = problem.denying_restrictions(problem.denied, lifted=lifted)
     edits: list[Edit] = []
-    for index, restriction in sorted(restrictions.items()):
-        statement = restriction.statement
+    statements = {i: r.statement for i, r in restrictions.items()} | lifted
+    for index, statement in sorted(statements.items()):
+        # the profiles this statement denies: one it lets through needs no exemption here
         patterns = profile_patterns(problem.profiles_denied_by(index), prefix=problem.options.prefix)
         existing = next(
             (

@@ -19,13 +19,14 @@ from rewriter.cris import UNSPECIFIED
 from rewriter.fixes import Applicability, Edit, Fix, NotApplicable
 from rewriter.regions import RegionRestriction, find_region_restrictions, region_listed
 from rewriter.strategies.base import Problem, append_values
+from rewriter.vocabulary import Outcome
 
 NAME = "regions"
 
 
 def plan(problem: Problem) -> Fix:
-    implicit = [r for r in problem.denied if r.decision.outcome == "implicit_deny"]
-    denied = [r for r in problem.denied if r.decision.outcome != "implicit_deny"]
+    implicit = [r for r in problem.denied if r.decision.outcome == Outcome.IMPLICIT_DENY]
+    denied = [r for r in problem.denied if r.decision.outcome != Outcome.IMPLICIT_DENY]
     restrictions = problem.denying_restrictions(denied)
     additions: dict[int, list[str]] = {}
     removals: dict[int, set[int]] = {}

@@ -151,3 +151,68 @@ def test_unknown_account_or_ou_is_an_input_error():
         check_org(snapshot, [], accounts=["999"])
     with pytest.raises(InputError, match="not both"):
         check_org(snapshot, [], accounts=["111111111111"], ous=["ou-a"])
+
+
+def _streamed_equals_plain(result, snapshot_name=None) -> str:
+    from rewriter.org.report import org_check_json_chunks, org_check_to_json
+
+    plain = json.dumps(org_check_to_json(result, snapshot=snapshot_name), indent=2, ensure_ascii=False)
+    streamed = "".join(org_check_json_chunks(result, snapshot=snapshot_name))
+    assert streamed == plain
+    return streamed
+
+
+def test_the_streamed_json_is_the_plain_document_text():
+    snapshot = _snapshot()
+    catalog = load_catalog()
+    profiles = [catalog.get(US_PROFILE), catalog.get(EU_PROFILE)]
+    text = _streamed_equals_plain(check_org(snapshot, profiles), "snap.json")
+    assert len(json.loads(text)["accounts"]) == 4
+    _streamed_equals_plain(check_org(snapshot, profiles[1:], accounts=["222222222222"], source_region="eu-west-1"))
+    # an unreadable policy, names that JSON must escape, and no account at all
+    broken = [OrgPolicy("p-bad", 'Bad "one"', "{not json")]
+    nodes = [Node("r-1", "Root", "root"), Node("ou-x", "Zürich \"HQ\"\n", "ou", "r-1"),
+             Node("555555555555", "ünï\\code", "account", "ou-x"), Node("666666666666", "ok", "account", "r-1")]
+    odd = build_snapshot(nodes, [OrgPolicy(FULL_AWS_ACCESS_ID, "FullAWSAccess", FULL, aws_managed=True), *broken],
+                         {"r-1": [FULL_AWS_ACCESS_ID], "ou-x": [FULL_AWS_ACCESS_ID, "p-bad"],
+                          "555555555555": [FULL_AWS_ACCESS_ID], "666666666666": [FULL_AWS_ACCESS_ID]})
+    _streamed_equals_plain(check_org(odd, profiles))
+    empty = build_snapshot([Node("r-1", "Root", "root")], [OrgPolicy(FULL_AWS_ACCESS_ID, "FullAWSAccess", FULL,
+                                                                       aws_managed=True)], {"r-1": [FULL_AWS_ACCESS_ID]})
+    assert json.loads(_streamed_equals_plain(check_org(empty, profiles)))["accounts"] == []
+
+
+def test_the_streamed_json_equals_the_plain_one_on_a_large_synthetic_organization():
+    """Hundreds of accounts over dozens of OUs with shared and account-level denials: every account's
+    entry reuses serialized text, and the document must still be the plain one, byte for byte."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from org_scale import PROFILES, synthetic_snapshot
+
+    from rewriter.org.snapshot import snapshot_from_json
+
+    document = synthetic_snapshot(accounts=400, ous=40, scps=120, seed=3)
+    snapshot = snapshot_from_json(document)
+    catalog = load_catalog()
+    result = check_org(snapshot, [catalog.get(p) for p in PROFILES[:5]])
+    assert result.evaluations < len(result.accounts) / 4  # the reuse is what is being tested
+    _streamed_equals_plain(result)
+
+
+def test_accounts_sharing_an_evaluation_each_name_their_own_denying_level_in_the_streamed_json():
+    guard = json.dumps({"Version": "2012-10-17", "Statement": [{  # the same account-level deny on both accounts
+        "Effect": "Deny", "Action": "bedrock:InvokeModel*", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:RequestedRegion": "us-west-2"}}}]})
+    nodes = [Node("r-1", "Root", "root"), Node("ou-a", "A", "ou", "r-1"), Node("ou-b", "B", "ou", "r-1"),
+             Node("111111111111", "one", "account", "ou-a"), Node("222222222222", "two", "account", "ou-b")]
+    policies = [OrgPolicy(FULL_AWS_ACCESS_ID, "FullAWSAccess", FULL, aws_managed=True), OrgPolicy("p-g", "Guard", guard)]
+    attachments = {n.id: [FULL_AWS_ACCESS_ID] for n in nodes}
+    attachments["111111111111"] = attachments["222222222222"] = [FULL_AWS_ACCESS_ID, "p-g"]
+    result = check_org(build_snapshot(nodes, policies, attachments), [load_catalog().get(US_PROFILE)],
+                       source_region="us-east-1")
+    assert result.evaluations == 1 and all(a.blocked for a in result.accounts)
+    accounts = json.loads(_streamed_equals_plain(result))["accounts"]
+    targets = [{d["target"]["id"] for p in a["profiles"] for d in p["denials"]} for a in accounts]
+    assert targets == [{"111111111111"}, {"222222222222"}]
