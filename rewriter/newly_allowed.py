@@ -123,6 +123,7 @@ class Delta:
     # requests of the whole grid newly allowed: action x Region x way of calling x caller x other
     # key classes, each class counted once (a class of keys is one caller, however many it holds)
     cells: int = 0
+    callers: int = 1  # classes of callers and other key values the grid told apart
 
     @property
     def weight(self) -> int:
@@ -588,6 +589,7 @@ def _delta(
         newly_denied=_grants(closed, classes, catalogue, space, region_list, routes),
         evaluations=tests,
         cells=cells_opened,
+        callers=per_context,
     )
 
 

@@ -331,3 +331,32 @@ def test_a_tie_goes_to_fewer_statements_touched_and_the_output_says_why() -> Non
     )
     assert f"  chosen: {proposal.choice}" in proposal_summary(proposal).splitlines()
     assert proposal_to_json(proposal)["choice"] == proposal.choice
+
+
+def test_proposing_again_and_again_keeps_nothing() -> None:
+    """No cache outlives a run (issue 15): a library user who proposes many times holds no more memory for it."""
+    import gc
+    import tracemalloc
+    from pathlib import Path
+
+    from rewriter.propose import propose
+
+    text = (Path(__file__).parent.parent / "samples" / "control-tower-region-deny.json").read_text(encoding="utf-8")
+    profiles = tuple(load_catalog().resolve(JP))
+
+    def run() -> None:
+        propose(parse_policy(text), profiles, force=True)
+
+    for _ in range(2):  # bounded pure memos (compiled regexes, condition predicates) fill up here
+        run()
+    tracemalloc.start()
+    try:
+        gc.collect()
+        start = tracemalloc.get_traced_memory()[0]
+        for _ in range(10):
+            run()
+        gc.collect()
+        grown = tracemalloc.get_traced_memory()[0] - start
+    finally:
+        tracemalloc.stop()
+    assert grown < 32 * 1024, f"{grown} bytes kept by 10 proposals"

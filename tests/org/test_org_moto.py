@@ -223,6 +223,27 @@ def test_propose_changes_root_and_ou_policies_together(org_client):
     assert result.after is not None and not result.after.blocked
 
 
+def test_propose_leaves_a_root_policy_that_does_not_block(org_client):
+    org = new_org(org_client)
+    org.ou("Team")
+    org.account("team-1", "Team")
+    # the root's deny allows every Region the profile needs; the OU's blocks one
+    org.policy("RootDeny", region_deny("RootDeny", ["us-east-1", "us-east-2", "us-west-2"]))
+    org.attach("RootDeny", "root")
+    org.policy("TeamDeny", region_deny("TeamDeny", ["us-east-1", "us-east-2"]))
+    org.attach("TeamDeny", "Team")
+    from rewriter.catalog import load_catalog
+    from rewriter.org.propose import propose_org
+
+    snapshot = read_organization(org_client)
+    result = propose_org(snapshot, [load_catalog().get(US_PROFILE)], accounts=[org.accounts["team-1"]],
+                         source_region="us-east-1")
+    assert result.status == "changed"
+    (change,) = result.changes
+    assert change.policy.name == "TeamDeny"  # the policy nearest the account, which blocks
+    assert [n.id for n in change.reaches] == [org.ous["Team"], org.accounts["team-1"]]
+
+
 def _count_calls(client):
     calls: dict[str, int] = {}
 
