@@ -77,9 +77,11 @@ def decode_text(data: bytes, *, path: str, error: type[ScpFixError] = InputError
         ) from None
 
 
-def read_text(path: str, *, what: str = "file", error: type[ScpFixError] = InputError) -> str:
+def read_text(
+    path: str, *, what: str = "file", error: type[ScpFixError] = InputError, limit: int = MAX_INPUT_BYTES
+) -> str:
     """A regular UTF-8 file's text (see ``read_bytes`` and ``decode_text``)."""
-    return decode_text(read_bytes(path, what=what, error=error), path=path, error=error)
+    return decode_text(read_bytes(path, what=what, error=error, limit=limit), path=path, error=error)
 
 
 def _kind(mode: int) -> str:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from rewriter.check import CheckResult, ProfileCheck, RequestResult, Unreachable, check
 from rewriter.cris import DEFAULT_ACCOUNT, INFERENCE_ACTIONS, authorizations, partition_of
 from rewriter.errors import InputError
-from rewriter.evaluate import IMPLICIT_DENY, Evaluator, Request, statement_matches
+from rewriter.evaluate import IMPLICIT_DENY, Evaluator, Request
 from rewriter.model import Policy
 from rewriter.vocabulary import Code, Finding
 
@@ -82,15 +82,18 @@ def _profile_resources(profile: Profile, account: str) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def granted_actions(policy: Policy, profile: Profile, actions: Sequence[str], *, account: str) -> tuple[str, ...]:
+def granted_actions(
+    policy: Policy, profile: Profile, actions: Sequence[str], *, account: str, evaluator: Evaluator | None = None
+) -> tuple[str, ...]:
     """The actions of ``actions`` that some Allow statement grants on the profile or its model, in any
     Region and under any condition: those the policy means callers to have."""
+    evaluator = evaluator or Evaluator()
     resources = _profile_resources(profile, account)
     unconditioned = [replace(s, conditions=()) for s in policy.statements if s.effect == "Allow"]
     return tuple(
         action for action in actions
         if any(
-            statement_matches(statement, Request(action=action, resource=resource, region=""))
+            evaluator.matches(statement, Request(action=action, resource=resource, region=""))
             for statement in unconditioned
             for resource in resources
         )
@@ -98,14 +101,13 @@ def granted_actions(policy: Policy, profile: Profile, actions: Sequence[str], *,
 
 
 def _sources(
-    policy: Policy, profile: Profile, granted: tuple[str, ...], account: str
+    policy: Policy, profile: Profile, granted: tuple[str, ...], account: str, evaluator: Evaluator
 ) -> tuple[tuple[str, ...], str | None]:
     """The source Regions to check when none is given, and a note when they were inferred."""
-    allowed = Evaluator().allowed
     calling = tuple(
         source for source in profile.sources
         if any(
-            allowed(policy, item.request, full_access=False)
+            evaluator.allowed(policy, item.request, full_access=False)
             for item in authorizations(profile, source, account=account, actions=granted)
             if item.role == "profile"
         )
@@ -115,7 +117,7 @@ def _sources(
     direct = tuple(
         source for source in profile.sources
         if any(
-            allowed(policy, Request(action, _model_arn(profile, source), source), full_access=False)
+            evaluator.allowed(policy, Request(action, _model_arn(profile, source), source), full_access=False)
             for action in granted
         )
     )
@@ -140,10 +142,7 @@ def _implicit_reason(result: RequestResult) -> str:
         where = f"in {request.region} through the profile"
     else:
         where = "with aws:RequestedRegion unspecified (the Region-less global model)"
-    return (
-        f"no Allow statement grants {request.action} on {request.resource} {where}; "
-        "an identity policy allows only what an Allow statement names"
-    )
+    return f"no Allow statement grants {request.action} on {request.resource} {where}"
 
 
 def _worded(result: RequestResult) -> RequestResult:
@@ -159,16 +158,19 @@ def check_identity(
     source_region: str | None = None,
     account: str | None = None,
     actions: tuple[str, ...] = INFERENCE_ACTIONS,
+    evaluator: Evaluator | None = None,
 ) -> CheckResult:
     """Every authorization of every profile against an identity policy, implicit denies included.
 
-    ``account`` defaults to the one the policy's Bedrock ARNs name (``policy_account``)."""
+    ``account`` defaults to the one the policy's Bedrock ARNs name (``policy_account``); ``evaluator``
+    is the run's, when the caller checks more than once."""
+    evaluator = evaluator or Evaluator()
     account = account or policy_account(policy) or DEFAULT_ACCOUNT
     checks: list[ProfileCheck] = []
     unreachable: list[Unreachable] = []
     notes: list[str] = []
     for profile in profiles:
-        granted = granted_actions(policy, profile, actions, account=account)
+        granted = granted_actions(policy, profile, actions, account=account, evaluator=evaluator)
         if not granted:
             unreachable.append(Unreachable(
                 profile, profile.sources,
@@ -180,7 +182,7 @@ def check_identity(
         if source_region is not None:
             sources: tuple[str, ...] = (source_region,)
         else:
-            sources, note = _sources(policy, profile, granted, account)
+            sources, note = _sources(policy, profile, granted, account, evaluator)
             if note:
                 notes.append(note)
         if not sources:
@@ -192,7 +194,10 @@ def check_identity(
             ))
             continue
         for source in sources:
-            result = check(policy, (profile,), source_region=source, full_access=False, account=account, actions=granted)
+            result = check(
+                policy, (profile,), source_region=source, full_access=False, account=account, actions=granted,
+                evaluator=evaluator,
+            )
             checks.extend(
                 replace(item, results=tuple(_worded(r) for r in item.results), not_granted=missing)
                 for item in result.checks
@@ -207,6 +212,9 @@ def allows_all_identity(
     source_region: str | None = None,
     account: str | None = None,
     actions: tuple[str, ...] = INFERENCE_ACTIONS,
+    evaluator: Evaluator | None = None,
 ) -> bool:
     """``not check_identity(...).blocked``: what verifying an identity fix asks."""
-    return not check_identity(policy, profiles, source_region=source_region, account=account, actions=actions).blocked
+    return not check_identity(
+        policy, profiles, source_region=source_region, account=account, actions=actions, evaluator=evaluator
+    ).blocked

@@ -152,6 +152,7 @@ class Statement:
     condition_operators: tuple[str, ...] = ()  # operator names in written order
     keys: tuple[str, ...] = ()  # element names in written order
     line: int | None = None  # where a reader finds it: the Sid's line, else the opening brace's
+    column: int | None = None  # on that line
 
     @property
     def label(self) -> str:

@@ -142,7 +142,8 @@ class _Context:
 
 
 def _contexts(
-    profiles: Sequence[Profile], clauses: Sequence[ConditionClause], partition: str
+    profiles: Sequence[Profile], clauses: Sequence[ConditionClause], partition: str,
+    profile_arns: Mapping[str, str],
 ) -> list[_Context]:
     """The ways of calling: directly, through each named profile, through a profile each of the
     policies' own patterns names, another profile of each named geography, an application profile,
@@ -153,7 +154,8 @@ def _contexts(
     geographies: dict[str, str] = {}
     for profile in profiles:
         source = profile.sources[0] if profile.sources else "us-east-1"
-        arn = profile.arn or f"arn:{partition}:bedrock:{source}:{ACCOUNT}:inference-profile/{profile.id}"
+        arn = (profile_arns.get(profile.id) or profile.arn
+               or f"arn:{partition}:bedrock:{source}:{ACCOUNT}:inference-profile/{profile.id}")
         pattern = profile.arn or f"arn:{partition}:bedrock:*:*:inference-profile/{profile.id}"
         contexts.append(_Context(arn, f"only through inference profile {profile.id}", pattern, profile))
         if not profile.arn:
@@ -416,12 +418,13 @@ def compare_policies(
     *,
     full_access: bool = True,
     regions: Sequence[str] | None = None,
+    profile_arns: Mapping[str, str] | None = None,
     evaluator: Evaluator | None = None,
     source_region: str | None = None,
 ) -> Delta:
     """Every request of the grid that ``after`` allows and ``before`` denies (and the reverse)."""
     (delta,) = compare_many(before, (after,), profiles, full_access=full_access, regions=regions,
-                            evaluator=evaluator, source_region=source_region)
+                            profile_arns=profile_arns, evaluator=evaluator, source_region=source_region)
     return delta
 
 
@@ -458,13 +461,16 @@ def compare_many(
     *,
     full_access: bool = True,
     regions: Sequence[str] | None = None,
+    profile_arns: Mapping[str, str] | None = None,
     evaluator: Evaluator | None = None,
     source_region: str | None = None,
 ) -> tuple[Delta, ...]:
     """``compare_policies`` of ``before`` with each of ``afters``, sharing the work they have in common:
     the classes of actions, Regions and key values (of all the policies at once: a finer split changes
-    no answer) and the answers ``before`` gives. ``source_region``: the one Region callers call from,
-    for ``effective_regions`` (default: every source Region each changed policy lets callers use)."""
+    no answer) and the answers ``before`` gives. ``profile_arns``: profile id -> the ARN callers call it
+    by (an identity policy names its account and source Region; an SCP pattern matches any, so a sample
+    ARN does). ``source_region``: the one Region callers call from, for ``effective_regions`` (default:
+    every source Region each changed policy lets callers use)."""
     from rewriter.iam_actions import action_catalogue
     from rewriter.regions_data import partition_of
 
@@ -478,7 +484,7 @@ def compare_many(
     clauses = _clauses_by_key(policies)
     dimensions = tuple(_dimensions(clauses))
     space = _Space(
-        tuple(_contexts(profiles, clauses.get(PROFILE_KEY.lower(), ('', []))[1], partitions[0])),
+        tuple(_contexts(profiles, clauses.get(PROFILE_KEY.lower(), ('', []))[1], partitions[0], profile_arns or {})),
         dimensions,
         tuple(itertools.product(*(range(len(d.classes)) for d in dimensions))),
     )

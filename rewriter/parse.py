@@ -140,12 +140,13 @@ class _Builder:
                 raise self.unknown_key(
                     f"{pointer}/{escape_pointer_token(key)}", key, STATEMENT_ELEMENTS, "statement"
                 )
-        if "NotPrincipal" in raw:
-            raise self.error(
-                f"{pointer}/NotPrincipal",
-                "service control policies do not support NotPrincipal; use an aws:PrincipalArn condition",
-                key=True,
-            )
+        for element in ("Principal", "NotPrincipal"):
+            if element in raw:  # an SCP applies to every principal of the accounts it is attached to
+                raise self.error(
+                    f"{pointer}/{element}",
+                    f"service control policies do not support {element}; use an aws:PrincipalArn condition",
+                    key=True,
+                )
         sid = raw.get("Sid")
         if sid is not None and not isinstance(sid, str):
             raise self.error(f"{pointer}/Sid", f"Sid must be a string, not {_describe(sid)}")
@@ -184,14 +185,14 @@ class _Builder:
             else (),
             condition_operators=tuple(raw["Condition"]) if isinstance(raw.get("Condition"), dict) else (),
             keys=tuple(raw),
-            line=self.line_of(pointer, has_sid=sid is not None),
+            **self.place_of(pointer, has_sid=sid is not None),
         )
 
-    def line_of(self, pointer: str, *, has_sid: bool) -> int | None:
-        """The line a reader looks at for a statement: its Sid's, else its opening brace's."""
+    def place_of(self, pointer: str, *, has_sid: bool) -> dict[str, int]:
+        """Where a reader looks for a statement: its Sid's key, else its opening brace (line, column)."""
         place = self.source.locate(f"{pointer}/Sid", key=True) if has_sid else None
         place = place or self.source.locate(pointer)
-        return place[0] if place else None
+        return {"line": place[0], "column": place[1]} if place else {}
 
     def strings(self, raw: dict[str, Any], element: str, pointer: str) -> Values | None:
         if element not in raw:
@@ -242,11 +243,19 @@ class _Builder:
                 raise self.error(here, f"the {name} block is empty")
             for key, value in block.items():
                 key_pointer = f"{here}/{escape_pointer_token(key)}"
+                if not key:
+                    raise self.error(key_pointer, f"the {name} block has an empty condition key", key=True)
+                values = self.condition_values(value, key_pointer, key)
+                if operator.base == "Null":
+                    for i, item in enumerate(values.items):
+                        if item not in ("true", "false"):
+                            where = f"{key_pointer}/{i}" if values.is_list else key_pointer
+                            raise self.error(where, f"a Null condition takes true or false, not {quoted(item)}")
                 clauses.append(
                     ConditionClause(
                         operator=operator,
                         key=key,
-                        values=self.condition_values(value, key_pointer, key),
+                        values=values,
                         pointer=key_pointer,
                     )
                 )

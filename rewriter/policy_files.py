@@ -38,11 +38,28 @@ def unresolved_notes(item: PolicyInFile) -> tuple[str, ...]:
     it as a placeholder, so a decision on that value is not the one AWS will make."""
     if item.embedded is None:
         return ()
-    return tuple(
+    defaults = tuple(
+        f"{item.embedded.path}:{r.line}:{r.column}: {r.text} takes the default of {r.default}"
+        + (f" ({r.origin})" if r.origin else "") + ", as no value was given"
+        for r in item.embedded.references if r.default
+    )
+    return defaults + tuple(
         f"{item.embedded.path}:{r.line}:{r.column}: {r.pointer} comes from {r.text}, which scp-fix "
         f"did not resolve; {r.hint}"
         for r in item.embedded.unresolved
     )
+
+
+def _require_values(embedded: EmbeddedPolicy) -> None:
+    """A template parameter or variable with neither a value nor a default is bad input: a decision
+    on the placeholder would not be the one AWS makes."""
+    for ref in embedded.unresolved:
+        if ref.needs:
+            how = (
+                f"pass --parameter {ref.needs}=..." if embedded.kind == "cloudformation"
+                else f"set {ref.needs} in a --var-file"
+            )
+            raise InputError(f"needs a value for {ref.needs} ({embedded.path}:{ref.line}:{ref.column}); {how}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +67,7 @@ class FileCheck:
     label: str
     result: CheckResult
     unresolved: tuple[str, ...] = ()
+    policy: Policy | None = None  # the policy checked: its statements know their lines in the file
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,13 +117,15 @@ def load_policy_file(
     if path.lower().endswith(".json") or path == "<stdin>":
         # A JSON file is a policy unless it is plainly a CloudFormation template.
         if '"AWSTemplateFormatVersion"' not in text and '"AWS::Organizations::Policy"' not in text:
-            return (PolicyInFile(path, parse_policy(text, path=path), json_codec, kind=plain),)
+            return (_json_policy(path, text, parameters or {}, plain),)
     from rewriter.sources import detect_kind, load_embedded
 
     form = detect_kind(path, text)
     if form == "json-policy":
-        return (PolicyInFile(path, parse_policy(text, path=path), json_codec, kind=plain),)
-    found = load_embedded(path, text, parameters=dict(parameters or {}), var_files=tuple(var_files))
+        return (_json_policy(path, text, parameters or {}, plain),)
+    found = load_embedded(path, text, parameters=dict(parameters or {}), var_files=tuple(var_files), use_defaults=True)
+    for embedded in found:
+        _require_values(embedded)
     if kind is not None:
         found = tuple(e for e in found if e.policy_kind == kind)
     if not found:
@@ -116,6 +136,17 @@ def load_policy_file(
                      kind=emb.policy_kind)
         for emb in found
     )
+
+
+def _json_policy(path: str, text: str, parameters: Mapping[str, str], kind: str) -> PolicyInFile:
+    """A JSON policy file; one with ``${NAME}`` placeholders is a template, read as rendered."""
+    from rewriter.parse import parse_policy
+    from rewriter.placeholders import has_placeholders, render_template, template_codec
+
+    policy = parse_policy(text, path=path)
+    if not has_placeholders(text):
+        return PolicyInFile(path, policy, json_codec, kind=kind)
+    return PolicyInFile(path, render_template(policy, parameters), template_codec(policy, parameters), kind=kind)
 
 
 def _embedded_codec(path: str, text: str, embedded: EmbeddedPolicy):
@@ -176,7 +207,7 @@ def check_file(
                 item.policy, profiles, **options, **({"account": account} if account else {}),
                 **({"actions": actions} if actions else {}),
             )
-        results.append(FileCheck(item.label, replace(result, policy_path=item.label), unresolved_notes(item)))
+        results.append(FileCheck(item.label, replace(result, policy_path=item.label), unresolved_notes(item), item.policy))
     return tuple(results)
 
 
@@ -187,18 +218,27 @@ def propose_file(
     *,
     parameters: Mapping[str, str] | None = None,
     var_files: Sequence[str] = (),
+    kind: str | None = None,
+    actions: tuple[str, ...] | None = None,
     **options: Any,
 ) -> FileProposal:
-    """Propose a change for every policy in the file; the new text carries all of them."""
-    from rewriter.propose import propose
+    """Propose a change for every policy in the file, each as its kind; the new text carries all of them.
 
-    items = load_policy_file(path, data, parameters=parameters, var_files=var_files)
+    An SCP strategy named in ``options`` applies to the SCPs, an identity one to the identity policies."""
+    from rewriter.propose import IDENTITY_STRATEGY_NAMES, STRATEGY_NAMES, propose
+
+    items = load_policy_file(path, data, parameters=parameters, var_files=var_files, kind=kind)
     original = _decode(path, data)
     text = original
     proposals = []
+    strategy = options.pop("strategy", "auto")
     override = _overrides_by_policy(items, options.pop("override", ()))
     for item, names in zip(items, override):
-        proposal = propose(item.policy, profiles, codec=item.codec, override=names, **options)
+        strategies = IDENTITY_STRATEGY_NAMES if item.kind == "identity" else STRATEGY_NAMES
+        proposal = propose(
+            item.policy, profiles, codec=item.codec, override=names, kind=item.kind, actions=actions,
+            strategy=strategy if strategy in strategies else "auto", **options,
+        )
         proposals.append((item.label, proposal))
         if proposal.changed:
             if item.embedded is None:

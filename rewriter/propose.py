@@ -44,10 +44,12 @@ __all__ = [
     "propose",
     "control_tower_statement",
     "STRATEGY_NAMES",
+    "IDENTITY_STRATEGY_NAMES",
 ]
 
 SCP_SIZE_LIMIT = 5120
 STRATEGY_NAMES = ("auto", "regions", "notaction", "profile-arn")
+IDENTITY_STRATEGY_NAMES = ("auto", "extend-grant", "grant-through-profile")  # rewriter.strategies.identity
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +136,7 @@ class _Settings:
     profiles: tuple[Profile, ...]
     source_region: str | None
     full_access: bool
-    account: str
+    account: str | None  # an identity policy's is None unless given: the one its ARNs name
     batch: bool
     broad: bool
     prefix: bool
@@ -145,6 +147,22 @@ class _Settings:
     evaluator: Evaluator = field(default_factory=Evaluator, repr=False, compare=False)
     overridden: frozenset[int] = frozenset()  # statements --override lets a fix change on purpose
     policy_name: str | None = None  # the policy's name in the organization, when known
+    kind: str = "scp"  # "scp" | "identity" (rewriter.identity)
+    actions: tuple[str, ...] | None = None  # identity policies: the actions callers need
+
+    @property
+    def identity(self) -> bool:
+        return self.kind == "identity"
+
+    @property
+    def size_limit(self) -> int:
+        from rewriter.identity import IAM_POLICY_SIZE_LIMIT
+
+        return IAM_POLICY_SIZE_LIMIT if self.identity else SCP_SIZE_LIMIT
+
+    @property
+    def what(self) -> str:
+        return "IAM managed policy" if self.identity else "SCP"
 
 
 def propose(
@@ -158,10 +176,12 @@ def propose(
     prefix: bool = False,
     force: bool = False,
     full_access: bool = True,
-    account: str = DEFAULT_ACCOUNT,
+    account: str | None = None,
     newly_allowed: bool = True,
     grid_regions: Sequence[str] | None = None,
     codec: Callable[[Policy], Codec] = json_codec,
+    kind: str = "scp",
+    actions: Sequence[str] | None = None,
     override: Sequence[str] = (),
     policy_name: str | None = None,
 ) -> Proposal:
@@ -171,13 +191,19 @@ def propose(
     ``override`` names statements (Sid, or number from 1) that are deliberate controls the change may
     weaken on purpose; ``policy_name`` is the policy's name in an organization (``aws-guardrails-…``
     is Control Tower's).
+    ``kind="identity"`` reads the policy as a caller's IAM policy (``rewriter.identity``): it is evaluated
+    alone, ``account`` defaults to the one its ARNs name, and ``actions`` are those callers need.
     """
-    if strategy not in STRATEGY_NAMES:
-        raise ScpFixError(f"unknown strategy {strategy!r}; choose one of {', '.join(STRATEGY_NAMES)}")
+    names = IDENTITY_STRATEGY_NAMES if kind == "identity" else STRATEGY_NAMES
+    if strategy not in names:
+        raise ScpFixError(f"unknown strategy {strategy!r}; choose one of {', '.join(names)}")
+    identity = kind == "identity"
     settings = _Settings(
-        tuple(profiles), source_region, full_access, account, batch, broad, prefix, newly_allowed,
+        tuple(profiles), source_region, full_access and not identity,
+        account if identity else account or DEFAULT_ACCOUNT,
+        batch, broad, prefix, newly_allowed,
         tuple(grid_regions) if grid_regions is not None else None,
-        codec,
+        codec, kind=kind, actions=tuple(actions) if actions else None,
         evaluator=Evaluator(),
         overridden=resolve_overrides(policy, override),
         policy_name=policy_name,
@@ -207,7 +233,7 @@ def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: 
             reason="; ".join(u.reason for u in before.unreachable)
             + ". Name the Region callers use with --source-region to have it allowed.",
         )
-    marker = control_tower_marker(policy, policy_name=settings.policy_name)
+    marker = None if settings.identity else control_tower_marker(policy, policy_name=settings.policy_name)
     if marker is not None and not force:
         return Proposal(
             policy, before, Status.UNSAFE,
@@ -226,12 +252,10 @@ def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: 
             "own; if a pipeline such as Landing Zone Accelerator or Customizations for Control Tower "
             "deploys this SCP, make the change in that pipeline's source.",
         )
-    from rewriter.strategies import STRATEGIES
-
-    names = tuple(STRATEGIES) if strategy == "auto" else (strategy,)
+    names = tuple(_registry(settings)) if strategy == "auto" else (strategy,)
     candidates = tuple(_candidate(name, policy, before, settings) for name in names)
     if settings.newly_allowed:
-        candidates = _with_deltas(policy, candidates, settings)
+        candidates = _with_deltas(policy, before, candidates, settings)
     verified = [c for c in candidates if c.verified]
     if not verified:
         reasons = "; ".join(f"{c.strategy}: {c.rejected}" for c in candidates)
@@ -302,10 +326,7 @@ def _deliberate_denials(policy: Policy, before: CheckResult, settings: _Settings
     results = [r for c in before.checks for r in c.results]
     for unreachable in before.unreachable:
         if unreachable.sources:
-            again = check(
-                policy, [unreachable.profile], source_region=unreachable.sources[0],
-                full_access=settings.full_access, account=settings.account,
-            )
+            again = _check(policy, replace(settings, profiles=(unreachable.profile,), source_region=unreachable.sources[0]))
             results.extend(r for c in again.checks for r in c.results)
     return deliberate_denials([policy], results, overridden=frozenset((0, i) for i in settings.overridden))
 
@@ -322,7 +343,20 @@ def _lifted_notes(policy: Policy, before: CheckResult, settings: _Settings) -> t
     )
 
 
+def _registry(settings: _Settings) -> dict[str, Any]:
+    from rewriter.strategies import IDENTITY_STRATEGIES, STRATEGIES
+
+    return IDENTITY_STRATEGIES if settings.identity else STRATEGIES
+
+
 def _check(policy: Policy, settings: _Settings) -> CheckResult:
+    if settings.identity:
+        from rewriter.identity import check_identity
+
+        return check_identity(
+            policy, settings.profiles, source_region=settings.source_region, account=settings.account,
+            evaluator=settings.evaluator, **({"actions": settings.actions} if settings.actions else {}),
+        )
     return check(
         policy, settings.profiles, source_region=settings.source_region,
         full_access=settings.full_access, account=settings.account, evaluator=settings.evaluator,
@@ -332,13 +366,16 @@ def _check(policy: Policy, settings: _Settings) -> CheckResult:
 def _candidate(name: str, policy: Policy, before: CheckResult, settings: _Settings) -> Candidate:
     from rewriter.strategies import Options
 
-    options = Options(batch=settings.batch, broad=settings.broad, prefix=settings.prefix, overridden=settings.overridden)
+    options = Options(
+        batch=settings.batch, broad=settings.broad, prefix=settings.prefix, overridden=settings.overridden,
+        account=_account(policy, settings),
+    )
     try:
         candidate = _planned(name, policy, before, options, settings)
     except NotApplicable as reason:
         return Candidate(name, rejected=str(reason))
     # A candidate rejected for its size carries that size; any other rejection has none or one that fits.
-    if candidate.size is None or candidate.size.fits or name == "regions" or options.prefix:
+    if candidate.size is None or candidate.size.fits or name == "regions" or options.prefix or settings.identity:
         return candidate
     # Too large with exact profile ARNs: the geography prefix form is shorter.
     compact = replace(options, prefix=True)
@@ -366,9 +403,9 @@ def _planned(name: str, policy: Policy, before: CheckResult, options: Options, s
     whose calls need more (the Region a fix allows, or exempts, is itself a source). Then the strategy
     plans again on the policy the fix makes, and both steps are the fix: proposing again must change
     nothing. Raises ``NotApplicable`` when the strategy cannot plan the first step."""
-    from rewriter.strategies import STRATEGIES, Problem
+    from rewriter.strategies import Problem
 
-    plan = STRATEGIES[name]
+    plan = _registry(settings)[name]
     fix = plan(Problem(policy, settings.profiles, before, options, settings.evaluator))
     candidate, still = _verify(name, fix, policy, settings)
     looked_at = {(c.profile.id, c.source_region) for c in before.checks}
@@ -432,10 +469,7 @@ def _verify(
     document = new_policy.document  # the same value, read from the text: it shares nothing with the original
     # Proposing again on the fixed policy must change nothing: propose leaves a policy that allows
     # every authorization as it is, so that is what is verified (the full check only says where not).
-    if not allows_all(
-        new_policy, settings.profiles, source_region=settings.source_region,
-        full_access=settings.full_access, account=settings.account, evaluator=settings.evaluator,
-    ):
+    if not _allows_all(new_policy, settings):
         after = _check(new_policy, settings)
         still = sorted({r for c in after.checks for r in c.denied_regions})
         rejected = f"verification failed: still denied in {', '.join(still) or 'a source Region'}"
@@ -444,24 +478,50 @@ def _verify(
         before=codec.size(policy.source.text, policy),
         after=codec.size(text, new_policy),
         after_minified=minified_size(document),
+        limit=settings.size_limit,
     )
     notes: tuple[str, ...] = ()  # beyond the fix's own notes
     if size.fits and not size.fits_as_is:
         notes += (
-            f"The new policy is {size.after} characters as written, over the {SCP_SIZE_LIMIT} limit; "
+            f"The new policy is {size.after} characters as written, over the {size.limit} limit; "
             f"upload it minified ({size.after_minified} characters).",
         )
     if not size.fits:
         return Candidate(
             name, fix, document, text, size, rejected=(
                 f"the new policy would be {size.after_minified} characters minified, over the "
-                f"{SCP_SIZE_LIMIT}-character SCP limit"
+                f"{size.limit}-character {settings.what} limit"
             ),
         ), None
     return Candidate(name, fix, document, text, size, notes=notes, policy=new_policy), None
 
 
-def _with_deltas(policy: Policy, candidates: tuple[Candidate, ...], settings: _Settings) -> tuple[Candidate, ...]:
+def _allows_all(policy: Policy, settings: _Settings) -> bool:
+    if settings.identity:
+        from rewriter.identity import allows_all_identity
+
+        return allows_all_identity(
+            policy, settings.profiles, source_region=settings.source_region, account=settings.account,
+            evaluator=settings.evaluator, **({"actions": settings.actions} if settings.actions else {}),
+        )
+    return allows_all(
+        policy, settings.profiles, source_region=settings.source_region,
+        full_access=settings.full_access, account=settings.account, evaluator=settings.evaluator,
+    )
+
+
+def _account(policy: Policy, settings: _Settings) -> str | None:
+    """Identity policies: the callers' account, when the user or the policy names it."""
+    if not settings.identity:
+        return None
+    from rewriter.identity import policy_account
+
+    return settings.account or policy_account(policy)
+
+
+def _with_deltas(
+    policy: Policy, before: CheckResult, candidates: tuple[Candidate, ...], settings: _Settings
+) -> tuple[Candidate, ...]:
     """What each verified candidate newly allows and denies, compared in one pass over the grid; one
     that would newly deny anything is rejected."""
     from rewriter.newly_allowed import compare_many
@@ -469,9 +529,14 @@ def _with_deltas(policy: Policy, candidates: tuple[Candidate, ...], settings: _S
     verified = [c for c in candidates if c.verified and c.policy is not None]
     if not verified:
         return candidates
+    # an identity policy's grants name the profile ARN callers use: the grid asks about that one
+    arns = {
+        c.profile.id: r.request.resource for c in reversed(before.checks) for r in c.results
+        if r.authorization.role == "profile"
+    } if settings.identity else None
     deltas = compare_many(policy, [c.policy for c in verified], settings.profiles,  # type: ignore[misc]
-                          full_access=settings.full_access, regions=settings.regions,
-                          evaluator=settings.evaluator)
+                          full_access=settings.full_access, regions=settings.regions, profile_arns=arns,
+                          evaluator=settings.evaluator, source_region=settings.source_region)
     by_candidate = {id(c): d for c, d in zip(verified, deltas)}
     result = []
     for candidate in candidates:

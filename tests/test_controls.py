@@ -103,3 +103,16 @@ def test_a_deliberate_control_that_denies_even_the_originating_call_is_named() -
     assert proposal.status == "unsafe"
     assert "forbidden by" in proposal.reason and "statement 1 (NoBedrockHere, line 1)" in proposal.reason
     assert "--override NoBedrockHere" in proposal.reason
+
+
+@pytest.mark.parametrize("operator", ["ForAllValues:StringNotEquals", "ForAnyValue:StringNotEquals"])
+def test_set_qualified_region_conditions_are_fixed_like_plain_ones(operator: str) -> None:
+    policy = _policy({
+        "Sid": "KeepToTokyo", "Effect": "Deny", "NotAction": ["iam:*"], "Resource": "*",
+        "Condition": {operator: {"aws:RequestedRegion": ["ap-northeast-1"]}},
+    })
+    proposal = propose(policy, profiles_of([JP_SONNET]), source_region="ap-northeast-1", strategy="regions")
+    assert proposal.status == "changed", proposal.reason
+    assert proposal.chosen.document["Statement"][0]["Condition"][operator]["aws:RequestedRegion"] == [
+        "ap-northeast-1", "ap-northeast-3",
+    ]

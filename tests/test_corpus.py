@@ -6,7 +6,7 @@ what ``propose`` does. A row is::
     - file: ct-grregiondeny.json     # under tests/corpus/; a file in a folder brings the folder along
       profile: us.anthropic.claude-sonnet-4-5-20250929-v1:0
       source_region: us-east-1       # optional
-      args: [--parameter, PARTITION=aws]   # optional, given to check and propose alike
+      args: [--parameter, PARTITION=aws]   # optional, given to check and propose alike ({dir}: the file's folder)
       propose_args: [--override, "1"]      # optional, given to propose only
       check: blocked                 # ok (exit 0) | blocked (1) | needs-value (2)
       propose: fix                   # unchanged (0) | fix (1) | refuse (3) | needs-value (2)
@@ -59,11 +59,11 @@ def _place(tmp_path: Path, name: str) -> Path:
     return tmp_path / name
 
 
-def _request(row: dict[str, Any]) -> list[str]:
+def _request(row: dict[str, Any], folder: Path) -> list[str]:
     args = ["--profile", row["profile"]]
     if row.get("source_region"):
         args += ["--source-region", row["source_region"]]
-    return args + list(row.get("args", []))
+    return args + [a.replace("{dir}", str(folder)) for a in row.get("args", [])]
 
 
 def test_the_corpus_is_large_enough_and_every_file_is_used() -> None:
@@ -75,6 +75,7 @@ def test_the_corpus_is_large_enough_and_every_file_is_used() -> None:
         and p.name != "variables.tf"
     }
     assert published <= files, f"corpus files no row uses: {sorted(published - files)}"
+    assert len(published) >= 15
     readme = (CORPUS / "README.md").read_text(encoding="utf-8")
     assert all(f"`{name}`" in readme for name in published), "every corpus file has its provenance row"
 
@@ -83,7 +84,7 @@ def test_the_corpus_is_large_enough_and_every_file_is_used() -> None:
 def test_corpus_row(row: dict[str, Any], tmp_path: Path) -> None:
     path = _place(tmp_path, row["file"])
     before = path.read_text(encoding="utf-8")
-    request = _request(row)
+    request = _request(row, path.parent)
     asked = [*request, *row.get("propose_args", [])]
 
     checked = runner.invoke(app, ["check", str(path), *request])

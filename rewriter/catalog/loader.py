@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from rewriter.errors import CatalogError, ProfileNotFoundError
+from rewriter.errors import CatalogError, ProfileNotFoundError, quoted
 from rewriter.regions_data import is_region_code, partition_of
 
 __all__ = [
@@ -49,6 +49,7 @@ KINDS: tuple[str, ...] = ("system", "application")
 ACTIVE, LEGACY, END_OF_LIFE = "active", "legacy", "end-of-life"
 LIFECYCLES: tuple[str, ...] = (ACTIVE, LEGACY, END_OF_LIFE)
 _GEOGRAPHY_SHAPE = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+_NOT_IN_IDS = re.compile(r"[*?$\s]")
 
 
 def is_geography(prefix: str) -> bool:
@@ -112,12 +113,23 @@ class Profile:
         return self.lifecycle == END_OF_LIFE
 
     @property
+    def end_of_life_text(self) -> str | None:
+        """"end of life since 2026-04-01" for a retired profile; None otherwise.
+
+        What check, explain and ``--profile`` say: a legacy profile still works, so saying so on
+        every line of their output would be noise (``profiles list/show`` give the whole lifecycle).
+        """
+        return self.lifecycle_text if self.is_end_of_life else None
+
+    @property
     def lifecycle_text(self) -> str | None:
-        """"end of life since 2026-04-01", "legacy, end of life on 2027-04-08"; None when active."""
+        """"end of life since 2026-04-01", "legacy, end of life scheduled for 2027-04-08"; None when active."""
         if self.lifecycle == END_OF_LIFE:
             return f"end of life since {self.end_of_life}" if self.end_of_life else "end of life"
         if self.lifecycle == LEGACY:
-            return f"legacy, end of life on {self.end_of_life}" if self.end_of_life else "legacy"
+            if self.end_of_life:
+                return f"legacy, end of life scheduled for {self.end_of_life}"
+            return "legacy"
         return None
 
     @property
@@ -233,6 +245,7 @@ class Catalog:
     _by_id: dict[str, Profile] = field(init=False, repr=False)
     _by_arn: dict[str, Profile] = field(init=False, repr=False)
     _by_model: dict[str, tuple[Profile, ...]] = field(init=False, repr=False)
+    _announced: dict[str, Announced] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         by_id: dict[str, Profile] = {}
@@ -245,6 +258,10 @@ class Catalog:
             by_model.setdefault(profile.model, []).append(profile)
         object.__setattr__(self, "_by_id", by_id)
         object.__setattr__(self, "_by_arn", by_arn)
+        # A profile with routes (from a user file or a sync) wins over its announcement.
+        object.__setattr__(
+            self, "_announced", {a.id: a for a in self.announced if a.id not in by_id}
+        )
         object.__setattr__(
             self,
             "_by_model",
@@ -267,6 +284,10 @@ class Catalog:
     def models(self) -> tuple[str, ...]:
         return tuple(sorted(self._by_model))
 
+    def announcement(self, profile_id: str) -> Announced | None:
+        """The announcement of an id known by name only (no confirmed routes), or None."""
+        return self._announced.get(profile_id.strip())
+
     def get(self, ref: str) -> Profile:
         """A profile by id, profile ARN, or application-inference-profile ARN."""
         text = ref.strip()
@@ -275,6 +296,7 @@ class Catalog:
         profile = self._by_id.get(text)
         if profile is not None:
             return profile
+        self._refuse_announced(text)
         if text in self._by_model:
             ids = ", ".join(p.id for p in self._by_model[text])
             raise ProfileNotFoundError(
@@ -301,6 +323,7 @@ class Catalog:
             raise ProfileNotFoundError(self._unknown_message(parsed[4], self._by_model, "model"))
         if text.startswith("arn:") or text in self._by_id:
             return (self.get(text),)
+        self._refuse_announced(text)
         found = self.by_model(text)
         if found:
             return found
@@ -324,6 +347,7 @@ class Catalog:
         if resource_type == "inference-profile":
             profile = self._by_id.get(resource_id)
             if profile is None:
+                self._refuse_announced(resource_id)
                 raise ProfileNotFoundError(self._unknown_message(resource_id, self._by_id))
             return profile
         if resource_type == "foundation-model":
@@ -333,6 +357,17 @@ class Catalog:
                 f"profiles that serve it: {serving}"
             )
         raise ProfileNotFoundError(f"{text} is a Bedrock {resource_type}, not an inference profile")
+
+    def _refuse_announced(self, profile_id: str) -> None:
+        """An announced id is known by name, but without routes nothing can be checked."""
+        announced = self._announced.get(profile_id)
+        if announced is not None:
+            raise ProfileNotFoundError(
+                f"inference profile {profile_id} is announced, but its routes are not confirmed "
+                "(no AWS page copy or crawl lists them), so scp-fix cannot say which Regions it "
+                "needs; state them in a --profiles-file, or ask Bedrock with "
+                "'scp-fix profiles sync --region <source Region>'"
+            )
 
     @staticmethod
     def _unknown_message(text: str, known: Iterable[str], what: str = "inference profile") -> str:
@@ -477,6 +512,11 @@ def profile_from_entry(entry: Any, *, origin: str = "built-in") -> Profile:
 
     model = _string(entry, "model", required=True)
     assert model is not None
+    for key, value in (("id", profile_id), ("model", model), ("arn", arn or "")):
+        # these are written into ARN patterns (ArnNotLike ...inference-profile/<id>), where * and ?
+        # match anything and ${...} is a policy variable: a profile must name one thing
+        if _NOT_IN_IDS.search(value):
+            raise _EntryError(f"'{key}' must not hold *, ?, $ or white space: {quoted(value)}", key)
     parsed_model = parse_bedrock_arn(model)
     if parsed_model is not None and parsed_model[3] == "foundation-model":
         model = parsed_model[4]
@@ -701,12 +741,17 @@ def _load_json(text: str, path: str) -> Any:
             out[key] = value
         return out
 
+    from rewriter.limits import check_nesting
+
+    check_nesting(text, path=path, error=CatalogError)
     try:
         return json.loads(text, object_pairs_hook=no_duplicates)
     except json.JSONDecodeError as error:
         raise CatalogError(
             f"not valid JSON: {error.msg}", path=path, line=error.lineno, column=error.colno
         ) from None
+    except ValueError as error:  # an integer over Python's 4,300 digits
+        raise CatalogError(f"not valid JSON: {error}", path=path) from None
 
 
 def _load_yaml(text: str, path: str) -> Any:
@@ -731,7 +776,18 @@ def _load_yaml(text: str, path: str) -> Any:
 
     StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
     try:
-        return yaml.load(text, Loader=StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        from rewriter.limits import check_nesting, check_yaml
+
+        check_nesting(text, path=path, error=CatalogError)
+        loader = StrictLoader(text)
+        try:
+            root = loader.get_single_node()
+            if root is None:
+                return None
+            check_yaml(root, path=path, error=CatalogError)  # before aliases are expanded
+            return loader.construct_document(root)
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         raise CatalogError(

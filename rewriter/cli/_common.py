@@ -62,6 +62,21 @@ ACTION_OPTION = typer.Option(
 )
 
 
+LANG_OPTION = typer.Option(
+    None, "--lang", metavar="LANG",
+    help="Language of text and Markdown: en or ja (default: from LC_ALL, LC_MESSAGES or LANG; else en).",
+)
+
+
+def resolve_lang(option: str | None) -> str:
+    """"ja" or "en", from --lang or the locale variables."""
+    import os
+
+    from rewriter.i18n import language
+
+    return language(option, os.environ)
+
+
 class TextOrJson(str, Enum):
     text = "text"
     json = "json"

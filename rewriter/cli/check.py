@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from enum import Enum
 from typing import Optional
 
 import typer
@@ -20,11 +21,18 @@ from rewriter.cli._common import (
     SOURCE_REGION_OPTION,
     VAR_FILE_OPTION,
     PolicyKind,
-    TextOrJson,
+    LANG_OPTION,
     emit,
     error_boundary,
     read_input,
+    resolve_lang,
 )
+
+
+class CheckFormat(str, Enum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"  # SARIF 2.1.0, for code scanning
 
 
 def check(
@@ -34,13 +42,17 @@ def check(
     profile: list[str] = PROFILE_OPTION,
     source_region: Optional[str] = SOURCE_REGION_OPTION,
     profiles_file: Optional[str] = PROFILES_FILE_OPTION,
-    output: TextOrJson = typer.Option(TextOrJson.text, "--format", help="Output format."),
+    output: CheckFormat = typer.Option(
+        CheckFormat.text, "--format",
+        help="text; json; sarif: SARIF 2.1.0 for code scanning (one result per blocked authorization).",
+    ),
     no_full_access: bool = NO_FULL_ACCESS_OPTION,
     parameter: list[str] = PARAMETER_OPTION,
     var_file: list[str] = VAR_FILE_OPTION,
     kind: Optional[PolicyKind] = KIND_OPTION,
     account: Optional[str] = ACCOUNT_OPTION,
     action: list[str] = ACTION_OPTION,
+    lang: Optional[str] = LANG_OPTION,
 ) -> None:
     """Check every authorization of each profile. Exit 0 all work, 1 any blocked, 2 bad input.
 
@@ -53,6 +65,8 @@ def check(
         profiles = resolve_profiles(catalog, profile)
     codes: list[int] = []
     documents: list[dict] = []
+    checked: list[tuple] = []  # (file, its check), for SARIF
+    language = resolve_lang(lang)
     for path in policies:
         try:
             with error_boundary():
@@ -71,22 +85,43 @@ def check(
             continue
         for item in results:
             codes.append(EXIT_FINDING if item.result.blocked else EXIT_OK)
-            if output is TextOrJson.json:
+            if output is CheckFormat.json:
                 extra = {"unresolved": list(item.unresolved)} if item.unresolved else {}
                 documents.append(check_to_json(item.result) | extra)
+            elif output is CheckFormat.sarif:
+                checked.append((name, item))
             else:
-                emit(check_to_text(item.result))
+                emit(check_to_text(item.result, lang=language))
                 for note in item.unresolved:
                     typer.echo(f"scp-fix: warning: {note}", err=True)
-    if output is TextOrJson.json and documents:
+    if output is CheckFormat.json and documents:
         emit(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2))
+    if output is CheckFormat.sarif:
+        from rewriter import __version__
+        from rewriter.report import scp_fix_command
+        from rewriter.sarif import sarif_log
+
+        fix = scp_fix_command(
+            "propose", policies, [p.id for p in profiles], source_region=source_region,
+            full_access=not no_full_access, parameters=parameter, var_files=var_file,
+        )
+        emit(json.dumps(sarif_log(checked, fix_command=fix, version=__version__), indent=2, ensure_ascii=False))
     raise typer.Exit(max(codes))
 
 
 def resolve_profiles(catalog, refs: list[str]) -> tuple:
-    """Profile ids, ARNs or model ids -> distinct profiles, in the order given."""
+    """Profile ids, ARNs or model ids -> distinct profiles, in the order given.
+
+    A profile past (or near) its end of life is still checked with its last known routes: old
+    policies and error messages name it. Saying so is part of the answer."""
     found: dict[str, object] = {}
     for ref in refs:
         for item in catalog.resolve(ref):
             found.setdefault(item.id, item)
+    for item in found.values():
+        if item.end_of_life_text:
+            typer.echo(
+                f"scp-fix: note: {item.label} is {item.end_of_life_text}; checked with its last known routes",
+                err=True,
+            )
     return tuple(found.values())

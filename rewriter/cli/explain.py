@@ -87,6 +87,8 @@ def _candidate_json(candidate) -> dict:
     return {
         "profile": candidate.profile.id,
         "geography": candidate.profile.geography,
+        "lifecycle": candidate.profile.lifecycle,
+        "end_of_life": candidate.profile.end_of_life,
         "callable": candidate.callable,
         "sources": [r.source_region for r in candidate.routes],
         "routes": [
@@ -149,7 +151,8 @@ def _candidate_line(candidate) -> str:
         where = f"any of {len(sources)} source Regions" if len(sources) > 6 else ", ".join(sources)
         ordered = tuple(sorted(needed, key=lambda r: (r == "unspecified", r)))
         parts.append(f"from {where}: {_regions_text(ordered)}")
-    return f"  {candidate.profile.id}: " + "; ".join(parts)
+    lifecycle = f" ({candidate.profile.end_of_life_text})" if candidate.profile.end_of_life_text else ""
+    return f"  {candidate.profile.id}: " + "; ".join(parts) + lifecycle
 
 
 def _denied_lines(proposal) -> list[str]:

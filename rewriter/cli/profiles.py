@@ -60,17 +60,27 @@ def _list_text(catalog: Catalog, profiles: tuple[Profile, ...]) -> str:
         return "no profiles match"
     width = max(len(p.label) for p in profiles)
     geo_width = max(len(p.geography) for p in profiles)
+    counts = [
+        f"{len(p.sources)} source Region" + ("" if len(p.sources) == 1 else "s")
+        if p.sources
+        else "source Regions unknown"
+        for p in profiles
+    ]
+    count_width = max(map(len, counts))
     lines = []
-    for p in profiles:
-        sources = f"{len(p.sources)} source Region" + ("" if len(p.sources) == 1 else "s")
-        if not p.sources:
-            sources = "source Regions unknown"
-        lines.append(f"{p.label:<{width}}  {p.geography:<{geo_width}}  {sources}")
+    for p, sources in zip(profiles, counts, strict=True):
+        row = f"{p.label:<{width}}  {p.geography:<{geo_width}}  {sources:<{count_width}}  {p.lifecycle_text or ''}"
+        lines.append(row.rstrip())
     lines.append("")
     lines.append(
         f"{len(profiles)} profile{'s' if len(profiles) != 1 else ''}; catalog data {catalog.data_date}"
         + (f", extended by {', '.join(catalog.files)}" if catalog.files else "")
     )
+    if catalog.announced:
+        lines.append(
+            f"{len(catalog.announced)} more ids are announced without confirmed routes "
+            "('scp-fix profiles list --format json' lists them; 'profiles show ID' shows one)"
+        )
     return "\n".join(lines)
 
 
@@ -86,6 +96,10 @@ def _show_text(profile: Profile) -> str:
     ]
     if profile.origin != "built-in":
         fields.append(("from", profile.origin))
+    if profile.lifecycle_text:
+        fields.append(("lifecycle", profile.lifecycle_text))
+        if profile.lifecycle_source:
+            fields.append(("evidence", profile.lifecycle_source))
     lines += [f"  {key + ':':<11}{value}" for key, value in fields]
     lines.append("")
     if not profile.routes:
@@ -118,6 +132,17 @@ def _show_text(profile: Profile) -> str:
     return "\n".join(lines)
 
 
+def _announced_text(announced: Any) -> str:
+    lines = [announced.id, f"  {'model:':<11}{announced.model}", f"  {'announced:':<11}{announced.announced}", ""]
+    lines.append(
+        "  Routes: not confirmed by any AWS page copy or crawl. State them in a --profiles-file, or ask "
+        "Bedrock with 'scp-fix profiles sync --region <source Region>'."
+    )
+    if announced.note:
+        lines += ["", "  Notes:", f"  - {announced.note}"]
+    return "\n".join(lines)
+
+
 def _route_table(routes: Any) -> list[str]:
     return _table(("SOURCE", "DESTINATIONS"), [(s, ", ".join(d)) for s, d in routes.items()])
 
@@ -137,7 +162,11 @@ def _do_list(
         catalog = _load(profiles_file)
         profiles = _filter(catalog, geography, model)
         if output is TextOrJson.json:
-            document = {**_catalog_header(catalog), "profiles": [p.to_dict() for p in profiles]}
+            document = {
+                **_catalog_header(catalog),
+                "profiles": [p.to_dict() for p in profiles],
+                "announced_unconfirmed": [a.to_dict() for a in catalog.announced],
+            }
             emit(json.dumps(document, indent=2, ensure_ascii=False))
         else:
             emit(_list_text(catalog, profiles))
@@ -180,6 +209,13 @@ def show_profile(
     """Show a profile's routes: source Region -> destination Regions."""
     with error_boundary():
         catalog = _load(profiles_file)
+        announced = catalog.announcement(ref)
+        if announced is not None:  # known by name only: say what is known, and what is not
+            if output is TextOrJson.json:
+                emit(json.dumps({**_catalog_header(catalog), "announced_unconfirmed": [announced.to_dict()]}, indent=2, ensure_ascii=False))
+            else:
+                emit(_announced_text(announced))
+            return
         profiles = catalog.resolve(ref)
         if output is TextOrJson.json:
             document = {**_catalog_header(catalog), "profiles": [p.to_dict() for p in profiles]}

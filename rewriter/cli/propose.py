@@ -10,6 +10,9 @@ from typing import Optional
 import typer
 
 from rewriter.cli._common import (
+    ACCOUNT_OPTION,
+    ACTION_OPTION,
+    KIND_OPTION,
     NO_FULL_ACCESS_OPTION,
     PARAMETER_OPTION,
     PROFILE_OPTION,
@@ -20,7 +23,10 @@ from rewriter.cli._common import (
     EXIT_FINDING,
     EXIT_OK,
     EXIT_UNSAFE,
+    LANG_OPTION,
+    PolicyKind,
     emit,
+    resolve_lang,
     use_colour,
     error_boundary,
     read_input,
@@ -42,6 +48,8 @@ class StrategyName(str, Enum):
     regions = "regions"
     notaction = "notaction"
     profile_arn = "profile-arn"
+    extend_grant = "extend-grant"  # identity policies
+    grant_through_profile = "grant-through-profile"  # identity policies
 
 
 def propose(
@@ -67,6 +75,10 @@ def propose(
     no_full_access: bool = NO_FULL_ACCESS_OPTION,
     parameter: list[str] = PARAMETER_OPTION,
     var_file: list[str] = VAR_FILE_OPTION,
+    kind: Optional[PolicyKind] = KIND_OPTION,
+    account: Optional[str] = ACCOUNT_OPTION,
+    action: list[str] = ACTION_OPTION,
+    lang: Optional[str] = LANG_OPTION,
 ) -> None:
     """Propose the smallest verified change. Exit 0 nothing to change, 1 change proposed (or written),
     2 bad input, 3 a change is needed but none can be made safely. With several files, the highest code."""
@@ -95,6 +107,7 @@ def propose(
                 source_region=source_region, strategy=strategy.value, batch=batch, broad=broad,
                 prefix=prefix, force=force, full_access=not no_full_access, override=tuple(override),
                 parameters=parameters, var_files=tuple(var_file),
+                kind=kind.value if kind else None, account=account, actions=tuple(action) or None,
             ),
         )
         codes.append(code)
@@ -103,7 +116,13 @@ def propose(
         if output is ProposeFormat.json:
             documents.extend(_json_documents(result))
         else:
-            _show(result, output)
+            from rewriter.report import scp_fix_command
+
+            verify = scp_fix_command(
+                "check", [path], [p.id for p in profiles], source_region=source_region,
+                full_access=not no_full_access, parameters=parameter, var_files=var_file,
+            )
+            _show(result, output, lang=resolve_lang(lang), verify=verify)
     if documents:
         emit(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2, ensure_ascii=False))
     raise typer.Exit(max(codes))
@@ -142,7 +161,7 @@ def _json_documents(result) -> list[dict]:
     ]
 
 
-def _show(result, output: ProposeFormat) -> None:
+def _show(result, output: ProposeFormat, *, lang: str, verify: str) -> None:
     from rewriter.report import proposal_summary
 
     proposals = [p for _, p in result.proposals]
@@ -151,11 +170,11 @@ def _show(result, output: ProposeFormat) -> None:
         from rewriter.pr import pull_request_body
 
         diff = _diff(result) or ""
-        emit("\n\n---\n\n".join(pull_request_body(p, diff=diff) for p in proposals))
+        emit("\n\n---\n\n".join(pull_request_body(p, diff=diff, verify=verify, lang=lang) for p in proposals))
         return
     # Human words go to stderr so stdout stays a clean diff, patch or policy for a pipe.
     for proposal in proposals:
-        typer.echo(proposal_summary(proposal), err=True)
+        typer.echo(proposal_summary(proposal, lang=lang), err=True)
     for note in result.unresolved:
         typer.echo(f"scp-fix: warning: {note}", err=True)
     if not changed:

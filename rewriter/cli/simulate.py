@@ -26,8 +26,9 @@ def simulate(
     with error_boundary():
         from rewriter.evaluate import Request, evaluate
         from rewriter.parse import parse_policy
-        from rewriter.requests import parse_context
+        from rewriter.requests import check_request_options, parse_context
 
+        check_request_options(action=action, region=region, resource=resource)
         name, data = read_input(policy)
         parsed = parse_policy(data, path=name)
         request = Request(

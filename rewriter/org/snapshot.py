@@ -36,6 +36,7 @@ SNAPSHOT_FORMAT = "scp-fix/org-snapshot@1"
 SCP_SIZE_LIMIT = 5120
 FULL_AWS_ACCESS_ID = "p-FullAWSAccess"
 KINDS = ("root", "ou", "account")
+MAX_SNAPSHOT_BYTES = 256 * 1024 * 1024  # a whole organization: thousands of accounts and SCPs
 MAX_TREE_DEPTH = 7  # a root, at most five levels of OUs (an AWS Organizations quota), an account
 
 _ACCOUNT_ID = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
@@ -413,13 +414,15 @@ def snapshot_from_json(data: Any, *, path: str = "<snapshot>") -> Snapshot:
 
 def load_snapshot(path: str) -> Snapshot:
     """Read a snapshot file."""
-    from rewriter.files import read_bytes
+    from rewriter.files import read_text
+    from rewriter.limits import check_nesting
 
-    raw = read_bytes(path, what="snapshot file")
+    text = read_text(path, what="snapshot file", limit=MAX_SNAPSHOT_BYTES)
+    check_nesting(text, path=path, error=InputError)
     try:
-        data = json.loads(raw)
-    except UnicodeDecodeError:
-        raise InputError("not UTF-8 text", path=path) from None
+        data = json.loads(text)
     except json.JSONDecodeError as error:
         raise InputError(f"not JSON: {error.msg}", path=path, line=error.lineno, column=error.colno) from None
+    except ValueError as error:  # an integer over Python's 4,300 digits
+        raise InputError(f"not a snapshot: {error}", path=path) from None
     return snapshot_from_json(data, path=path)

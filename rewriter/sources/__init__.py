@@ -53,6 +53,8 @@ class Reference:
     hint: str  # what a person does about it
     resolved: bool  # the document holds its value (from --parameter / --var-file / a default)
     origin: Location | None = None  # where its value is set, the place to change it
+    needs: str | None = None  # the template parameter or variable with no value given and no default
+    default: str | None = None  # the template parameter or variable whose declared default it took
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +118,38 @@ def load_embedded(
 
 
 def _load(path: str, text: str, parameters: Mapping[str, str], var_files: tuple[str, ...], use_defaults: bool):
+    return tuple(_placed(text, found) for found in _found(path, text, parameters, var_files, use_defaults))
+
+
+def _placed(text: str, found):
+    """The policy's statements with their lines in the file (the template's, as its reader counts
+    them): a Sid's key, else where the statement starts."""
+    from dataclasses import replace
+
+    from rewriter.model import Source
+    from rewriter.sources._tree import walk
+
+    if found.root is None:
+        return found
+    nodes = dict(walk(found.root))
+    file_source = Source(path=found.embedded.path, text=text)
+    statements = []
+    for statement in found.embedded.policy.statements:
+        node = nodes.get(statement.pointer)
+        if node is None:
+            statements.append(statement)
+            continue
+        sid = next((k for k in node.keys if k.name == "Sid"), None) if statement.sid is not None else None
+        offset = sid.start if sid is not None else node.start
+        if found.embedding is not None:  # a JSON string inside the file: offsets are the string's
+            offset = found.embedding.offsets[offset]
+        line, column = file_source.position(offset)
+        statements.append(replace(statement, line=line, column=column))
+    policy = replace(found.embedded.policy, statements=tuple(statements))
+    return replace(found, embedded=replace(found.embedded, policy=policy))
+
+
+def _found(path: str, text: str, parameters: Mapping[str, str], var_files: tuple[str, ...], use_defaults: bool):
     kind = detect_kind(path, text)
     if kind == "cloudformation":
         from rewriter.sources import cloudformation

@@ -48,13 +48,13 @@ def load(path: str, text: str, *, parameters: Mapping[str, str], use_defaults: b
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
-    from rewriter.yamlcheck import MAX_YAML_DEPTH, check_flow_depth, check_yaml
+    from rewriter.limits import MAX_DEPTH, check_nesting, check_yaml
 
-    check_flow_depth(text, path=path)
+    check_nesting(text, path=path)
     try:
         composed = YAML().compose(text)
-    except RecursionError:  # the composer recurses per level, so this comes long before memory runs out
-        raise PolicyParseError(f"nested deeper than {MAX_YAML_DEPTH} levels", path=path) from None
+    except RecursionError:  # block nesting: the composer recurses per level
+        raise PolicyParseError(f"nested deeper than {MAX_DEPTH} levels", path=path) from None
     except YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         raise PolicyParseError(
@@ -149,6 +149,7 @@ class _Context:
     given: Mapping[str, str]
     use_defaults: bool
     references: list[Reference] = field(default_factory=list)
+    defaulted: set[str] = field(default_factory=set)  # parameters whose Default a value took
 
     def location(self, offset: int) -> Location:
         line, column = self.source.position(offset)
@@ -162,11 +163,16 @@ class _Context:
         raw = self.given.get(name)
         if raw is None and self.use_defaults and default is not None:
             raw = default
+            self.defaulted.add(name)
         if raw is None:
             return False, None, origin
         if isinstance(raw, str) and (kind == "CommaDelimitedList" or kind.startswith("List<")):
             raw = [part.strip() for part in raw.split(",")]
         return True, raw, origin
+
+    def needs(self, names: list[str]) -> str | None:
+        """The first declared parameter among ``names`` with no value given and no Default."""
+        return next((n for n in names if n in self.params and not self.parameter(n)[0]), None)
 
 
 def _is_intrinsic(node: Node) -> bool:
@@ -220,7 +226,12 @@ def _reference(ctx: _Context, node: Node, pointer: str) -> Node:
     else:
         value = "${" + written + "}"
     line, column = ctx.source.position(node.start)
-    ctx.references.append(Reference(pointer, line, column, written, "resolved" if resolved else hint, resolved, origin))
+    names = [str(arg.value)] if name == "Ref" and arg.kind == "scalar" else re.findall(r"\$\{([^!}][^}]*)\}", value) if name == "Fn::Sub" and isinstance(value, str) else []
+    ctx.references.append(Reference(
+        pointer, line, column, written, "resolved" if resolved else hint, resolved, origin,
+        needs=None if resolved else ctx.needs(names),
+        default=next((n for n in names if n in ctx.defaulted and n not in ctx.given), None),
+    ))
     return Node("ref", node.start, node.end, value=value, text=written)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from rewriter.errors import InputError, PolicyParseError
 from rewriter.files import read_text
+from rewriter.limits import check_nesting
 from rewriter.model import Source, escape_pointer_token
 from rewriter.sources import EmbeddedPolicy, Location, Reference
 from rewriter.sources._embed import heredoc_embedding
@@ -44,6 +45,7 @@ def _tree(path: str, text: str):
     import hcl2
     from lark.exceptions import LarkError
 
+    check_nesting(text, path=path)  # lark recurses per level
     try:
         return hcl2.parses_to_tree(text)
     except LarkError as error:
@@ -90,7 +92,10 @@ def _attributes(body) -> dict[str, tuple[Any, Any]]:
 def _string(tree) -> str:
     if tree.data == "identifier":
         return _name(tree)
-    raw = "".join(p.children[0].value for p in _subtrees(tree) if p.data == "string_part")
+    return _unescape("".join(p.children[0].value for p in _subtrees(tree) if p.data == "string_part"))
+
+
+def _unescape(raw: str) -> str:
     return re.sub(r'\\(.)|\$\$\{|%%\{', lambda m: _ESC.get(m.group(1), m.group(1) or "") if m.group(1) else m.group(0)[1:], raw)
 
 
@@ -108,6 +113,7 @@ class _Context:
     variables: dict[str, tuple[Any, Location | None]]  # name -> (value, where it is set)
     declared: dict[str, Location]
     references: list[Reference]
+    defaulted: frozenset[str] = frozenset()  # variables whose value is their declared default
 
     def ref(self, tree, pointer: str) -> Node:
         written = self.text[tree.meta.start_pos : tree.meta.end_pos]
@@ -115,16 +121,19 @@ class _Context:
         m = re.fullmatch(r"var\.([A-Za-z_][A-Za-z0-9_-]*)", written)
         value, resolved, origin = "${" + written + "}", False, None
         hint = "left as written; scp-fix does not evaluate it"
+        needs = default = None
         if m:
             name = m.group(1)
             if name in self.variables:
                 value, origin = self.variables[name]
                 resolved = True
                 hint = f"set at {origin}"
+                default = name if name in self.defaulted else None
             else:
                 origin = self.declared.get(name)
                 hint = "give its value with --var-file" + (f"; declared at {origin}" if origin else "")
-        self.references.append(Reference(pointer, line, column, written, hint, resolved, origin))
+                needs = name
+        self.references.append(Reference(pointer, line, column, written, hint, resolved, origin, needs=needs, default=default))
         return Node("ref", tree.meta.start_pos, tree.meta.end_pos, value=value, text=written)
 
 
@@ -134,7 +143,14 @@ def _expr(ctx: _Context, tree, pointer: str) -> Node:
     if tree.data == "string" and not any(p.data == "interpolation" for p in _subtrees(tree)):
         return Node("scalar", start, end, value=_string(tree), style='"')
     if tree.data in ("int_lit", "float_lit"):
-        return Node("scalar", start, end, value=json.loads(tree.children[0].value))
+        try:
+            value = json.loads(tree.children[0].value)
+        except ValueError:  # an integer over Python's 4,300 digits
+            line, column = ctx.source.position(start)
+            raise PolicyParseError(
+                f"a number of {len(tree.children[0].value):,} characters is too long", path=ctx.path, line=line, column=column
+            ) from None
+        return Node("scalar", start, end, value=value)
     if tree.data == "literal_value":
         return Node("scalar", start, end, value={"TRUE": True, "FALSE": False}.get(tree.children[0].type))
     if tree.data == "tuple":
@@ -152,23 +168,56 @@ def _expr(ctx: _Context, tree, pointer: str) -> Node:
     return ctx.ref(tree, pointer)
 
 
+def _module_files(path: str) -> list[tuple[str, str, Any]]:
+    """The other ``.tf`` files of the module (the folder) ``path`` is in, parsed: Terraform reads a
+    module's variable declarations from all of them (``variables.tf`` beside ``main.tf``)."""
+    import os
+
+    folder = os.path.dirname(path) or "."
+    if not os.path.isfile(path):
+        return []
+    out = []
+    for name in sorted(os.listdir(folder)):
+        other = os.path.join(folder, name)
+        if name.endswith(".tf") and os.path.isfile(other) and not os.path.samefile(other, path):
+            other_text = read_text(other, what="module file")
+            out.append((other, other_text, _tree(other, other_text).children[0]))
+    return out
+
+
+def _auto_var_files(path: str) -> list[str]:
+    """``terraform.tfvars`` and ``*.auto.tfvars`` beside the file, which Terraform loads unasked."""
+    import os
+
+    folder = os.path.dirname(path) or "."
+    if not os.path.isfile(path):
+        return []
+    names = sorted(os.listdir(folder))
+    auto = [n for n in names if n in ("terraform.tfvars", "terraform.tfvars.json")]
+    auto += [n for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
+    return [os.path.join(folder, n) for n in auto]
+
+
 def _variables(path: str, text: str, body, var_files: Sequence[str], use_defaults: bool):
-    source = Source(path=path, text=text)
     variables: dict[str, tuple[Any, Location | None]] = {}
     declared: dict[str, Location] = {}
-    for kind, labels, block in _blocks(body):
-        if kind == "variable" and labels:
-            line, column = source.position(block.meta.start_pos)
-            declared[labels[0]] = Location(path, line, column)
-            default = _attributes(_body(block)).get("default")
-            if default is not None and use_defaults:
-                node = _expr(_Context(path, text, source, {}, {}, []), default[1], "")
-                line, column = source.position(node.start)
-                variables[labels[0]] = (to_value(node), Location(path, line, column))
-    for var_file in var_files:
+    for file_path, file_text, file_body in [(path, text, body), *_module_files(path)]:
+        source = Source(path=file_path, text=file_text)
+        for kind, labels, block in _blocks(file_body):
+            if kind == "variable" and labels:
+                line, column = source.position(block.meta.start_pos)
+                declared[labels[0]] = Location(file_path, line, column)
+                default = _attributes(_body(block)).get("default")
+                if default is not None and use_defaults:
+                    node = _expr(_Context(file_path, file_text, source, {}, {}, []), default[1], "")
+                    line, column = source.position(node.start)
+                    variables[labels[0]] = (to_value(node), Location(file_path, line, column))
+    defaulted = set(variables)
+    for var_file in [*_auto_var_files(path), *var_files]:
         var_text = read_text(var_file, what="var file")
         var_source = Source(path=var_file, text=var_text)
         if var_file.endswith(".json"):
+            check_nesting(var_text, path=var_file, error=InputError)
             try:
                 values = json.loads(var_text)
             except ValueError as error:
@@ -178,12 +227,14 @@ def _variables(path: str, text: str, body, var_files: Sequence[str], use_default
                 raise InputError("a .tfvars.json file must hold a JSON object of variable values", path=var_file)
             for name, value in values.items():
                 variables[name] = (value, Location(var_file, 1, 1))
+                defaulted.discard(name)
             continue
         for name, (_, expr) in _attributes(_tree(var_file, var_text).children[0]).items():
             node = _expr(_Context(var_file, var_text, var_source, {}, {}, []), expr, "")
             line, column = var_source.position(node.start)
             variables[name] = (to_value(node), Location(var_file, line, column))
-    return variables, declared
+            defaulted.discard(name)
+    return variables, declared, frozenset(defaulted)
 
 
 def load(path: str, text: str, *, var_files: Sequence[str], use_defaults: bool) -> list[Found]:
@@ -194,7 +245,7 @@ def load(path: str, text: str, *, var_files: Sequence[str], use_defaults: bool) 
     tree = _tree(path, text)
     body = tree.children[0]
     source = Source(path=path, text=text)
-    variables, declared = _variables(path, text, body, var_files, use_defaults)
+    variables, declared, defaulted = _variables(path, text, body, var_files, use_defaults)
     blocks = _blocks(body)
     documents = {labels[1]: block for kind, labels, block in blocks if kind == "data" and labels[:1] == ["aws_iam_policy_document"]}
     out: list[Found] = []
@@ -208,7 +259,7 @@ def load(path: str, text: str, *, var_files: Sequence[str], use_defaults: bool) 
         name = f"aws_organizations_policy.{labels[1]}"
         if "content" not in attrs:
             raise InputError(f"{name} has no content", path=path, line=source.position(block.meta.start_pos)[0])
-        ctx = _Context(path, text, source, variables, declared, [])
+        ctx = _Context(path, text, source, variables, declared, [], defaulted)
         content = _unwrap(attrs["content"][1])
         written = text[content.meta.start_pos : content.meta.end_pos]
         embedding, custom, editor, node = None, None, None, None
@@ -239,6 +290,22 @@ def load(path: str, text: str, *, var_files: Sequence[str], use_defaults: bool) 
     return out
 
 
+def _condition_blocks(ctx: _Context, body, scope: dict[str, Any] | None):
+    """(condition block, scope to read it in: None for a static one) of a statement body, with each
+    dynamic "condition" block expanded."""
+    for kind, labels, cblock in _blocks(body):
+        if kind == "condition":
+            yield cblock, scope
+        elif kind == "dynamic" and labels[:1] == ["condition"]:
+            content = _content(ctx, cblock, "condition")
+            for inner in _expansions(ctx, cblock, scope or {}, "condition"):
+                yield content, inner
+
+
+def _to_string(node: Node) -> str:
+    return node.value if isinstance(node.value, str) else json.dumps(node.value)
+
+
 # --- aws_iam_policy_document ----------------------------------------------------------------------
 
 _ELEMENTS = (("sid", "Sid"), ("effect", "Effect"), ("actions", "Action"), ("not_actions", "NotAction"),
@@ -251,6 +318,151 @@ class _Statement:
     block: Any
     attrs: dict[str, tuple[Any, Node]]  # HCL name -> (identifier tree, value node)
     conditions: list[tuple[Any, str, str, Node]]  # (block, test, variable, values node)
+    dynamic: bool = False  # expanded from a dynamic "statement" block: read, never edited
+
+
+class _Unknown(Exception):
+    """An expression scp-fix cannot evaluate; the message says what it reads."""
+
+
+class _Evaluator:
+    """Evaluates the small part of HCL that ``dynamic`` blocks use: literals, ``var.x``, the block's
+    iterator (``statement.value.sid``, ``statement.key``), ``cond ? a : b``, comparisons, ``!``,
+    ``&&``/``||`` and ``length``/``keys``/``values``/``toset``/``tolist``/``concat``/``contains``."""
+
+    def __init__(self, ctx: _Context, scope: dict[str, Any]) -> None:
+        self.ctx, self.scope = ctx, scope
+
+    def written(self, tree) -> str:
+        return self.ctx.text[tree.meta.start_pos : tree.meta.end_pos]
+
+    def value(self, tree) -> Any:
+        tree = _unwrap(tree)
+        kind = tree.data
+        if kind == "tuple":
+            return [self.value(c) for c in _subtrees(tree)]
+        if kind == "object":
+            return {_string(_unwrap(_subtrees(e)[0])): self.value(_subtrees(e)[1]) for e in _subtrees(tree)}
+        if kind == "literal_value":
+            return {"TRUE": True, "FALSE": False}.get(tree.children[0].type)
+        if kind in ("int_lit", "float_lit"):
+            return json.loads(tree.children[0].value)
+        if kind == "string":
+            parts = []
+            for part in _subtrees(tree):
+                inner = [c for c in _subtrees(part) if c.data == "interpolation"]
+                parts.append(str(self.value(_subtrees(inner[0])[0])) if inner else _unescape(part.children[0].value))
+            return "".join(parts)
+        if kind == "identifier":
+            name = _name(tree)
+            if name in self.scope:
+                return self.scope[name]
+            raise _Unknown(name)
+        if kind == "get_attr_expr_term":
+            base, attr = _subtrees(tree)
+            name = _name(_subtrees(attr)[0])
+            if _unwrap(base).data == "identifier" and _name(_unwrap(base)) == "var":
+                return self.variable(name, tree)
+            return self.member(self.value(base), name, tree)
+        if kind == "index_expr_term":
+            base, index = _subtrees(tree)
+            return self.member(self.value(base), self.value(_subtrees(index)[0]), tree)
+        if kind == "conditional":
+            test, yes, no = _subtrees(tree)
+            return self.value(yes) if self.value(test) else self.value(no)
+        if kind == "unary_op":
+            operand = self.value(_subtrees(tree)[-1])
+            return not operand if tree.children[0] == "!" or getattr(tree.children[0], "value", "") == "!" else -operand
+        if kind == "binary_op":
+            left, term = _subtrees(tree)
+            operator, right = _subtrees(term)
+            return self.binary(operator.children[0].value, self.value(left), self.value(right), tree)
+        if kind == "function_call":
+            name = _name(_subtrees(tree)[0])
+            arguments = [self.value(a) for args in _subtrees(tree)[1:] for a in _subtrees(args)]
+            return self.call(name, arguments, tree)
+        raise _Unknown(self.written(tree))
+
+    def variable(self, name: str, tree) -> Any:
+        if name in self.ctx.variables:
+            return self.ctx.variables[name][0]
+        raise _Unknown(f"var.{name}")
+
+    def member(self, value: Any, key: Any, tree) -> Any:
+        try:
+            return value[key] if not isinstance(value, list) else value[int(key)]
+        except (KeyError, IndexError, TypeError, ValueError):
+            raise _Unknown(self.written(tree)) from None
+
+    def binary(self, operator: str, left: Any, right: Any, tree) -> Any:
+        table = {"==": lambda: left == right, "!=": lambda: left != right, "&&": lambda: left and right,
+                 "||": lambda: left or right, ">": lambda: left > right, ">=": lambda: left >= right,
+                 "<": lambda: left < right, "<=": lambda: left <= right}
+        if operator not in table:
+            raise _Unknown(self.written(tree))
+        try:
+            return table[operator]()
+        except TypeError:
+            raise _Unknown(self.written(tree)) from None
+
+    def call(self, name: str, arguments: list[Any], tree) -> Any:
+        functions = {
+            "length": lambda a: len(a), "keys": lambda a: sorted(a), "values": lambda a: [a[k] for k in sorted(a)],
+            "toset": lambda a: sorted(set(a), key=str), "tolist": lambda a: list(a), "tomap": lambda a: dict(a),
+            "concat": lambda *a: [x for part in a for x in part], "contains": lambda a, v: v in a,
+        }
+        if name not in functions:
+            raise _Unknown(f"{name}()")
+        try:
+            return functions[name](*arguments)
+        except TypeError:
+            raise _Unknown(self.written(tree)) from None
+
+
+def _expansions(ctx: _Context, block, scope: dict[str, Any], what: str) -> list[dict[str, Any]]:
+    """The scopes a ``dynamic`` block's content is read in, one per element of its ``for_each``.
+    Raises ``InputError`` naming the block when ``for_each`` cannot be evaluated."""
+    attrs = _attributes(_body(block))
+    line, _ = ctx.source.position(block.meta.start_pos)
+    where = f'the dynamic "{what}" block at {ctx.path}:{line}'
+    if "for_each" not in attrs:
+        raise InputError(f"{where} has no for_each", path=ctx.path, line=line)
+    iterator = _string(_unwrap(attrs["iterator"][1])) if "iterator" in attrs else what
+    try:
+        collection = _Evaluator(ctx, scope).value(attrs["for_each"][1])
+    except _Unknown as unknown:
+        name = str(unknown)
+        if name.startswith("var.") and name[4:] in ctx.declared:
+            raise InputError(f"needs a value for {name[4:]} ({ctx.declared[name[4:]]}); set {name[4:]} in a --var-file") from None
+        raise InputError(f"{where} cannot be expanded: its for_each reads {name}, which scp-fix does not evaluate",
+                         path=ctx.path, line=line) from None
+    if isinstance(collection, dict):
+        pairs = list(collection.items())
+    elif isinstance(collection, (list, tuple)):
+        pairs = [(item, item) if what == "set" else (i, item) for i, item in enumerate(collection)]
+    else:
+        raise InputError(f"{where} cannot be expanded: its for_each is {collection!r}, not a list or a map", path=ctx.path, line=line)
+    return [{**scope, iterator: {"key": key, "value": value}} for key, value in pairs]
+
+
+def _content(ctx: _Context, block, what: str):
+    content = next((b for kind, _, b in _blocks(_body(block)) if kind == "content"), None)
+    if content is None:
+        line, _ = ctx.source.position(block.meta.start_pos)
+        raise InputError(f'the dynamic "{what}" block at {ctx.path}:{line} has no content block', path=ctx.path, line=line)
+    return content
+
+
+def _evaluated(ctx: _Context, tree, scope: dict[str, Any], pointer: str) -> Node:
+    """A value inside a dynamic block's content, as a read-only node."""
+    try:
+        value = _Evaluator(ctx, scope).value(tree)
+    except _Unknown as unknown:
+        name = str(unknown)
+        if name.startswith("var.") and name[4:] in ctx.declared:
+            raise InputError(f"needs a value for {name[4:]} ({ctx.declared[name[4:]]}); set {name[4:]} in a --var-file") from None
+        return ctx.ref(tree, pointer)
+    return Node("ref", tree.meta.start_pos, tree.meta.end_pos, value=value, text=ctx.text[tree.meta.start_pos : tree.meta.end_pos])
 
 
 @dataclass
@@ -262,23 +474,31 @@ class _PolicyDocument:
     @classmethod
     def read(cls, ctx: _Context, block) -> _PolicyDocument:
         statements, nodes = [], []
-        for index, (kind, _, sblock) in enumerate(b for b in _blocks(_body(block)) if b[0] == "statement"):
+        bodies: list[tuple[Any, Any, dict[str, Any] | None]] = []  # (block, body, scope of a dynamic one)
+        for kind, labels, sblock in _blocks(_body(block)):
+            if kind == "statement":
+                bodies.append((sblock, _body(sblock), None))
+            elif kind == "dynamic" and labels[:1] == ["statement"]:
+                content = _content(ctx, sblock, "statement")
+                bodies.extend((sblock, _body(content), scope) for scope in _expansions(ctx, sblock, {}, "statement"))
+        for index, (sblock, body, scope) in enumerate(bodies):
             pointer = f"/Statement/{index}"
             attrs = {}
-            for name, (ident, expr) in _attributes(_body(sblock)).items():
+            for name, (ident, expr) in _attributes(body).items():
                 element = dict(_ELEMENTS).get(name)
                 if element:
-                    attrs[name] = (ident, _expr(ctx, expr, f"{pointer}/{element}"))
+                    at = f"{pointer}/{element}"
+                    attrs[name] = (ident, _expr(ctx, expr, at) if scope is None else _evaluated(ctx, expr, scope, at))
             conditions = []
-            for ckind, _, cblock in _blocks(_body(sblock)):
-                if ckind != "condition":
-                    continue
+            for cblock, cscope in _condition_blocks(ctx, body, scope):
                 cattrs = _attributes(_body(cblock))
-                test = _string(_unwrap(cattrs["test"][1]))
-                variable = _string(_unwrap(cattrs["variable"][1]))
-                values = _expr(ctx, cattrs["values"][1], f"{pointer}/Condition/{escape_pointer_token(test)}/{escape_pointer_token(variable)}")
+                read = (lambda t, at, sc=cscope: _to_string(_evaluated(ctx, t, sc, at))) if cscope is not None else (lambda t, at: _string(_unwrap(t)))
+                test = read(cattrs["test"][1], "")
+                variable = read(cattrs["variable"][1], "")
+                at = f"{pointer}/Condition/{escape_pointer_token(test)}/{escape_pointer_token(variable)}"
+                values = _expr(ctx, cattrs["values"][1], at) if cscope is None else _evaluated(ctx, cattrs["values"][1], cscope, at)
                 conditions.append((cblock, test, variable, values))
-            statements.append(_Statement(sblock, attrs, conditions))
+            statements.append(_Statement(sblock, attrs, conditions, dynamic=scope is not None))
             keys, items = [], []
             if "effect" not in attrs:
                 keys.append(Key("Effect", -1, -1))
@@ -314,6 +534,11 @@ class _PolicyDocument:
         if len(tokens) < 3 or tokens[0] != "Statement" or not tokens[1].isdigit() or int(tokens[1]) >= len(self.statements):
             raise unsupported
         statement = self.statements[int(tokens[1])]
+        if statement.dynamic:
+            raise UnsupportedEditError(
+                f"statement {int(tokens[1]) + 1} comes from a dynamic \"statement\" block; change the values it is made from",
+                path=path, pointer=op.get("path"),
+            )
         indent = line_indent(text, statement.block.meta.start_pos) + "  "
         rest = tokens[2:]
         if rest[0] == "Condition":

@@ -17,7 +17,7 @@ from rewriter.vocabulary import Outcome
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
 
-__all__ = ["Options", "Problem", "append_values", "profile_patterns"]
+__all__ = ["Options", "Problem", "append_values", "append_statements", "profile_patterns"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +25,7 @@ class Options:
     batch: bool = False  # also carve out bedrock:CreateModelInvocationJob
     broad: bool = False  # notaction: the blanket NotAction "bedrock:*"
     prefix: bool = False  # profile patterns widen to the geography: inference-profile/jp.*
+    account: str | None = None  # identity policies: the callers' account, when the user or policy names it
     overridden: frozenset[int] = frozenset()  # deliberate controls (statement indexes) --override lifts
 
     @property
@@ -104,6 +105,20 @@ def append_values(values: Values, new: Sequence[str]) -> list[Edit]:
     if values.is_list:
         return [Edit("add", f"{values.pointer}/-", item) for item in new]
     return [Edit("replace", values.pointer, [*values.items, *new])]
+
+
+def append_statements(policy: Policy, edits: Sequence[Edit], statements: Sequence[dict]) -> list[Edit]:
+    """``edits``, then edits that append ``statements`` to the policy's Statement list. A lone statement
+    object becomes a list: the replace comes last and carries the statement as the edits before it left
+    it, so the patch applies in order and nothing is lost."""
+    if not statements:
+        return list(edits)
+    if policy.statement_is_list:
+        return [*edits, *(Edit("add", "/Statement/-", s) for s in statements)]
+    import jsonpatch  # heavy: only when a lone statement becomes a list
+
+    edited = jsonpatch.apply_patch(policy.document, [e.to_json() for e in edits])["Statement"]
+    return [*edits, Edit("replace", "/Statement", [edited, *statements])]
 
 
 def profile_patterns(profiles: Sequence[Profile], *, prefix: bool) -> tuple[str, ...]:

@@ -26,7 +26,7 @@ from typing import Any
 from rewriter.cris import INFERENCE_PROFILE_KEY
 from rewriter.fixes import Applicability, Edit, Fix, NotApplicable
 from rewriter.model import Statement
-from rewriter.strategies.base import Problem, append_values, profile_patterns
+from rewriter.strategies.base import Problem, append_statements, append_values, profile_patterns
 from rewriter.templating import fill_json_template
 
 NAME = "notaction"
@@ -52,16 +52,7 @@ def plan(problem: Problem) -> Fix:
             # the profiles this statement denies: one it lets through needs no exemption here
             patterns = profile_patterns(problem.profiles_denied_by(index), prefix=options.prefix)
             companions.append(_companion(raw, _unique_sid(sids), options.actions, patterns))
-    if companions:
-        if problem.policy.statement_is_list:
-            edits.extend(Edit("add", "/Statement/-", c) for c in companions)
-        else:
-            # A lone statement object becomes a list. The replace comes last and carries the statement
-            # as the edits before it left it, so the patch applies in order and nothing is lost.
-            import jsonpatch  # heavy: only when a lone statement becomes a list
-
-            edited = jsonpatch.apply_patch(document, [e.to_json() for e in edits])["Statement"]
-            edits.append(Edit("replace", "/Statement", [edited, *companions]))
+    edits = append_statements(problem.policy, edits, companions)
     names = ", ".join(carved)
     if options.broad:
         notes = (

@@ -1,10 +1,15 @@
-"""What scp-fix refuses in a YAML document before it walks it: nesting deeper than a policy source
-needs, aliases that expand into more nodes than any template holds ("billion laughs"), and a
-mapping that names a key twice (YAML says keys are unique; the libraries let the last one win).
+"""The limits scp-fix sets on what it reads, so hostile input fails at once instead of hanging,
+exhausting memory or overflowing the stack. (The size of a file is limited where it is read,
+``files.MAX_INPUT_BYTES``.)
 
-Works on a composed node tree from ruamel.yaml or PyYAML alike (both give nodes whose ``id`` is
-"scalar", "sequence" or "mapping"). Every node is visited once, however many aliases name it, so a
-document that would expand to billions of nodes is refused in the time it takes to read it.
+- ``check_nesting``: text whose brackets nest deeper than ``MAX_DEPTH``, checked before a parser
+  that recurses per level (json, python-hcl2's lark, ruamel.yaml, whose scanner is also quadratic in
+  flow depth) sees it.
+- ``check_yaml``: a composed YAML document that nests too deep in block style, whose aliases expand
+  past ``MAX_YAML_NODES`` ("billion laughs"), or whose mapping names a key twice (YAML says keys are
+  unique; the libraries let the last one win, as JSON readers do, and scp-fix refuses both). It works
+  on ruamel.yaml and PyYAML nodes alike (``id`` is "scalar", "sequence" or "mapping") and visits each
+  node once however many aliases name it, so it takes the time of reading the text.
 """
 
 from __future__ import annotations
@@ -13,26 +18,25 @@ from typing import Any
 
 from rewriter.errors import BadInputError, PolicyParseError, quoted
 
-__all__ = ["MAX_YAML_DEPTH", "MAX_YAML_NODES", "check_yaml", "check_flow_depth"]
+__all__ = ["MAX_DEPTH", "MAX_YAML_NODES", "check_nesting", "check_yaml"]
 
-MAX_YAML_DEPTH = 64  # as for JSON (jsontext.MAX_DEPTH): a policy nests five levels, a template a few more
+MAX_DEPTH = 64  # as jsontext.MAX_DEPTH: a policy nests five levels, a template a few more
 MAX_YAML_NODES = 1_000_000  # nodes after alias expansion; a multi-MB template holds a few hundred thousand
 
 
-def check_flow_depth(text: str, *, path: str, error: type[BadInputError] = PolicyParseError) -> None:
-    """Refuse text whose ``[`` and ``{`` nest deeper than ``MAX_YAML_DEPTH`` before a YAML library
-    sees it: ruamel.yaml's scanner takes time quadratic in flow depth (seconds at a few hundred
-    levels). Brackets inside quoted scalars count too; a real template never has dozens unclosed."""
+def check_nesting(text: str, *, path: str, error: type[BadInputError] = PolicyParseError) -> None:
+    """Refuse text whose ``[``, ``{`` and ``(`` nest deeper than ``MAX_DEPTH``. Brackets inside
+    strings count too: a real policy source never has dozens unclosed, and this must stay a scan."""
     import re
 
     depth = 0
-    for match in re.finditer(r"[\[\]{}]", text):
-        depth = depth + 1 if match.group() in "[{" else max(depth - 1, 0)
-        if depth > MAX_YAML_DEPTH:
+    for match in re.finditer(r"[\[\]{}()]", text):
+        depth = depth + 1 if match.group() in "[{(" else max(depth - 1, 0)
+        if depth > MAX_DEPTH:
             start = match.start()
             line = text.count("\n", 0, start) + 1
             column = start - (text.rfind("\n", 0, start) + 1) + 1
-            raise error(f"nested deeper than {MAX_YAML_DEPTH} levels", path=path, line=line, column=column)
+            raise error(f"nested deeper than {MAX_DEPTH} levels", path=path, line=line, column=column)
 
 
 def check_yaml(root: Any, *, path: str, error: type[BadInputError] = PolicyParseError) -> None:
@@ -50,8 +54,8 @@ def check_yaml(root: Any, *, path: str, error: type[BadInputError] = PolicyParse
             continue
         if id(node) in expanded:
             continue  # an alias of a node already counted
-        if depth > MAX_YAML_DEPTH:
-            raise _fail(error, node, path, f"nested deeper than {MAX_YAML_DEPTH} levels")
+        if depth > MAX_DEPTH:
+            raise _fail(error, node, path, f"nested deeper than {MAX_DEPTH} levels")
         if node.id == "mapping":
             _unique_keys(node, path, error)
         stack.append((node, depth, False))

@@ -1,0 +1,1 @@
+region_lockdown = ["eu-west-1", "eu-central-1"]
