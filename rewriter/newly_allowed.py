@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rewriter.conditions import compile_condition, glob_regex
-from rewriter.evaluate import REGION_KEY, Evaluator, Request, action_matches
+from rewriter.evaluate import REGION_KEY, Evaluator, action_matches
 from rewriter.grid import Grid
 from rewriter.model import ConditionClause, Policy
 
@@ -64,7 +64,7 @@ class Grant:
 
     ``principals`` None: every caller; else the ARN patterns or accounts it applies to, or
     ``{"except": [...]}``; for another caller key, or several: ``{key: those values}``.
-    ``through_profiles`` None: direct calls too; else the profile ARN patterns (or ``{"except": [...]}``).
+    ``through_profiles`` None: direct calls too; else the profile ARN patterns.
     ``other_conditions``: key -> the classes assumed, in the same form (a None value: the key is
     absent). ``effective_regions``: where the named profiles actually route from the source Regions
     the changed policy allows, within ``regions`` (what the policy accepts in principle).
