@@ -5,7 +5,7 @@ The public API, imported on first use so that ``scp-fix --help`` stays fast::
     from rewriter import parse_policy, load_catalog, propose_file, check_file
 
 The functions named like their modules (``rewriter.propose.propose``, ``rewriter.check.check``,
-``rewriter.evaluate.evaluate``, ``rewriter.render.render``) are imported from those modules.
+``rewriter.evaluate.evaluate``, ``rewriter.sources.rewrite``) are imported from those modules.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from rewriter.cris import DEFAULT_ACCOUNT, INFERENCE_ACTIONS, Authorization, aut
 from rewriter.evaluate import Decision, Evaluator, Request
 from rewriter.model import Policy
 from rewriter.regions import RegionRestriction, find_region_restrictions
+from rewriter.i18n import Text, join
 from rewriter.vocabulary import Code, Finding, Outcome
 
 if TYPE_CHECKING:
@@ -249,8 +250,11 @@ def check_with(
                 Unreachable(
                     profile,
                     sources,
-                    f"the policy denies the originating call in every source Region of {profile.id} "
-                    f"({', '.join(sources)}): no caller can use it",
+                    Text(
+                        "the policy denies the originating call in every source Region of {profile} "
+                        "({sources}): no caller can use it",
+                        profile=profile.id, sources=", ".join(sources),
+                    ),
                 )
             )
         checks.extend(usable)
@@ -274,11 +278,10 @@ def _finding(
     restrictions: Callable[[int], Sequence[RegionRestriction]],
 ) -> Finding:
     if decision.outcome == Outcome.IMPLICIT_DENY:
-        return Finding(
-            Code.NO_ALLOW,
-            f"no Allow statement matches {request.action} in {request.region} "
-            "(an SCP allows only what an Allow statement names)",
-        )
+        return Finding(Code.NO_ALLOW, Text(
+            "no Allow statement matches {action} in {region} (an SCP allows only what an Allow statement names)",
+            action=request.action, region=request.region,
+        ))
     unspecified = request.region == "unspecified"
     codes: list[Code] = []
     phrases: list[str] = []
@@ -298,12 +301,12 @@ def _finding(
                 continue
         if restriction is None:
             codes.append(Code.STATEMENT_DENIES)
-            phrases.append(f"{label} denies {request.action}")
+            phrases.append(Text("{statement} denies {action}", statement=label, action=request.action))
         elif restriction.kind == "allow-list":
             codes.append(Code.UNSPECIFIED_REGION_DENIED if unspecified else Code.REGION_NOT_ALLOWED)
-            phrases.append(f"{request.region} is not in the allowed Regions of {label}")
+            phrases.append(Text("{region} is not in the allowed Regions of {statement}", region=request.region, statement=label))
         else:
             codes.append(Code.UNSPECIFIED_REGION_DENIED if unspecified else Code.REGION_DENIED)
-            phrases.append(f"{request.region} is in the denied Regions of {label}")
+            phrases.append(Text("{region} is in the denied Regions of {statement}", region=request.region, statement=label))
     # the first deciding statement names the kind; the words name every one
-    return Finding(codes[0] if codes else Code.STATEMENT_DENIES, "; ".join(phrases) or "denied by a service control policy")
+    return Finding(codes[0] if codes else Code.STATEMENT_DENIES, join("; ", phrases) if phrases else Text("denied by a service control policy"))

@@ -45,11 +45,13 @@ def _read_rendered(text: str, path: str) -> Policy:
 
 def json_codec(policy: Policy) -> Codec:
     """A policy file that is the JSON document itself: uploaded as written."""
-    from rewriter.render import render
+    from rewriter.sources._json import rewrite_json
 
     return Codec(
         # propose reads the text back and compares it with the patched document itself.
-        render=lambda operations: render(policy.source, operations, document=policy.document, verify=False),
+        render=lambda operations: rewrite_json(
+            policy.source.text, operations, path=policy.path, verify=False, document=policy.document, source=policy.source
+        ),
         read=lambda text: _read_rendered(text, policy.path),
         size=_upload_size,
     )

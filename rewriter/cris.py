@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rewriter.evaluate import Request
+from rewriter.regions_data import partition_of
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
@@ -27,7 +28,6 @@ __all__ = [
     "INFERENCE_PROFILE_KEY",
     "Authorization",
     "authorizations",
-    "partition_of",
 ]
 
 INFERENCE_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
@@ -51,14 +51,6 @@ class Authorization:
     def inference_profile_arn(self) -> str | None:
         value = self.request.context.get(INFERENCE_PROFILE_KEY)
         return value if isinstance(value, str) else None
-
-
-def partition_of(region: str) -> str:
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    if region.startswith("cn-"):
-        return "aws-cn"
-    return "aws"
 
 
 def profile_arn(profile: Profile, source_region: str, account: str) -> str:

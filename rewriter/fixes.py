@@ -54,3 +54,8 @@ class Fix:
 
 class NotApplicable(Exception):
     """A strategy cannot fix this policy safely; the message says why. Not a user error."""
+
+    @property
+    def reason(self) -> str:
+        """The message as the strategy wrote it (an ``i18n.Text`` keeps its template for translation)."""
+        return self.args[0] if self.args and isinstance(self.args[0], str) else str(self)

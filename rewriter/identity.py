@@ -24,10 +24,11 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from rewriter.check import CheckResult, ProfileCheck, RequestResult, Unreachable, check
-from rewriter.cris import DEFAULT_ACCOUNT, INFERENCE_ACTIONS, authorizations, partition_of
+from rewriter.cris import DEFAULT_ACCOUNT, INFERENCE_ACTIONS, authorizations
 from rewriter.errors import InputError
 from rewriter.evaluate import IMPLICIT_DENY, Evaluator, Request
 from rewriter.model import Policy
+from rewriter.regions_data import partition_of
 from rewriter.vocabulary import Code, Finding
 
 if TYPE_CHECKING:

@@ -133,8 +133,16 @@ def statement_label(index: int, sid: str | None = None, line: int | None = None)
     ``index`` is the 0-based position of the JSON Pointer (``/Statement/0``); people count from 1.
     The Sid and the line are shown when known. This is the one place the wording lives: check,
     propose, explain, org and errors all name statements through it."""
-    details = ", ".join(d for d in (sid, f"line {line}" if line else None) if d)
-    return f"statement {index + 1}" + (f" ({details})" if details else "")
+    from rewriter.i18n import Text
+
+    number = index + 1
+    if sid and line:
+        return Text("statement {number} ({sid}, line {line})", number=number, sid=sid, line=line)
+    if sid:
+        return Text("statement {number} ({sid})", number=number, sid=sid)
+    if line:
+        return Text("statement {number} (line {line})", number=number, line=line)
+    return Text("statement {number}", number=number)
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from rewriter.conditions import compile_condition, glob_regex
 from rewriter.evaluate import REGION_KEY, Evaluator, action_matches
 from rewriter.grid import Grid
+from rewriter.i18n import Text, join
 from rewriter.model import ConditionClause, Policy
 
 if TYPE_CHECKING:
@@ -157,7 +158,7 @@ def _contexts(
         arn = (profile_arns.get(profile.id) or profile.arn
                or f"arn:{partition}:bedrock:{source}:{ACCOUNT}:inference-profile/{profile.id}")
         pattern = profile.arn or f"arn:{partition}:bedrock:*:*:inference-profile/{profile.id}"
-        contexts.append(_Context(arn, f"only through inference profile {profile.id}", pattern, profile))
+        contexts.append(_Context(arn, Text("only through inference profile {profile}", profile=profile.id), pattern, profile))
         if not profile.arn:
             geographies.setdefault(profile.geography, profile.id)
     for geography in geographies:
@@ -165,21 +166,21 @@ def _contexts(
         contexts.append(
             _Context(
                 f"arn:{partition}:bedrock:us-east-1:{ACCOUNT}:inference-profile/{other}",
-                f"through any other {geography}. inference profile",
+                Text("through any other {geography}. inference profile", geography=geography),
                 f"arn:{partition}:bedrock:*:*:inference-profile/{geography}.*",
             )
         )
     contexts.append(
         _Context(
             f"arn:{partition}:bedrock:us-east-1:{ACCOUNT}:application-inference-profile/scp-fix-other",
-            "through any application inference profile",
+            Text("through any application inference profile"),
             f"arn:{partition}:bedrock:*:*:application-inference-profile/*",
         )
     )
     contexts.append(
         _Context(
             f"arn:{partition}:bedrock:us-east-1:{ACCOUNT}:inference-profile/scp-fix.unnamed-model-v1:0",
-            "through any inference profile",
+            Text("through any inference profile"),
             f"arn:{partition}:bedrock:*:*:inference-profile/*",
         )
     )
@@ -194,7 +195,7 @@ def _contexts(
         arn = _instance(pattern)
         if behaviour(arn) not in seen:
             seen.add(behaviour(arn))
-            contexts.append(_Context(arn, f"through an inference profile matching {pattern}", pattern))
+            contexts.append(_Context(arn, Text("through an inference profile matching {pattern}", pattern=pattern), pattern))
     return contexts
 
 
@@ -712,30 +713,31 @@ def _classes_described(dimension: _Dimension, numbers: frozenset[int]) -> Any:
     return values
 
 
-def _phrase(described: Any) -> str:
-    if isinstance(described, dict) and "except" in described:
-        shown = [("absent" if v is None else v) for v in described["except"]]
-        return "except " + ", ".join(shown) if shown else "any"
+def _listed(values: Sequence[str | None]) -> str:
+    return join(", ", [Text("(key absent)") if v is None else v for v in values])
+
+
+def _restriction(key: str | None, described: Any) -> str:
+    """One key's classes in words: "only for callers matching ...", "only where K is not ..."."""
     if isinstance(described, dict):
-        return " and ".join(f"{key} {_phrase(d)}" for key, d in described.items())
-    return ", ".join("absent" if v is None else v for v in described)
+        if key is None:
+            return Text("for every caller except {values}", values=_listed(described["except"]))
+        return Text("only where {key} is not {values}", key=key, values=_listed(described["except"]))
+    if key is None:
+        return Text("only for callers matching {values}", values=_listed(described))
+    return Text("only where {key} is {values}", key=key, values=_listed(described))
 
 
 def _condition(through: Any, contexts: list[_Context], principals: Any, others: Mapping[str, Any]) -> str | None:
     parts = []
     if through is not None:
-        if len(contexts) == 1:
-            parts.append(contexts[0].condition)
-        else:
-            parts.append("only through inference profiles matching " + ", ".join(c.pattern for c in contexts))
-    if principals is not None:
-        if isinstance(principals, dict) and "except" in principals:
-            parts.append(f"for every caller {_phrase(principals)}")
-        else:
-            parts.append(f"only for callers matching {_phrase(principals)}")
-    for key, described in others.items():
-        parts.append(f"only where {key} is {_phrase(described)}")
-    return ", ".join(p for p in parts if p) or None
+        parts.extend(c.condition for c in contexts if c.condition)
+    if isinstance(principals, list) or (isinstance(principals, dict) and "except" in principals):
+        parts.append(_restriction(None, principals))
+    elif principals is not None:
+        parts.extend(_restriction(key, described) for key, described in principals.items())
+    parts.extend(_restriction(key, described) for key, described in others.items())
+    return join(", ", parts) if parts else None
 
 
 def _summary(
@@ -756,9 +758,9 @@ def _summary(
     if count <= 4:
         what = ", ".join(names)
     elif count == total:
-        what = f"every IAM action ({total})"
+        what = Text("every IAM action ({total})", total=total)
     elif count > total / 2:
-        what = f"{count} of the {total} IAM actions (all but the ones already allowed there)"
+        what = Text("{count} of the {total} IAM actions (all but the ones already allowed there)", count=count, total=total)
     else:
         runs = catalogue.runs  # a range may span several services' runs
         services = {
@@ -770,24 +772,34 @@ def _summary(
             (service,) = services
             name = service_name(service)
             size = sum(stop - start for start, stop in catalogue.runs_of[service])
-            what = f"every {name} action ({count})" if count == size else f"{count} {name} actions"
+            what = (
+                Text("every {service} action ({count})", service=name, count=count) if count == size
+                else Text("{count} {service} actions", service=name, count=count)
+            )
         else:
-            what = f"{count} actions in {len(services)} services"
+            what = Text("{count} actions in {services} services", count=count, services=len(services))
     direct_bedrock = through is None and any(
         start < b_stop and b_start < stop for b_start, b_stop in catalogue.runs_of.get("bedrock", ()) for start, stop in members
     )
-    how = f", {condition}" if condition else ", for direct calls too" if direct_bedrock else ""
-    principle = f"{what} {_where(regions)}{how}"
+    how = Text(", {condition}", condition=condition) if condition else Text(", for direct calls too") if direct_bedrock else ""
+    principle = Text("{what} {where}{how}", what=what, where=_where(regions), how=how)
     if through is None or effective == regions:
         return principle
     via = ", ".join(space.contexts[p].profile.id for p in sorted(contexts))  # type: ignore[union-attr]
-    practice = ", ".join(effective) if effective else "nowhere (no source Region the policy allows routes there)"
-    return f"in practice: {practice}, only through {via}; in principle: {principle}"
+    if not effective:
+        return Text("in practice: nowhere (no source Region the policy allows routes there); in principle: {principle}",
+                    principle=principle)
+    return Text("in practice: {regions}, only through {profiles}; in principle: {principle}",
+                regions=", ".join(effective), profiles=via, principle=principle)
 
 
 def _where(regions: tuple[str, ...]) -> str:
     named = [r for r in regions if r != UNSPECIFIED]
-    where = f"in {len(named)} Regions" if len(named) > 6 else "in " + ", ".join(named) if named else ""
+    where: str = ""
+    if len(named) > 6:
+        where = Text("in {count} Regions", count=len(named))
+    elif named:
+        where = Text("in {regions}", regions=", ".join(named))
     if UNSPECIFIED in regions:
-        where = f"{where} and unspecified" if where else "with aws:RequestedRegion unspecified"
+        where = Text("{where} and unspecified", where=where) if where else Text("with aws:RequestedRegion unspecified")
     return where

@@ -92,12 +92,15 @@ def template_codec(template: Policy, parameters: Mapping[str, str]) -> Callable[
     kept), read back rendered, and measured as rendered."""
     from rewriter.codec import Codec
     from rewriter.parse import parse_policy
-    from rewriter.render import render
+    from rewriter.sources._json import rewrite_json
 
     def for_policy(_policy: Policy) -> Codec:
         def write(operations: Sequence[Mapping[str, Any]]) -> str:
             _refuse_placeholder_edits(template, operations)
-            return render(template.source, operations, document=template.document, verify=False)
+            return rewrite_json(
+                template.source.text, operations, path=template.path, verify=False,
+                document=template.document, source=template.source,
+            )
 
         return Codec(
             render=write,

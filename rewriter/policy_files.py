@@ -116,7 +116,7 @@ def load_policy_file(
     plain = kind or "scp"
     if path.lower().endswith(".json") or path == "<stdin>":
         # A JSON file is a policy unless it is plainly a CloudFormation template.
-        if '"AWSTemplateFormatVersion"' not in text and '"AWS::Organizations::Policy"' not in text:
+        if '"AWSTemplateFormatVersion"' not in text and '"AWS::Organizations::Policy"' not in text and '"AWS::IAM::' not in text:
             return (_json_policy(path, text, parameters or {}, plain),)
     from rewriter.sources import detect_kind, load_embedded
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from rewriter import strategies
 from rewriter.check import CheckResult, allows_all, check
 from rewriter.controls import (
     CONTROL_TOWER_ROLE,
@@ -26,6 +27,7 @@ from rewriter.cris import DEFAULT_ACCOUNT, UNSPECIFIED
 from rewriter.errors import ScpFixError, VerificationError
 from rewriter.evaluate import Evaluator
 from rewriter.fixes import Fix, NotApplicable
+from rewriter.i18n import Text, join
 from rewriter.model import Policy
 from rewriter.regions import find_region_restrictions
 from rewriter.vocabulary import Status
@@ -33,7 +35,7 @@ from rewriter.vocabulary import Status
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
     from rewriter.newly_allowed import Delta
-    from rewriter.strategies import Options
+    from rewriter.strategies.base import Options
 
 __all__ = [
     "SCP_SIZE_LIMIT",
@@ -48,8 +50,8 @@ __all__ = [
 ]
 
 SCP_SIZE_LIMIT = 5120
-STRATEGY_NAMES = ("auto", "regions", "notaction", "profile-arn")
-IDENTITY_STRATEGY_NAMES = ("auto", "extend-grant", "grant-through-profile")  # rewriter.strategies.identity
+STRATEGY_NAMES = strategies.names("scp")
+IDENTITY_STRATEGY_NAMES = strategies.names("identity")
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +186,7 @@ def propose(
     actions: Sequence[str] | None = None,
     override: Sequence[str] = (),
     policy_name: str | None = None,
+    evaluator: Evaluator | None = None,
 ) -> Proposal:
     """The smallest verified change to ``policy`` that lets every profile through, or why there is none.
 
@@ -193,6 +196,8 @@ def propose(
     is Control Tower's).
     ``kind="identity"`` reads the policy as a caller's IAM policy (``rewriter.identity``): it is evaluated
     alone, ``account`` defaults to the one its ARNs name, and ``actions`` are those callers need.
+    ``evaluator``: one run's evaluator, shared by the files of one command (their policies repeat the
+    same statement patterns, compiled once); a new one by default.
     """
     names = IDENTITY_STRATEGY_NAMES if kind == "identity" else STRATEGY_NAMES
     if strategy not in names:
@@ -204,7 +209,7 @@ def propose(
         batch, broad, prefix, newly_allowed,
         tuple(grid_regions) if grid_regions is not None else None,
         codec, kind=kind, actions=tuple(actions) if actions else None,
-        evaluator=Evaluator(),
+        evaluator=evaluator or Evaluator(),
         overridden=resolve_overrides(policy, override),
         policy_name=policy_name,
     )
@@ -214,33 +219,36 @@ def propose(
 def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: bool, settings: _Settings) -> Proposal:
     """``propose`` once the policy has been checked."""
     if not before.blocked:
-        return Proposal(policy, before, Status.UNCHANGED, reason="every profile's authorizations are already allowed")
+        return Proposal(policy, before, Status.UNCHANGED, reason=Text("every profile's authorizations are already allowed"))
     deliberate = _deliberate_denials(policy, before, settings)
     if deliberate:
         first = deliberate[0]
         name = first.statement.sid or str(first.statement.index + 1)
         return Proposal(
             policy, before, Status.UNSAFE, deliberate=deliberate,
-            reason=(
-                f"the profile is forbidden by {first.statement.label}: {first.why}. That is the "
-                "organization's decision, which scp-fix does not weaken; to change it on purpose, pass "
-                f"--override {name}"
+            reason=Text(
+                "the profile is forbidden by {statement}: {why}. That is the organization's decision, which "
+                "scp-fix does not weaken; to change it on purpose, pass --override {name}",
+                statement=first.statement.label, why=first.why, name=name,
             ),
         )
     if before.unreachable:
         return Proposal(
             policy, before, Status.UNSAFE,
-            reason="; ".join(u.reason for u in before.unreachable)
-            + ". Name the Region callers use with --source-region to have it allowed.",
+            reason=Text(
+                "{reasons}. Name the Region callers use with --source-region to have it allowed.",
+                reasons=join("; ", (u.reason for u in before.unreachable)),
+            ),
         )
     marker = None if settings.identity else control_tower_marker(policy, policy_name=settings.policy_name)
     if marker is not None and not force:
         return Proposal(
             policy, before, Status.UNSAFE,
-            reason=(
-                f"the policy is managed by AWS Control Tower: {marker.label} is one of its guardrails, and "
+            reason=Text(
+                "the policy is managed by AWS Control Tower: {statement} is one of its guardrails, and "
                 "editing it by hand causes drift. Change the Control Tower control's parameters instead "
-                "(shown), or pass --force to patch it anyway."
+                "(shown), or pass --force to patch it anyway.",
+                statement=marker.label,
             ),
             control_tower=_control_tower_advice(policy, before, settings),
         )
@@ -248,9 +256,12 @@ def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: 
     hint = control_tower_role_hint(policy) if marker is None else None
     if hint is not None:
         notes += (
-            f"{hint.label} exempts {CONTROL_TOWER_ROLE}, but nothing marks the policy as Control Tower's "
-            "own; if a pipeline such as Landing Zone Accelerator or Customizations for Control Tower "
-            "deploys this SCP, make the change in that pipeline's source.",
+            Text(
+                "{statement} exempts {role}, but nothing marks the policy as Control Tower's own; if a "
+                "pipeline such as Landing Zone Accelerator or Customizations for Control Tower deploys this "
+                "SCP, make the change in that pipeline's source.",
+                statement=hint.label, role=CONTROL_TOWER_ROLE,
+            ),
         )
     names = tuple(_registry(settings)) if strategy == "auto" else (strategy,)
     candidates = tuple(_candidate(name, policy, before, settings) for name in names)
@@ -258,9 +269,10 @@ def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: 
         candidates = _with_deltas(policy, before, candidates, settings)
     verified = [c for c in candidates if c.verified]
     if not verified:
-        reasons = "; ".join(f"{c.strategy}: {c.rejected}" for c in candidates)
+        reasons = join("; ", (Text("{strategy}: {why}", strategy=c.strategy, why=c.rejected) for c in candidates))
         return Proposal(
-            policy, before, Status.UNSAFE, candidates=candidates, reason=f"no safe change found ({reasons})", notes=notes
+            policy, before, Status.UNSAFE, candidates=candidates,
+            reason=Text("no safe change found ({reasons})", reasons=reasons), notes=notes,
         )
     # Least opened over every class of the grid wins; ties go to fewer statements touched, then the
     # smaller policy, then the registry order (narrowest pattern first).
@@ -295,6 +307,8 @@ def _statements_touched(fix: Fix | None) -> int:
 
 def _why_chosen(ranked: list[Candidate], rank: Callable[[Candidate], tuple[int, ...]]) -> str:
     """Why the first candidate beat each that newly allows exactly as much, in words."""
+    from rewriter.i18n import Text, join
+
     chosen, reasons = ranked[0], []
     weight, touched, size, _ = rank(chosen)
     name = chosen.strategy
@@ -302,15 +316,19 @@ def _why_chosen(ranked: list[Candidate], rank: Callable[[Candidate], tuple[int, 
         o_weight, o_touched, o_size, _ = rank(other)
         if o_weight != weight:
             break
-        statements = f"{touched} statement{'s' if touched != 1 else ''}"
         if o_touched != touched:
-            why = f"{name} changes {statements}, {other.strategy} {o_touched}"
+            why = Text("{chosen} changes {count} statement(s), {other} {other_count}",
+                       chosen=name, count=touched, other=other.strategy, other_count=o_touched)
         elif o_size != size:
-            why = f"both change {statements}, and {name} leaves the policy smaller ({size} vs {o_size} characters minified)"
+            why = Text("both change {count} statement(s), and {chosen} leaves the policy smaller "
+                       "({size} vs {other_size} characters minified)",
+                       count=touched, chosen=name, size=size, other_size=o_size)
         else:
-            why = f"both change {statements} and are as large, and {name} comes first (the narrower pattern)"
-        reasons.append(f"{name} over {other.strategy}: both newly allow the same; {why}")
-    return "; ".join(reasons)
+            why = Text("both change {count} statement(s) and are as large, and {chosen} comes first "
+                       "(the narrower pattern)", count=touched, chosen=name)
+        reasons.append(Text("{chosen} over {other}: both newly allow the same; {why}",
+                            chosen=name, other=other.strategy, why=why))
+    return join("; ", reasons) if reasons else ""
 
 
 def control_tower_statement(policy: Policy) -> str | None:
@@ -337,16 +355,17 @@ def _lifted_notes(policy: Policy, before: CheckResult, settings: _Settings) -> t
         return ()
     lifted = _deliberate_denials(policy, before, replace(settings, overridden=frozenset()))
     return tuple(
-        f"--override lifts {d.statement.label}, a deliberate control: {d.why}. The change lets the named "
-        "profiles through it."
+        Text(
+            "--override lifts {statement}, a deliberate control: {why}. The change lets the named profiles "
+            "through it.", statement=d.statement.label, why=d.why,
+        )
         for d in lifted if d.statement.index in settings.overridden
     )
 
 
-def _registry(settings: _Settings) -> dict[str, Any]:
-    from rewriter.strategies import IDENTITY_STRATEGIES, STRATEGIES
-
-    return IDENTITY_STRATEGIES if settings.identity else STRATEGIES
+def _registry(settings: _Settings) -> dict[str, strategies.Strategy]:
+    """The strategies of the policy's kind, by name, in the registry's order."""
+    return {s.name: s for s in strategies.of_kind("identity" if settings.identity else "scp")}
 
 
 def _check(policy: Policy, settings: _Settings) -> CheckResult:
@@ -364,7 +383,7 @@ def _check(policy: Policy, settings: _Settings) -> CheckResult:
 
 
 def _candidate(name: str, policy: Policy, before: CheckResult, settings: _Settings) -> Candidate:
-    from rewriter.strategies import Options
+    from rewriter.strategies.base import Options
 
     options = Options(
         batch=settings.batch, broad=settings.broad, prefix=settings.prefix, overridden=settings.overridden,
@@ -373,23 +392,26 @@ def _candidate(name: str, policy: Policy, before: CheckResult, settings: _Settin
     try:
         candidate = _planned(name, policy, before, options, settings)
     except NotApplicable as reason:
-        return Candidate(name, rejected=str(reason))
+        return Candidate(name, rejected=reason.reason)
     # A candidate rejected for its size carries that size; any other rejection has none or one that fits.
-    if candidate.size is None or candidate.size.fits or name == "regions" or options.prefix or settings.identity:
+    if candidate.size is None or candidate.size.fits or options.prefix or not strategies.strategy(name).prefix_form:
         return candidate
     # Too large with exact profile ARNs: the geography prefix form is shorter.
     compact = replace(options, prefix=True)
     try:
         retry = _planned(name, policy, before, compact, replace(settings, prefix=True))
     except NotApplicable as reason:  # pragma: no cover - the same problem planned once already
-        return replace(candidate, rejected=str(reason))
+        return replace(candidate, rejected=reason.reason)
     if retry.rejected:
         return retry
     return replace(
         retry,
         notes=retry.notes + (
-            f"The exact profile patterns made the policy {candidate.size.after_minified} characters "
-            f"minified, over the {SCP_SIZE_LIMIT} limit; the geography prefix form is used instead.",
+            Text(
+                "The exact profile patterns made the policy {size} characters minified, over the {limit} "
+                "limit; the geography prefix form is used instead.",
+                size=candidate.size.after_minified, limit=SCP_SIZE_LIMIT,
+            ),
         ),
     )
 
@@ -403,9 +425,9 @@ def _planned(name: str, policy: Policy, before: CheckResult, options: Options, s
     whose calls need more (the Region a fix allows, or exempts, is itself a source). Then the strategy
     plans again on the policy the fix makes, and both steps are the fix: proposing again must change
     nothing. Raises ``NotApplicable`` when the strategy cannot plan the first step."""
-    from rewriter.strategies import Problem
+    from rewriter.strategies.base import Problem
 
-    plan = _registry(settings)[name]
+    plan = _registry(settings)[name].plan
     fix = plan(Problem(policy, settings.profiles, before, options, settings.evaluator))
     candidate, still = _verify(name, fix, policy, settings)
     looked_at = {(c.profile.id, c.source_region) for c in before.checks}
@@ -432,14 +454,16 @@ def _then(fix: Fix, more: Fix, sources: list[str]) -> Fix:
     step = more.title[:1].lower() + more.title[1:]
     return replace(
         fix,
-        title=fix.title if more.title == fix.title else f"{fix.title}, then {step}",
+        title=fix.title if more.title == fix.title else Text("{first}, then {step}", first=fix.title, step=step),
         edits=fix.edits + more.edits,
         applicability=min(fix.applicability, more.applicability),
         notes=tuple(dict.fromkeys((
             *fix.notes,
             *more.notes,
-            f"The first step lets callers use the profiles from {', '.join(sources)}, whose calls also "
-            f"need more, so the fix goes on to {step}.",
+            Text(
+                "The first step lets callers use the profiles from {sources}, whose calls also need more, so "
+                "the fix goes on to {step}.", sources=", ".join(sources), step=step,
+            ),
         ))),
     )
 
@@ -462,7 +486,7 @@ def _verify(
     except VerificationError:
         raise
     except ScpFixError as error:  # e.g. the value comes from a template parameter or a variable
-        return Candidate(name, fix, rejected=f"cannot be written into the file: {error}"), None
+        return Candidate(name, fix, rejected=Text("cannot be written into the file: {error}", error=str(error))), None
     new_policy = codec.read(text)
     if new_policy.document != patched:
         raise VerificationError(f"{name}: the rendered text does not parse to the patched document", path=policy.path)
@@ -472,7 +496,10 @@ def _verify(
     if not _allows_all(new_policy, settings):
         after = _check(new_policy, settings)
         still = sorted({r for c in after.checks for r in c.denied_regions})
-        rejected = f"verification failed: still denied in {', '.join(still) or 'a source Region'}"
+        rejected = (
+            Text("verification failed: still denied in {regions}", regions=", ".join(still)) if still
+            else Text("verification failed: still denied in a source Region")
+        )
         return Candidate(name, fix, rejected=rejected), (new_policy, after)
     size = Size(
         before=codec.size(policy.source.text, policy),
@@ -483,14 +510,16 @@ def _verify(
     notes: tuple[str, ...] = ()  # beyond the fix's own notes
     if size.fits and not size.fits_as_is:
         notes += (
-            f"The new policy is {size.after} characters as written, over the {size.limit} limit; "
-            f"upload it minified ({size.after_minified} characters).",
+            Text(
+                "The new policy is {size} characters as written, over the {limit} limit; upload it minified "
+                "({minified} characters).", size=size.after, limit=size.limit, minified=size.after_minified,
+            ),
         )
     if not size.fits:
         return Candidate(
-            name, fix, document, text, size, rejected=(
-                f"the new policy would be {size.after_minified} characters minified, over the "
-                f"{size.limit}-character {settings.what} limit"
+            name, fix, document, text, size, rejected=Text(
+                "the new policy would be {minified} characters minified, over the {limit}-character {what} limit",
+                minified=size.after_minified, limit=size.limit, what=settings.what,
             ),
         ), None
     return Candidate(name, fix, document, text, size, notes=notes, policy=new_policy), None
@@ -544,8 +573,8 @@ def _with_deltas(
         if delta is None:
             result.append(candidate)
         elif delta.newly_denied:
-            lost = "; ".join(g.summary for g in delta.newly_denied)
-            result.append(replace(candidate, delta=delta, rejected=f"it would newly deny {lost}"))
+            lost = join("; ", (g.summary for g in delta.newly_denied))
+            result.append(replace(candidate, delta=delta, rejected=Text("it would newly deny {lost}", lost=lost)))
         else:
             result.append(replace(candidate, delta=delta))
     return tuple(result)

@@ -104,6 +104,20 @@ def test_builtin_passes_the_strict_loader(catalog: Catalog) -> None:
     assert strict.profiles == catalog.profiles
 
 
+def test_the_data_file_and_a_sync_file_follow_the_published_schema() -> None:
+    """profiles.schema.json documents --profiles-file; the built-in file is one, checked by jsonschema."""
+    import jsonschema
+
+    from rewriter.catalog.entries import profiles_schema
+
+    schema = profiles_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    jsonschema.validate(json.loads(DATA_FILE.read_text(encoding="utf-8")), schema)
+    jsonschema.validate([{"id": "us.x.m", "model": "x.m", "routes": {"us-east-1": ["us-east-1"]}}], schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate([{"id": "us.x.m", "model": "x.m", "routes": {"us-east-1": []}}], schema)
+
+
 def test_unconfirmed_names_are_null_with_a_note(catalog: Catalog) -> None:
     unnamed = [p for p in catalog.profiles if p.name is None]
     assert unnamed
@@ -259,8 +273,15 @@ def test_profiles_are_immutable_and_hashable(catalog: Catalog) -> None:
     assert built.routes["us-east-1"] == ("us-east-1",)
 
 
-def test_load_catalog_is_cached() -> None:
-    assert load_catalog() is load_catalog()
+def test_load_catalog_keeps_no_state() -> None:
+    """Each call reads anew and returns its own object: nothing is cached between calls."""
+    first, second = load_catalog(), load_catalog()
+    assert first is not second and first.profiles == second.profiles
+    import rewriter.catalog.loader as loader
+
+    assert not [
+        name for name, value in vars(loader).items() if isinstance(value, (dict, list, set)) and not name.startswith("__")
+    ]
 
 
 # -- user files -----------------------------------------------------------------------------------
@@ -380,14 +401,13 @@ def test_to_dict_round_trips_through_a_user_file(tmp_path: Path, catalog: Catalo
         )
 
 
-def test_user_file_cache_follows_changes(tmp_path: Path) -> None:
+def test_a_changed_user_file_is_read_anew(tmp_path: Path) -> None:
     path = write(tmp_path, "p.yaml", USER_YAML)
-    first = load_catalog(path)
-    assert load_catalog(path) is first
+    assert load_catalog(path).get(JP_SONNET).destinations("ap-northeast-1") == ("ap-northeast-1",)
     Path(path).write_text(
         USER_YAML.replace("[ap-northeast-1]\n", "[ap-northeast-1, ap-northeast-3]\n")
     )
-    os.utime(path, ns=(1, 1))  # a different mtime even on coarse clocks
+    os.utime(path, ns=(1, 1))  # the same size and an old mtime: nothing may key on them
     assert load_catalog(path).get(JP_SONNET).sources == ("ap-northeast-1",)
     assert load_catalog(path).get(JP_SONNET).destinations("ap-northeast-1") == (
         "ap-northeast-1",
@@ -435,6 +455,23 @@ def test_user_file_cache_follows_changes(tmp_path: Path) -> None:
             3,
             "'lifecycle' must be one of active, legacy, end-of-life",
         ),
+        (
+            '- id: "us.x.m-v1:0"\n  model: "x.m-v1:0"\n  routes: {us-east-1: [us-east-1]}\n  end_of_life: May 2026\n',
+            4,
+            "'end_of_life' must be a date YYYY-MM-DD, not 'May 2026'",
+        ),
+        (
+            '- id: "us.x.m-v1:0"\n  model: "x.m-v1:0"\n  routes: {us-east-1: [us-east-1]}\n  notes: {a: 1}\n',
+            4,
+            "'notes' must be a list or a string",
+        ),
+        (
+            '- arn: "arn:aws:bedrock:us-east-1:1111:application-inference-profile/a"\n'
+            '  model: "x.m-v1:0"\n  routes: {us-east-1: [us-east-1]}\n',
+            1,
+            "'arn' must be arn:aws:bedrock:<region>:<account>:application-inference-profile/<id>",
+        ),
+        ("- 3\n", 1, "a profile entry must be a mapping"),
         (
             '- id: "us.x.m-v1:0"\n  model: "x.m-v1:0"\n  routes: {us-east-1: []}\n',
             3,
@@ -530,3 +567,4 @@ def test_region_data() -> None:
     assert partition_of("us-gov-west-1") == "aws-us-gov"
     assert partition_of("cn-north-1") == "aws-cn"
     assert partition_of("eu-west-1") == "aws"
+    assert partition_of("eusc-de-east-1") == "aws-eusc"  # the AWS European Sovereign Cloud

@@ -138,12 +138,12 @@ def test_write_refuses_a_read_only_file_and_changes_nothing(tmp_path):
 
 
 def test_write_after_a_failed_verification_changes_nothing(tmp_path, monkeypatch):
-    import rewriter.render
+    import rewriter.sources._json
 
     policy = _copy(tmp_path, "tokyo-only.json")
     before = policy.read_bytes()
-    # A renderer that drops the change: the text no longer means the patched document.
-    monkeypatch.setattr(rewriter.render, "render", lambda source, operations, **options: source.text)
+    # A writer that drops the change: the text no longer means the patched document.
+    monkeypatch.setattr(rewriter.sources._json, "rewrite_json", lambda text, operations, **options: text)
     result = runner.invoke(app, ["propose", str(policy), "--profile", JP, "--write"])
     assert result.exit_code == 70  # a bug of ours, not bad input
     assert "does not parse to the patched document" in result.stderr

@@ -38,9 +38,14 @@ runner = CliRunner()
 
 
 def _rows() -> list[dict[str, Any]]:
-    rows = yaml.safe_load((CORPUS / "cases.yaml").read_text(encoding="utf-8"))
-    for row in rows:
-        assert set(row) <= _KEYS, f"unknown keys in {row}"
+    """The rows of every ``cases.yaml`` in the corpus (a folder's rows name its files from the folder,
+    as ``identity/`` does for identity policies)."""
+    rows = []
+    for table in sorted(CORPUS.rglob("cases.yaml")):
+        folder = table.parent.relative_to(CORPUS).as_posix()
+        for row in yaml.safe_load(table.read_text(encoding="utf-8")):
+            assert set(row) <= _KEYS, f"unknown keys in {row}"
+            rows.append(row if folder == "." else {**row, "file": f"{folder}/{row['file']}"})
     return rows
 
 
@@ -76,7 +81,7 @@ def test_the_corpus_is_large_enough_and_every_file_is_used() -> None:
     }
     assert published <= files, f"corpus files no row uses: {sorted(published - files)}"
     assert len(published) >= 15
-    readme = (CORPUS / "README.md").read_text(encoding="utf-8")
+    readme = "".join(p.read_text(encoding="utf-8") for p in CORPUS.rglob("README.md"))
     assert all(f"`{name}`" in readme for name in published), "every corpus file has its provenance row"
 
 

@@ -153,3 +153,50 @@ def test_cli_exit_codes_and_the_plain_json_default(tmp_path):
     assert scp.exit_code == 0 and json.loads(scp.stdout)["kind"] == "scp"
     bad = _run(aws_global_policy(), tmp_path, "--kind", "identity", "--profile", GLOBAL, "--source-region", "xx-nowhere-1")
     assert bad.exit_code == 2
+
+
+MANAGED_POLICY_TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Resources:
+  InvokePolicy:
+    Type: AWS::IAM::ManagedPolicy
+    Properties:
+      PolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action: bedrock:InvokeModel*
+            Resource: arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0
+"""
+
+ROLE_POLICY_TERRAFORM = """\
+data "aws_iam_policy_document" "invoke" {
+  statement {
+    actions   = ["bedrock:InvokeModel"]
+    resources = ["arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-sonnet-4-5-20250929-v1:0"]
+  }
+}
+
+resource "aws_iam_role_policy" "invoke" {
+  name   = "invoke"
+  role   = "app"
+  policy = data.aws_iam_policy_document.invoke.json
+}
+"""
+
+
+@pytest.mark.parametrize("name, text, label", [
+    ("template.yaml", MANAGED_POLICY_TEMPLATE, "InvokePolicy"),
+    ("main.tf", ROLE_POLICY_TERRAFORM, "aws_iam_role_policy.invoke"),
+])
+def test_in_iac_the_resource_says_the_policy_is_an_identity_policy(tmp_path, name, text, label):
+    path = tmp_path / name
+    path.write_text(text)
+    checked = runner.invoke(app, ["check", str(path), "--profile", US, "--format", "json"])
+    assert checked.exit_code == 1, checked.output
+    data = json.loads(checked.stdout)
+    assert data["kind"] == "identity" and label in data["policy"]
+    assert runner.invoke(app, ["check", str(path), "--profile", US, "--kind", "scp"]).exit_code == 2  # no SCP in it
+    written = runner.invoke(app, ["propose", str(path), "--profile", US, "--write"])
+    assert written.exit_code == 1, written.output
+    assert runner.invoke(app, ["check", str(path), "--profile", US]).exit_code == 0

@@ -327,7 +327,7 @@ def test_a_tie_goes_to_fewer_statements_touched_and_the_output_says_why() -> Non
     assert notaction.verified and notaction.delta.weight == proposal.chosen.delta.weight
     assert proposal.chosen.strategy == "profile-arn"  # one statement changed, against two
     assert proposal.choice == (
-        "profile-arn over notaction: both newly allow the same; profile-arn changes 1 statement, notaction 2"
+        "profile-arn over notaction: both newly allow the same; profile-arn changes 1 statement(s), notaction 2"
     )
     assert f"  chosen: {proposal.choice}" in proposal_summary(proposal).splitlines()
     assert proposal_to_json(proposal)["choice"] == proposal.choice

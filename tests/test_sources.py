@@ -87,6 +87,16 @@ def _normalise(value):
     return value
 
 
+@pytest.mark.parametrize("sample", sorted(p.name for p in SAMPLES.iterdir() if not p.name.endswith(".tfvars")))
+def test_no_edits_give_every_policy_of_every_fixture_back_byte_for_byte(sample):
+    path = str(SAMPLES / sample)
+    text = Path(path).read_text(encoding="utf-8")
+    found = load_embedded(path, text, var_files=[TFVARS] if "policy-document" in sample else [])
+    assert found
+    for embedded in found:
+        assert rewrite(text, embedded, []) == text
+
+
 @pytest.mark.parametrize("sample,name,scenario,ops", CASES, ids=lambda v: v if isinstance(v, str) else None)
 def test_rewrite_matches_golden_and_reads_back(sample, name, scenario, ops):
     path, before, embedded, var_files = _load(sample, name)

@@ -18,14 +18,8 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from rewriter.catalog.loader import (
-    ALL_COMMERCIAL,
-    CUSTOM_GEOGRAPHY,
-    _EntryError,
-    is_geography,
-    parse_bedrock_arn,
-    profile_from_entry,
-)
+from rewriter.catalog.entries import read_entries
+from rewriter.catalog.model import ALL_COMMERCIAL, CUSTOM_GEOGRAPHY, is_geography, parse_bedrock_arn
 from rewriter.errors import CatalogError, InputError
 from rewriter.regions_data import is_region_code
 
@@ -210,16 +204,14 @@ def write_catalog_file(
 ) -> None:
     """Write entries as a catalog file that ``--profiles-file`` reads back (JSON).
 
-    Every entry is checked with the loader first, so a file that would not load is never written.
+    The document is checked as the loader checks it first, so a file that would not load is never
+    written.
     """
     name = os.fspath(path)
-    for index, entry in enumerate(profiles):
-        try:
-            profile_from_entry(entry)
-        except _EntryError as error:
-            raise CatalogError(
-                f"profile {index} ({entry.get('id')}) would not load: {error.message}", path=name
-            ) from None
+    try:
+        read_entries({"profiles": list(profiles)}, path=name, origin=name)
+    except CatalogError as error:
+        raise CatalogError(f"would not load: {error.message}", path=name, pointer=error.pointer) from None
     called = sorted(set(regions)) or sorted({s for e in profiles for s in e.get("routes", {})})
     document = {
         "format": CATALOG_FORMAT,

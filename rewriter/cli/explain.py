@@ -8,7 +8,16 @@ from typing import Optional
 
 import typer
 
-from rewriter.cli._common import EXIT_FINDING, EXIT_OK, TextOrJson, emit, error_boundary, read_input
+from rewriter.cli._common import (
+    EXIT_FINDING,
+    EXIT_OK,
+    LANG_OPTION,
+    TextOrJson,
+    emit,
+    error_boundary,
+    read_input,
+    resolve_lang,
+)
 
 
 def explain(
@@ -22,6 +31,7 @@ def explain(
     ),
     profiles_file: Optional[str] = typer.Option(None, "--profiles-file", help="Extra or overriding inference profiles."),
     output: TextOrJson = typer.Option(TextOrJson.text, "--format", help="Output format."),
+    lang: Optional[str] = LANG_OPTION,
 ) -> None:
     """Explain an AccessDenied message. Exit 0 explained, 1 no profile fits the denial (the output says
     what was looked for), 2 unparseable or bad input."""
@@ -57,7 +67,7 @@ def explain(
     if output is TextOrJson.json:
         emit(json.dumps(_to_json(pairs, file_results), indent=2, ensure_ascii=False))
     else:
-        emit(_to_text(pairs, file_results))
+        emit(_to_text(pairs, file_results, lang=resolve_lang(lang)))
     raise typer.Exit(EXIT_FINDING if any(d.needs_profile for d in diagnoses) else EXIT_OK)
 
 
@@ -155,8 +165,10 @@ def _candidate_line(candidate) -> str:
     return f"  {candidate.profile.id}: " + "; ".join(parts) + lifecycle
 
 
-def _denied_lines(proposal) -> list[str]:
+def _denied_lines(proposal, tr) -> list[str]:
     """One line per blocked profile and source: how many Regions, and the statements that deny them."""
+    from rewriter.i18n import say
+
     lines = []
     statements = proposal.policy.statements
     for item in proposal.before.checks:
@@ -167,66 +179,76 @@ def _denied_lines(proposal) -> list[str]:
             for r in item.results if not r.decision.allowed
             for ref in r.decision.statements if 0 <= ref.index < len(statements)
         )
-        by = f" by {', '.join(labels)}" if labels else ""
-        lines.append(
-            f"{proposal.policy.path}: {item.profile.id} from {item.source_region} is denied in "
-            f"{_regions_text(item.denied_regions)}{by}"
+        sentence = (
+            tr.gettext("{path}: {profile} from {source} is denied in {regions} by {statements}") if labels
+            else tr.gettext("{path}: {profile} from {source} is denied in {regions}")
         )
-    lines += [f"{proposal.policy.path}: {u.profile.id}: {u.reason}" for u in proposal.before.unreachable]
+        lines.append(sentence.format(
+            path=proposal.policy.path, profile=item.profile.id, source=item.source_region,
+            regions=_regions_text(item.denied_regions), statements=", ".join(say(label, tr) for label in labels),
+        ))
+    lines += [f"{proposal.policy.path}: {u.profile.id}: {say(u.reason, tr)}" for u in proposal.before.unreachable]
     return lines
 
 
-def _proposal_text(proposal) -> list[str]:
+def _proposal_text(proposal, lang: str) -> list[str]:
     """The proposal's summary, with the denials said once per profile rather than once per Region."""
+    from rewriter.i18n import translations
     from rewriter.report import blocked_sentences, proposal_summary
 
     path = proposal.policy.path
-    per_region = {f"{path}: {sentence}" for sentence in blocked_sentences(proposal)}
-    rest = [line for line in proposal_summary(proposal).splitlines() if line not in per_region]
-    return _denied_lines(proposal) + rest
+    per_region = {f"{path}: {sentence}" for sentence in blocked_sentences(proposal, lang=lang)}
+    rest = [line for line in proposal_summary(proposal, lang=lang).splitlines() if line not in per_region]
+    return _denied_lines(proposal, translations(lang)) + rest
 
 
-def _to_text(pairs, file_results) -> str:
+def _to_text(pairs, file_results, *, lang: str = "en") -> str:
+    from rewriter.i18n import say, translations
+
+    tr = translations(lang)
+    _ = tr.gettext
     lines: list[str] = []
     backgrounds: dict[str, None] = {}
     advices: dict[str, None] = {}
     for denial, diagnosis in pairs:
         if lines:
             lines.append("")
+        denied = _("Denied: {action} on {resource}").format(action=denial.action or "?", resource=denial.resource or "?")
         lines += [
-            f"Denied: {denial.action or '?'} on {denial.resource or '?'}"
-            + (f" (Region: {denial.region})" if denial.region else ""),
-            f"Principal: {denial.principal or 'unknown'}",
+            denied + (" " + _("(Region: {region})").format(region=denial.region) if denial.region else ""),
+            _("Principal: {principal}").format(principal=denial.principal or _("unknown")),
             "",
-            diagnosis.summary,
+            say(diagnosis.summary, tr),
         ]
         callable_ = diagnosis.callable_candidates
         if callable_:
-            where = (
-                f", callable from {', '.join(diagnosis.source_regions)} ({diagnosis.sources_from})"
+            heading = (
+                _("Profiles that route there, callable from {regions} ({sources_from}), and the Regions an SCP must allow:")
                 if diagnosis.sources_from
-                else ""
+                else _("Profiles that route there, and the Regions an SCP must allow:")
             )
-            lines += ["", f"Profiles that route there{where}, and the Regions an SCP must allow:"]
+            lines += ["", heading.format(regions=", ".join(diagnosis.source_regions), sources_from=diagnosis.sources_from)]
             lines += [_candidate_line(c) for c in callable_]
         others = diagnosis.other_candidates
         if others:
-            callers = ", ".join(diagnosis.source_regions) or "any Region the policy allows"
+            callers = ", ".join(diagnosis.source_regions) or _("any Region the policy allows")
             lines += [
                 "",
-                f"Not callable from {callers}: " + ", ".join(
-                    f"{c.profile.id} (from {', '.join(r.source_region for r in c.routes)})" for c in others
-                ),
+                _("Not callable from {callers}: {profiles}").format(callers=callers, profiles=", ".join(
+                    _("{profile} (from {sources})").format(
+                        profile=c.profile.id, sources=", ".join(r.source_region for r in c.routes)
+                    ) for c in others
+                )),
             ]
         for paragraph in diagnosis.background:
             backgrounds.setdefault(paragraph)
         if diagnosis.advice and diagnosis.advice != diagnosis.summary:
             advices.setdefault(diagnosis.advice)
     for paragraph in (*backgrounds, *advices):
-        lines += ["", paragraph]
+        lines += ["", say(paragraph, tr)]
     if file_results is not None:
         for _label, proposal in file_results.proposals:
-            lines += ["", *_proposal_text(proposal)]
+            lines += ["", *_proposal_text(proposal, lang)]
         if file_results.changed:
             from rewriter.diff import unified_diff
 

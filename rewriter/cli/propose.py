@@ -9,6 +9,7 @@ from typing import Optional
 
 import typer
 
+from rewriter import strategies
 from rewriter.cli._common import (
     ACCOUNT_OPTION,
     ACTION_OPTION,
@@ -43,13 +44,8 @@ class ProposeFormat(str, Enum):
     markdown = "markdown"
 
 
-class StrategyName(str, Enum):
-    auto = "auto"
-    regions = "regions"
-    notaction = "notaction"
-    profile_arn = "profile-arn"
-    extend_grant = "extend-grant"  # identity policies
-    grant_through_profile = "grant-through-profile"  # identity policies
+# --strategy's choices, from the registry (identity policies' strategies too)
+StrategyName = Enum("StrategyName", {name.replace("-", "_"): name for name in strategies.names()}, type=str)
 
 
 def propose(
@@ -98,6 +94,9 @@ def propose(
     if useless:
         typer.echo(f"scp-fix: {useless}", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
+    from rewriter.evaluate import Evaluator
+
+    evaluator = Evaluator()  # one for the run: the files' policies share their statements' patterns
     codes: list[int] = []
     documents: list[dict] = []  # --format json: one list for every file, as check prints
     for path in policies:
@@ -108,6 +107,7 @@ def propose(
                 prefix=prefix, force=force, full_access=not no_full_access, override=tuple(override),
                 parameters=parameters, var_files=tuple(var_file),
                 kind=kind.value if kind else None, account=account, actions=tuple(action) or None,
+                evaluator=evaluator,
             ),
         )
         codes.append(code)
@@ -201,10 +201,13 @@ def _diff(result, *, color: bool = False) -> str | None:
 
 def _useless_flag(strategy: StrategyName, *, broad: bool, prefix: bool) -> str | None:
     """A flag the chosen strategy ignores is a mistake worth saying, not a silent no-op."""
-    if broad and strategy not in (StrategyName.auto, StrategyName.notaction):
+    if strategy.value == strategies.AUTO:
+        return None
+    chosen = strategies.strategy(strategy.value)
+    if broad and not chosen.broad_form:
         return f"--broad has no effect with --strategy {strategy.value} (it widens the notaction exemption to bedrock:*)"
-    if prefix and strategy is StrategyName.regions:
-        return "--prefix has no effect with --strategy regions (it widens a profile exemption to the whole geography)"
-    if prefix and broad and strategy is StrategyName.notaction:
-        return "--prefix has no effect with --strategy notaction --broad (bedrock:* is exempt for every profile)"
+    if prefix and not chosen.prefix_form and chosen.kind == "scp":  # identity fixes take no profile patterns
+        return f"--prefix has no effect with --strategy {strategy.value} (it widens a profile exemption to the whole geography)"
+    if prefix and broad:
+        return f"--prefix has no effect with --strategy {strategy.value} --broad (bedrock:* is exempt for every profile)"
     return None

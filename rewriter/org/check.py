@@ -21,14 +21,14 @@ from rewriter.check import CheckResult, check_with
 from rewriter.cris import INFERENCE_ACTIONS
 from rewriter.errors import InputError
 from rewriter.evaluate import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Decision, Evaluator, Request, StatementRef, action_matches
-from rewriter.org.snapshot import Finding, Node, OrgPolicy, Snapshot, account_ids_in
+from rewriter.org.snapshot import Finding, OrgNode, OrgPolicy, Snapshot, account_ids_in
 from rewriter.vocabulary import AccountStatus, Finding as Reason
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
     from rewriter.model import Policy
 
-__all__ = ["Denial", "AccountCheck", "OrgCheck", "check_org", "select_accounts", "Relevance", "relevance"]
+__all__ = ["OrgDenial", "AccountCheck", "OrgCheck", "check_org", "select_accounts", "Relevance", "relevance"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +111,7 @@ def relevance(content: str, actions: Sequence[str]) -> Relevance:
 
 
 @dataclass(frozen=True, slots=True)
-class Denial:
+class OrgDenial:
     """One denied request of one profile, and what denies it.
 
     ``policy`` is None for an implicit deny: no policy at that level allows the request.
@@ -121,7 +121,7 @@ class Denial:
     source_region: str
     region: str
     action: str
-    node: Node  # the level: root, OU or account
+    node: OrgNode  # the level: root, OU or account
     level_label: str
     policy: OrgPolicy | None
     statement_index: int | None
@@ -150,8 +150,8 @@ class _Evaluation:
 class AccountCheck:
     """One account's result. ``denials`` are resolved to this account's own levels on demand."""
 
-    account: Node
-    path: tuple[Node, ...]
+    account: OrgNode
+    path: tuple[OrgNode, ...]
     invalid: tuple[OrgPolicy, ...] = ()  # on the path and unreadable: the account cannot be checked
     _evaluation: _Evaluation | None = None
     _levels: tuple[int, ...] = ()  # reduced level -> index in ``path``
@@ -176,16 +176,16 @@ class AccountCheck:
         return self._evaluation is not None and self._evaluation.result.blocked
 
     @property
-    def denials(self) -> tuple[Denial, ...]:
+    def denials(self) -> tuple[OrgDenial, ...]:
         if self._evaluation is None or self._snapshot is None:
             return ()
         snapshot = self._snapshot
-        out: list[Denial] = []
+        out: list[OrgDenial] = []
         for profile, source, region, action, level, flat, index, sid, pointer, reason in self._evaluation.raw:
             node = self.path[self._levels[level]] if level is not None else self.account
             policy = snapshot.policy(self._evaluation.policy_ids[flat]) if flat >= 0 else None
             parsed = snapshot.parsed(policy.id) if policy is not None and index is not None else None
-            out.append(Denial(
+            out.append(OrgDenial(
                 profile, source, region, action, node, snapshot.level_label(node), policy,
                 index, sid, pointer, reason, parsed.statements[index].line if parsed else None,
             ))
@@ -201,9 +201,9 @@ class AccountCheck:
         return tuple(self.path[self._levels[level]].id if level is not None else self.account.id for level in levels)
 
     @property
-    def denying_policies(self) -> tuple[tuple[Node, OrgPolicy | None], ...]:
+    def denying_policies(self) -> tuple[tuple[OrgNode, OrgPolicy | None], ...]:
         """(level, policy) pairs that deny something, in path order, each once."""
-        seen: dict[tuple[str, str | None], tuple[Node, OrgPolicy | None]] = {}
+        seen: dict[tuple[str, str | None], tuple[OrgNode, OrgPolicy | None]] = {}
         for d in self.denials:
             seen.setdefault((d.node.id, d.policy.id if d.policy else None), (d.node, d.policy))
         order = {n.id: i for i, n in enumerate(self.path)}
@@ -228,7 +228,7 @@ class OrgCheck:
 
 def select_accounts(
     snapshot: Snapshot, *, accounts: Iterable[str] = (), ous: Iterable[str] = ()
-) -> tuple[Node, ...]:
+) -> tuple[OrgNode, ...]:
     """The named accounts, or every account under the named OUs (or root), or all accounts."""
     accounts, ous = tuple(accounts), tuple(ous)
     if accounts and ous:
@@ -309,7 +309,7 @@ class _Reducer:
             found = self.prefixes[node_id] = self._extend(parent, node_id, len(path) - 1)
         return found
 
-    def reduce(self, account: Node) -> tuple[tuple[tuple[str, ...], ...], tuple[int, ...], bool, tuple[str, ...]]:
+    def reduce(self, account: OrgNode) -> tuple[tuple[tuple[str, ...], ...], tuple[int, ...], bool, tuple[str, ...]]:
         """(kept levels of relevant policy ids, their indexes in the path, whether the account id
         matters, the unreadable policies on the path)."""
         path = self.snapshot.path(account.id)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from rewriter.errors import InputError
-from rewriter.org.snapshot import Node, OrgPolicy, Snapshot, build_snapshot
+from rewriter.org.snapshot import OrgNode, OrgPolicy, Snapshot, build_snapshot
 
 __all__ = ["make_client", "read_organization", "Progress", "SCP_FILTER"]
 
@@ -90,19 +90,19 @@ def read_organization(client: Any, *, progress: Progress | None = None, source: 
     import botocore.exceptions
 
     report = progress or (lambda phase, done, total: None)
-    nodes: list[Node] = []
+    nodes: list[OrgNode] = []
     for root in _pages(client, "list_roots", "Roots"):
-        nodes.append(Node(root["Id"], root.get("Name", "Root"), "root"))
+        nodes.append(OrgNode(root["Id"], root.get("Name", "Root"), "root"))
     parents = [n.id for n in nodes]
     report("tree", len(nodes), None)
     while parents:  # breadth first: a path's nodes come before the nodes below them
         following: list[str] = []
         for parent in parents:
             for ou in _pages(client, "list_organizational_units_for_parent", "OrganizationalUnits", ParentId=parent):
-                nodes.append(Node(ou["Id"], ou.get("Name", ""), "ou", parent))
+                nodes.append(OrgNode(ou["Id"], ou.get("Name", ""), "ou", parent))
                 following.append(ou["Id"])
             for account in _pages(client, "list_accounts_for_parent", "Accounts", ParentId=parent):
-                nodes.append(Node(account["Id"], account.get("Name", ""), "account", parent))
+                nodes.append(OrgNode(account["Id"], account.get("Name", ""), "account", parent))
             report("tree", len(nodes), None)
         parents = following
 

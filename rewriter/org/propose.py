@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from rewriter.errors import InputError
 from rewriter.org.check import OrgCheck, check_org
-from rewriter.org.snapshot import Node, OrgPolicy, Snapshot, policy_file_name
+from rewriter.org.snapshot import OrgNode, OrgPolicy, Snapshot, policy_file_name
 from rewriter.vocabulary import Status
 
 if TYPE_CHECKING:
@@ -36,9 +36,9 @@ class PolicyChange:
     policy: OrgPolicy
     proposal: Proposal
     unblocks: tuple[str, ...]  # named accounts this policy denied
-    targets: tuple[Node, ...]
-    also_affects: tuple[Node, ...]  # accounts under its targets that were not named
-    reaches: tuple[Node, ...] = ()  # every root, OU and account the change reaches: its targets and below
+    targets: tuple[OrgNode, ...]
+    also_affects: tuple[OrgNode, ...]  # accounts under its targets that were not named
+    reaches: tuple[OrgNode, ...] = ()  # every root, OU and account the change reaches: its targets and below
 
     @property
     def file_name(self) -> str:
@@ -180,7 +180,7 @@ def propose_org(
 
 
 def _sole_allow_policy(
-    snapshot: Snapshot, node: Node, overrides: dict[str, Policy], problems: list[str]
+    snapshot: Snapshot, node: OrgNode, overrides: dict[str, Policy], problems: list[str]
 ) -> OrgPolicy | None:
     """For an implicit deny at a level: the one customer policy there that can be widened."""
     candidates = [
@@ -202,8 +202,8 @@ def _change(
     snapshot: Snapshot, policy: OrgPolicy, proposal: Proposal, unblocks: tuple[str, ...], named: tuple[str, ...]
 ) -> PolicyChange:
     targets = snapshot.targets_of(policy.id)
-    seen: dict[str, Node] = {}
-    reached: dict[str, Node] = {}
+    seen: dict[str, OrgNode] = {}
+    reached: dict[str, OrgNode] = {}
     for target in targets:
         for node in snapshot.nodes_under(target.id):
             reached.setdefault(node.id, node)

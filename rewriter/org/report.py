@@ -7,21 +7,21 @@ from collections.abc import Iterator
 from typing import Any
 
 from rewriter.model import statement_label
-from rewriter.org.check import AccountCheck, Denial, OrgCheck
+from rewriter.org.check import AccountCheck, OrgDenial, OrgCheck
 from rewriter.org.propose import OrgProposal, PolicyChange
-from rewriter.org.snapshot import Finding, Node
+from rewriter.org.snapshot import Finding, OrgNode
 from rewriter.vocabulary import Status
 
 __all__ = ["org_check_to_json", "org_check_json_chunks", "org_check_to_text", "org_proposal_to_json", "org_proposal_to_text", "findings_text"]
 
 
-def _node(node: Node) -> dict[str, Any]:
+def _node(node: OrgNode) -> dict[str, Any]:
     return {"id": node.id, "name": node.name, "kind": node.kind}
 
 
-def _grouped(denials: tuple[Denial, ...]) -> dict[tuple[Any, ...], list[Denial]]:
+def _grouped(denials: tuple[OrgDenial, ...]) -> dict[tuple[Any, ...], list[OrgDenial]]:
     """Denials of one profile and source by (level, policy, statement): one line each, Regions merged."""
-    groups: dict[tuple[Any, ...], list[Denial]] = {}
+    groups: dict[tuple[Any, ...], list[OrgDenial]] = {}
     for d in denials:
         key = (d.profile, d.source_region, d.node.id, d.policy.id if d.policy else None, d.statement_index)
         groups.setdefault(key, []).append(d)
@@ -122,7 +122,7 @@ class _AccountWriter:
         self.nodes: dict[str, str] = {}  # node id -> its text in a path
         self.results: dict[tuple[Any, ...], str] = {}  # _result_key -> the members after the head
 
-    def node(self, node: Node) -> str:
+    def node(self, node: OrgNode) -> str:
         found = self.nodes.get(node.id)
         if found is None:
             found = self.nodes[node.id] = _indented(json.dumps(_node(node), indent=2, ensure_ascii=False), 4)

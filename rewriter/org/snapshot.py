@@ -20,7 +20,7 @@ __all__ = [
     "SNAPSHOT_FORMAT",
     "SCP_SIZE_LIMIT",
     "FULL_AWS_ACCESS_ID",
-    "Node",
+    "OrgNode",
     "OrgPolicy",
     "Finding",
     "Snapshot",
@@ -44,7 +44,7 @@ _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._+-]+")
 
 
 @dataclass(frozen=True, slots=True)
-class Node:
+class OrgNode:
     """A root, an OU or an account. ``parent`` is None for a root."""
 
     id: str
@@ -134,18 +134,18 @@ def validate_policy(policy: OrgPolicy) -> tuple[tuple[Finding, ...], Policy | No
 class Snapshot:
     """The organization. ``attachments`` maps a target id (root, OU, account) to its SCP ids."""
 
-    nodes: tuple[Node, ...]
+    nodes: tuple[OrgNode, ...]
     policies: tuple[OrgPolicy, ...]
     attachments: Mapping[str, tuple[str, ...]]
     findings: tuple[Finding, ...] = ()
     created: str | None = None
     source: str | None = None
     # Indexes, built once: a check walks thousands of paths.
-    _nodes: dict[str, Node] = field(default_factory=dict, init=False, repr=False)
+    _nodes: dict[str, OrgNode] = field(default_factory=dict, init=False, repr=False)
     _children: dict[str, list[str]] = field(default_factory=dict, init=False, repr=False)
     _policies: dict[str, OrgPolicy] = field(default_factory=dict, init=False, repr=False)
     _parsed: dict[str, Policy | None] = field(default_factory=dict, init=False, repr=False)
-    _paths: dict[str, tuple[Node, ...]] = field(default_factory=dict, init=False, repr=False)
+    _paths: dict[str, tuple[OrgNode, ...]] = field(default_factory=dict, init=False, repr=False)
     _mentions: dict[str, frozenset[str]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -174,7 +174,7 @@ class Snapshot:
         depth: dict[str, int] = {}  # node id -> nodes from its root down to it
         for node in self.nodes:
             chain: list[str] = []
-            current: Node | None = node
+            current: OrgNode | None = node
             while current is not None and current.id not in depth:
                 if current.id in chain:
                     loop = chain[chain.index(current.id):] + [current.id]
@@ -192,7 +192,7 @@ class Snapshot:
 
     # -- look-ups ------------------------------------------------------------------------------
 
-    def node(self, node_id: str) -> Node:
+    def node(self, node_id: str) -> OrgNode:
         try:
             return self._nodes[node_id]
         except KeyError:
@@ -202,20 +202,20 @@ class Snapshot:
         return self._policies[policy_id]
 
     @property
-    def accounts(self) -> tuple[Node, ...]:
+    def accounts(self) -> tuple[OrgNode, ...]:
         return tuple(n for n in self.nodes if n.kind == "account")
 
-    def children(self, node_id: str) -> tuple[Node, ...]:
+    def children(self, node_id: str) -> tuple[OrgNode, ...]:
         return tuple(self._nodes[c] for c in self._children.get(node_id, ()))
 
-    def path(self, node_id: str) -> tuple[Node, ...]:
+    def path(self, node_id: str) -> tuple[OrgNode, ...]:
         """The nodes from the root down to ``node_id``, both included."""
         cached = self._paths.get(node_id)
         if cached is not None:
             return cached
         node = self.node(node_id)
         if node.parent is None:
-            result: tuple[Node, ...] = (node,)
+            result: tuple[OrgNode, ...] = (node,)
         else:
             result = self.path(node.parent) + (node,)  # OU depth is at most 5: no deep recursion
         self._paths[node_id] = result
@@ -228,9 +228,9 @@ class Snapshot:
         """The policy ids at each level of an account's path, root first."""
         return tuple(self.attached(n.id) for n in self.path(account_id))
 
-    def accounts_under(self, node_id: str) -> tuple[Node, ...]:
+    def accounts_under(self, node_id: str) -> tuple[OrgNode, ...]:
         """Every account at or below a node."""
-        out: list[Node] = []
+        out: list[OrgNode] = []
         stack = [node_id]
         while stack:
             current = self._nodes[stack.pop()]
@@ -239,9 +239,9 @@ class Snapshot:
             stack.extend(reversed(self._children.get(current.id, ())))
         return tuple(out)
 
-    def nodes_under(self, node_id: str) -> tuple[Node, ...]:
+    def nodes_under(self, node_id: str) -> tuple[OrgNode, ...]:
         """The node and every OU and account below it, depth first."""
-        out: list[Node] = []
+        out: list[OrgNode] = []
         stack = [node_id]
         while stack:
             current = self._nodes[stack.pop()]
@@ -249,10 +249,10 @@ class Snapshot:
             stack.extend(reversed(self._children.get(current.id, ())))
         return tuple(out)
 
-    def targets_of(self, policy_id: str) -> tuple[Node, ...]:
+    def targets_of(self, policy_id: str) -> tuple[OrgNode, ...]:
         return tuple(self._nodes[t] for t, ids in self.attachments.items() if policy_id in ids)
 
-    def level_label(self, node: Node) -> str:
+    def level_label(self, node: OrgNode) -> str:
         """How a person names a level: ``root``, ``OU Root/Sales/EMEA (ou-…)``, ``account 1111… (name)``."""
         if node.kind == "root":
             return f"root ({node.id})"
@@ -288,7 +288,7 @@ def account_ids_in(text: str) -> frozenset[str]:
 
 
 def build_snapshot(
-    nodes: Iterable[Node],
+    nodes: Iterable[OrgNode],
     policies: Iterable[OrgPolicy],
     attachments: Mapping[str, Sequence[str]],
     *,
@@ -367,7 +367,7 @@ def snapshot_from_json(data: Any, *, path: str = "<snapshot>") -> Snapshot:
         kind = _field(entry, "kind", str, where, path=path)
         if kind not in KINDS:
             raise InputError(f"{where}.kind must be one of {', '.join(KINDS)}", path=path)
-        nodes.append(Node(
+        nodes.append(OrgNode(
             _field(entry, "id", str, where, path=path),
             _field(entry, "name", str, where, path=path, required=False) or "",
             kind,

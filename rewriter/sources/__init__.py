@@ -29,6 +29,7 @@ __all__ = [
     "detect_kind",
     "load_embedded",
     "rewrite",
+    "rewrite_json",
 ]
 
 
@@ -71,6 +72,13 @@ class EmbeddedPolicy:
     var_files: tuple[str, ...] = ()
     use_defaults: bool = False
     policy_kind: str = "scp"  # "scp" | "identity": which the resource makes it (rewriter.identity)
+
+
+def rewrite_json(text: str, operations: Sequence[Mapping[str, Any]], *, path: str = "<policy>", verify: bool = True) -> str:
+    """A JSON policy file's text with ``operations`` applied, format preserved (``sources._json``)."""
+    from rewriter.sources._json import rewrite_json as rewrite
+
+    return rewrite(text, operations, path=path, verify=verify)
 
 
 class ReferencedValueError(ScpFixError):
@@ -175,10 +183,18 @@ def rewrite(text: str, embedded: EmbeddedPolicy, operations: Sequence[dict[str, 
     from rewriter.sources._ops import next_edits
     from rewriter.sources._tree import apply_edits
 
+    from dataclasses import replace
+
+    from rewriter.sources._json import JsonEditor
+
     ops = [dict(op) for op in operations]
     current = text
+    style = None  # of JSON, read from the original: every operation of a patch writes alike
     while ops:
         found = _find(current, embedded)
+        if isinstance(found.editor, JsonEditor):
+            style = style or found.editor.style
+            found = replace(found, editor=replace(found.editor, style=style))
         edits, used = next_edits(current, found, ops)
         current = apply_edits(current, edits)
         del ops[:used]

@@ -1,4 +1,4 @@
-"""One RFC 6902 operation -> text edits on a ``Node`` tree, whatever the syntax."""
+"""One RFC 6902 operation -> text edits on a ``TextNode`` tree, whatever the syntax."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any, Protocol
 from rewriter.model import escape_pointer_token
 from rewriter.sources import EmbeddedPolicy, ReferencedValueError
 from rewriter.sources._tree import (
-    Edit,
+    TextEdit,
     Embedding,
-    Node,
+    TextNode,
     Syntax,
     UnsupportedEditError,
     add_member,
@@ -26,33 +26,33 @@ __all__ = ["Found", "Editor", "BracketEditor", "next_edits"]
 
 
 class Editor(Protocol):
-    def append(self, text: str, node: Node, value: Any) -> list[Edit]: ...
-    def add(self, text: str, node: Node, key: str, value: Any) -> list[Edit]: ...
-    def replace(self, text: str, node: Node, value: Any) -> list[Edit]: ...
-    def remove(self, text: str, node: Node, index: int) -> list[Edit]: ...
-    def rename(self, text: str, node: Node, index: int, key: str, value: Any) -> list[Edit]: ...
+    def append(self, text: str, node: TextNode, value: Any) -> list[TextEdit]: ...
+    def add(self, text: str, node: TextNode, key: str, value: Any) -> list[TextEdit]: ...
+    def replace(self, text: str, node: TextNode, value: Any) -> list[TextEdit]: ...
+    def remove(self, text: str, node: TextNode, index: int) -> list[TextEdit]: ...
+    def rename(self, text: str, node: TextNode, index: int, key: str, value: Any) -> list[TextEdit]: ...
 
 
 @dataclass(frozen=True, slots=True)
 class BracketEditor:
-    """JSON and HCL expressions: every container has brackets."""
+    """HCL expressions and YAML flow collections: every container has brackets."""
 
     syntax: Syntax
     unit: str = "  "
 
-    def append(self, text: str, node: Node, value: Any) -> list[Edit]:
+    def append(self, text: str, node: TextNode, value: Any) -> list[TextEdit]:
         return append_item(text, node, value, self.syntax, unit=self.unit)
 
-    def add(self, text: str, node: Node, key: str, value: Any) -> list[Edit]:
+    def add(self, text: str, node: TextNode, key: str, value: Any) -> list[TextEdit]:
         return add_member(text, node, key, value, self.syntax, unit=self.unit)
 
-    def replace(self, text: str, node: Node, value: Any) -> list[Edit]:
+    def replace(self, text: str, node: TextNode, value: Any) -> list[TextEdit]:
         return replace_value(text, node, value, self.syntax, unit=self.unit)
 
-    def remove(self, text: str, node: Node, index: int) -> list[Edit]:
+    def remove(self, text: str, node: TextNode, index: int) -> list[TextEdit]:
         return remove_child(text, node, index)
 
-    def rename(self, text: str, node: Node, index: int, key: str, value: Any) -> list[Edit]:
+    def rename(self, text: str, node: TextNode, index: int, key: str, value: Any) -> list[TextEdit]:
         return rename_member(text, node, index, key, value, self.syntax, unit=self.unit)
 
 
@@ -61,14 +61,14 @@ class Found:
     """A policy found in a file, with what it takes to edit it."""
 
     embedded: EmbeddedPolicy
-    root: Node | None = None  # spans are into ``embedding.inner`` when there is an embedding
+    root: TextNode | None = None  # spans are into ``embedding.inner`` when there is an embedding
     editor: Editor | None = None
     embedding: Embedding | None = None
     # forms that are not a tree of the document (Terraform policy documents) edit for themselves
-    custom: Callable[[str, list[dict[str, Any]]], tuple[list[Edit], int]] | None = None
+    custom: Callable[[str, list[dict[str, Any]]], tuple[list[TextEdit], int]] | None = None
 
 
-def next_edits(text: str, found: Found, ops: list[dict[str, Any]]) -> tuple[list[Edit], int]:
+def next_edits(text: str, found: Found, ops: list[dict[str, Any]]) -> tuple[list[TextEdit], int]:
     """The edits for the first operation(s) of ``ops`` and how many operations they cover."""
     if found.custom is not None:
         return found.custom(text, ops)
@@ -94,7 +94,7 @@ def referenced_value_error(found: Found, pointer: str) -> ReferencedValueError:
     return ReferencedValueError(f"{message}: {ref.hint}", path=path, line=ref.line, column=ref.column, pointer=pointer)
 
 
-def _descend(found: Found, tokens: list[str]) -> tuple[Node, str]:
+def _descend(found: Found, tokens: list[str]) -> tuple[TextNode, str]:
     node = found.root
     pointer = ""
     for token in tokens:
@@ -122,7 +122,7 @@ def _index(found: Found, token: str, highest: int, pointer: str) -> int:
     return int(token)
 
 
-def _edits(text: str, found: Found, ops: list[dict[str, Any]]) -> tuple[list[Edit], int]:
+def _edits(text: str, found: Found, ops: list[dict[str, Any]]) -> tuple[list[TextEdit], int]:
     op = ops[0]
     kind = op.get("op")
     tokens = split_pointer(op.get("path", ""))

@@ -1,7 +1,7 @@
 """A syntax-neutral tree of a policy as it stands in a file, and the text edits that change it.
 
-Every reader (JSON, YAML, HCL) builds the same ``Node`` tree with character spans into the text it
-read. The editors here turn one RFC 6902 operation into a few ``Edit``s on those spans, in the style
+Every reader (JSON, YAML, HCL) builds the same ``TextNode`` tree with character spans into the text it
+read. The editors here turn one RFC 6902 operation into a few ``TextEdit``s on those spans, in the style
 the container already has (one line or one item a line, trailing commas, indentation), so a diff
 touches only the lines that carry the change.
 """
@@ -18,12 +18,11 @@ from rewriter.errors import ScpFixError
 from rewriter.model import escape_pointer_token, pointer_tokens
 
 __all__ = [
-    "Node",
+    "TextNode",
     "Key",
-    "Edit",
+    "TextEdit",
     "Embedding",
     "Syntax",
-    "JSON_SYNTAX",
     "HCL_SYNTAX",
     "UnsupportedEditError",
     "apply_edits",
@@ -52,21 +51,24 @@ class Key:
 
 
 @dataclass(frozen=True, slots=True)
-class Node:
+class TextNode:
     """One value in the text. ``kind`` is object, list, scalar or ref (an intrinsic or a variable)."""
 
     kind: str
     start: int
     end: int  # exclusive; for block YAML collections, the end of the last scalar inside
     value: Any = None  # scalar value; for a ref, the resolved value or a placeholder
-    items: tuple[Node, ...] = ()
+    items: tuple[TextNode, ...] = ()
     keys: tuple[Key, ...] = ()  # objects only, parallel to items
     style: str = ""  # YAML: "block" | "flow"; scalars: the quote character used, "" when plain
     text: str = ""  # a ref as written
 
 
 @dataclass(frozen=True, slots=True)
-class Edit:
+class TextEdit:
+    """``text[start:end]`` replaced by ``text``: a span edit of a file (``fixes.Edit`` is the RFC 6902
+    operation it carries out)."""
+
     start: int
     end: int
     text: str
@@ -84,11 +86,11 @@ class Embedding:
     offsets: tuple[int, ...]
     encode: Callable[[str], str]
 
-    def outer(self, edit: Edit) -> Edit:
-        return Edit(self.offsets[edit.start], self.offsets[edit.end], self.encode(edit.text))
+    def outer(self, edit: TextEdit) -> TextEdit:
+        return TextEdit(self.offsets[edit.start], self.offsets[edit.end], self.encode(edit.text))
 
 
-def apply_edits(text: str, edits: Sequence[Edit]) -> str:
+def apply_edits(text: str, edits: Sequence[TextEdit]) -> str:
     for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
         text = text[: edit.start] + edit.text + text[edit.end :]
     return text
@@ -97,7 +99,7 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
 split_pointer = pointer_tokens  # a pointer's reference tokens, unescaped
 
 
-def to_value(node: Node) -> Any:
+def to_value(node: TextNode) -> Any:
     if node.kind == "object":
         return {k.name: to_value(v) for k, v in zip(node.keys, node.items)}
     if node.kind == "list":
@@ -105,7 +107,7 @@ def to_value(node: Node) -> Any:
     return node.value
 
 
-def walk(node: Node, pointer: str = ""):
+def walk(node: TextNode, pointer: str = ""):
     """Yield (pointer, node) for every node, parents first."""
     yield pointer, node
     if node.kind == "object":
@@ -130,7 +132,7 @@ def line_indent(text: str, offset: int) -> str:
     return re.match(r"[ \t]*", text[start:]).group(0)
 
 
-# --- syntaxes with brackets: JSON, HCL expressions, YAML flow collections -------------------------
+# --- syntaxes with brackets: HCL expressions, YAML flow collections (JSON has its own editor, _json) -------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,10 +144,6 @@ class Syntax:
     comment: str  # what starts a comment, "" when the syntax has none
     member_comma_multiline: bool  # does a multi-line object separate members with commas?
     align: bool  # pad keys so that consecutive one-line members align (terraform fmt)
-
-
-def _json_scalar(value: Any, quote: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
 
 
 def _hcl_string(value: str) -> str:
@@ -163,7 +161,6 @@ def _hcl_key(name: str) -> str:
     return name if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", name) else _hcl_string(name)
 
 
-JSON_SYNTAX = Syntax("json", _json_scalar, lambda k: json.dumps(k, ensure_ascii=False), ": ", "", True, False)
 HCL_SYNTAX = Syntax("hcl", _hcl_scalar, _hcl_key, " = ", "#", False, True)
 
 _WIDTH = 100  # a new list of strings stays on one line when it fits
@@ -182,7 +179,7 @@ def render_bracketed(value: Any, syntax: Syntax, *, indent: str, unit: str, mult
         if not multiline:
             sep = ", "
             body = sep.join(k + syntax.assign + v for k, v in rendered)
-            return "{" + body + "}" if syntax.name == "json" else "{ " + body + " }"
+            return "{ " + body + " }"
         lines = _aligned(rendered, syntax)
         sep = ",\n" if syntax.member_comma_multiline else "\n"
         return "{\n" + sep.join(inner + line for line in lines) + "\n" + indent + "}"
@@ -216,7 +213,7 @@ def _aligned(rendered: list[tuple[str, str]], syntax: Syntax) -> list[str]:
     return lines
 
 
-def _layout(text: str, node: Node, unit_hint: str) -> tuple[bool, str, str]:
+def _layout(text: str, node: TextNode, unit_hint: str) -> tuple[bool, str, str]:
     """(multiline, indent of children, indent unit) of a bracketed container."""
     outer = line_indent(text, node.start)
     first = node.keys[0].start if node.keys else (node.items[0].start if node.items else node.end - 1)
@@ -228,7 +225,7 @@ def _layout(text: str, node: Node, unit_hint: str) -> tuple[bool, str, str]:
     return False, outer + unit_hint, unit_hint
 
 
-def _sibling_quote(node: Node) -> str:
+def _sibling_quote(node: TextNode) -> str:
     for item in node.items:
         if item.kind == "scalar" and isinstance(item.value, str):
             return item.style
@@ -244,37 +241,37 @@ def _after(text: str, offset: int, syntax: Syntax) -> tuple[int, bool, bool]:
     return pos, bool(m), tail_free
 
 
-def _insert_child(text: str, node: Node, piece: str, syntax: Syntax, *, multiline: bool, inner: str, comma_between: bool) -> list[Edit]:
+def _insert_child(text: str, node: TextNode, piece: str, syntax: Syntax, *, multiline: bool, inner: str, comma_between: bool) -> list[TextEdit]:
     if not node.items:
         if multiline:
-            return [Edit(node.start + 1, node.end - 1, "\n" + inner + piece + "\n" + line_indent(text, node.start))]
+            return [TextEdit(node.start + 1, node.end - 1, "\n" + inner + piece + "\n" + line_indent(text, node.start))]
         pad = " " if syntax.name == "hcl" and node.kind == "object" else ""
-        return [Edit(node.start + 1, node.end - 1, pad + piece + pad)]
+        return [TextEdit(node.start + 1, node.end - 1, pad + piece + pad)]
     last = node.items[-1]
     pos, trailing_comma, tail_free = _after(text, last.end, syntax)
     if trailing_comma:
         # the container ends every child with a comma: so does the new one
         lead = "\n" + inner if multiline else " "
         if multiline and tail_free:
-            return [Edit(line_end(text, pos), line_end(text, pos), lead + piece + ",")]
-        return [Edit(pos, pos, lead + piece + ",")]
+            return [TextEdit(line_end(text, pos), line_end(text, pos), lead + piece + ",")]
+        return [TextEdit(pos, pos, lead + piece + ",")]
     if not multiline:
-        return [Edit(last.end, last.end, ("," if comma_between else "") + " " + piece)]
+        return [TextEdit(last.end, last.end, ("," if comma_between else "") + " " + piece)]
     at = line_end(text, last.end) if tail_free else last.end
     comma = "," if comma_between else ""
     if at == last.end:
-        return [Edit(at, at, comma + "\n" + inner + piece)]
+        return [TextEdit(at, at, comma + "\n" + inner + piece)]
     # a comment follows the last child: the comma goes before it, the new child after it
-    return ([Edit(last.end, last.end, comma)] if comma else []) + [Edit(at, at, "\n" + inner + piece)]
+    return ([TextEdit(last.end, last.end, comma)] if comma else []) + [TextEdit(at, at, "\n" + inner + piece)]
 
 
-def append_item(text: str, node: Node, value: Any, syntax: Syntax, *, unit: str = "  ") -> list[Edit]:
+def append_item(text: str, node: TextNode, value: Any, syntax: Syntax, *, unit: str = "  ") -> list[TextEdit]:
     multiline, inner, unit = _layout(text, node, unit)
     piece = render_bracketed(value, syntax, indent=inner, unit=unit, multiline=multiline or isinstance(value, dict) and "\n" in text[node.start:node.end], quote=_sibling_quote(node))
     return _insert_child(text, node, piece, syntax, multiline=multiline, inner=inner, comma_between=True)
 
 
-def add_member(text: str, node: Node, key: str, value: Any, syntax: Syntax, *, unit: str = "  ") -> list[Edit]:
+def add_member(text: str, node: TextNode, key: str, value: Any, syntax: Syntax, *, unit: str = "  ") -> list[TextEdit]:
     multiline, inner, unit = _layout(text, node, unit)
     rendered = render_bracketed(value, syntax, indent=inner, unit=unit, multiline=multiline)
     name = syntax.key(key)
@@ -291,25 +288,25 @@ def add_member(text: str, node: Node, key: str, value: Any, syntax: Syntax, *, u
     return _insert_child(text, node, piece, syntax, multiline=multiline, inner=inner, comma_between=comma_between)
 
 
-def replace_value(text: str, node: Node, value: Any, syntax: Syntax, *, unit: str = "  ") -> list[Edit]:
+def replace_value(text: str, node: TextNode, value: Any, syntax: Syntax, *, unit: str = "  ") -> list[TextEdit]:
     indent = line_indent(text, node.start)
     multiline = "\n" in text[node.start : node.end]
     if node.kind in ("list", "object") and node.items:
         multiline, inner, unit = _layout(text, node, unit)
     rendered = render_bracketed(value, syntax, indent=indent, unit=unit, multiline=multiline or isinstance(value, dict), quote=_sibling_quote(node) or node.style)
-    return [Edit(node.start, node.end, rendered)]
+    return [TextEdit(node.start, node.end, rendered)]
 
 
-def remove_child(text: str, node: Node, index: int) -> list[Edit]:
+def remove_child(text: str, node: TextNode, index: int) -> list[TextEdit]:
     starts = [k.start for k in node.keys] if node.kind == "object" else [i.start for i in node.items]
     child = node.items[index]
     if len(node.items) == 1:
-        return [Edit(starts[0], child.end, "")]
+        return [TextEdit(starts[0], child.end, "")]
     if index == 0:
-        return [Edit(starts[0], starts[1], "")]
-    return [Edit(node.items[index - 1].end, child.end, "")]
+        return [TextEdit(starts[0], starts[1], "")]
+    return [TextEdit(node.items[index - 1].end, child.end, "")]
 
 
-def rename_member(text: str, node: Node, index: int, new_key: str, value: Any, syntax: Syntax, *, unit: str = "  ") -> list[Edit]:
+def rename_member(text: str, node: TextNode, index: int, new_key: str, value: Any, syntax: Syntax, *, unit: str = "  ") -> list[TextEdit]:
     key = node.keys[index]
-    return [Edit(key.start, key.end, syntax.key(new_key)), *replace_value(text, node.items[index], value, syntax, unit=unit)]
+    return [TextEdit(key.start, key.end, syntax.key(new_key)), *replace_value(text, node.items[index], value, syntax, unit=unit)]

@@ -18,13 +18,13 @@ from rewriter.errors import InputError, PolicyParseError
 from rewriter.model import Source, escape_pointer_token
 from rewriter.sources import EmbeddedPolicy, Location, Reference
 from rewriter.sources._embed import block_embedding, quoted_embedding
+from rewriter.sources._json import JsonEditor, JsonStyle, json_node
 from rewriter.sources._ops import BracketEditor, Found
 from rewriter.sources._tree import (
-    JSON_SYNTAX,
-    Edit,
+    TextEdit,
     Embedding,
     Key,
-    Node,
+    TextNode,
     Syntax,
     UnsupportedEditError,
     line_end,
@@ -42,8 +42,8 @@ def load(path: str, text: str, *, parameters: Mapping[str, str], use_defaults: b
     if text.lstrip("\ufeff \t\r\n").startswith("{"):
         from rewriter.jsontext import scan
 
-        _, source = scan(text, path=path)
-        root = _json_node(text, json.loads(text.lstrip("\ufeff")), source.spans, "")
+        document, source = scan(text, path=path)
+        root = json_node(document, source.spans)
         return _policies(path, text, root, parameters, use_defaults, yaml=False)
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
@@ -72,22 +72,6 @@ def load(path: str, text: str, *, parameters: Mapping[str, str], use_defaults: b
 # --- reading --------------------------------------------------------------------------------------
 
 
-def _json_node(text: str, value: Any, spans: dict, pointer: str) -> Node:
-    span = spans[pointer]
-    if isinstance(value, dict):
-        keys, items = [], []
-        for k, v in value.items():
-            child = f"{pointer}/{escape_pointer_token(k)}"
-            s = spans[child]
-            keys.append(Key(k, s.key_start, s.key_end))
-            items.append(_json_node(text, v, spans, child))
-        return Node("object", span.start, span.end, items=tuple(items), keys=tuple(keys))
-    if isinstance(value, list):
-        items = tuple(_json_node(text, v, spans, f"{pointer}/{i}") for i, v in enumerate(value))
-        return Node("list", span.start, span.end, items=items)
-    return Node("scalar", span.start, span.end, value=value, style='"' if isinstance(value, str) else "")
-
-
 def _yaml_scalar_value(node: Any) -> Any:
     tag = node.tag
     raw = node.value
@@ -107,7 +91,7 @@ def _yaml_scalar_value(node: Any) -> Any:
     return raw
 
 
-def _yaml_node(text: str, node: Any) -> Node:
+def _yaml_node(text: str, node: Any) -> TextNode:
     from ruamel.yaml.nodes import MappingNode, SequenceNode
 
     tag = node.tag or ""
@@ -120,23 +104,23 @@ def _yaml_node(text: str, node: Any) -> Node:
             items.append(_yaml_node(text, v))
         flow = bool(node.flow_style)
         end = node.end_mark.index if flow or not items else items[-1].end
-        built = Node("object", start, end, items=tuple(items), keys=tuple(keys), style="flow" if flow else "block")
+        built = TextNode("object", start, end, items=tuple(items), keys=tuple(keys), style="flow" if flow else "block")
     elif isinstance(node, SequenceNode):
         items = [_yaml_node(text, v) for v in node.value]
         flow = bool(node.flow_style)
         end = node.end_mark.index if flow or not items else items[-1].end
-        built = Node("list", start, end, items=tuple(items), style="flow" if flow else "block")
+        built = TextNode("list", start, end, items=tuple(items), style="flow" if flow else "block")
     else:
         end = node.end_mark.index
         if node.style in ("|", ">"):
             end = start + len(text[start:end].rstrip())
         value = node.value if short else _yaml_scalar_value(node)
-        built = Node("scalar", start, end, value=value, style=node.style or "")
+        built = TextNode("scalar", start, end, value=value, style=node.style or "")
     if short:
         # a short-form intrinsic is the long form {"Fn::X": argument}
         name = "Ref" if tag == "!Ref" else ("Condition" if tag == "!Condition" else "Fn::" + tag[1:])
-        arg = Node(built.kind, built.start, built.end, built.value, built.items, built.keys, built.style)
-        return Node("object", start, end, items=(arg,), keys=(Key(name, start, start),), style="tag", text=text[start:end])
+        arg = TextNode(built.kind, built.start, built.end, built.value, built.items, built.keys, built.style)
+        return TextNode("object", start, end, items=(arg,), keys=(Key(name, start, start),), style="tag", text=text[start:end])
     return built
 
 
@@ -145,7 +129,7 @@ class _Context:
     path: str
     text: str
     source: Source
-    params: dict[str, tuple[str, Any, Node | None]]  # name -> (type, value or None, node of Default)
+    params: dict[str, tuple[str, Any, TextNode | None]]  # name -> (type, value or None, node of Default)
     given: Mapping[str, str]
     use_defaults: bool
     references: list[Reference] = field(default_factory=list)
@@ -175,11 +159,11 @@ class _Context:
         return next((n for n in names if n in self.params and not self.parameter(n)[0]), None)
 
 
-def _is_intrinsic(node: Node) -> bool:
+def _is_intrinsic(node: TextNode) -> bool:
     return node.kind == "object" and len(node.keys) == 1 and bool(_INTRINSIC.match(node.keys[0].name))
 
 
-def _resolve(ctx: _Context, node: Node, pointer: str) -> Node:
+def _resolve(ctx: _Context, node: TextNode, pointer: str) -> TextNode:
     """Replace intrinsic functions by ref nodes, resolving what the parameters allow."""
     if _is_intrinsic(node):
         return _reference(ctx, node, pointer)
@@ -188,11 +172,11 @@ def _resolve(ctx: _Context, node: Node, pointer: str) -> Node:
         for i, child in enumerate(node.items):
             token = node.keys[i].name if node.kind == "object" else str(i)
             items.append(_resolve(ctx, child, f"{pointer}/{escape_pointer_token(token)}"))
-        return Node(node.kind, node.start, node.end, node.value, tuple(items), node.keys, node.style, node.text)
+        return TextNode(node.kind, node.start, node.end, node.value, tuple(items), node.keys, node.style, node.text)
     return node
 
 
-def _reference(ctx: _Context, node: Node, pointer: str) -> Node:
+def _reference(ctx: _Context, node: TextNode, pointer: str) -> TextNode:
     name = node.keys[0].name
     arg = node.items[0]
     written = node.text or " ".join(ctx.text[node.start : node.end].split())
@@ -232,10 +216,10 @@ def _reference(ctx: _Context, node: Node, pointer: str) -> Node:
         needs=None if resolved else ctx.needs(names),
         default=next((n for n in names if n in ctx.defaulted and n not in ctx.given), None),
     ))
-    return Node("ref", node.start, node.end, value=value, text=written)
+    return TextNode("ref", node.start, node.end, value=value, text=written)
 
 
-def _child(node: Node | None, name: str) -> Node | None:
+def _child(node: TextNode | None, name: str) -> TextNode | None:
     if node is None or node.kind != "object":
         return None
     for key, item in zip(node.keys, node.items):
@@ -244,7 +228,7 @@ def _child(node: Node | None, name: str) -> Node | None:
     return None
 
 
-def _parameters(root: Node) -> dict[str, tuple[str, Any, Node | None]]:
+def _parameters(root: TextNode) -> dict[str, tuple[str, Any, TextNode | None]]:
     params = {}
     section = _child(root, "Parameters")
     for key, item in zip(section.keys, section.items) if section and section.kind == "object" else ():
@@ -257,7 +241,7 @@ def _parameters(root: Node) -> dict[str, tuple[str, Any, Node | None]]:
     return params
 
 
-def _policies(path: str, text: str, root: Node, given: Mapping[str, str], use_defaults: bool, *, yaml: bool) -> list[Found]:
+def _policies(path: str, text: str, root: TextNode, given: Mapping[str, str], use_defaults: bool, *, yaml: bool) -> list[Found]:
     from rewriter.jsontext import scan
     from rewriter.parse import policy_from_document
 
@@ -266,15 +250,9 @@ def _policies(path: str, text: str, root: Node, given: Mapping[str, str], use_de
         raise InputError("a CloudFormation template needs a Resources section", path=path)
     out: list[Found] = []
     file_source = Source(path=path, text=text)
-    for key, resource in zip(resources.keys, resources.items):
-        rtype = _child(resource, "Type")
-        props = _child(resource, "Properties")
-        ptype = _child(props, "Type")
-        if rtype is None or rtype.value != _POLICY_TYPE or ptype is None or ptype.value != "SERVICE_CONTROL_POLICY":
-            continue
-        content = _child(props, "Content")
+    for key, resource, name, field, content, policy_kind in _policy_slots(resources):
         if content is None:
-            raise InputError(f"{key.name} has no Content", path=path, line=file_source.position(key.start)[0])
+            raise InputError(f"{name} has no {field}", path=path, line=file_source.position(key.start)[0])
         ctx = _Context(path, text, file_source, _parameters(root), given, use_defaults)
         embedding: Embedding | None = None
         if content.kind == "scalar" and isinstance(content.value, str):
@@ -284,26 +262,26 @@ def _policies(path: str, text: str, root: Node, given: Mapping[str, str], use_de
             elif content.style in ('"', "'") or not yaml:
                 embedding = quoted_embedding(text, content.start, content.end, path=path)
             else:
-                raise UnsupportedEditError(f"{key.name}: write Content as a block scalar (|) or a quoted string", path=path)
+                raise UnsupportedEditError(f"{name}: write {field} as a block scalar (|) or a quoted string", path=path)
             document, inner = scan(embedding.inner, path=path)
-            node = _json_node(embedding.inner, document, inner.spans, "")
-            editor = BracketEditor(JSON_SYNTAX, _unit(embedding.inner))
+            node = json_node(document, inner.spans)
+            editor = JsonEditor(node, JsonStyle.of(embedding.inner, node))
         elif content.kind == "object" and not _is_intrinsic(content):
             node = _resolve(ctx, content, "")
-            editor = _YamlEditor(_dash_offset(text, root)) if yaml else BracketEditor(JSON_SYNTAX, _unit(text))
+            editor = _YamlEditor(_dash_offset(text, root)) if yaml else JsonEditor(node, JsonStyle.of(text, node))
         else:
             raise InputError(
-                f"{key.name}: Content is {content.text or 'not a policy object or JSON string'}; scp-fix cannot read it",
+                f"{name}: {field} is {content.text or 'not a policy object or JSON string'}; scp-fix cannot read it",
                 path=path,
                 line=file_source.position(content.start)[0],
             )
         document = to_value(node)
         line, _ = file_source.position(key.start)
-        policy_source = Source(path=f"{path}:{line} ({key.name})", text=embedding.inner if embedding else text)
+        policy_source = Source(path=f"{path}:{line} ({name})", text=embedding.inner if embedding else text)
         policy = policy_from_document(document, source=policy_source)
         refs = tuple(ctx.references)
         embedded = EmbeddedPolicy(
-            name=key.name,
+            name=name,
             document=document,
             policy=policy,
             unresolved=tuple(r for r in refs if not r.resolved),
@@ -313,17 +291,39 @@ def _policies(path: str, text: str, root: Node, given: Mapping[str, str], use_de
             form=("yaml-" if yaml else "json-") + ("string" if embedding else "object"),
             parameters=dict(given),
             use_defaults=use_defaults,
+            policy_kind=policy_kind,
         )
         out.append(Found(embedded, node, editor, embedding))
     return out
 
 
-def _unit(text: str) -> str:
-    m = re.search(r"\n( +)\S", text)
-    return m.group(1) if m and len(m.group(1)) <= 4 else "  "
+_IDENTITY_TYPES = ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
+_INLINE_TYPES = ("AWS::IAM::Role", "AWS::IAM::User", "AWS::IAM::Group")
 
 
-def _dash_offset(text: str, root: Node) -> str:
+def _policy_slots(resources: TextNode):
+    """(key, resource, name, element, its node, policy kind) for every policy the resources hold: an SCP's
+    Content, an IAM policy's PolicyDocument, and each inline policy of a role, user or group (named
+    ``Resource.PolicyName``)."""
+    for key, resource in zip(resources.keys, resources.items):
+        rtype = _child(resource, "Type")
+        props = _child(resource, "Properties")
+        kind = rtype.value if rtype is not None else None
+        if kind == _POLICY_TYPE:
+            ptype = _child(props, "Type")
+            if ptype is not None and ptype.value == "SERVICE_CONTROL_POLICY":
+                yield key, resource, key.name, "Content", _child(props, "Content"), "scp"
+        elif kind in _IDENTITY_TYPES:
+            yield key, resource, key.name, "PolicyDocument", _child(props, "PolicyDocument"), "identity"
+        elif kind in _INLINE_TYPES:
+            inline = _child(props, "Policies")
+            for index, item in enumerate(inline.items if inline is not None and inline.kind == "list" else ()):
+                label = _child(item, "PolicyName")
+                suffix = label.value if label is not None and isinstance(label.value, str) else str(index)
+                yield key, resource, f"{key.name}.{suffix}", "PolicyDocument", _child(item, "PolicyDocument"), "identity"
+
+
+def _dash_offset(text: str, root: TextNode) -> str:
     """How far a block sequence's dash stands right of its key in this template."""
     m = re.search(r"^( *)[^\s#-][^\n]*:[ \t]*\n( *)- ", text, re.M)
     if m and len(m.group(2)) >= len(m.group(1)):
@@ -358,7 +358,7 @@ def _flow_syntax() -> Syntax:
     return Syntax("yaml-flow", lambda v, q: _yaml_scalar(v, q, flow=True), _yaml_key, ": ", "#", True, False)
 
 
-def _quote_of(node: Node) -> str:
+def _quote_of(node: TextNode) -> str:
     for item in node.items:
         if item.kind == "scalar" and isinstance(item.value, str):
             return item.style
@@ -404,35 +404,35 @@ class _YamlEditor:
             return json.dumps(value)
         return _yaml_scalar(value, quote)
 
-    def append(self, text: str, node: Node, value: Any) -> list[Edit]:
+    def append(self, text: str, node: TextNode, value: Any) -> list[TextEdit]:
         if node.style != "block":
             return self._flow().append(text, node, value)
         last = node.items[-1]
         dash = text.rfind("-", line_start(text, last.start), last.start + 1)
         indent = text[line_start(text, dash) : dash]
         at = line_end(text, last.end)
-        return [Edit(at, at, "\n" + indent + "- " + self.item(value, indent + "  ", _quote_of(node)))]
+        return [TextEdit(at, at, "\n" + indent + "- " + self.item(value, indent + "  ", _quote_of(node)))]
 
-    def add(self, text: str, node: Node, key: str, value: Any) -> list[Edit]:
+    def add(self, text: str, node: TextNode, key: str, value: Any) -> list[TextEdit]:
         if node.style != "block":
             return self._flow().add(text, node, key, value)
         indent = _column(text, node.keys[0].start)
         at = line_end(text, node.items[-1].end)
-        return [Edit(at, at, "\n" + indent + _yaml_key(key) + ":" + self.value(value, indent))]
+        return [TextEdit(at, at, "\n" + indent + _yaml_key(key) + ":" + self.value(value, indent))]
 
-    def replace(self, text: str, node: Node, value: Any) -> list[Edit]:
+    def replace(self, text: str, node: TextNode, value: Any) -> list[TextEdit]:
         if node.style == "flow" or not isinstance(value, (dict, list)):
             if node.kind == "scalar" and not isinstance(value, (dict, list)):
-                return [Edit(node.start, node.end, _yaml_scalar(value, node.style if node.style in ("'", '"') else ""))]
+                return [TextEdit(node.start, node.end, _yaml_scalar(value, node.style if node.style in ("'", '"') else ""))]
             return self._flow().replace(text, node, value)
         colon = text.rfind(":", line_start(text, node.start) if node.kind == "scalar" else 0, node.start)
         if colon < 0 or node.kind == "object" and node.keys and text.rfind(":", 0, node.keys[0].start) != colon:
             raise UnsupportedEditError("cannot place the new value in block style here")
         key_line = line_start(text, colon)
         key_indent = " " * (len(text[key_line:colon]) - len(text[key_line:colon].lstrip(" -")))
-        return [Edit(colon + 1, node.end, self.value(value, key_indent, _quote_of(node)))]
+        return [TextEdit(colon + 1, node.end, self.value(value, key_indent, _quote_of(node)))]
 
-    def remove(self, text: str, node: Node, index: int) -> list[Edit]:
+    def remove(self, text: str, node: TextNode, index: int) -> list[TextEdit]:
         if node.style != "block":
             return self._flow().remove(text, node, index)
         if len(node.items) == 1:
@@ -442,8 +442,8 @@ class _YamlEditor:
         start = line_start(text, first)
         if text[start:first].strip(" "):
             raise UnsupportedEditError("this entry shares its line with another; remove it by hand")
-        return [Edit(start, line_end(text, child.end) + 1, "")]
+        return [TextEdit(start, line_end(text, child.end) + 1, "")]
 
-    def rename(self, text: str, node: Node, index: int, key: str, value: Any) -> list[Edit]:
+    def rename(self, text: str, node: TextNode, index: int, key: str, value: Any) -> list[TextEdit]:
         k = node.keys[index]
-        return [Edit(k.start, k.end, _yaml_key(key)), *self.replace(text, node.items[index], value)]
+        return [TextEdit(k.start, k.end, _yaml_key(key)), *self.replace(text, node.items[index], value)]

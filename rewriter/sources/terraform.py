@@ -1,4 +1,5 @@
-"""Service control policies in Terraform: ``aws_organizations_policy`` with ``content`` given as
+"""Policies in Terraform: service control policies (``aws_organizations_policy``'s ``content``) and identity
+policies (the ``policy`` of ``aws_iam_policy`` and ``aws_iam_{role,user,group}_policy``), given as
 ``jsonencode({...})``, a heredoc of JSON, or ``data.aws_iam_policy_document.X.json``.
 
 Read with python-hcl2's parser (its lark tree carries character positions); written by editing spans.
@@ -21,10 +22,9 @@ from rewriter.sources._embed import heredoc_embedding
 from rewriter.sources._ops import BracketEditor, Found, referenced_value_error
 from rewriter.sources._tree import (
     HCL_SYNTAX,
-    JSON_SYNTAX,
-    Edit,
+    TextEdit,
     Key,
-    Node,
+    TextNode,
     UnsupportedEditError,
     append_item,
     line_indent,
@@ -115,7 +115,7 @@ class _Context:
     references: list[Reference]
     defaulted: frozenset[str] = frozenset()  # variables whose value is their declared default
 
-    def ref(self, tree, pointer: str) -> Node:
+    def ref(self, tree, pointer: str) -> TextNode:
         written = self.text[tree.meta.start_pos : tree.meta.end_pos]
         line, column = self.source.position(tree.meta.start_pos)
         m = re.fullmatch(r"var\.([A-Za-z_][A-Za-z0-9_-]*)", written)
@@ -134,14 +134,14 @@ class _Context:
                 hint = "give its value with --var-file" + (f"; declared at {origin}" if origin else "")
                 needs = name
         self.references.append(Reference(pointer, line, column, written, hint, resolved, origin, needs=needs, default=default))
-        return Node("ref", tree.meta.start_pos, tree.meta.end_pos, value=value, text=written)
+        return TextNode("ref", tree.meta.start_pos, tree.meta.end_pos, value=value, text=written)
 
 
-def _expr(ctx: _Context, tree, pointer: str) -> Node:
+def _expr(ctx: _Context, tree, pointer: str) -> TextNode:
     tree = _unwrap(tree)
     start, end = tree.meta.start_pos, tree.meta.end_pos
     if tree.data == "string" and not any(p.data == "interpolation" for p in _subtrees(tree)):
-        return Node("scalar", start, end, value=_string(tree), style='"')
+        return TextNode("scalar", start, end, value=_string(tree), style='"')
     if tree.data in ("int_lit", "float_lit"):
         try:
             value = json.loads(tree.children[0].value)
@@ -150,12 +150,12 @@ def _expr(ctx: _Context, tree, pointer: str) -> Node:
             raise PolicyParseError(
                 f"a number of {len(tree.children[0].value):,} characters is too long", path=ctx.path, line=line, column=column
             ) from None
-        return Node("scalar", start, end, value=value)
+        return TextNode("scalar", start, end, value=value)
     if tree.data == "literal_value":
-        return Node("scalar", start, end, value={"TRUE": True, "FALSE": False}.get(tree.children[0].type))
+        return TextNode("scalar", start, end, value={"TRUE": True, "FALSE": False}.get(tree.children[0].type))
     if tree.data == "tuple":
         items = tuple(_expr(ctx, c, f"{pointer}/{i}") for i, c in enumerate(_subtrees(tree)))
-        return Node("list", start, end, items=items)
+        return TextNode("list", start, end, items=items)
     if tree.data == "object":
         keys, items = [], []
         for elem in _subtrees(tree):
@@ -164,7 +164,7 @@ def _expr(ctx: _Context, tree, pointer: str) -> Node:
             name = _string(key_tree)
             keys.append(Key(name, key_tree.meta.start_pos, key_tree.meta.end_pos))
             items.append(_expr(ctx, parts[1], f"{pointer}/{escape_pointer_token(name)}"))
-        return Node("object", start, end, items=tuple(items), keys=tuple(keys))
+        return TextNode("object", start, end, items=tuple(items), keys=tuple(keys))
     return ctx.ref(tree, pointer)
 
 
@@ -237,10 +237,20 @@ def _variables(path: str, text: str, body, var_files: Sequence[str], use_default
     return variables, declared, frozenset(defaulted)
 
 
+# resource type -> (the attribute that holds its policy, the policy's kind)
+_RESOURCES = {
+    "aws_organizations_policy": ("content", "scp"),
+    "aws_iam_policy": ("policy", "identity"),
+    "aws_iam_role_policy": ("policy", "identity"),
+    "aws_iam_user_policy": ("policy", "identity"),
+    "aws_iam_group_policy": ("policy", "identity"),
+}
+
+
 def load(path: str, text: str, *, var_files: Sequence[str], use_defaults: bool) -> list[Found]:
     from rewriter.jsontext import scan
     from rewriter.parse import policy_from_document
-    from rewriter.sources.cloudformation import _json_node, _unit
+    from rewriter.sources._json import JsonEditor, JsonStyle, json_node
 
     tree = _tree(path, text)
     body = tree.children[0]
@@ -250,17 +260,18 @@ def load(path: str, text: str, *, var_files: Sequence[str], use_defaults: bool) 
     documents = {labels[1]: block for kind, labels, block in blocks if kind == "data" and labels[:1] == ["aws_iam_policy_document"]}
     out: list[Found] = []
     for kind, labels, block in blocks:
-        if kind != "resource" or labels[:1] != ["aws_organizations_policy"] or len(labels) < 2:
+        if kind != "resource" or len(labels) < 2 or labels[0] not in _RESOURCES:
             continue
         attrs = _attributes(_body(block))
+        element, policy_kind = _RESOURCES[labels[0]]
         ptype = attrs.get("type")
-        if ptype is not None and _string(_unwrap(ptype[1])) != "SERVICE_CONTROL_POLICY":
+        if policy_kind == "scp" and ptype is not None and _string(_unwrap(ptype[1])) != "SERVICE_CONTROL_POLICY":
             continue
-        name = f"aws_organizations_policy.{labels[1]}"
-        if "content" not in attrs:
-            raise InputError(f"{name} has no content", path=path, line=source.position(block.meta.start_pos)[0])
+        name = f"{labels[0]}.{labels[1]}"
+        if element not in attrs:
+            raise InputError(f"{name} has no {element}", path=path, line=source.position(block.meta.start_pos)[0])
         ctx = _Context(path, text, source, variables, declared, [], defaulted)
-        content = _unwrap(attrs["content"][1])
+        content = _unwrap(attrs[element][1])
         written = text[content.meta.start_pos : content.meta.end_pos]
         embedding, custom, editor, node = None, None, None, None
         if content.data == "function_call" and _name(_subtrees(content)[0]) == "jsonencode":
@@ -270,19 +281,19 @@ def load(path: str, text: str, *, var_files: Sequence[str], use_defaults: bool) 
             token = content.children[0]
             embedding = heredoc_embedding(text, token.start_pos, token.end_pos, path=path)
             document, inner = scan(embedding.inner, path=path)
-            node = _json_node(embedding.inner, document, inner.spans, "")
-            editor, form = BracketEditor(JSON_SYNTAX, _unit(embedding.inner)), "heredoc"
+            node = json_node(document, inner.spans)
+            editor, form = JsonEditor(node, JsonStyle.of(embedding.inner, node)), "heredoc"
         elif (m := re.fullmatch(r"data\.aws_iam_policy_document\.([A-Za-z0-9_-]+)\.json", written)) and m.group(1) in documents:
             doc = _PolicyDocument.read(ctx, documents[m.group(1)])
             node, custom, form = doc.node, doc.edits, "policy-document"
         else:
-            raise InputError(f"{name}: content is {written[:60]!r}; scp-fix reads jsonencode, a heredoc or an aws_iam_policy_document in the same file", path=path, line=source.position(content.meta.start_pos)[0])
+            raise InputError(f"{name}: {element} is {written[:60]!r}; scp-fix reads jsonencode, a heredoc or an aws_iam_policy_document in the same file", path=path, line=source.position(content.meta.start_pos)[0])
         document = to_value(node)
         line, _ = source.position(block.meta.start_pos)
         policy = policy_from_document(document, source=Source(path=f"{path}:{line} ({name})", text=embedding.inner if embedding else text))
         refs = tuple(ctx.references)
         embedded = EmbeddedPolicy(name, document, policy, tuple(r for r in refs if not r.resolved), refs, path, "terraform", form,
-                                  {}, tuple(var_files), use_defaults)
+                                  {}, tuple(var_files), use_defaults, policy_kind)
         found = Found(embedded, node, editor, embedding)
         if custom is not None:
             found = Found(embedded, node, None, None, lambda t, ops, f=found, d=doc: d.edits(t, ops, f))
@@ -302,7 +313,7 @@ def _condition_blocks(ctx: _Context, body, scope: dict[str, Any] | None):
                 yield content, inner
 
 
-def _to_string(node: Node) -> str:
+def _to_string(node: TextNode) -> str:
     return node.value if isinstance(node.value, str) else json.dumps(node.value)
 
 
@@ -316,8 +327,8 @@ _ATTRIBUTE = {element: attr for attr, element in _ELEMENTS}
 @dataclass
 class _Statement:
     block: Any
-    attrs: dict[str, tuple[Any, Node]]  # HCL name -> (identifier tree, value node)
-    conditions: list[tuple[Any, str, str, Node]]  # (block, test, variable, values node)
+    attrs: dict[str, tuple[Any, TextNode]]  # HCL name -> (identifier tree, value node)
+    conditions: list[tuple[Any, str, str, TextNode]]  # (block, test, variable, values node)
     dynamic: bool = False  # expanded from a dynamic "statement" block: read, never edited
 
 
@@ -453,7 +464,7 @@ def _content(ctx: _Context, block, what: str):
     return content
 
 
-def _evaluated(ctx: _Context, tree, scope: dict[str, Any], pointer: str) -> Node:
+def _evaluated(ctx: _Context, tree, scope: dict[str, Any], pointer: str) -> TextNode:
     """A value inside a dynamic block's content, as a read-only node."""
     try:
         value = _Evaluator(ctx, scope).value(tree)
@@ -462,14 +473,14 @@ def _evaluated(ctx: _Context, tree, scope: dict[str, Any], pointer: str) -> Node
         if name.startswith("var.") and name[4:] in ctx.declared:
             raise InputError(f"needs a value for {name[4:]} ({ctx.declared[name[4:]]}); set {name[4:]} in a --var-file") from None
         return ctx.ref(tree, pointer)
-    return Node("ref", tree.meta.start_pos, tree.meta.end_pos, value=value, text=ctx.text[tree.meta.start_pos : tree.meta.end_pos])
+    return TextNode("ref", tree.meta.start_pos, tree.meta.end_pos, value=value, text=ctx.text[tree.meta.start_pos : tree.meta.end_pos])
 
 
 @dataclass
 class _PolicyDocument:
     block: Any
     statements: list[_Statement]
-    node: Node
+    node: TextNode
 
     @classmethod
     def read(cls, ctx: _Context, block) -> _PolicyDocument:
@@ -502,26 +513,26 @@ class _PolicyDocument:
             keys, items = [], []
             if "effect" not in attrs:
                 keys.append(Key("Effect", -1, -1))
-                items.append(Node("scalar", -1, -1, value="Allow"))
+                items.append(TextNode("scalar", -1, -1, value="Allow"))
             for name, element in _ELEMENTS:
                 if name in attrs:
                     keys.append(Key(element, -1, -1))
                     items.append(attrs[name][1])
             if conditions:
-                ops: dict[str, list[tuple[str, Node]]] = {}
+                ops: dict[str, list[tuple[str, TextNode]]] = {}
                 for _, test, variable, values in conditions:
                     ops.setdefault(test, []).append((variable, values))
-                cond = Node("object", -1, -1, keys=tuple(Key(t, -1, -1) for t in ops),
-                            items=tuple(Node("object", -1, -1, keys=tuple(Key(v, -1, -1) for v, _ in vs), items=tuple(n for _, n in vs)) for vs in ops.values()))
+                cond = TextNode("object", -1, -1, keys=tuple(Key(t, -1, -1) for t in ops),
+                            items=tuple(TextNode("object", -1, -1, keys=tuple(Key(v, -1, -1) for v, _ in vs), items=tuple(n for _, n in vs)) for vs in ops.values()))
                 keys.append(Key("Condition", -1, -1))
                 items.append(cond)
-            nodes.append(Node("object", -1, -1, keys=tuple(keys), items=tuple(items)))
-        root = Node("object", -1, -1, keys=(Key("Version", -1, -1), Key("Statement", -1, -1)),
-                    items=(Node("scalar", -1, -1, value="2012-10-17"), Node("list", -1, -1, items=tuple(nodes))))
+            nodes.append(TextNode("object", -1, -1, keys=tuple(keys), items=tuple(items)))
+        root = TextNode("object", -1, -1, keys=(Key("Version", -1, -1), Key("Statement", -1, -1)),
+                    items=(TextNode("scalar", -1, -1, value="2012-10-17"), TextNode("list", -1, -1, items=tuple(nodes))))
         return cls(block, statements, root)
 
     # Each operation on the rendered document becomes an edit of the blocks that render it.
-    def edits(self, text: str, ops: list[dict[str, Any]], found: Found) -> tuple[list[Edit], int]:
+    def edits(self, text: str, ops: list[dict[str, Any]], found: Found) -> tuple[list[TextEdit], int]:
         op = ops[0]
         kind, tokens, value = op.get("op"), split_pointer(op.get("path", "")), op.get("value")
         path = found.embedded.path
@@ -530,7 +541,7 @@ class _PolicyDocument:
             last = self.statements[-1].block if self.statements else None
             indent = line_indent(text, last.meta.start_pos) if last else "  "
             at = last.meta.end_pos if last else self.block.meta.end_pos - 1
-            return [Edit(at, at, "\n\n" + indent + _render_statement(value, indent))], 1
+            return [TextEdit(at, at, "\n\n" + indent + _render_statement(value, indent))], 1
         if len(tokens) < 3 or tokens[0] != "Statement" or not tokens[1].isdigit() or int(tokens[1]) >= len(self.statements):
             raise unsupported
         statement = self.statements[int(tokens[1])]
@@ -551,7 +562,7 @@ class _PolicyDocument:
                 blocks = "".join("\n\n" + indent + _render_condition(rest[1], var, vals, indent) for var, vals in pairs)
                 anchor = statement.conditions[-1][0] if statement.conditions else None
                 at = anchor.meta.end_pos if anchor else _last_line_end(text, statement.block)
-                return [Edit(at, at, blocks)], 1
+                return [TextEdit(at, at, blocks)], 1
             if len(rest) == 4:
                 match = [n for _, t, v, n in statement.conditions if t == rest[1] and v == rest[2]]
                 if not match:
@@ -579,7 +590,7 @@ class _PolicyDocument:
                 # keep the "=" where terraform fmt aligned it, when the new name fits
                 eq = text.index("=", ident.meta.end_pos)
                 width = max(eq - ident.meta.start_pos, len(other) + 1)
-                return [Edit(ident.meta.start_pos, eq, other.ljust(width)),
+                return [TextEdit(ident.meta.start_pos, eq, other.ljust(width)),
                         *replace_value(text, node, new, HCL_SYNTAX)], 2
         if kind in ("add", "replace") and attr in statement.attrs:
             node = statement.attrs[attr][1]

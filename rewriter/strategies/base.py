@@ -6,12 +6,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from rewriter.i18n import Text
 from rewriter.check import CheckResult, RequestResult
-from rewriter.cris import INFERENCE_ACTIONS, partition_of
+from rewriter.cris import INFERENCE_ACTIONS
 from rewriter.evaluate import Evaluator
 from rewriter.fixes import Edit, NotApplicable
 from rewriter.model import Policy, Statement, Values
 from rewriter.regions import RegionRestriction, find_region_restrictions
+from rewriter.regions_data import partition_of
 from rewriter.vocabulary import Outcome
 
 if TYPE_CHECKING:
@@ -53,7 +55,10 @@ class Problem:
         for result in self.denied:
             if result.authorization.role == "profile":
                 region = result.request.region
-                raise NotApplicable(f"the originating call in {region} is denied, and {why}: {region} must already be allowed")
+                raise NotApplicable(Text(
+                    "the originating call in {region} is denied, and {why}: {region} must already be allowed",
+                    region=region, why=why,
+                ))
 
     def profiles_denied_by(self, index: int) -> tuple[Profile, ...]:
         """The profiles some of whose requests statement ``index`` denies: an exemption in that statement
@@ -79,9 +84,10 @@ class Problem:
         found: dict[int, RegionRestriction] = {}
         for result in results:
             if result.decision.outcome != Outcome.EXPLICIT_DENY:
-                raise NotApplicable(
-                    f"{result.request.action} in {result.request.region} is denied because no Allow "
-                    "statement matches; add an Allow (or evaluate beside FullAWSAccess)"
+                raise NotApplicable(Text(
+                    "{action} in {region} is denied because no Allow statement matches; add an Allow (or "
+                    "evaluate beside FullAWSAccess)", action=result.request.action, region=result.request.region,
+                )
                 )
             for ref in result.decision.statements:
                 statement = self.policy.statements[ref.index]
@@ -90,9 +96,10 @@ class Problem:
                     lifted[statement.index] = statement
                     continue
                 if restriction is None:
-                    raise NotApplicable(
-                        f"{statement.label} denies {result.request.action} for a reason other than the "
-                        "Region; scp-fix does not override it"
+                    raise NotApplicable(Text(
+                        "{statement} denies {action} for a reason other than the Region; scp-fix does not "
+                        "override it", statement=statement.label, action=result.request.action,
+                    )
                     )
                 found[statement.index] = restriction
         return found

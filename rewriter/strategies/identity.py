@@ -97,8 +97,16 @@ def _generic(arn: str) -> str:
     return ":".join(parts)
 
 
-def _one_or_list(items: Sequence[str]) -> str | list[str]:
-    return items[0] if len(items) == 1 else list(items)
+def _writes_lists(policy) -> bool:
+    """Whether the policy writes even one action or condition value as a list (``["x"]``), as an
+    ``aws_iam_policy_document`` always does: the statements a fix adds follow it."""
+    elements = [s.action for s in policy.statements if s.action is not None]
+    elements += [c.values for s in policy.statements for c in s.conditions]
+    return bool(elements) and all(e.is_list for e in elements)
+
+
+def _values(items: Sequence[str], lists: bool) -> str | list[str]:
+    return items[0] if len(items) == 1 and not lists else list(items)
 
 
 def _unique_sid(base: str, taken: set[str]) -> str:
@@ -113,6 +121,7 @@ def _new_statements(problem: Problem, needs: Sequence[_Need]) -> list[dict[str, 
     """AWS's statements for these needs: the profiles in one statement per set of actions, the models
     in one statement per profile (and one more for a global profile's Region-less model)."""
     taken = {s.sid for s in problem.policy.statements if s.sid}
+    lists = _writes_lists(problem.policy)
     statements: list[dict[str, Any]] = []
     profiles: dict[tuple[str, ...], list[str]] = {}
     for need in needs:
@@ -124,7 +133,7 @@ def _new_statements(problem: Problem, needs: Sequence[_Need]) -> list[dict[str, 
         statements.append({
             "Sid": _unique_sid("AllowInferenceProfile", taken),
             "Effect": "Allow",
-            "Action": _one_or_list(actions),
+            "Action": _values(actions, lists),
             "Resource": list(resources),
         })
     for need in needs:
@@ -132,9 +141,10 @@ def _new_statements(problem: Problem, needs: Sequence[_Need]) -> list[dict[str, 
             continue
         exact = _exact(problem)
         arn = need.profile_arn if exact else _generic(need.profile_arn)
-        through = {"StringEquals": {INFERENCE_PROFILE_KEY: arn}} if exact else {"ArnLike": {INFERENCE_PROFILE_KEY: arn}}
+        value = _values((arn,), lists)
+        through = {"StringEquals": {INFERENCE_PROFILE_KEY: value}} if exact else {"ArnLike": {INFERENCE_PROFILE_KEY: value}}
         if need.role == "global-model":
-            condition: dict[str, Any] = {"StringEquals": {"aws:RequestedRegion": UNSPECIFIED}}
+            condition: dict[str, Any] = {"StringEquals": {"aws:RequestedRegion": _values((UNSPECIFIED,), lists)}}
             for operator, keys in through.items():
                 condition.setdefault(operator, {}).update(keys)
             sid = "AllowGlobalModelThroughInferenceProfile"
@@ -144,7 +154,7 @@ def _new_statements(problem: Problem, needs: Sequence[_Need]) -> list[dict[str, 
         statements.append({
             "Sid": _unique_sid(sid, taken),
             "Effect": "Allow",
-            "Action": _one_or_list(need.actions),
+            "Action": _values(need.actions, lists),
             "Resource": list(need.resources),
             "Condition": condition,
         })

@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from rewriter.i18n import Text
 from rewriter.cris import INFERENCE_PROFILE_KEY
 from rewriter.fixes import Applicability, Edit, Fix, NotApplicable
 from rewriter.model import Statement
@@ -35,7 +36,7 @@ COMPANION_SID = "DenyBedrockInferenceOutsideAllowedRegions"
 
 def plan(problem: Problem) -> Fix:
     if not problem.options.broad:
-        problem.require_source_allowed("the companion deny would still deny it")
+        problem.require_source_allowed(Text("the companion deny would still deny it"))
     restrictions = problem.denying_restrictions(problem.denied)
     options = problem.options
     carved = ("bedrock:*",) if options.broad else options.actions
@@ -55,33 +56,36 @@ def plan(problem: Problem) -> Fix:
     edits = append_statements(problem.policy, edits, companions)
     names = ", ".join(carved)
     if options.broad:
-        notes = (
+        notes = (Text(
             "NotAction \"bedrock:*\" takes every Amazon Bedrock action, direct calls included, out of the "
-            "Region restriction: Bedrock becomes usable in every Region, not only through the named profiles.",
-        )
+            "Region restriction: Bedrock becomes usable in every Region, not only through the named profiles."
+        ),)
     else:
         notes = (
-            (f"With --prefix, every {', '.join(sorted({p.geography for p in problem.profiles}))} "
-             "inference profile is exempted, not only the named ones.",)
+            (Text(
+                "With --prefix, every {geographies} inference profile is exempted, not only the named ones.",
+                geographies=", ".join(sorted({p.geography for p in problem.profiles})),
+            ),)
             if options.prefix else ()
         )
         if options.batch:
-            notes += (
+            notes += (Text(
                 "bedrock:CreateModelInvocationJob is carved out as the aws-samples policy does. How a batch "
                 "job is authorized in destination Regions is not documented, so scp-fix checked only the "
                 "InvokeModel authorizations; the companion deny keeps direct batch calls outside the "
-                "allowed Regions denied unless they come through the profiles.",
-            )
+                "allowed Regions denied unless they come through the profiles."
+            ),)
     return Fix(
         strategy=NAME,
-        title=f"Exempt {names} from the Region deny" + ("" if options.broad else ", re-denied Bedrock-only"),
-        rationale=(
+        title=(
+            Text("Exempt {actions} from the Region deny", actions=names) if options.broad
+            else Text("Exempt {actions} from the Region deny, re-denied Bedrock-only", actions=names)
+        ),
+        rationale=Text(
             "The inference actions leave the broad Region deny, and a Bedrock-only companion statement "
             "denies them again outside the allowed Regions unless the call comes through the named "
             "inference profiles (the aws-samples CRIS pattern)."
-            if not options.broad
-            else "The blanket NotAction \"bedrock:*\" exempts all of Bedrock from the Region deny."
-        ),
+        ) if not options.broad else Text("The blanket NotAction \"bedrock:*\" exempts all of Bedrock from the Region deny."),
         edits=tuple(edits),
         applicability=Applicability.UNSAFE if options.broad or options.prefix else Applicability.SAFE,
         notes=notes,
@@ -97,9 +101,10 @@ def _carve(problem: Problem, statement: Statement, actions: tuple[str, ...]) -> 
             Edit("remove", statement.action.pointer),
             Edit("add", f"{statement.pointer}/NotAction", list(actions)),
         ]
-    raise NotApplicable(
-        f"{statement.label} names its actions in Action, so the inference actions cannot be carved out "
-        "with NotAction"
+    raise NotApplicable(Text(
+        "{statement} names its actions in Action, so the inference actions cannot be carved out with NotAction",
+        statement=statement.label,
+    )
     )
 
 

@@ -18,6 +18,7 @@ already be allowed.
 
 from __future__ import annotations
 
+from rewriter.i18n import Text
 from rewriter.cris import INFERENCE_PROFILE_KEY
 from rewriter.fixes import Applicability, Edit, Fix, NotApplicable
 from rewriter.model import Statement, escape_pointer_token
@@ -54,16 +55,18 @@ def plan(problem: Problem) -> Fix:
         else:
             edits.append(Edit("add", f"{statement.pointer}/Condition/ArnNotLike", {INFERENCE_PROFILE_KEY: list(patterns)}))
     if not edits:
-        raise NotApplicable("the denying statements already exempt these profiles")
+        raise NotApplicable(Text("the denying statements already exempt these profiles"))
     widened = (
-        (f"With --prefix, every {', '.join(sorted({p.geography for p in problem.profiles}))} "
-         "inference profile is exempted, not only the named ones.",)
+        (Text(
+            "With --prefix, every {geographies} inference profile is exempted, not only the named ones.",
+            geographies=", ".join(sorted({p.geography for p in problem.profiles})),
+        ),)
         if problem.options.prefix else ()
     )
     return Fix(
         strategy=NAME,
-        title="Exempt calls through " + ", ".join(p.id for p in problem.profiles),
-        rationale=(
+        title=Text("Exempt calls through {profiles}", profiles=", ".join(p.id for p in problem.profiles)),
+        rationale=Text(
             "Bedrock sets bedrock:InferenceProfileArn on the destination authorizations of a call made "
             "through an inference profile. An ArnNotLike exemption on that key lets exactly those calls "
             "through the Region deny; every other request, including direct Bedrock calls, stays denied."

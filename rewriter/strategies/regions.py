@@ -15,6 +15,7 @@ Bedrock; the proposal's "newly allowed" says exactly what.
 
 from __future__ import annotations
 
+from rewriter.i18n import Text
 from rewriter.cris import UNSPECIFIED
 from rewriter.fixes import Applicability, Edit, Fix, NotApplicable
 from rewriter.regions import RegionRestriction, find_region_restrictions, region_listed
@@ -54,9 +55,10 @@ def plan(problem: Problem) -> Fix:
                     if region_listed(clause, region, values=(value,)) and "*" not in value and "?" not in value
                 ]
                 if not exact:
-                    raise NotApplicable(
-                        f"{restriction.statement.label} denies {region} through a pattern; removing the "
-                        "pattern would open more Regions than the profiles need"
+                    raise NotApplicable(Text(
+                        "{statement} denies {region} through a pattern; removing the pattern would open more "
+                        "Regions than the profiles need", statement=restriction.statement.label, region=region,
+                    )
                     )
                 removals.setdefault(ref.index, set()).update(exact)
     edits: list[Edit] = []
@@ -65,30 +67,33 @@ def plan(problem: Problem) -> Fix:
     for index, positions in removals.items():
         values = restrictions[index].clause.values
         if len(positions) == len(values.items):
-            raise NotApplicable(
-                f"removing {', '.join(values.items[i] for i in sorted(positions))} would leave "
-                f"{restrictions[index].statement.label} without a Region"
+            raise NotApplicable(Text(
+                "removing {regions} would leave {statement} without a Region",
+                regions=", ".join(values.items[i] for i in sorted(positions)),
+                statement=restrictions[index].statement.label,
+            )
             )
         if values.is_list:
             # Highest index first, so every path stays valid while the patch is applied in order.
             edits.extend(Edit("remove", f"{values.pointer}/{i}") for i in sorted(positions, reverse=True))
         else:  # pragma: no cover - a scalar is a single value, caught by the check above
-            raise NotApplicable("cannot remove the only Region")
+            raise NotApplicable(Text("cannot remove the only Region"))
     if not edits:
-        raise NotApplicable("no Region list denies the profiles' requests")
+        raise NotApplicable(Text("no Region list denies the profiles' requests"))
     added = sorted({r for regions in additions.values() for r in regions})
     removed = sorted(
         {restrictions[i].clause.values.items[p] for i, ps in removals.items() for p in ps}
     )
-    parts = []
-    if added:
-        parts.append(f"allow {', '.join(added)}")
-    if removed:
-        parts.append(f"stop denying {', '.join(removed)}")
+    if added and removed:
+        title = Text("Allow {added} and stop denying {removed}", added=", ".join(added), removed=", ".join(removed))
+    elif added:
+        title = Text("Allow {added}", added=", ".join(added))
+    else:
+        title = Text("Stop denying {removed}", removed=", ".join(removed))
     return Fix(
         strategy=NAME,
-        title=" and ".join(parts).capitalize(),
-        rationale=(
+        title=title,
+        rationale=Text(
             "Cross-Region inference authorizes the call in every destination Region of the source "
             "Region; each one the SCP blocks fails the whole call. This adds the missing Regions to the "
             "Region condition, for every service the statement does not exempt."
@@ -96,13 +101,15 @@ def plan(problem: Problem) -> Fix:
         edits=tuple(edits),
         applicability=Applicability.UNSAFE,
         notes=(
-            f"Usable in {', '.join(sorted({*added, *removed}))} for every service the Region restriction "
-            "does not exempt, not only for Bedrock.",
+            Text(
+                "Usable in {regions} for every service the Region restriction does not exempt, not only for "
+                "Bedrock.", regions=", ".join(sorted({*added, *removed})),
+            ),
         ) + (
             (
-                "'unspecified' is the Region Bedrock global cross-Region inference reports for its "
+                Text("'unspecified' is the Region Bedrock global cross-Region inference reports for its "
                 "Region-less model ARN; AWS states no other service's calls carry it, but the policy text "
-                "now allows it for every action it does not exempt.",
+                "now allows it for every action it does not exempt."),
             )
             if UNSPECIFIED in added or UNSPECIFIED in removed else ()
         ),
@@ -118,7 +125,8 @@ def _allow_statement_for(problem: Problem, request) -> RegionRestriction:
         literal = next((v for v in restriction.regions if "*" not in v and "?" not in v), None)
         if literal is not None and problem.evaluator.matches(restriction.statement, replace(request, region=literal)):
             return restriction
-    raise NotApplicable(
-        f"{request.action} in {request.region} is denied because no Allow statement matches, and no "
-        "Allow statement that names its Regions would match it in another Region"
+    raise NotApplicable(Text(
+        "{action} in {region} is denied because no Allow statement matches, and no Allow statement that "
+        "names its Regions would match it in another Region", action=request.action, region=request.region,
+    )
     )

@@ -10,7 +10,7 @@ from org_builder import EU_PROFILE, US_PROFILE, action_deny, region_deny
 from rewriter.catalog import load_catalog
 from rewriter.check import check_levels
 from rewriter.org.check import check_org, relevance
-from rewriter.org.snapshot import FULL_AWS_ACCESS_ID, Node, OrgPolicy, build_snapshot
+from rewriter.org.snapshot import FULL_AWS_ACCESS_ID, OrgNode, OrgPolicy, build_snapshot
 
 FULL = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
 ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
@@ -18,13 +18,13 @@ ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
 
 def _snapshot():
     nodes = [
-        Node("r-1", "Root", "root"),
-        Node("ou-a", "A", "ou", "r-1"),
-        Node("ou-b", "B", "ou", "ou-a"),
-        Node("111111111111", "one", "account", "ou-b"),
-        Node("222222222222", "two", "account", "ou-a"),
-        Node("333333333333", "three", "account", "r-1"),
-        Node("444444444444", "four", "account", "ou-b"),
+        OrgNode("r-1", "Root", "root"),
+        OrgNode("ou-a", "A", "ou", "r-1"),
+        OrgNode("ou-b", "B", "ou", "ou-a"),
+        OrgNode("111111111111", "one", "account", "ou-b"),
+        OrgNode("222222222222", "two", "account", "ou-a"),
+        OrgNode("333333333333", "three", "account", "r-1"),
+        OrgNode("444444444444", "four", "account", "ou-b"),
     ]
     guard = {
         "Version": "2012-10-17",
@@ -171,13 +171,13 @@ def test_the_streamed_json_is_the_plain_document_text():
     _streamed_equals_plain(check_org(snapshot, profiles[1:], accounts=["222222222222"], source_region="eu-west-1"))
     # an unreadable policy, names that JSON must escape, and no account at all
     broken = [OrgPolicy("p-bad", 'Bad "one"', "{not json")]
-    nodes = [Node("r-1", "Root", "root"), Node("ou-x", "Zürich \"HQ\"\n", "ou", "r-1"),
-             Node("555555555555", "ünï\\code", "account", "ou-x"), Node("666666666666", "ok", "account", "r-1")]
+    nodes = [OrgNode("r-1", "Root", "root"), OrgNode("ou-x", "Zürich \"HQ\"\n", "ou", "r-1"),
+             OrgNode("555555555555", "ünï\\code", "account", "ou-x"), OrgNode("666666666666", "ok", "account", "r-1")]
     odd = build_snapshot(nodes, [OrgPolicy(FULL_AWS_ACCESS_ID, "FullAWSAccess", FULL, aws_managed=True), *broken],
                          {"r-1": [FULL_AWS_ACCESS_ID], "ou-x": [FULL_AWS_ACCESS_ID, "p-bad"],
                           "555555555555": [FULL_AWS_ACCESS_ID], "666666666666": [FULL_AWS_ACCESS_ID]})
     _streamed_equals_plain(check_org(odd, profiles))
-    empty = build_snapshot([Node("r-1", "Root", "root")], [OrgPolicy(FULL_AWS_ACCESS_ID, "FullAWSAccess", FULL,
+    empty = build_snapshot([OrgNode("r-1", "Root", "root")], [OrgPolicy(FULL_AWS_ACCESS_ID, "FullAWSAccess", FULL,
                                                                        aws_managed=True)], {"r-1": [FULL_AWS_ACCESS_ID]})
     assert json.loads(_streamed_equals_plain(check_org(empty, profiles)))["accounts"] == []
 
@@ -205,8 +205,8 @@ def test_accounts_sharing_an_evaluation_each_name_their_own_denying_level_in_the
     guard = json.dumps({"Version": "2012-10-17", "Statement": [{  # the same account-level deny on both accounts
         "Effect": "Deny", "Action": "bedrock:InvokeModel*", "Resource": "*",
         "Condition": {"StringEquals": {"aws:RequestedRegion": "us-west-2"}}}]})
-    nodes = [Node("r-1", "Root", "root"), Node("ou-a", "A", "ou", "r-1"), Node("ou-b", "B", "ou", "r-1"),
-             Node("111111111111", "one", "account", "ou-a"), Node("222222222222", "two", "account", "ou-b")]
+    nodes = [OrgNode("r-1", "Root", "root"), OrgNode("ou-a", "A", "ou", "r-1"), OrgNode("ou-b", "B", "ou", "r-1"),
+             OrgNode("111111111111", "one", "account", "ou-a"), OrgNode("222222222222", "two", "account", "ou-b")]
     policies = [OrgPolicy(FULL_AWS_ACCESS_ID, "FullAWSAccess", FULL, aws_managed=True), OrgPolicy("p-g", "Guard", guard)]
     attachments = {n.id: [FULL_AWS_ACCESS_ID] for n in nodes}
     attachments["111111111111"] = attachments["222222222222"] = [FULL_AWS_ACCESS_ID, "p-g"]
