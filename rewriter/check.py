@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
 
 from rewriter.cris import DEFAULT_ACCOUNT, INFERENCE_ACTIONS, Authorization, authorizations
 from rewriter.evaluate import Decision, Evaluator, Request
 from rewriter.model import Policy
-from rewriter.regions import RegionRestriction, find_region_restrictions
+from rewriter.regions import RegionRestriction, restrictions_by_statement
 from rewriter.i18n import Text, join
 from rewriter.vocabulary import Code, Finding, Outcome
 
@@ -205,11 +205,11 @@ def _run(
     principal: str | None,
     actions: tuple[str, ...],
 ) -> CheckResult:
-    found: dict[int, tuple[RegionRestriction, ...]] = {}  # a policy's restrictions, by position
+    found: dict[int, Mapping[int, RegionRestriction]] = {}  # a policy's restrictions, by position
 
-    def restrictions(index: int) -> tuple[RegionRestriction, ...]:
+    def restrictions(index: int) -> Mapping[int, RegionRestriction]:
         if index not in found:
-            found[index] = find_region_restrictions(policies[index])
+            found[index] = restrictions_by_statement(policies[index])
         return found[index]
 
     def judge(request: Request) -> tuple[Decision, Finding | None]:
@@ -268,14 +268,14 @@ def reason(policies: Sequence[Policy], request: Request, decision: Decision) -> 
 
 def finding(policies: Sequence[Policy], request: Request, decision: Decision) -> Finding:
     """Why a request is denied: the code of its kind and the words."""
-    return _finding(policies, request, decision, lambda index: find_region_restrictions(policies[index]))
+    return _finding(policies, request, decision, lambda index: restrictions_by_statement(policies[index]))
 
 
 def _finding(
     policies: Sequence[Policy],
     request: Request,
     decision: Decision,
-    restrictions: Callable[[int], Sequence[RegionRestriction]],
+    restrictions: Callable[[int], Mapping[int, RegionRestriction]],  # policy position -> by statement index
 ) -> Finding:
     if decision.outcome == Outcome.IMPLICIT_DENY:
         return Finding(Code.NO_ALLOW, Text(
@@ -291,7 +291,7 @@ def _finding(
         policy = policies[ref.policy_index]
         statement = policy.statements[ref.index]
         label = statement.label
-        restriction = next((r for r in restrictions(ref.policy_index) if r.statement is statement), None)
+        restriction = restrictions(ref.policy_index).get(ref.index)
         if restriction is None or restriction.kind == "deny-list":
             from rewriter.controls import deliberate_reason
 

@@ -19,11 +19,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rewriter.cris import UNSPECIFIED
 from rewriter.errors import InputError
 from rewriter.model import Policy, Statement
 from rewriter.regions import INFERENCE_PROFILE_ARN, REQUESTED_REGION
+
+if TYPE_CHECKING:
+    from rewriter.check import RequestResult
 
 __all__ = [
     "CONTROL_TOWER_ROLE",
@@ -113,13 +117,16 @@ def deliberate_reason(statement: Statement) -> str | None:
 
 
 def deliberate_denials(
-    policies: Sequence[Policy], results: Iterable[object], *, overridden: frozenset[tuple[int, int]] = frozenset()
+    policies: Sequence[Policy],
+    results: Iterable[RequestResult],
+    *,
+    overridden: frozenset[tuple[int, int]] = frozenset(),
 ) -> tuple[Deliberate, ...]:
     """The deliberate controls among the statements deciding denied requests, first seen first;
     ``overridden`` holds (policy index, statement index) pairs the user lifted on purpose."""
     found: dict[tuple[int, int], Deliberate] = {}
     for result in results:
-        decision = result.decision  # type: ignore[attr-defined]
+        decision = result.decision
         if decision.allowed:
             continue
         for ref in decision.statements:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from rewriter.cris import DEFAULT_ACCOUNT, INFERENCE_ACTIONS, UNSPECIFIED, authorizations
+from rewriter.i18n import Text, join
 from rewriter.messages import Denial, describe_policy_kind
 from rewriter.regions_data import ALL_COMMERCIAL, ALL_REGIONS
 
@@ -28,8 +29,8 @@ __all__ = ["Route", "Candidate", "Diagnosis", "diagnose", "as_routed"]
 
 # How the caller's Regions were found, in the order they are tried.
 FROM_OPTION = "--source-region"
-FROM_CLOUDTRAIL = "the CloudTrail event's Region"
-FROM_POLICY = "the Regions the policy lets callers use"
+FROM_CLOUDTRAIL = Text("the CloudTrail event's Region")
+FROM_POLICY = Text("the Regions the policy lets callers use")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,12 +79,12 @@ class Diagnosis:
         return self.kind in ("cris-destination", "cris-global") and not self.callable_candidates
 
 
-_DESTINATION_BACKGROUND = (
+_DESTINATION_BACKGROUND = Text(
     "Cross-Region inference authorizes a call in the source Region (the inference profile) and again in "
     "every destination Region the profile routes to (the foundation model there); one denied destination "
     "fails every call, even from an allowed Region."
 )
-_GLOBAL_BACKGROUND = (
+_GLOBAL_BACKGROUND = Text(
     "A global profile routes a call to any commercial Region. Bedrock authorizes the routed call on the "
     "foundation model in the Region it reaches (as a message naming a model ARN in another Region shows), "
     "and, as AWS documents, once more on the Region-less model ARN with aws:RequestedRegion = "
@@ -202,17 +203,21 @@ def diagnose(
         return Diagnosis("not-scp", kind_words, advice=kind_words)
     resource = denial.resource or ""
     if ":inference-profile/" in resource or ":application-inference-profile/" in resource:
-        where = denial.region or "its Region"
+        where = denial.region or Text("its Region")
         return Diagnosis(
             "cris-source",
-            f"The SCP denies the originating call on the inference profile in {where}: the caller's own "
-            f"Region is blocked. No profile exemption can help; {where} must be allowed.",
+            Text(
+                "The SCP denies the originating call on the inference profile in {where}: the caller's own "
+                "Region is blocked. No profile exemption can help; {where} must be allowed.", where=where,
+            ),
         )
     if ":foundation-model/" not in resource or not denial.model_id:
         return Diagnosis(
             "scp-other",
-            f"An SCP explicitly denies {denial.action or 'the action'} on {resource or 'the resource'}; "
-            "this is not a cross-Region inference hop. " + kind_words,
+            Text(
+                "An SCP explicitly denies {action} on {resource}; this is not a cross-Region inference hop. {kind}",
+                action=denial.action or Text("the action"), resource=resource or Text("the resource"), kind=kind_words,
+            ),
         )
     action = denial.action if denial.action in INFERENCE_ACTIONS else INFERENCE_ACTIONS[0]
     profiles = catalog.by_model(denial.model_id)
@@ -221,45 +226,53 @@ def diagnose(
     candidates = _candidates(profiles, region, known, policies, action)
     callers = known or ()
     found = tuple(c for c in candidates if c.callable)
-    where_from = _where_from(callers, sources_from)
     if region == UNSPECIFIED:
         kind = "cris-global"
-        summary = (
-            f"The denied resource is the Region-less model ARN {resource}: a call through a global "
+        summary: list[str] = [Text(
+            "The denied resource is the Region-less model ARN {resource}: a call through a global "
             "cross-Region inference profile, authorized with aws:RequestedRegion = unspecified, which the "
-            "SCP blocks."
-        )
+            "SCP blocks.", resource=resource,
+        )]
     else:
         kind = "cris-destination"
-        summary = (
-            f"The denied resource is the model in {region}"
-            + (f", not in {_join(callers)} where the caller is" if callers and region not in callers else "")
-            + f": cross-Region inference routed the call to {region}, a destination Region the SCP blocks."
-        )
+        summary = [Text(
+            "The denied resource is the model in {region}, not in {callers} where the caller is: cross-Region "
+            "inference routed the call to {region}, a destination Region the SCP blocks.",
+            region=region, callers=_join(callers),
+        ) if callers and region not in callers else Text(
+            "The denied resource is the model in {region}: cross-Region inference routed the call to "
+            "{region}, a destination Region the SCP blocks.", region=region,
+        )]
     backgrounds = [_DESTINATION_BACKGROUND] if kind == "cris-destination" else []
     if any(c.profile.is_global for c in found) or kind == "cris-global":
         backgrounds.append(_GLOBAL_BACKGROUND)
     if len(found) == 1:
-        summary += f" {where_from[0].upper()}{where_from[1:]}, only {found[0].profile.id} routes there."
-    looked_for = ""
+        summary.append(
+            Text("From {callers} ({sources_from}), only {profile} routes there.", callers=_join(callers),
+                 sources_from=sources_from, profile=found[0].profile.id)
+            if callers else Text("From the profiles' source Regions, only {profile} routes there.", profile=found[0].profile.id)
+        )
+    looked_for: str = ""
     if not found:
-        looked_for = (
-            f"a profile of {denial.model_id} that routes a call to "
-            + ("the Region-less model ARN" if region == UNSPECIFIED else f"the model in {region}")
-            + (f" and can be called from {_join(callers)}" if known is not None else "")
-        )
-        summary += (
-            f" No profile in the catalog fits: looked for {looked_for}"
-            + (f" (the caller's Regions, from {sources_from})" if known is not None else "")
-            + "; pass --profiles-file with the profile you use, or --source-region with the Region you call from."
-        )
-    advice = (
+        target = Text("the Region-less model ARN") if region == UNSPECIFIED else Text("the model in {region}", region=region)
+        looked_for = Text("a profile of {model} that routes a call to {target}", model=denial.model_id, target=target)
+        if known is not None:
+            looked_for = Text("{looked_for} and can be called from {callers}", looked_for=looked_for, callers=_join(callers))
+        summary.append(Text(
+            "No profile in the catalog fits: looked for {looked_for} (the caller's Regions, from {sources_from}); "
+            "pass --profiles-file with the profile you use, or --source-region with the Region you call from.",
+            looked_for=looked_for, sources_from=sources_from,
+        ) if known is not None else Text(
+            "No profile in the catalog fits: looked for {looked_for}; pass --profiles-file with the profile you "
+            "use, or --source-region with the Region you call from.", looked_for=looked_for,
+        ))
+    advice = Text(
         "Allow every Region listed for the profile you call, or exempt calls through it "
         "(scp-fix propose --profile <id>)."
     )
     return Diagnosis(
         kind,
-        summary,
+        join(" ", summary),
         candidates,
         advice,
         background=tuple(backgrounds),
@@ -269,11 +282,5 @@ def diagnose(
     )
 
 
-def _where_from(callers: tuple[str, ...], sources_from: str) -> str:
-    if not callers:
-        return "from the profiles' source Regions"
-    return f"from {_join(callers)} ({sources_from})"
-
-
 def _join(regions: Sequence[str]) -> str:
-    return ", ".join(regions) if regions else "no Region"
+    return ", ".join(regions) if regions else Text("no Region")

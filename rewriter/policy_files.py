@@ -62,12 +62,22 @@ def _require_values(embedded: EmbeddedPolicy) -> None:
             raise InputError(f"needs a value for {ref.needs} ({embedded.path}:{ref.line}:{ref.column}); {how}")
 
 
+def policy_warnings(item: PolicyInFile) -> tuple[str, ...]:
+    """One located line per element the policy writes that AWS reads otherwise (``*:*``, an action
+    that does not exist)."""
+    from rewriter.policy_warnings import action_warnings
+
+    path = item.embedded.path if item.embedded is not None else item.label
+    return tuple(w.located(path) for w in action_warnings(item.policy))
+
+
 @dataclass(frozen=True, slots=True)
 class FileCheck:
     label: str
     result: CheckResult
     unresolved: tuple[str, ...] = ()
     policy: Policy | None = None  # the policy checked: its statements know their lines in the file
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +87,7 @@ class FileProposal:
     new_text: str
     proposals: tuple[tuple[str, Proposal], ...]
     unresolved: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     @property
     def changed(self) -> bool:
@@ -207,7 +218,10 @@ def check_file(
                 item.policy, profiles, **options, **({"account": account} if account else {}),
                 **({"actions": actions} if actions else {}),
             )
-        results.append(FileCheck(item.label, replace(result, policy_path=item.label), unresolved_notes(item), item.policy))
+        results.append(FileCheck(
+            item.label, replace(result, policy_path=item.label), unresolved_notes(item), item.policy,
+            policy_warnings(item),
+        ))
     return tuple(results)
 
 
@@ -255,7 +269,8 @@ def propose_file(
                 )
                 text = rewrite(text, current, proposal.chosen.fix.patch)
     unresolved = tuple(note for item in items for note in unresolved_notes(item))
-    return FileProposal(path, original, text, tuple(proposals), unresolved)
+    warnings = tuple(w for item in items for w in policy_warnings(item))
+    return FileProposal(path, original, text, tuple(proposals), unresolved, warnings)
 
 
 def _overrides_by_policy(items: Sequence[PolicyInFile], names: Sequence[str]) -> list[tuple[str, ...]]:

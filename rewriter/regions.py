@@ -89,6 +89,16 @@ def find_region_restrictions(policy: Policy) -> tuple[RegionRestriction, ...]:
     return tuple(found)
 
 
+def restrictions_by_statement(policy: Policy) -> dict[int, RegionRestriction]:
+    """``find_region_restrictions`` by statement index (a statement's first), for callers that ask
+    about one deciding statement at a time: a look-up, where a search per statement made check and
+    propose quadratic in the number of statements."""
+    found: dict[int, RegionRestriction] = {}
+    for restriction in find_region_restrictions(policy):
+        found.setdefault(restriction.statement.index, restriction)
+    return found
+
+
 def _exemptions(statement: Statement, region_clause: ConditionClause) -> Exemptions:
     principals: list[str] = []
     profiles: list[str] = []

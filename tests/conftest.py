@@ -17,6 +17,15 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 import pytest  # noqa: E402
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_user_catalog(tmp_path_factory: pytest.TempPathFactory):
+    """No test sees the developer's synced catalog ($XDG_DATA_HOME/scp-fix/profiles.json): every
+    command would use it over the built-in one. Tests that want one set XDG_DATA_HOME themselves."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data-home")))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _english_locale(monkeypatch):
     """Tests read English unless they ask for another language: a developer's LANG=ja_JP must not

@@ -116,3 +116,37 @@ def test_set_qualified_region_conditions_are_fixed_like_plain_ones(operator: str
     assert proposal.chosen.document["Statement"][0]["Condition"][operator]["aws:RequestedRegion"] == [
         "ap-northeast-1", "ap-northeast-3",
     ]
+
+
+def test_the_refusal_names_the_marker_and_the_advice_names_the_denying_statement() -> None:
+    # an aws-guardrails policy as Control Tower writes it: a guardrail beside the Region deny
+    guardrail = {
+        "Sid": "GRLAMBDAFUNCTIONPOLICY", "Effect": "Deny", "Action": ["lambda:DeleteFunction"],
+        "Resource": ["arn:aws:lambda:*:*:function:aws-controltower-*"],
+        "Condition": {"ArnNotLike": {"aws:PrincipalARN": "arn:aws:iam::*:role/AWSControlTowerExecution"}},
+    }
+    policy = _policy(guardrail, TOKYO_REGION_DENY)
+    proposal = propose(policy, profiles_of([JP_SONNET]), source_region="ap-northeast-1")
+    assert proposal.status == "unsafe"
+    assert "statement 1 (GRLAMBDAFUNCTIONPOLICY" in proposal.reason
+    assert proposal.control_tower is not None
+    assert proposal.control_tower.statement_label.startswith("statement 2 (KeepToTokyo")
+    assert {p["key"]: p["value"] for p in proposal.control_tower.parameters}["AllowedRegions"] == [
+        "ap-northeast-1", "ap-northeast-3",
+    ]
+
+
+def test_check_says_which_statement_deliberately_denies_the_profile() -> None:
+    from rewriter.check import check
+
+    policy = _policy(TOKYO_REGION_DENY, {
+        "Sid": "NoGlobalInference", "Effect": "Deny", "Action": "bedrock:*", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:RequestedRegion": "unspecified"}},
+    })
+    result = check(policy, profiles_of([GLOBAL_SONNET]), source_region="ap-northeast-1")
+    reasons = {r.reason for c in result.checks for r in c.results if r.reason}
+    assert any(
+        "statement 2 (NoGlobalInference, line 1) deliberately denies bedrock:InvokeModel: it denies Bedrock "
+        "global cross-Region inference" in reason
+        for reason in reasons
+    ), reasons

@@ -128,3 +128,16 @@ def test_every_template_has_a_japanese_twin_with_the_same_fields() -> None:
         english, japanese = template_text(f"{name}.md"), template_text(f"{name}.ja.md")
         assert set(re.findall(r"\$\{(\w+)\}", english)) == set(re.findall(r"\$\{(\w+)\}", japanese))
         assert KANA.search(japanese)
+
+
+def test_explain_in_japanese() -> None:
+    message = (ROOT / "tests" / "data" / "messages" / "seed_console_ja.txt").read_text(encoding="utf-8")
+    result = runner.invoke(
+        app, ["explain", "-", "--policy", str(SAMPLES / "tokyo-only.json"), "--lang", "ja"], input=message,
+        env={"LC_ALL": "", "LANG": ""},
+    )
+    assert result.exit_code == 0, result.output
+    assert "拒否された" in result.stdout and "すべての商用リージョン" in result.stdout
+    assert "The denied resource" not in result.stdout and "us-east-2" in result.stdout
+    english = runner.invoke(app, ["explain", "-", "--policy", str(SAMPLES / "tokyo-only.json")], input=message)
+    assert "The denied resource is the model in us-east-2" in english.stdout and not KANA.search(english.stdout)

@@ -40,3 +40,41 @@ def test_org_propose_changes_only_the_policy_that_denies(tmp_path):
         f"arn:aws:bedrock:*:*:inference-profile/{JP}"
     ]
     assert condition["StringNotEquals"]["aws:RequestedRegion"] == ["ap-northeast-1"]  # no Region opened
+
+
+def _snapshot_with(tmp_path, name: str | None = None, extra_statement: dict | None = None) -> str:
+    """The bundled snapshot with the TokyoOnly policy renamed or given one more statement."""
+    data = json.loads(Path(SNAPSHOT).read_text(encoding="utf-8"))
+    policy = next(p for p in data["policies"] if p["id"] == "p-ex12tokyo")
+    if name is not None:
+        policy["name"] = name
+    if extra_statement is not None:
+        content = json.loads(policy["content"])
+        content["Statement"] = [*content["Statement"], extra_statement] if isinstance(content["Statement"], list) else [content["Statement"], extra_statement]
+        policy["content"] = json.dumps(content, indent=2)
+    path = tmp_path / "snapshot.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return str(path)
+
+
+def test_org_propose_leaves_a_policy_named_aws_guardrails_to_control_tower(tmp_path):
+    snapshot = _snapshot_with(tmp_path, name="aws-guardrails-AbCdEf")
+    result = runner.invoke(app, ["org", "propose", "--snapshot", snapshot, "--profile", JP, "--account", "111122223333"])
+    assert result.exit_code == 3, result.output
+    assert "managed by AWS Control Tower" in result.output
+
+
+def test_org_propose_refuses_a_deliberate_control_unless_its_sid_is_overridden(tmp_path):
+    snapshot = _snapshot_with(tmp_path, extra_statement={
+        "Sid": "NoJapanProfiles", "Effect": "Deny", "Action": "bedrock:*", "Resource": "*",
+        "Condition": {"ArnLike": {"bedrock:InferenceProfileArn": "arn:aws:bedrock:*:*:inference-profile/jp.*"}},
+    })
+    args = ["org", "propose", "--snapshot", snapshot, "--profile", JP, "--account", "111122223333"]
+    refused = runner.invoke(app, args)
+    assert refused.exit_code == 3, refused.output
+    assert "forbidden by statement 2 (NoJapanProfiles" in refused.output
+    lifted = runner.invoke(app, [*args, "--override", "NoJapanProfiles"])
+    assert lifted.exit_code == 1, lifted.output
+    assert "--override lifts statement 2 (NoJapanProfiles" in lifted.output
+    unknown = runner.invoke(app, [*args, "--override", "NoSuchSid"])
+    assert unknown.exit_code == 2 and "no policy in the organization has a statement with that Sid" in unknown.output

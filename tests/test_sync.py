@@ -345,7 +345,122 @@ def test_write_reports_an_unwritable_path(tmp_path: Path) -> None:
             "routes": {"us-east-1": ["us-east-1"]},
         }
     ]
-    target = tmp_path / "no-such-dir" / "out.json"
+    # A missing folder is made (the first sync into $XDG_DATA_HOME/scp-fix); a file in the way is not.
+    made = tmp_path / "new-dir" / "out.json"
+    write_catalog_file(good, made)
+    assert load_catalog(made).get("us.x.m-v1:0")
+    (tmp_path / "a-file").write_text("")
+    target = tmp_path / "a-file" / "out.json"
     with pytest.raises(InputError) as info:
         write_catalog_file(good, target)
     assert info.value.path == str(target)
+
+
+# -- the synced user catalog: sync -> $XDG_DATA_HOME/scp-fix/profiles.json -> check, propose, diff ----
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKYO_ONLY = str(ROOT / "samples" / "tokyo-only.json")
+
+
+def _sync_into_user_catalog(
+    stubbed: dict[str, tuple[Any, Stubber]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Path:
+    from typer.testing import CliRunner
+
+    import rewriter.catalog.sync as sync_module
+    from rewriter.cli import app
+
+    class Session:
+        def client(self, service: str, region_name: str) -> Any:
+            return stubbed[region_name][0]
+
+    monkeypatch.setattr(sync_module, "make_session", lambda aws_profile=None: Session())
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    queue_tokyo_and_osaka(stubbed)
+    result = CliRunner().invoke(
+        app, ["profiles", "sync", "--region", "ap-northeast-1", "--region", "ap-northeast-3"]
+    )
+    assert result.exit_code == 0, result.output
+    path = tmp_path / "data" / "scp-fix" / "profiles.json"
+    assert f"to {path}" in result.stdout
+    return path
+
+
+def test_sync_writes_the_user_catalog_that_check_and_propose_use(
+    stubbed: dict[str, tuple[Any, Stubber]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from rewriter.cli import app
+
+    path = _sync_into_user_catalog(stubbed, monkeypatch, tmp_path)
+    document = json.loads(path.read_text())
+    assert document["regions"] == ["ap-northeast-1", "ap-northeast-3"]
+    runner = CliRunner()
+    # The application profile is known only from the sync: check finds it without --profiles-file.
+    check = runner.invoke(app, ["check", TOKYO_ONLY, "--profile", APP_ARN, "--format", "json"])
+    assert check.exit_code == 1, check.output  # Tokyo only: the ap-northeast-3 destination is denied
+    assert json.loads(check.stdout)["profiles"][0]["denied_regions"] == ["ap-northeast-3"]
+    assert f"note: using the catalog synced {document['data_date']} ({path})" in check.stderr
+    propose = runner.invoke(app, ["propose", TOKYO_ONLY, "--profile", APP_ARN])
+    assert propose.exit_code == 1, propose.output
+    assert APP_ARN in propose.stdout  # the profile-ARN exemption names the synced profile
+    listing = runner.invoke(app, ["profiles", "list", "--format", "json"])
+    assert json.loads(listing.stdout)["synced"] == {"file": str(path), "data_date": document["data_date"]}
+
+    # Without the user catalog, the same profile is unknown: the sync made the difference.
+    path.unlink()
+    assert runner.invoke(app, ["check", TOKYO_ONLY, "--profile", APP_ARN]).exit_code == 2
+
+
+def test_profiles_diff_against_the_builtin_catalog(
+    stubbed: dict[str, tuple[Any, Stubber]], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from rewriter.cli import app
+
+    _sync_into_user_catalog(stubbed, monkeypatch, tmp_path)
+    result = CliRunner().invoke(app, ["profiles", "diff", "--format", "json"])
+    assert result.exit_code == 1, result.output  # there are changes
+    data = json.loads(result.stdout)
+    assert [p["id"] for p in data["added"]] == ["team1"]  # the application profile
+    builtin = load_catalog()
+    # Every built-in route from Tokyo or Osaka that Bedrock did not list is reported removed.
+    listed = {(JP, "ap-northeast-1"), (JP, "ap-northeast-3"), (GLOBAL, "ap-northeast-1"), (APAC_NOVA, "ap-northeast-1")}
+    expected_removed = {
+        (p.id, s) for p in builtin.profiles for s in p.routes
+        if s in ("ap-northeast-1", "ap-northeast-3") and (p.id, s) not in listed
+    }
+    assert {(c["profile"], c["source_region"]) for c in data["removed"]} == expected_removed
+    assert (GLOBAL, "ap-northeast-3") in expected_removed  # the stub's Osaka lists no global profile
+    # Changed: exactly the listed routes whose destinations differ from the built-in data.
+    stub_routes = {APAC_NOVA: ("ap-northeast-1", "ap-northeast-2", "ap-southeast-2"), JP: ("ap-northeast-1", "ap-northeast-3")}
+    expected_changed = {
+        (key, "ap-northeast-1") for key, route in stub_routes.items()
+        if builtin.get(key).routes.get("ap-northeast-1") != route
+    }
+    assert {(c["profile"], c["source_region"]) for c in data["changed"]} == expected_changed
+    text = CliRunner().invoke(app, ["profiles", "diff"])
+    assert "+ " + APP_ARN + ": new profile, from ap-northeast-1" in text.stdout
+    assert f"{len(expected_removed)} removed" in text.stdout
+
+
+def test_newest_data_first(tmp_path: Path) -> None:
+    """A sync newer than the built-in data replaces the routes it asked; an older one only adds."""
+    builtin = load_catalog()
+    asked_only_tokyo = [{"id": JP, "model": SONNET, "routes": {"ap-northeast-1": ["ap-northeast-1"]}}]
+    for date, expected in (("2999-01-01", ("ap-northeast-1",)), ("2000-01-01", builtin.get(JP).destinations("ap-northeast-1"))):
+        path = tmp_path / f"{date}.json"
+        write_catalog_file(asked_only_tokyo, path, regions=["ap-northeast-1"], data_date=date)
+        catalog = load_catalog(synced_file=path)
+        jp = catalog.get(JP)
+        assert jp.destinations("ap-northeast-1") == expected, date
+        # Osaka was not asked: its built-in route stays either way.
+        assert jp.destinations("ap-northeast-3") == builtin.get(JP).destinations("ap-northeast-3")
+        assert catalog.synced == (str(path), date)
+    # --profiles-file still wins over both.
+    user = tmp_path / "user.yaml"
+    user.write_text(f'- id: "{JP}"\n  model: "{SONNET}"\n  routes: {{ap-northeast-1: [ap-northeast-1, ap-northeast-2]}}\n')
+    both = load_catalog(user, synced_file=tmp_path / "2999-01-01.json")
+    assert both.get(JP).destinations("ap-northeast-1") == ("ap-northeast-1", "ap-northeast-2")

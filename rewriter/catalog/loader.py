@@ -22,7 +22,14 @@ from rewriter.catalog.entries import Locator, entries_of, read_entries
 from rewriter.catalog.model import ACTIVE, Announced, Catalog, Profile
 from rewriter.errors import CatalogError
 
-__all__ = ["load_catalog", "builtin_catalog", "catalog_from_document", "read_profiles_file"]
+__all__ = [
+    "builtin_catalog",
+    "catalog_from_document",
+    "load_catalog",
+    "read_profiles_document",
+    "read_profiles_file",
+    "user_catalog_path",
+]
 
 
 def _trusted_profile(entry: Mapping[str, Any]) -> Profile:
@@ -174,6 +181,11 @@ def _load_yaml(text: str, path: str) -> Any:
 
 def read_profiles_file(path: str | os.PathLike[str]) -> tuple[Profile, ...]:
     """Read a user profiles file (YAML or JSON; a list, or a mapping with 'profiles')."""
+    return read_profiles_document(path)[1]
+
+
+def read_profiles_document(path: str | os.PathLike[str]) -> tuple[Any, tuple[Profile, ...]]:
+    """A profiles file's document (for its data_date, regions, ...) and its profiles."""
     name = os.fspath(path)
     from rewriter.files import read_bytes
 
@@ -189,7 +201,7 @@ def read_profiles_file(path: str | os.PathLike[str]) -> tuple[Profile, ...]:
         entries_of(document)
     except CatalogError as error:
         raise CatalogError(error.message, path=name) from None
-    return read_entries(document, path=name, origin=name, locate=_yaml_locator(text))
+    return document, read_entries(document, path=name, origin=name, locate=_yaml_locator(text))
 
 
 
@@ -221,13 +233,32 @@ def merge(base: Catalog, user: tuple[Profile, ...], *, name: str) -> Catalog:
         source=base.source,
         files=(*base.files, name),
         announced=tuple(a for a in base.announced if a.id not in replaced),
+        synced=base.synced,
     )
 
 
-def load_catalog(profiles_file: str | os.PathLike[str] | None = None) -> Catalog:
-    """The built-in catalog, extended by ``profiles_file`` when given. Read anew on every call."""
-    builtin = builtin_catalog()
-    if profiles_file is None:
-        return builtin
-    name = os.fspath(profiles_file)
-    return merge(builtin, read_profiles_file(name), name=name)
+def user_catalog_path(environ: Mapping[str, str] | None = None) -> str:
+    """Where 'scp-fix profiles sync' writes by default: ``$XDG_DATA_HOME/scp-fix/profiles.json``."""
+    env = os.environ if environ is None else environ
+    base = env.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return os.path.join(base, "scp-fix", "profiles.json")
+
+
+def load_catalog(
+    profiles_file: str | os.PathLike[str] | None = None,
+    *,
+    synced_file: str | os.PathLike[str] | None = None,
+) -> Catalog:
+    """The built-in catalog, with a synced catalog over it (newest data first), then
+    ``profiles_file`` over both. Read anew on every call."""
+    from rewriter.catalog.synced import merge_synced
+
+    catalog = builtin_catalog()
+    if synced_file is not None:
+        name = os.fspath(synced_file)
+        document, profiles = read_profiles_document(name)
+        catalog = merge_synced(catalog, profiles, document=document, name=name)
+    if profiles_file is not None:
+        name = os.fspath(profiles_file)
+        catalog = merge(catalog, read_profiles_file(name), name=name)
+    return catalog

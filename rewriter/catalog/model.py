@@ -237,6 +237,8 @@ class Catalog:
     source: str
     files: tuple[str, ...] = ()  # user files merged over the built-in data, in order
     announced: tuple[Announced, ...] = ()  # ids without confirmed routes, not profiles
+    # The catalog 'scp-fix profiles sync' wrote, merged over the built-in data: (path, data date).
+    synced: tuple[str, str] | None = None
     _by_id: dict[str, Profile] = field(init=False, repr=False)
     _by_arn: dict[str, Profile] = field(init=False, repr=False)
     _by_model: dict[str, tuple[Profile, ...]] = field(init=False, repr=False)

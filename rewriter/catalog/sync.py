@@ -218,9 +218,16 @@ def write_catalog_file(
         "data_date": data_date or dt.date.today().isoformat(),
         "source": "Amazon Bedrock ListInferenceProfiles/GetInferenceProfile called from: "
         + ", ".join(called),
+        "regions": called,  # the sync speaks for these source Regions only
         "profiles": list(profiles),
     }
     text = json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+    directory = os.path.dirname(name)
+    if directory:
+        try:
+            os.makedirs(directory, exist_ok=True)  # the first sync into $XDG_DATA_HOME/scp-fix
+        except OSError as error:
+            raise InputError(f"cannot make the catalog's folder: {error.strerror}", path=name) from None
     temporary = f"{name}.tmp-{os.getpid()}"
     try:
         with open(temporary, "w", encoding="utf-8") as handle:

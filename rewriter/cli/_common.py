@@ -178,3 +178,22 @@ def emit_chunks(chunks: Iterator[str]) -> None:
     for chunk in chunks:
         typer.echo(chunk, nl=False)
     typer.echo("")
+
+
+def load_catalog(profiles_file: str | None = None):
+    """The catalog a command uses: built-in, the synced user catalog over it when there is one
+    (``scp-fix profiles sync``, its date said on stderr), then ``--profiles-file``."""
+    import os
+
+    from rewriter.catalog.loader import load_catalog as load, user_catalog_path
+
+    synced = user_catalog_path()
+    catalog = load(profiles_file, synced_file=synced if os.path.isfile(synced) else None)
+    if catalog.synced is not None:
+        path, date = catalog.synced
+        typer.echo(
+            f"scp-fix: note: using the catalog synced {date} ({path}) over the built-in one "
+            f"(data {catalog.data_date})",
+            err=True,
+        )
+    return catalog

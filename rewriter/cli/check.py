@@ -59,7 +59,7 @@ def check(
     With several files (as a pre-commit hook passes them), each is checked; one bad file does not stop
     the others, and the exit code is the highest. JSON output is then a list, one object per file."""
     with error_boundary():
-        from rewriter.catalog import load_catalog
+        from rewriter.cli._common import load_catalog
 
         catalog = load_catalog(profiles_file)
         profiles = resolve_profiles(catalog, profile)
@@ -87,12 +87,13 @@ def check(
             codes.append(EXIT_FINDING if item.result.blocked else EXIT_OK)
             if output is CheckFormat.json:
                 extra = {"unresolved": list(item.unresolved)} if item.unresolved else {}
+                extra |= {"warnings": list(item.warnings)} if item.warnings else {}
                 documents.append(check_to_json(item.result) | extra)
             elif output is CheckFormat.sarif:
                 checked.append((name, item))
             else:
                 emit(check_to_text(item.result, lang=language))
-                for note in item.unresolved:
+                for note in item.unresolved + item.warnings:
                     typer.echo(f"scp-fix: warning: {note}", err=True)
     if output is CheckFormat.json and documents:
         emit(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2))

@@ -36,7 +36,7 @@ def explain(
     """Explain an AccessDenied message. Exit 0 explained, 1 no profile fits the denial (the output says
     what was looked for), 2 unparseable or bad input."""
     with error_boundary():
-        from rewriter.catalog import load_catalog
+        from rewriter.cli._common import load_catalog
         from rewriter.explain import diagnose
         from rewriter.messages import parse_denials
 
@@ -137,30 +137,37 @@ def _to_json(pairs, file_results) -> dict:
     return data
 
 
-def _regions_text(regions: tuple[str, ...]) -> str:
+def _regions_text(regions: tuple[str, ...], tr=None) -> str:
     """Regions as a reader takes them in: "every commercial Region" rather than 36 codes."""
+    from rewriter.i18n import ENGLISH
     from rewriter.regions_data import ALL_COMMERCIAL, UNSPECIFIED
+
+    _ = (tr or ENGLISH).gettext
 
     listed = [r for r in regions if r != UNSPECIFIED]
     missing = [r for r in ALL_COMMERCIAL if r not in listed]
     if len(missing) <= 3 < len(listed):
-        but = f" but {', '.join(missing)}" if missing else ""
-        words = [f"every commercial Region{but}"] + [r for r in listed if r not in ALL_COMMERCIAL]
+        every = (
+            _("every commercial Region but {regions}").format(regions=", ".join(missing)) if missing
+            else _("every commercial Region")
+        )
+        words = [every] + [r for r in listed if r not in ALL_COMMERCIAL]
     else:
         words = listed
     return ", ".join(words + ([UNSPECIFIED] if UNSPECIFIED in regions else []))
 
 
-def _candidate_line(candidate) -> str:
+def _candidate_line(candidate, tr) -> str:
     """One line per profile: the source Regions that need the same Regions, together."""
+    _ = tr.gettext
     groups: dict[frozenset[str], list[str]] = {}
     for route in candidate.routes:
         groups.setdefault(frozenset(route.regions_needed), []).append(route.source_region)
     parts = []
     for needed, sources in groups.items():
-        where = f"any of {len(sources)} source Regions" if len(sources) > 6 else ", ".join(sources)
+        where = _("any of {count} source Regions").format(count=len(sources)) if len(sources) > 6 else ", ".join(sources)
         ordered = tuple(sorted(needed, key=lambda r: (r == "unspecified", r)))
-        parts.append(f"from {where}: {_regions_text(ordered)}")
+        parts.append(_("from {sources}: {regions}").format(sources=where, regions=_regions_text(ordered, tr)))
     lifecycle = f" ({candidate.profile.end_of_life_text})" if candidate.profile.end_of_life_text else ""
     return f"  {candidate.profile.id}: " + "; ".join(parts) + lifecycle
 
@@ -185,7 +192,7 @@ def _denied_lines(proposal, tr) -> list[str]:
         )
         lines.append(sentence.format(
             path=proposal.policy.path, profile=item.profile.id, source=item.source_region,
-            regions=_regions_text(item.denied_regions), statements=", ".join(say(label, tr) for label in labels),
+            regions=_regions_text(item.denied_regions, tr), statements=", ".join(say(label, tr) for label in labels),
         ))
     lines += [f"{proposal.policy.path}: {u.profile.id}: {say(u.reason, tr)}" for u in proposal.before.unreachable]
     return lines
@@ -227,8 +234,8 @@ def _to_text(pairs, file_results, *, lang: str = "en") -> str:
                 if diagnosis.sources_from
                 else _("Profiles that route there, and the Regions an SCP must allow:")
             )
-            lines += ["", heading.format(regions=", ".join(diagnosis.source_regions), sources_from=diagnosis.sources_from)]
-            lines += [_candidate_line(c) for c in callable_]
+            lines += ["", heading.format(regions=", ".join(diagnosis.source_regions), sources_from=say(diagnosis.sources_from, tr))]
+            lines += [_candidate_line(c, tr) for c in callable_]
         others = diagnosis.other_candidates
         if others:
             callers = ", ".join(diagnosis.source_regions) or _("any Region the policy allows")

@@ -87,7 +87,7 @@ def _source(snapshot_path: str | None, live: bool, aws_profile: str | None, endp
 
 
 def _profiles(ids: list[str], profiles_file: str | None) -> tuple[Any, ...]:
-    from rewriter.catalog import load_catalog
+    from rewriter.cli._common import load_catalog
 
     catalog = load_catalog(profiles_file)
     return tuple(dict.fromkeys(catalog.get(ref) for ref in ids))
@@ -165,6 +165,10 @@ def propose(
     strategy: str = typer.Option("auto", "--strategy", help="auto, regions, notaction or profile-arn."),
     batch: bool = typer.Option(False, "--batch", help="Also allow batch inference (CreateModelInvocationJob)."),
     force: bool = typer.Option(False, "--force", help="Patch a Control Tower managed statement anyway."),
+    override: list[str] = typer.Option(
+        [], "--override", metavar="SID",
+        help="Let the change weaken this deliberate Bedrock control on purpose (a statement's Sid; repeatable).",
+    ),
     write_dir: Optional[str] = typer.Option(
         None, "--write-dir", help="Write each changed policy as <policy-name>.json, with <policy-name>.diff."
     ),
@@ -182,7 +186,7 @@ def propose(
         organization, _ = _source(snapshot_path, live, aws_profile, endpoint_url)
         result = propose_org(
             organization, profiles, accounts=accounts, source_region=source_region,
-            strategy=strategy, batch=batch, force=force,
+            strategy=strategy, batch=batch, force=force, override=tuple(override),
         )
         texts: dict[str, str] = {}
         diffs: dict[str, str] = {}

@@ -29,7 +29,7 @@ _FILE_HELP = "A YAML or JSON file of profiles that extends or overrides the buil
 
 
 def _load(profiles_file: str | None) -> Catalog:
-    from rewriter.catalog import load_catalog
+    from rewriter.cli._common import load_catalog
 
     return load_catalog(profiles_file)
 
@@ -52,7 +52,10 @@ def _filter(catalog: Catalog, geography: str | None, model: str | None) -> tuple
 
 
 def _catalog_header(catalog: Catalog) -> dict[str, Any]:
-    return {"data_date": catalog.data_date, "source": catalog.source, "files": list(catalog.files)}
+    header = {"data_date": catalog.data_date, "source": catalog.source, "files": list(catalog.files)}
+    if catalog.synced is not None:
+        header["synced"] = {"file": catalog.synced[0], "data_date": catalog.synced[1]}
+    return header
 
 
 def _list_text(catalog: Catalog, profiles: tuple[Profile, ...]) -> str:
@@ -74,6 +77,7 @@ def _list_text(catalog: Catalog, profiles: tuple[Profile, ...]) -> str:
     lines.append("")
     lines.append(
         f"{len(profiles)} profile{'s' if len(profiles) != 1 else ''}; catalog data {catalog.data_date}"
+        + (f", synced {catalog.synced[1]} ({catalog.synced[0]})" if catalog.synced else "")
         + (f", extended by {', '.join(catalog.files)}" if catalog.files else "")
     )
     if catalog.announced:
@@ -232,11 +236,12 @@ def sync(
     aws_profile: str | None = typer.Option(
         None, "--aws-profile", help="AWS named profile (default: the standard credential chain)."
     ),
-    output_file: str = typer.Option(
-        ...,
+    output_file: str | None = typer.Option(
+        None,
         "--output",
         "-o",
-        help="Catalog file to write (JSON); pass it back with --profiles-file.",
+        help="Catalog file to write (JSON). Default: the user catalog $XDG_DATA_HOME/scp-fix/profiles.json, "
+        "which check, propose and explain then use over the built-in one.",
     ),
     verify: bool = typer.Option(
         False,
@@ -246,9 +251,61 @@ def sync(
 ) -> None:
     """Ask Amazon Bedrock which profiles each Region serves, and write a catalog file."""
     with error_boundary():
+        from rewriter.catalog.loader import user_catalog_path
         from rewriter.catalog.sync import make_session, sync_profiles, write_catalog_file
 
+        target = output_file or user_catalog_path()
         session = make_session(aws_profile)
         entries = sync_profiles(regions, session=session, verify=verify)
-        write_catalog_file(entries, output_file, regions=regions)
-        emit(f"wrote {len(entries)} profiles from {len(set(regions))} Regions to {output_file}")
+        write_catalog_file(entries, target, regions=regions)
+        emit(f"wrote {len(entries)} profiles from {len(set(regions))} Regions to {target}")
+        if output_file is None:
+            emit("check, propose and explain use it from now on; 'scp-fix profiles diff' shows what it changes")
+
+
+@profiles_app.command("diff")
+def diff(
+    synced_file: str | None = typer.Argument(
+        None, metavar="[FILE]", help="A synced catalog (default: the user catalog profiles sync writes)."
+    ),
+    output: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help=_FORMAT_HELP),
+) -> None:
+    """What a synced catalog changes against the built-in one: added profiles, removed and changed
+    routes, in the source Regions it asked. Exit 0 no change, 1 changes, 2 bad input."""
+    with error_boundary():
+        from rewriter.catalog.loader import builtin_catalog, read_profiles_document, user_catalog_path
+        from rewriter.catalog.synced import diff_synced
+
+        name = synced_file or user_catalog_path()
+        document, profiles = read_profiles_document(name)
+        builtin = builtin_catalog()
+        changes = diff_synced(builtin, profiles, document=document)
+        date = document.get("data_date", "unknown") if isinstance(document, dict) else "unknown"
+    if output is TextOrJson.json:
+        header = {"synced": name, "synced_date": date, "builtin_date": builtin.data_date}
+        emit(json.dumps(header | changes.to_json(), indent=2, ensure_ascii=False))
+    else:
+        emit(_diff_text(name, date, builtin.data_date, changes))
+    raise typer.Exit(0 if changes.empty else 1)
+
+
+def _diff_text(name: str, date: str, builtin_date: str, changes: Any) -> str:
+    lines = [
+        f"{name} (synced {date}) against the built-in catalog (data {builtin_date}), "
+        f"source Regions asked: {', '.join(changes.regions)}"
+    ]
+    if changes.empty:
+        return "\n".join([*lines, "no changes"])
+    for profile in changes.added:
+        lines.append(f"+ {profile.label}: new profile, from {', '.join(profile.routes)}")
+    for change in changes.removed:
+        lines.append(
+            f"- {change.profile} from {change.source}: no longer listed (was {', '.join(change.before)})"
+        )
+    for change in changes.changed:
+        before = ", ".join(change.before) if change.before else "no route"
+        lines.append(f"~ {change.profile} from {change.source}: {before} -> {', '.join(change.after)}")
+    lines.append(
+        f"{len(changes.added)} added, {len(changes.removed)} removed, {len(changes.changed)} changed routes"
+    )
+    return "\n".join(lines)

@@ -79,7 +79,7 @@ def propose(
     """Propose the smallest verified change. Exit 0 nothing to change, 1 change proposed (or written),
     2 bad input, 3 a change is needed but none can be made safely. With several files, the highest code."""
     with error_boundary():
-        from rewriter.catalog import load_catalog
+        from rewriter.cli._common import load_catalog
         from rewriter.cli.check import resolve_profiles
 
         from rewriter.requests import parse_parameters
@@ -157,6 +157,7 @@ def _json_documents(result) -> list[dict]:
         proposal_to_json(p, text=result.new_text if changed else None, diff=_diff(result) if changed else None)
         | ({"name": label} if several or label != result.path else {})
         | ({"unresolved": list(result.unresolved)} if result.unresolved else {})
+        | ({"warnings": list(result.warnings)} if result.warnings else {})
         for label, p in result.proposals
     ]
 
@@ -175,7 +176,7 @@ def _show(result, output: ProposeFormat, *, lang: str, verify: str) -> None:
     # Human words go to stderr so stdout stays a clean diff, patch or policy for a pipe.
     for proposal in proposals:
         typer.echo(proposal_summary(proposal, lang=lang), err=True)
-    for note in result.unresolved:
+    for note in result.unresolved + result.warnings:
         typer.echo(f"scp-fix: warning: {note}", err=True)
     if not changed:
         return

@@ -82,8 +82,10 @@ def propose_org(
     broad: bool = False,
     prefix: bool = False,
     force: bool = False,
+    override: Sequence[str] = (),
 ) -> OrgProposal:
-    """Changes that let every profile through every SCP on each named account's path, verified."""
+    """Changes that let every profile through every SCP on each named account's path, verified.
+    ``override`` names deliberate controls by Sid, in whichever policies have them."""
     from rewriter.cris import BATCH_ACTION, INFERENCE_ACTIONS
     from rewriter.parse import parse_policy
     from rewriter.propose import propose
@@ -92,6 +94,10 @@ def propose_org(
     if not accounts:
         raise InputError("name the accounts to unblock with --account")
     actions = INFERENCE_ACTIONS + ((BATCH_ACTION,) if batch else ())
+    sids = {st.sid for p in snapshot.policies if (parsed := snapshot.parsed(p.id)) is not None for st in parsed.statements}
+    unknown = [name for name in override if name not in sids]
+    if unknown:
+        raise InputError(f"--override {unknown[0]}: no policy in the organization has a statement with that Sid")
 
     def run(overrides: dict[str, Policy]) -> OrgCheck:
         return check_org(snapshot, profiles, accounts=accounts, source_region=source_region,
@@ -144,6 +150,7 @@ def propose_org(
                 parsed, profiles, source_region=source_region, strategy=strategy, batch=batch,
                 broad=broad, prefix=prefix, force=force, full_access=full_access, account=account,
                 policy_name=policy.name,
+                override=tuple(n for n in override if any(st.sid == n for st in parsed.statements)),
             )
             proposals[pid] = proposal
             if proposal.status is Status.CHANGED:

@@ -447,6 +447,7 @@ def _expansions(ctx: _Context, block, scope: dict[str, Any], what: str) -> list[
             raise InputError(f"needs a value for {name[4:]} ({ctx.declared[name[4:]]}); set {name[4:]} in a --var-file") from None
         raise InputError(f"{where} cannot be expanded: its for_each reads {name}, which scp-fix does not evaluate",
                          path=ctx.path, line=line) from None
+    _note_defaults(ctx, attrs["for_each"][1])
     if isinstance(collection, dict):
         pairs = list(collection.items())
     elif isinstance(collection, (list, tuple)):
@@ -454,6 +455,19 @@ def _expansions(ctx: _Context, block, scope: dict[str, Any], what: str) -> list[
     else:
         raise InputError(f"{where} cannot be expanded: its for_each is {collection!r}, not a list or a map", path=ctx.path, line=line)
     return [{**scope, iterator: {"key": key, "value": value}} for key, value in pairs]
+
+
+def _note_defaults(ctx: _Context, tree) -> None:
+    """Record, once per variable, that a for_each took a variable's declared default: the expansion,
+    and so the decision, holds only while nobody sets it."""
+    written = ctx.text[tree.meta.start_pos : tree.meta.end_pos]
+    line, column = ctx.source.position(tree.meta.start_pos)
+    seen = {r.default for r in ctx.references}
+    for name in dict.fromkeys(re.findall(r"\bvar\.([A-Za-z_][A-Za-z0-9_-]*)", written)):
+        if name in ctx.defaulted and name not in seen:
+            _, origin = ctx.variables[name]
+            # "#for_each" is no JSON Pointer, so no edit is ever attributed to this reference
+            ctx.references.append(Reference("#for_each", line, column, f"for_each = {written}", "resolved", True, origin, default=name))
 
 
 def _content(ctx: _Context, block, what: str):

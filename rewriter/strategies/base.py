@@ -12,7 +12,7 @@ from rewriter.cris import INFERENCE_ACTIONS
 from rewriter.evaluate import Evaluator
 from rewriter.fixes import Edit, NotApplicable
 from rewriter.model import Policy, Statement, Values
-from rewriter.regions import RegionRestriction, find_region_restrictions
+from rewriter.regions import RegionRestriction, restrictions_by_statement
 from rewriter.regions_data import partition_of
 from rewriter.vocabulary import Outcome
 
@@ -70,7 +70,7 @@ class Problem:
         return tuple(p for p in self.profiles if p.id in ids)
 
     def restriction_of(self, statement: Statement) -> RegionRestriction | None:
-        return next((r for r in find_region_restrictions(self.policy) if r.statement is statement), None)
+        return restrictions_by_statement(self.policy).get(statement.index)
 
     def denying_restrictions(
         self, results: Iterable[RequestResult], *, lifted: dict[int, Statement] | None = None
@@ -82,6 +82,7 @@ class Problem:
         profiles from a statement --override names passes ``lifted``, which collects those statements.
         """
         found: dict[int, RegionRestriction] = {}
+        by_statement = restrictions_by_statement(self.policy)  # once: every request names every deciding statement
         for result in results:
             if result.decision.outcome != Outcome.EXPLICIT_DENY:
                 raise NotApplicable(Text(
@@ -91,7 +92,7 @@ class Problem:
                 )
             for ref in result.decision.statements:
                 statement = self.policy.statements[ref.index]
-                restriction = self.restriction_of(statement)
+                restriction = by_statement.get(statement.index)
                 if restriction is None and lifted is not None and statement.index in self.options.overridden:
                     lifted[statement.index] = statement
                     continue
