@@ -23,6 +23,7 @@ __all__ = [
     "CheckResult",
     "check",
     "allows_all",
+    "callable_sources",
     "check_levels",
     "check_with",
     "reason",
@@ -152,6 +153,30 @@ def allows_all(
         if not usable or not all(usable):
             return False
     return True
+
+
+def callable_sources(
+    policies: Policy | Sequence[Policy],
+    profile: Profile,
+    *,
+    full_access: bool = True,
+    account: str = DEFAULT_ACCOUNT,
+    actions: tuple[str, ...] = INFERENCE_ACTIONS,
+    evaluator: Evaluator | None = None,
+) -> tuple[str, ...]:
+    """The source Regions of ``profile`` from which the policies let a caller make the originating call:
+    where a caller can call it from (what ``check`` counts when no source Region is named)."""
+    group = (policies,) if isinstance(policies, Policy) else tuple(policies)
+    evaluator = evaluator or Evaluator()
+    return tuple(
+        source
+        for source in profile.sources
+        if all(
+            evaluator.allowed(group, a.request, full_access=full_access)
+            for a in authorizations(profile, source, account=account, actions=actions)
+            if a.role == "profile"
+        )
+    )
 
 
 def _usable_sources(

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
+import sys
 import tempfile
+import time
 from typing import BinaryIO
 
 from rewriter.errors import InputError, ScpFixError
 
-__all__ = ["MAX_INPUT_BYTES", "TEMP_PREFIX", "decode_text", "read_bytes", "read_limited", "read_text", "write_atomic"]
+__all__ = ["MAX_INPUT_BYTES", "TEMP_PREFIX", "decode_text", "read_bytes", "read_limited", "read_text", "remove_leftovers", "write_atomic"]
 
 # Temporary files are hidden and named after their target, so one left behind by a killed process is
 # easy to recognise (and to delete).
@@ -92,15 +95,23 @@ def _kind(mode: int) -> str:
     return "not a plain file"
 
 
-def write_atomic(path: str, text: str, *, encoding: str = "utf-8") -> None:
+def write_atomic(path: str, text: str, *, encoding: str = "utf-8", expected: bytes | None = None) -> None:
     """Write ``text`` to ``path`` exactly (no newline translation; a BOM is part of the text).
 
     The text goes to a temporary file in the same directory, is flushed to disk, then renamed over
-    the target, keeping the target's permission bits (and owner, where allowed). A symbolic link is
-    followed, so the link stays a link. A file whose permission bits allow nobody to write it is
-    refused: the rename would otherwise replace it behind its owner's back (and root would not be
-    stopped by the bits). On any error the temporary file is removed, the target is untouched, and
-    ``InputError("cannot write ...", path=path)`` is raised.
+    the target, keeping the target's permission bits (and owner, where allowed) and its extended
+    attributes (where the platform has them). A symbolic link is followed, so the link stays a link.
+    Refused: a file whose permission bits allow nobody to write it (the rename would replace it
+    behind its owner's back, and root would not be stopped by the bits), and a file with several
+    hard links (the rename would give this name a new file and leave the other names on the old).
+
+    ``expected``: the bytes the caller read. When the file holds anything else by the time it
+    would be replaced, another writer changed it: nothing is written and the error says so. On
+    Linux the new file and the old are exchanged in one step and the old is compared after, so an
+    edit made at any moment before the exchange is never lost; elsewhere the comparison is made
+    just before the rename. Temporary files that a killed scp-fix left beside the target are
+    removed first. On any error the temporary file is removed, the target is as the other writer
+    left it, and ``InputError("cannot write ...", path=path)`` is raised.
     """
     target = os.path.realpath(path)
     directory = os.path.dirname(target)
@@ -115,11 +126,20 @@ def write_atomic(path: str, text: str, *, encoding: str = "utf-8") -> None:
             raise InputError(f"cannot write {path}: not a regular file", path=path)
         if not current.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(target, os.W_OK):
             raise InputError(f"cannot write {path}: the file is read-only", path=path)
+        if current.st_nlink > 1:
+            raise InputError(
+                f"cannot write {path}: it has {current.st_nlink} hard links, and replacing it would part "
+                "this name from the others; write the patch (--format patch) and apply it instead",
+                path=path,
+            )
+    elif expected is not None:
+        raise InputError(f"cannot write {path}: it was removed after scp-fix read it", path=path)
+    remove_leftovers(target)
     temporary: str | None = None
     try:
         data = text.encode(encoding)
         descriptor, temporary = tempfile.mkstemp(
-            prefix=TEMP_PREFIX + os.path.basename(target) + ".", suffix=".tmp", dir=directory
+            prefix=f"{TEMP_PREFIX}{os.path.basename(target)}.{os.getpid()}.", suffix=".tmp", dir=directory
         )
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
@@ -132,10 +152,21 @@ def write_atomic(path: str, text: str, *, encoding: str = "utf-8") -> None:
                     os.chown(temporary, current.st_uid, current.st_gid)
                 except PermissionError:
                     pass  # only root may give a file away; the bits are what matter
+            _copy_xattrs(target, temporary)
         else:
             os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, target)
-        temporary = None
+        if expected is not None:
+            _unchanged(path, target, expected)
+            if _exchange(temporary, target):
+                # the temporary name now holds what the target held at the moment of the exchange
+                if _read_all(temporary) != expected:
+                    _exchange(temporary, target)  # give the other writer's file its name back
+                    raise InputError(_changed(path), path=path)
+                os.unlink(temporary)
+                temporary = None
+        if temporary is not None:
+            os.replace(temporary, target)
+            temporary = None
         _sync_directory(directory)
     except (OSError, UnicodeError) as error:
         raise InputError(f"cannot write {path}: {_reason(error)}", path=path) from error
@@ -145,6 +176,90 @@ def write_atomic(path: str, text: str, *, encoding: str = "utf-8") -> None:
                 os.unlink(temporary)
             except OSError:
                 pass
+
+
+def _changed(path: str) -> str:
+    return f"cannot write {path}: it changed after scp-fix read it (another writer?); nothing was written, run again"
+
+
+def _read_all(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def _unchanged(path: str, target: str, expected: bytes) -> None:
+    try:
+        now = _read_all(target)
+    except FileNotFoundError:
+        raise InputError(f"cannot write {path}: it was removed after scp-fix read it", path=path) from None
+    if now != expected:
+        raise InputError(_changed(path), path=path)
+
+
+def _exchange(first: str, second: str) -> bool:
+    """Swap two names in one step (Linux renameat2 RENAME_EXCHANGE); False where that cannot be done."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):  # a C library without it
+        return False
+    at_cwd, rename_exchange = -100, 2
+    if renameat2(at_cwd, os.fsencode(first), at_cwd, os.fsencode(second), rename_exchange) == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):  # an old kernel, a file system without it
+        return False
+    raise OSError(error, os.strerror(error))
+
+
+def _copy_xattrs(source: str, destination: str) -> None:
+    """Extended attributes (ACLs, SELinux labels, macOS-style metadata) go with the new file where
+    the platform and the caller's rights allow; one that cannot be set is left behind, not an error."""
+    listxattr = getattr(os, "listxattr", None)
+    if listxattr is None:
+        return
+    try:
+        names = listxattr(source)
+    except OSError:
+        return
+    for name in names:
+        try:
+            os.setxattr(destination, name, os.getxattr(source, name))
+        except OSError:
+            pass
+
+
+def remove_leftovers(target: str) -> None:
+    """Remove the temporary files a killed scp-fix left beside ``target``: those whose writer (the
+    process id in the name) is gone, and any over an hour old."""
+    directory, name = os.path.split(target)
+    prefix = f"{TEMP_PREFIX}{name}."
+    try:
+        entries = [e for e in os.scandir(directory or ".") if e.name.startswith(prefix) and e.name.endswith(".tmp")]
+    except OSError:
+        return
+    now = time.time()
+    for entry in entries:
+        pid = entry.name[len(prefix):].split(".", 1)[0]
+        try:
+            old = now - entry.stat(follow_symlinks=False).st_mtime > 3600
+            if old or (pid.isdigit() and not _alive(int(pid))):
+                os.unlink(entry.path)
+        except OSError:
+            pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 def _owner(path: str) -> tuple[int, int]:

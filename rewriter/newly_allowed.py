@@ -527,7 +527,7 @@ def _routes(
 ) -> dict[int, frozenset[str]]:
     """For each named profile's context: the Regions its calls are authorized in (destinations, and
     ``unspecified`` for a global profile) from the source Regions callers can use under ``policy``."""
-    from rewriter.cris import authorizations
+    from rewriter.check import callable_sources
 
     routes: dict[int, frozenset[str]] = {}
     for number, context in enumerate(space.contexts):
@@ -537,11 +537,7 @@ def _routes(
         if source_region is not None and source_region in profile.routes:
             sources: tuple[str, ...] = (source_region,)
         else:
-            sources = tuple(
-                s for s in profile.sources
-                if all(evaluator.allowed(policy, a.request, full_access=full_access)
-                       for a in authorizations(profile, s) if a.role == "profile")
-            )
+            sources = callable_sources(policy, profile, full_access=full_access, evaluator=evaluator)
         regions = {r for s in sources for r in profile.destinations(s)}
         if profile.is_global and sources:
             regions.add(UNSPECIFIED)

@@ -407,7 +407,10 @@ def _evaluate(
             if decision.outcome == EXPLICIT_DENY:
                 for ref in decision.statements:
                     if ref.policy_index >= 0:
-                        raw.append(head + (ref.level, ref.policy_index, ref.index, ref.sid, ref.pointer, r.reason))
+                        # each level's line cites its own statements, not every level's (the combined reason)
+                        own = memo.level(levels[ref.level], parsed_levels[ref.level], request)[1]
+                        reason = own.message if own is not None else r.reason
+                        raw.append(head + (ref.level, ref.policy_index, ref.index, ref.sid, ref.pointer, reason))
             else:
                 raw.append(head + (decision.level, -1, None, None, None, r.reason))
     return _Evaluation(account, result, flat, tuple(raw))
