@@ -234,7 +234,8 @@ def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: 
     if before.unreachable:
         return Proposal(
             policy, before, Status.UNSAFE,
-            reason=Text(
+            # an identity check's reasons say themselves what to do
+            reason=join("; ", (u.reason for u in before.unreachable)) if settings.identity else Text(
                 "{reasons}. Name the Region callers use with --source-region to have it allowed.",
                 reasons=join("; ", (u.reason for u in before.unreachable)),
             ),
@@ -251,7 +252,7 @@ def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: 
             ),
             control_tower=_control_tower_advice(policy, before, settings),
         )
-    notes = _lifted_notes(policy, before, settings)
+    notes: tuple[Any, ...] = ()
     hint = control_tower_role_hint(policy) if marker is None else None
     if hint is not None:
         notes += (
@@ -271,12 +272,14 @@ def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: 
         reasons = join("; ", (Text("{strategy}: {why}", strategy=c.strategy, why=c.rejected) for c in candidates))
         return Proposal(
             policy, before, Status.UNSAFE, candidates=candidates,
-            reason=Text("no safe change found ({reasons})", reasons=reasons), notes=notes,
+            reason=Text("no safe change found ({reasons})", reasons=reasons),
+            notes=_lifted_notes(policy, before, settings, changed=False) + notes,
         )
     # Least opened wins; ties go to the registry order, narrowest pattern first.
     chosen = min(verified, key=lambda c: (c.delta.weight if c.delta else 0, names.index(c.strategy)))
     return Proposal(
-        policy, before, Status.CHANGED, chosen=chosen, candidates=candidates, reason=chosen.fix.rationale, notes=notes
+        policy, before, Status.CHANGED, chosen=chosen, candidates=candidates, reason=chosen.fix.rationale,
+        notes=_lifted_notes(policy, before, settings, changed=True) + notes,
     )
 
 
@@ -298,8 +301,9 @@ def _deliberate_denials(policy: Policy, before: CheckResult, settings: _Settings
     return deliberate_denials([policy], results, overridden=frozenset((0, i) for i in settings.overridden))
 
 
-def _lifted_notes(policy: Policy, before: CheckResult, settings: _Settings) -> tuple[str, ...]:
-    """In plain words, each deliberate control --override lets the change weaken."""
+def _lifted_notes(policy: Policy, before: CheckResult, settings: _Settings, *, changed: bool) -> tuple[Any, ...]:
+    """In plain words, each deliberate control --override lets the change weaken (or, when no change
+    could be made, that it stays as it is)."""
     if not settings.overridden:
         return ()
     lifted = _deliberate_denials(policy, before, replace(settings, overridden=frozenset()))
@@ -307,6 +311,10 @@ def _lifted_notes(policy: Policy, before: CheckResult, settings: _Settings) -> t
         Text(
             "--override lifts {statement}, a deliberate control: {why}. The change lets the named profiles "
             "through it.", statement=d.statement.label, why=d.why,
+        ) if changed else Text(
+            "--override names {statement}, a deliberate control ({why}), but no strategy can let the named "
+            "profiles through it: it stays as it is; change it by hand if that is the decision.",
+            statement=d.statement.label, why=d.why,
         )
         for d in lifted if d.statement.index in settings.overridden
     )
