@@ -64,6 +64,9 @@ class Diagnosis:
     source_regions: tuple[str, ...] = ()  # the caller's likely Regions; empty when not known
     sources_from: str = ""  # FROM_OPTION, FROM_CLOUDTRAIL, FROM_POLICY, or "" when not known
     looked_for: str = ""  # what was searched for, when no profile fits
+    # "identity": the caller's IAM policy denied it ("no identity-based policy allows"); the candidates are
+    # the profiles whose grants it lacks, to check and fix with --identity-policy, not the SCP
+    side: str = "scp"
     called: str = ""  # the profile a CloudTrail event names as called, when it is a candidate
 
     @property
@@ -79,6 +82,11 @@ class Diagnosis:
         """A cross-Region inference denial for which no profile callable from the caller was found."""
         return self.kind in ("cris-destination", "cris-global") and not self.callable_candidates
 
+
+_IDENTITY_ADVICE = (
+    "Grant the profile in the source Region and the model in every destination Region through it: "
+    "scp-fix propose --kind identity --profile <id> POLICY (or explain --identity-policy POLICY)."
+)
 
 _DESTINATION_BACKGROUND = Text(
     "Cross-Region inference authorizes a call in the source Region (the inference profile) and again in "
@@ -203,9 +211,13 @@ def diagnose(
     ``source_region`` nor a CloudTrail event says it.
     """
     kind_words = describe_policy_kind(denial.policy_kind, explicit=denial.explicit)
-    if denial.policy_kind != "service_control_policy" or denial.explicit is False:
+    # "no identity-based policy allows": the caller's IAM policy lacks a grant a profile call needs
+    identity = denial.policy_kind == "identity_based_policy" and denial.explicit is False
+    if not identity and (denial.policy_kind != "service_control_policy" or denial.explicit is False):
         return Diagnosis("not-scp", kind_words, advice=kind_words)
     resource = denial.resource or ""
+    if identity and ":inference-profile/" in resource:
+        return _identity_source(denial, catalog, resource)
     if ":inference-profile/" in resource or ":application-inference-profile/" in resource:
         where = denial.region or Text("its Region")
         return Diagnosis(
@@ -216,6 +228,8 @@ def diagnose(
             ),
         )
     if ":foundation-model/" not in resource or not denial.model_id:
+        if identity:
+            return Diagnosis("not-scp", kind_words, advice=kind_words)
         return Diagnosis(
             "scp-other",
             Text(
@@ -248,7 +262,7 @@ def diagnose(
             "{region}, a destination Region the SCP blocks.", region=region,
         )]
     backgrounds = [_DESTINATION_BACKGROUND] if kind == "cris-destination" else []
-    if any(c.profile.is_global for c in found) or kind == "cris-global":
+    if not identity and (any(c.profile.is_global for c in found) or kind == "cris-global"):
         backgrounds.append(_GLOBAL_BACKGROUND)
     if len(found) == 1:
         summary.append(
@@ -274,6 +288,15 @@ def diagnose(
         "Allow every Region listed for the profile you call, or exempt calls through it "
         "(scp-fix propose --profile <id>)."
     )
+    if identity:
+        what = f"the Region-less model ARN {resource}" if region == UNSPECIFIED else f"the model in {region}"
+        return Diagnosis(
+            "not-scp",
+            f"{kind_words} The denied resource is {what}: cross-Region inference routed the call there, and "
+            "the caller's identity policy does not grant it.",
+            candidates, _IDENTITY_ADVICE,
+            source_regions=callers, sources_from=sources_from, looked_for=looked_for, side="identity",
+        )
     return Diagnosis(
         kind,
         join(" ", summary),
@@ -284,6 +307,32 @@ def diagnose(
         sources_from=sources_from,
         looked_for=looked_for,
         called=called,
+    )
+
+
+def _identity_source(denial: Denial, catalog: Catalog, resource: str) -> Diagnosis:
+    """The caller's IAM policy does not grant the profile itself (the originating call)."""
+    from rewriter.errors import ProfileNotFoundError
+
+    where = denial.region or "its Region"
+    try:
+        profile = catalog.get(resource.split(":inference-profile/", 1)[1])
+    except ProfileNotFoundError:
+        profile = None
+    candidates: tuple[Candidate, ...] = ()
+    if profile is not None and denial.region in profile.routes:
+        needed = tuple(dict.fromkeys((denial.region, *as_routed(profile).routes[denial.region])))
+        candidates = (Candidate(as_routed(profile), (Route(denial.region, needed + ((UNSPECIFIED,) if profile.is_global else ())),)),)
+    return Diagnosis(
+        "not-scp",
+        f"No identity-based policy of the caller allows {denial.action or 'the call'} on the inference profile "
+        f"{resource}: the caller's IAM policy must grant the profile in {where}, and the model in every "
+        "destination Region through it. This is not the SCP.",
+        candidates,
+        _IDENTITY_ADVICE,
+        source_regions=(denial.region,) if denial.region else (),
+        sources_from="the profile ARN's Region" if denial.region else "",
+        side="identity",
     )
 
 

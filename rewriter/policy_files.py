@@ -74,11 +74,12 @@ def _require_values(embedded: EmbeddedPolicy) -> None:
 
 def policy_warnings(item: PolicyInFile) -> tuple[str, ...]:
     """One located line per element the policy writes that AWS reads otherwise (``*:*``, an action
-    that does not exist)."""
-    from rewriter.policy_warnings import action_warnings
+    that does not exist, a Region code nobody knows)."""
+    from rewriter.policy_warnings import action_warnings, region_warnings
 
     path = item.embedded.path if item.embedded is not None else item.label
-    return tuple(w.located(path) for w in action_warnings(item.policy))
+    found = action_warnings(item.policy) + region_warnings(item.policy)
+    return tuple(w.located(path) for w in found)
 
 
 @dataclass(frozen=True, slots=True)

@@ -150,6 +150,7 @@ def proposal_to_json(proposal: Proposal, *, text: str | None = None, diff: str |
         "patch": chosen.fix.patch if chosen else [],
         "policy": chosen.document if chosen else proposal.policy.document,
         "rationale": proposal.reason,
+        "choice": proposal.choice or None,
         "newly_allowed": [g.to_json() for g in chosen.delta.newly_allowed] if chosen and chosen.delta else [],
         "size": chosen.size.to_json() if chosen and chosen.size else None,
         "notes": list(proposal.notes) + (list(chosen.fix.notes + chosen.notes) if chosen else []),
@@ -221,6 +222,8 @@ def proposal_summary(proposal: Proposal, *, lang: str = "en") -> str:
     lines.append(_("{path}: proposed ({strategy}): {title}").format(
         path=path, strategy=chosen.strategy, title=say(chosen.fix.title, tr)
     ))
+    if proposal.choice:
+        lines.append("  " + _("chosen: {choice}").format(choice=say(proposal.choice, tr)))
     if chosen.delta is not None:
         lines.append("  " + _("newly allowed:"))
         lines.extend(f"    - {say(g.summary, tr)}" for g in chosen.delta.newly_allowed)

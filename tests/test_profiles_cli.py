@@ -139,7 +139,7 @@ def test_profiles_file_option(tmp_path: Path) -> None:
 
 def test_malformed_profiles_file_exits_2(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
-    path.write_text('- id: "us.x.m-v1:0"\n  model: "x"\n  routes:\n    us-east-9: [us-east-1]\n')
+    path.write_text('- id: "us.x.m-v1:0"\n  model: "x"\n  routes:\n    useast9: [us-east-1]\n')
     result = run("list", "--profiles-file", str(path))
     assert result.exit_code == 2
     assert f"{path}:4:" in result.stderr

@@ -77,6 +77,13 @@ def resolve_lang(option: str | None) -> str:
     return language(option, os.environ)
 
 
+def identity_words(kind: PolicyKind | None, account: str | None, actions: list[str]) -> list[str]:
+    """The --kind, --account and --action words of a command line, for the commands it suggests."""
+    words = ["--kind", kind.value] if kind else []
+    words += ["--account", account] if account else []
+    return words + [word for action in actions for word in ("--action", action)]
+
+
 class TextOrJson(str, Enum):
     text = "text"
     json = "json"
@@ -196,4 +203,6 @@ def load_catalog(profiles_file: str | None = None):
             f"(data {catalog.data_date})",
             err=True,
         )
+    for warning in catalog.warnings:
+        typer.echo(f"scp-fix: warning: {warning}", err=True)
     return catalog

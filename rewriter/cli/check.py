@@ -21,6 +21,7 @@ from rewriter.cli._common import (
     SOURCE_REGION_OPTION,
     VAR_FILE_OPTION,
     PolicyKind,
+    identity_words,
     LANG_OPTION,
     emit,
     error_boundary,
@@ -131,6 +132,7 @@ def check(
         fix = scp_fix_command(
             "propose", policies, [p.id for p in profiles], source_region=source_region,
             full_access=not no_full_access, parameters=parameter, var_files=var_file,
+            extra=identity_words(kind, account, action),
         )
         emit(json.dumps(sarif_log(checked, fix_command=fix, version=__version__), indent=2, ensure_ascii=False))
     raise typer.Exit(max(codes))

@@ -194,7 +194,10 @@ def _with_group(ctx: typer.Context, **values: Any) -> dict[str, Any]:
     """A subcommand's options, with those given before it (``profiles -g jp list``) where it gave none:
     an option typed at the group level is honoured, never dropped."""
     group = ctx.parent.obj if ctx.parent is not None and isinstance(ctx.parent.obj, dict) else {}
-    return {**values, **{k: v for k, v in group.items() if k not in _given(ctx)}}
+    merged = {**values, **{k: v for k, v in group.items() if k not in _given(ctx)}}
+    # ctx.params of a group holds click's value ('json'); typer makes the enum only for the callback
+    merged["output"] = TextOrJson(merged["output"])
+    return merged
 
 
 @profiles_app.callback(invoke_without_command=True)

@@ -26,6 +26,7 @@ from rewriter.cli._common import (
     EXIT_UNSAFE,
     LANG_OPTION,
     PolicyKind,
+    identity_words,
     emit,
     resolve_lang,
     use_colour,
@@ -120,6 +121,7 @@ def propose(
             verify = scp_fix_command(
                 "check", [path], [p.id for p in profiles], source_region=source_region,
                 full_access=not no_full_access, parameters=parameter, var_files=var_file,
+                extra=identity_words(kind, account, action),
             )
             _show(result, output, lang=resolve_lang(lang), verify=verify)
     if documents:

@@ -60,6 +60,15 @@ class Problem:
                     region=region, why=why,
                 ))
 
+    def profiles_denied_by(self, index: int) -> tuple[Profile, ...]:
+        """The profiles some of whose requests statement ``index`` denies: an exemption in that statement
+        names only these (a profile the statement already lets through needs nothing there)."""
+        ids = {
+            r.authorization.profile_id for r in self.denied
+            if any(ref.index == index for ref in r.decision.statements)
+        }
+        return tuple(p for p in self.profiles if p.id in ids)
+
     def restriction_of(self, statement: Statement) -> RegionRestriction | None:
         return restrictions_by_statement(self.policy).get(statement.index)
 

@@ -167,6 +167,9 @@ def test_propose_changes_the_denying_policy_and_warns_about_its_other_accounts(o
     assert change["policy"]["name"] == "EuOnly"
     assert [t["id"] for t in change["targets"]] == [org.ous["Europe"]]
     assert [a["name"] for a in change["also_affects"]] == ["eu-dev"]
+    # every OU and account the change reaches, the named account too
+    assert change["reaches"][0]["id"] == org.ous["Europe"]
+    assert {n["name"] for n in change["reaches"] if n["kind"] == "account"} == {"eu-prod", "eu-dev"}
     assert "eu-dev" in change["warnings"][0]
     assert change["proposal"]["status"] == "changed"
     assert _accounts(doc["after"])["eu-prod"]["status"] == "ok"
@@ -213,8 +216,32 @@ def test_propose_changes_root_and_ou_policies_together(org_client):
     assert {c.policy.name for c in result.changes} == {"RootDeny", "TeamDeny"}
     root_change = next(c for c in result.changes if c.policy.name == "RootDeny")
     assert {a.name for a in root_change.also_affects} == {"master", "other"}
+    assert root_change.reaches[0].kind == "root"
+    assert {n.id for n in root_change.reaches if n.kind == "ou"} == {org.ous["Team"]}
+    assert {n.name for n in root_change.reaches if n.kind == "account"} == {"master", "other", "team-1"}
     assert not next(c for c in result.changes if c.policy.name == "TeamDeny").also_affects
     assert result.after is not None and not result.after.blocked
+
+
+def test_propose_leaves_a_root_policy_that_does_not_block(org_client):
+    org = new_org(org_client)
+    org.ou("Team")
+    org.account("team-1", "Team")
+    # the root's deny allows every Region the profile needs; the OU's blocks one
+    org.policy("RootDeny", region_deny("RootDeny", ["us-east-1", "us-east-2", "us-west-2"]))
+    org.attach("RootDeny", "root")
+    org.policy("TeamDeny", region_deny("TeamDeny", ["us-east-1", "us-east-2"]))
+    org.attach("TeamDeny", "Team")
+    from rewriter.catalog import load_catalog
+    from rewriter.org.propose import propose_org
+
+    snapshot = read_organization(org_client)
+    result = propose_org(snapshot, [load_catalog().get(US_PROFILE)], accounts=[org.accounts["team-1"]],
+                         source_region="us-east-1")
+    assert result.status == "changed"
+    (change,) = result.changes
+    assert change.policy.name == "TeamDeny"  # the policy nearest the account, which blocks
+    assert [n.id for n in change.reaches] == [org.ous["Team"], org.accounts["team-1"]]
 
 
 def _count_calls(client):
