@@ -481,7 +481,12 @@ def compare_many(
     partitions = _partitions(policies, profiles)
     region_list = list(regions) if regions is not None else _grid_regions(partitions)
     model = profiles[0].model if profiles else "anthropic.claude-sonnet-4-5-20250929-v1:0"
-    classes = _classes(catalogue, _action_patterns(policies))
+    patterns = _action_patterns(policies)
+    # PERF: the classes cost more than the rest of a file's grid (a test per action of every service a
+    # pattern names in part); the files of one command share them through the run's evaluator.
+    classes = evaluator.action_classes(
+        (catalogue.version, *sorted(patterns.items())), lambda: _classes(catalogue, patterns)
+    )
     clauses = _clauses_by_key(policies)
     dimensions = tuple(_dimensions(clauses))
     space = _Space(
