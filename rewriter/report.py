@@ -10,7 +10,7 @@ if TYPE_CHECKING:  # check's output needs neither propose nor the fixes it impor
     from rewriter.propose import Candidate, Proposal
 
 from rewriter.i18n import N_, say, translations
-from rewriter.vocabulary import Status
+from rewriter.vocabulary import Role, Status
 
 __all__ = [
     "check_to_json",
@@ -78,9 +78,9 @@ def check_to_json(result: CheckResult) -> dict[str, Any]:
 
 
 _ROLE_WORDS = {
-    "profile": N_("the profile (originating call)"),
-    "destination": N_("destination"),
-    "global-model": N_("Region-less global model"),
+    Role.PROFILE: N_("the profile (originating call)"),
+    Role.DESTINATION: N_("destination"),
+    Role.GLOBAL_MODEL: N_("Region-less global model"),
 }
 
 

@@ -63,6 +63,7 @@ def _account_result(item: AccountCheck) -> dict[str, Any]:
                 "regions": list(dict.fromkeys(d.region for d in ds)),
                 "actions": list(dict.fromkeys(d.action for d in ds)),
                 "reason": ds[0].reason,
+                "code": ds[0].code,
             }
             for key, ds in groups.items()
             if key[0] == check.profile.label and key[1] == check.source_region
