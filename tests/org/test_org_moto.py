@@ -197,21 +197,29 @@ def test_propose_touches_only_policies_on_the_named_paths(shared):
     assert nothing.exit_code == 0 and nothing.stdout.startswith("nothing to change")
 
 
-def test_propose_changes_root_and_ou_policies_together(org_client):
-    org = new_org(org_client)
-    org.ou("Team")
-    org.account("team-1", "Team")
-    org.account("other", None)
-    org.policy("RootDeny", region_deny("RootDeny", ["us-east-1", "us-east-2"]))
-    org.attach("RootDeny", "root")
-    org.policy("TeamDeny", region_deny("TeamDeny", ["us-east-1", "us-east-2"]))
-    org.attach("TeamDeny", "Team")
+def _root_and_team(org_client, root_regions, *, other=False):
+    """An organization with a Region deny at the root and one at OU Team (us-east-1/2), proposed for the
+    account team-1 calling the us. profile from us-east-1."""
     from rewriter.catalog import load_catalog
     from rewriter.org.propose import propose_org
 
+    org = new_org(org_client)
+    org.ou("Team")
+    org.account("team-1", "Team")
+    if other:
+        org.account("other", None)
+    org.policy("RootDeny", region_deny("RootDeny", root_regions))
+    org.attach("RootDeny", "root")
+    org.policy("TeamDeny", region_deny("TeamDeny", ["us-east-1", "us-east-2"]))
+    org.attach("TeamDeny", "Team")
     snapshot = read_organization(org_client)
     result = propose_org(snapshot, [load_catalog().get(US_PROFILE)], accounts=[org.accounts["team-1"]],
                          source_region="us-east-1")
+    return org, result
+
+
+def test_propose_changes_root_and_ou_policies_together(org_client):
+    org, result = _root_and_team(org_client, ["us-east-1", "us-east-2"], other=True)
     assert result.status == "changed"
     assert {c.policy.name for c in result.changes} == {"RootDeny", "TeamDeny"}
     root_change = next(c for c in result.changes if c.policy.name == "RootDeny")
@@ -224,20 +232,8 @@ def test_propose_changes_root_and_ou_policies_together(org_client):
 
 
 def test_propose_leaves_a_root_policy_that_does_not_block(org_client):
-    org = new_org(org_client)
-    org.ou("Team")
-    org.account("team-1", "Team")
     # the root's deny allows every Region the profile needs; the OU's blocks one
-    org.policy("RootDeny", region_deny("RootDeny", ["us-east-1", "us-east-2", "us-west-2"]))
-    org.attach("RootDeny", "root")
-    org.policy("TeamDeny", region_deny("TeamDeny", ["us-east-1", "us-east-2"]))
-    org.attach("TeamDeny", "Team")
-    from rewriter.catalog import load_catalog
-    from rewriter.org.propose import propose_org
-
-    snapshot = read_organization(org_client)
-    result = propose_org(snapshot, [load_catalog().get(US_PROFILE)], accounts=[org.accounts["team-1"]],
-                         source_region="us-east-1")
+    org, result = _root_and_team(org_client, ["us-east-1", "us-east-2", "us-west-2"])
     assert result.status == "changed"
     (change,) = result.changes
     assert change.policy.name == "TeamDeny"  # the policy nearest the account, which blocks
