@@ -517,3 +517,29 @@ def test_invariant_checker_lets_an_allow_gain_needed_regions_only() -> None:
     widened = json.loads(json.dumps(grown))
     widened["Action"] = ["*", "iam:*"]
     assert deny_losses(before, {"Version": "2012-10-17", "Statement": [widened]}, needed={"ap-northeast-3"}, **kwargs)
+
+
+def test_policies_proposed_with_one_shared_evaluator_get_what_each_gets_alone() -> None:
+    """The files of one command share an evaluator (compiled statements, the grid's action classes):
+    what each file is told must not depend on which files came before it."""
+    from pathlib import Path
+
+    from rewriter.catalog import load_catalog
+    from rewriter.evaluate import Evaluator
+    from rewriter.report import proposal_to_json
+
+    samples = Path(__file__).resolve().parent.parent / "samples"
+    tokyo = (samples / "tokyo-only.json").read_text(encoding="utf-8")
+    texts = [
+        tokyo.replace('"aws:RequestedRegion": "ap-northeast-1"', f'"aws:RequestedRegion": {json.dumps(regions)}', 1)
+        for regions in (["ap-northeast-1"], ["ap-northeast-1", "eu-west-1"], ["ap-northeast-1", "ap-northeast-3"])
+    ] + [(samples / "control-tower-region-deny.json").read_text(encoding="utf-8")]
+    catalog = load_catalog()
+    profiles = [catalog.get("jp.anthropic.claude-sonnet-4-5-20250929-v1:0"),
+                catalog.get("global.anthropic.claude-sonnet-4-5-20250929-v1:0")]
+    shared = Evaluator()
+    for number, text in enumerate(texts):
+        policy = parse_policy(text, path=f"policy-{number}.json")
+        alone = proposal_to_json(propose(policy, profiles, force=True))
+        together = proposal_to_json(propose(policy, profiles, force=True, evaluator=shared))
+        assert together == alone, number

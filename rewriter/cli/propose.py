@@ -33,7 +33,6 @@ from rewriter.cli._common import (
     error_boundary,
     read_input,
 )
-from rewriter.vocabulary import Status
 
 
 class ProposeFormat(str, Enum):
@@ -135,6 +134,7 @@ def _propose_one(path: str, profiles, *, write: bool, options: dict):
     try:
         with error_boundary():
             from rewriter.policy_files import propose_file
+            from rewriter.vocabulary import Status  # here, not at the top: --help stays light
 
             name, data = read_input(path)
             result = propose_file(name, data, profiles, **options)
