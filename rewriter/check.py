@@ -11,7 +11,7 @@ from rewriter.evaluate import Decision, Evaluator, Request
 from rewriter.model import Policy
 from rewriter.regions import RegionRestriction, restrictions_by_statement
 from rewriter.i18n import Text, join
-from rewriter.vocabulary import Code, Finding, Outcome
+from rewriter.vocabulary import Code, Finding, Outcome, Role
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
@@ -23,6 +23,7 @@ __all__ = [
     "CheckResult",
     "check",
     "allows_all",
+    "callable_sources",
     "check_levels",
     "check_with",
     "reason",
@@ -145,13 +146,37 @@ def allows_all(
     def judge_source(profile: Profile, source: str) -> tuple[bool, bool]:
         auths = authorizations(profile, source, account=account, actions=actions, principal=principal)
         answers = [evaluator.allowed(group, a.request, full_access=full_access) for a in auths]
-        return all(answers), all(ok for a, ok in zip(auths, answers) if a.role == "profile")
+        return all(answers), all(ok for a, ok in zip(auths, answers) if a.role is Role.PROFILE)
 
     for profile in profiles:
         _, usable = _usable_sources(profile, source_region, judge_source)
         if not usable or not all(usable):
             return False
     return True
+
+
+def callable_sources(
+    policies: Policy | Sequence[Policy],
+    profile: Profile,
+    *,
+    full_access: bool = True,
+    account: str = DEFAULT_ACCOUNT,
+    actions: tuple[str, ...] = INFERENCE_ACTIONS,
+    evaluator: Evaluator | None = None,
+) -> tuple[str, ...]:
+    """The source Regions of ``profile`` from which the policies let a caller make the originating call:
+    where a caller can call it from (what ``check`` counts when no source Region is named)."""
+    group = (policies,) if isinstance(policies, Policy) else tuple(policies)
+    evaluator = evaluator or Evaluator()
+    return tuple(
+        source
+        for source in profile.sources
+        if all(
+            evaluator.allowed(group, a.request, full_access=full_access)
+            for a in authorizations(profile, source, account=account, actions=actions)
+            if a.role == "profile"
+        )
+    )
 
 
 def _usable_sources(
@@ -240,7 +265,7 @@ def check_with(
     def judge_source(profile: Profile, source: str) -> tuple[ProfileCheck, bool]:
         auths = authorize(profile, source, account=account, actions=actions, principal=principal)
         results = tuple(RequestResult(a, *judge(a.request)) for a in auths)
-        originating_allowed = all(r.decision.allowed for r in results if r.authorization.role == "profile")
+        originating_allowed = all(r.decision.allowed for r in results if r.authorization.role is Role.PROFILE)
         return ProfileCheck(profile, source, results), originating_allowed
 
     for profile in profiles:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from rewriter.evaluate import Request
 from rewriter.regions_data import partition_of
+from rewriter.vocabulary import Role
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
@@ -45,7 +46,7 @@ class Authorization:
     request: Request
     profile_id: str
     source_region: str
-    role: str  # "profile" (the originating call) | "destination" | "global-model"
+    role: Role  # its JSON string: "profile" | "destination" | "global-model"
 
     @property
     def inference_profile_arn(self) -> str | None:
@@ -80,7 +81,7 @@ def authorizations(
                 Request(action=action, resource=arn, region=source_region, principal=principal),
                 profile.id,
                 source_region,
-                "profile",
+                Role.PROFILE,
             )
         )
         for region in destinations:
@@ -90,7 +91,7 @@ def authorizations(
                     Request(action, model_arn, region, principal, through_profile),
                     profile.id,
                     source_region,
-                    "destination",
+                    Role.DESTINATION,
                 )
             )
         if profile.is_global:
@@ -105,7 +106,7 @@ def authorizations(
                     ),
                     profile.id,
                     source_region,
-                    "global-model",
+                    Role.GLOBAL_MODEL,
                 )
             )
     return tuple(result)

@@ -355,7 +355,7 @@ class Evaluator:
     compiled once per evaluator, by their patterns.
     """
 
-    __slots__ = ("_policies", "_actions", "_resources", "_decisions", "_full_access")
+    __slots__ = ("_policies", "_actions", "_resources", "_decisions", "_full_access", "_action_classes")
 
     def __init__(self) -> None:
         # id(policy) -> (policy, compiled): the entry holds the policy, so its id cannot be reused
@@ -367,6 +367,18 @@ class Evaluator:
         # by the refs' ids: the refs are held by the compiled statements, so no id is reused meanwhile.
         self._decisions: dict[tuple[Any, ...], Decision] = {}
         self._full_access: _Compiled | None = None
+        # the "newly allowed" grid's classes of actions, by the action patterns and statements they
+        # come from (``action_classes``)
+        self._action_classes: dict[tuple[Any, ...], Any] = {}
+
+    def action_classes(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+        """The grid's classes of actions for ``key`` (the patterns and the statements listing them),
+        made once per evaluator: the files of one command are mostly one template, whose action lists
+        give the same classes whatever Regions each file allows. The result is shared: not to be changed."""
+        found = self._action_classes.get(key)
+        if found is None:
+            found = self._action_classes[key] = make()
+        return found
 
     def compiled(self, policy: Policy) -> CompiledPolicy:
         """The policy's statements, compiled on first use."""

@@ -16,10 +16,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from rewriter.cris import DEFAULT_ACCOUNT, INFERENCE_ACTIONS, UNSPECIFIED, authorizations
+from rewriter.cris import INFERENCE_ACTIONS, UNSPECIFIED
 from rewriter.i18n import Text, join
 from rewriter.messages import Denial, describe_policy_kind
-from rewriter.regions_data import ALL_COMMERCIAL, ALL_REGIONS
+from rewriter.regions_data import ALL_COMMERCIAL
 
 if TYPE_CHECKING:
     from rewriter.catalog import Catalog, Profile
@@ -64,6 +64,10 @@ class Diagnosis:
     source_regions: tuple[str, ...] = ()  # the caller's likely Regions; empty when not known
     sources_from: str = ""  # FROM_OPTION, FROM_CLOUDTRAIL, FROM_POLICY, or "" when not known
     looked_for: str = ""  # what was searched for, when no profile fits
+    # "identity": the caller's IAM policy denied it ("no identity-based policy allows"); the candidates are
+    # the profiles whose grants it lacks, to check and fix with --identity-policy, not the SCP
+    side: str = "scp"
+    called: str = ""  # the profile a CloudTrail event names as called, when it is a candidate
 
     @property
     def callable_candidates(self) -> tuple[Candidate, ...]:
@@ -78,6 +82,11 @@ class Diagnosis:
         """A cross-Region inference denial for which no profile callable from the caller was found."""
         return self.kind in ("cris-destination", "cris-global") and not self.callable_candidates
 
+
+_IDENTITY_ADVICE = (
+    "Grant the profile in the source Region and the model in every destination Region through it: "
+    "scp-fix propose --kind identity --profile <id> POLICY (or explain --identity-policy POLICY)."
+)
 
 _DESTINATION_BACKGROUND = Text(
     "Cross-Region inference authorizes a call in the source Region (the inference profile) and again in "
@@ -125,23 +134,13 @@ def _routes_there(profile: Profile, region: str, sources: Sequence[str]) -> tupl
     return tuple(found)
 
 
-def _originating_allowed(policies: Sequence[Policy], profile: Profile, source: str, action: str) -> bool:
-    from rewriter.evaluate import evaluate
+def _callable(policies: Sequence[Policy], profiles: Sequence[Profile], action: str) -> dict[str, tuple[str, ...]]:
+    """Each profile's source Regions whose originating call the policies allow, by profile id."""
+    from rewriter.check import callable_sources
+    from rewriter.evaluate import Evaluator
 
-    return all(
-        evaluate(policies, a.request).allowed
-        for a in authorizations(profile, source, actions=(action,))
-        if a.role == "profile"
-    )
-
-
-def _policy_regions(policies: Sequence[Policy], profiles: Sequence[Profile], action: str) -> tuple[str, ...]:
-    """The Regions from which the policies let a caller call one of ``profiles`` (the originating call)."""
-    return tuple(
-        region
-        for region in ALL_REGIONS
-        if any(region in p.routes and _originating_allowed(policies, p, region, action) for p in profiles)
-    )
+    evaluator = Evaluator()
+    return {p.id: callable_sources(policies, p, actions=(action,), evaluator=evaluator) for p in profiles}
 
 
 def _caller_regions(
@@ -153,7 +152,8 @@ def _caller_regions(
     if denial.caller_region:
         return (denial.caller_region,), FROM_CLOUDTRAIL
     if policies:
-        return _policy_regions(policies, profiles, action), FROM_POLICY
+        allowed = {r for sources in _callable(policies, profiles, action).values() for r in sources}
+        return tuple(sorted(allowed)), FROM_POLICY
     return None, ""
 
 
@@ -165,6 +165,7 @@ def _candidates(
     action: str,
 ) -> tuple[Candidate, ...]:
     callable_found, others = [], []
+    allowed = _callable(policies, profiles, action) if policies else {}
     for profile in profiles:
         every = _routes_there(profile, region, profile.sources)
         if not every:
@@ -175,7 +176,7 @@ def _candidates(
         mine = tuple(
             r for r in every
             if r.source_region in callers
-            and (not policies or _originating_allowed(policies, profile, r.source_region, action))
+            and (not policies or r.source_region in allowed[profile.id])
         )
         if mine:
             callable_found.append(Candidate(as_routed(profile), mine))
@@ -184,6 +185,17 @@ def _candidates(
     # Global profiles last among the callable: a geographic one that routes there is the likelier call.
     callable_found.sort(key=lambda c: c.profile.is_global)
     return tuple(callable_found + others)
+
+
+def _called(candidates: tuple[Candidate, ...], requested: str | None) -> tuple[tuple[Candidate, ...], str]:
+    """When a CloudTrail event names the profile called (``requestParameters.modelId``), that candidate is
+    the one callable: the others route there too, but were not what was called. Returns the candidates
+    and the id of the profile called ("" when the event names none of them)."""
+    called = requested.rsplit("inference-profile/", 1)[-1] if requested else ""
+    if not any(c.profile.id == called for c in candidates):
+        return candidates, ""
+    marked = (replace(c, callable=c.profile.id == called) for c in candidates)
+    return tuple(sorted(marked, key=lambda c: not c.callable)), called
 
 
 def diagnose(
@@ -199,9 +211,13 @@ def diagnose(
     ``source_region`` nor a CloudTrail event says it.
     """
     kind_words = describe_policy_kind(denial.policy_kind, explicit=denial.explicit)
-    if denial.policy_kind != "service_control_policy" or denial.explicit is False:
+    # "no identity-based policy allows": the caller's IAM policy lacks a grant a profile call needs
+    identity = denial.policy_kind == "identity_based_policy" and denial.explicit is False
+    if not identity and (denial.policy_kind != "service_control_policy" or denial.explicit is False):
         return Diagnosis("not-scp", kind_words, advice=kind_words)
     resource = denial.resource or ""
+    if identity and ":inference-profile/" in resource:
+        return _identity_source(denial, catalog, resource)
     if ":inference-profile/" in resource or ":application-inference-profile/" in resource:
         where = denial.region or Text("its Region")
         return Diagnosis(
@@ -212,6 +228,8 @@ def diagnose(
             ),
         )
     if ":foundation-model/" not in resource or not denial.model_id:
+        if identity:
+            return Diagnosis("not-scp", kind_words, advice=kind_words)
         return Diagnosis(
             "scp-other",
             Text(
@@ -223,7 +241,7 @@ def diagnose(
     profiles = catalog.by_model(denial.model_id)
     region = denial.region or UNSPECIFIED
     known, sources_from = _caller_regions(denial, profiles, source_region, policies, action)
-    candidates = _candidates(profiles, region, known, policies, action)
+    candidates, called = _called(_candidates(profiles, region, known, policies, action), denial.requested_model)
     callers = known or ()
     found = tuple(c for c in candidates if c.callable)
     if region == UNSPECIFIED:
@@ -244,7 +262,7 @@ def diagnose(
             "{region}, a destination Region the SCP blocks.", region=region,
         )]
     backgrounds = [_DESTINATION_BACKGROUND] if kind == "cris-destination" else []
-    if any(c.profile.is_global for c in found) or kind == "cris-global":
+    if not identity and (any(c.profile.is_global for c in found) or kind == "cris-global"):
         backgrounds.append(_GLOBAL_BACKGROUND)
     if len(found) == 1:
         summary.append(
@@ -270,6 +288,15 @@ def diagnose(
         "Allow every Region listed for the profile you call, or exempt calls through it "
         "(scp-fix propose --profile <id>)."
     )
+    if identity:
+        what = f"the Region-less model ARN {resource}" if region == UNSPECIFIED else f"the model in {region}"
+        return Diagnosis(
+            "not-scp",
+            f"{kind_words} The denied resource is {what}: cross-Region inference routed the call there, and "
+            "the caller's identity policy does not grant it.",
+            candidates, _IDENTITY_ADVICE,
+            source_regions=callers, sources_from=sources_from, looked_for=looked_for, side="identity",
+        )
     return Diagnosis(
         kind,
         join(" ", summary),
@@ -279,6 +306,33 @@ def diagnose(
         source_regions=callers,
         sources_from=sources_from,
         looked_for=looked_for,
+        called=called,
+    )
+
+
+def _identity_source(denial: Denial, catalog: Catalog, resource: str) -> Diagnosis:
+    """The caller's IAM policy does not grant the profile itself (the originating call)."""
+    from rewriter.errors import ProfileNotFoundError
+
+    where = denial.region or "its Region"
+    try:
+        profile = catalog.get(resource.split(":inference-profile/", 1)[1])
+    except ProfileNotFoundError:
+        profile = None
+    candidates: tuple[Candidate, ...] = ()
+    if profile is not None and denial.region in profile.routes:
+        needed = tuple(dict.fromkeys((denial.region, *as_routed(profile).routes[denial.region])))
+        candidates = (Candidate(as_routed(profile), (Route(denial.region, needed + ((UNSPECIFIED,) if profile.is_global else ())),)),)
+    return Diagnosis(
+        "not-scp",
+        f"No identity-based policy of the caller allows {denial.action or 'the call'} on the inference profile "
+        f"{resource}: the caller's IAM policy must grant the profile in {where}, and the model in every "
+        "destination Region through it. This is not the SCP.",
+        candidates,
+        _IDENTITY_ADVICE,
+        source_regions=(denial.region,) if denial.region else (),
+        sources_from="the profile ARN's Region" if denial.region else "",
+        side="identity",
     )
 
 

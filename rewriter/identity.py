@@ -40,7 +40,6 @@ __all__ = [
     "KINDS",
     "IAM_POLICY_SIZE_LIMIT",
     "check_identity",
-    "allows_all_identity",
     "granted_actions",
     "policy_account",
 ]
@@ -204,18 +203,3 @@ def check_identity(
                 for item in result.checks
             )
     return CheckResult(policy.path, tuple(checks), tuple(unreachable), kind=IDENTITY, notes=tuple(notes))
-
-
-def allows_all_identity(
-    policy: Policy,
-    profiles: Sequence[Profile],
-    *,
-    source_region: str | None = None,
-    account: str | None = None,
-    actions: tuple[str, ...] = INFERENCE_ACTIONS,
-    evaluator: Evaluator | None = None,
-) -> bool:
-    """``not check_identity(...).blocked``: what verifying an identity fix asks."""
-    return not check_identity(
-        policy, profiles, source_region=source_region, account=account, actions=actions, evaluator=evaluator
-    ).blocked

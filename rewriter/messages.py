@@ -87,6 +87,9 @@ class Denial:
     caller_region: str | None = None
     """The Region the caller called, from a CloudTrail event (``awsRegion``, else
     ``additionalEventData.inferenceRegion``); a message alone does not say it."""
+    requested_model: str | None = None
+    """What the caller asked for, from a CloudTrail event's ``requestParameters.modelId``: a profile id
+    or ARN when the call went through an inference profile."""
 
 
 # --- patterns ---------------------------------------------------------------------------------
@@ -411,6 +414,8 @@ def _from_json_value(value: Any, *, path: str | None, depth: int) -> tuple[Denia
     extra = value.get(keys["additionaleventdata"]) if "additionaleventdata" in keys else None
     if region is None and isinstance(extra, dict) and isinstance(extra.get("inferenceRegion"), str):
         region = extra["inferenceRegion"]
+    parameters = value.get(keys["requestparameters"]) if "requestparameters" in keys else None
+    requested = parameters.get("modelId") if isinstance(parameters, dict) else None
     identity = value.get(keys["useridentity"]) if "useridentity" in keys else None
     caller = (
         identity.get("arn") if isinstance(identity, dict) and isinstance(identity.get("arn"), str) else None
@@ -425,7 +430,10 @@ def _from_json_value(value: Any, *, path: str | None, depth: int) -> tuple[Denia
             if isinstance(item, (dict, list)):
                 found.extend(_from_json_value(item, path=path, depth=depth + 1))
     return tuple(
-        _fill(denial, error_code=code, operation=operation, principal=caller, caller_region=region)
+        _fill(
+            denial, error_code=code, operation=operation, principal=caller, caller_region=region,
+            requested_model=requested if isinstance(requested, str) else None,
+        )
         for denial in found
     )
 
@@ -444,9 +452,12 @@ def _fill(
     operation: str | None,
     principal: str | None,
     caller_region: str | None = None,
+    requested_model: str | None = None,
 ) -> Denial:
     """Fields the JSON wrapper knows and the message text did not say."""
     changes: dict[str, Any] = {}
+    if denial.requested_model is None and requested_model:
+        changes["requested_model"] = requested_model
     if denial.caller_region is None and caller_region:
         changes["caller_region"] = caller_region
     if denial.error_code is None and error_code:

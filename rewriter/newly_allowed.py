@@ -1,52 +1,117 @@
 """What a change newly allows, computed with the evaluator rather than by hand-written rules.
 
-The grid is every IAM action x every Region plus ``unspecified`` x (no inference profile, each named
-profile, another profile of the same geography). Actions that every statement of both policies treats
-alike form one class, so one representative per class is evaluated: the answer is the same for all.
-Regions likewise: those that every resource test and Region condition treat alike share answers.
+The grid is every IAM action x every Region of the policy's partitions (commercial, GovCloud, China,
+EUSC) plus ``unspecified`` x every way of calling the policies tell apart:
+
+- how the call is made: directly (no ``bedrock:InferenceProfileArn``), through each named profile,
+  through a profile each of the policies' own profile patterns names, through another profile of the
+  named geographies, an application profile, or a profile no pattern names;
+- who calls, and under which other conditions: for every other key a statement's conditions read (the
+  caller's ``aws:PrincipalArn``, ``aws:PrincipalAccount``, ``aws:PrincipalOrgID``, ``aws:PrincipalTag/*``,
+  ``aws:PrincipalType``, or any other key), one value per class of values that every clause on that key
+  treats alike: the values the policies name, "anyone else", and "the key is absent" where a request
+  may lack it.
+
+Actions that every statement of the policies treats alike form one class, so one representative per
+class is evaluated: the answer is the same for all. Regions and key values likewise.
 """
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from rewriter.evaluate import Evaluator, action_matches
-from rewriter.i18n import Text
+from rewriter.conditions import compile_condition, glob_regex
+from rewriter.evaluate import REGION_KEY, Evaluator, action_matches
 from rewriter.grid import Grid
-from rewriter.model import Policy
+from rewriter.i18n import Text, join
+from rewriter.model import ConditionClause, Policy
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
     from rewriter.iam_actions import ActionCatalogue
 
-__all__ = ["Delta", "Grant", "compare_many", "compare_policies"]
+__all__ = ["Delta", "Grant", "compare_many", "compare_policies", "PRINCIPAL_KEYS"]
 
 PROFILE_KEY = "bedrock:InferenceProfileArn"
 UNSPECIFIED = "unspecified"
+ACCOUNT = "111122223333"  # the documented example account, as in cris
+
+# The keys that say who calls (lower-case; aws:PrincipalTag/<tag> by its prefix).
+PRINCIPAL_KEYS = frozenset({
+    "aws:principalarn", "aws:principalaccount", "aws:principalorgid", "aws:principalorgpaths",
+    "aws:principaltype", "aws:userid", "aws:username", "aws:principalisawsservice", "aws:principalservicename",
+})
+# Keys every request of an SCP-governed account carries: no "absent" class for them.
+_ALWAYS_PRESENT = frozenset({
+    "aws:principalarn", "aws:principalaccount", "aws:principalorgid", "aws:principaltype", "aws:userid",
+    "aws:principalisawsservice",
+})
+_FILLER = "scp-fix"
+_MAX_PAIRS = 30  # values of one key beyond which pairs of patterns are not merged (a cost of n squared)
+
+
+def is_principal_key(key: str) -> bool:
+    key = key.lower()
+    return key in PRINCIPAL_KEYS or key.startswith("aws:principaltag/")
 
 
 @dataclass(frozen=True, slots=True)
 class Grant:
-    """One row of "newly allowed": these actions, in these Regions, under this condition."""
+    """One row of "newly allowed": these actions, in these Regions, for these callers and calls.
+
+    ``principals`` None: every caller; else the ARN patterns or accounts it applies to, or
+    ``{"except": [...]}``; for another caller key, or several: ``{key: those values}``.
+    ``through_profiles`` None: direct calls too; else the profile ARN patterns.
+    ``other_conditions``: key -> the classes assumed, in the same form (a None value: the key is
+    absent). ``effective_regions``: where the named profiles actually route from the source Regions
+    the changed policy allows, within ``regions`` (what the policy accepts in principle).
+    """
 
     actions: tuple[str, ...]  # listed in full when few; see ``summary`` for the words
     action_count: int
     regions: tuple[str, ...]
     condition: str | None  # None: for any caller, direct calls included
     summary: str
+    # JSON values (lists, dicts): left out of the hash, which the other fields decide
+    principals: Any = field(default=None, hash=False)
+    through_profiles: Any = field(default=None, hash=False)
+    other_conditions: Any = field(default=None, hash=False)
+    effective_regions: tuple[str, ...] = ()
+    # the actions as ranges of positions in the IAM action catalogue (``has_action`` reads them)
+    ranges: tuple[tuple[int, int], ...] = field(default=(), hash=False, compare=False, repr=False)
 
     @property
     def weight(self) -> int:
         return self.action_count * len(self.regions)
+
+    def has_action(self, action: str) -> bool:
+        """Is ``action`` (any case) among the grant's actions, listed or not?"""
+        import bisect
+
+        from rewriter.iam_actions import action_catalogue
+
+        catalogue = action_catalogue()
+        folded = action.lower()
+        for start, stop in catalogue.runs_of.get(folded.partition(":")[0], ()):
+            position = bisect.bisect_left(catalogue.actions, folded, start, stop, key=str.lower)
+            if position < stop and catalogue.actions[position].lower() == folded:
+                return any(first <= position < last for first, last in self.ranges)
+        return False
 
     def to_json(self) -> dict:
         return {
             "actions": list(self.actions),
             "action_count": self.action_count,
             "regions": list(self.regions),
+            "effective_regions": list(self.effective_regions),
             "condition": self.condition,
+            "principals": self.principals,
+            "through_profiles": self.through_profiles,
+            "other_conditions": self.other_conditions,
             "summary": self.summary,
         }
 
@@ -56,11 +121,15 @@ class Delta:
     newly_allowed: tuple[Grant, ...]
     newly_denied: tuple[Grant, ...]
     evaluations: int  # evaluator calls made
+    # requests of the whole grid newly allowed: action x Region x way of calling x caller x other
+    # key classes, each class counted once (a class of keys is one caller, however many it holds)
+    cells: int = 0
+    callers: int = 1  # classes of callers and other key values the grid told apart
 
     @property
     def weight(self) -> int:
-        """How much the change opens: action x Region cells, the measure ``auto`` minimises."""
-        return sum(g.weight for g in self.newly_allowed)
+        """How much the change opens, over every class of the grid: the measure ``auto`` minimises."""
+        return self.cells
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,31 +138,195 @@ class _Context:
 
     profile_arn: str | None
     condition: str | None
+    pattern: str | None  # the profile ARN pattern a grant names for it (None: direct)
+    profile: Profile | None = None  # a named profile
 
 
-def _contexts(profiles: Sequence[Profile], profile_arns: Mapping[str, str]) -> list[_Context]:
-    contexts = [_Context(None, None)]
+def _contexts(
+    profiles: Sequence[Profile], clauses: Sequence[ConditionClause], partition: str,
+    profile_arns: Mapping[str, str],
+) -> list[_Context]:
+    """The ways of calling: directly, through each named profile, through a profile each of the
+    policies' own patterns names, another profile of each named geography, an application profile,
+    and a profile no pattern names."""
+    patterns = list(dict.fromkeys(v for clause in clauses for v in clause.values.items))
+    predicates = [compile_condition(c.operator, c.values.items) for c in clauses]
+    contexts = [_Context(None, None, None)]
     geographies: dict[str, str] = {}
     for profile in profiles:
-        arn = profile_arns.get(profile.id) or profile.arn or f"arn:aws:bedrock:us-east-1:111122223333:inference-profile/{profile.id}"
-        contexts.append(_Context(arn, Text("only through inference profile {profile}", profile=profile.id)))
+        source = profile.sources[0] if profile.sources else "us-east-1"
+        arn = (profile_arns.get(profile.id) or profile.arn
+               or f"arn:{partition}:bedrock:{source}:{ACCOUNT}:inference-profile/{profile.id}")
+        pattern = profile.arn or f"arn:{partition}:bedrock:*:*:inference-profile/{profile.id}"
+        contexts.append(_Context(arn, Text("only through inference profile {profile}", profile=profile.id), pattern, profile))
         if not profile.arn:
             geographies.setdefault(profile.geography, profile.id)
     for geography in geographies:
         other = f"{geography}.scp-fix.another-model-v1:0"
         contexts.append(
             _Context(
-                f"arn:aws:bedrock:us-east-1:111122223333:inference-profile/{other}",
+                f"arn:{partition}:bedrock:us-east-1:{ACCOUNT}:inference-profile/{other}",
                 Text("through any other {geography}. inference profile", geography=geography),
+                f"arn:{partition}:bedrock:*:*:inference-profile/{geography}.*",
             )
         )
     contexts.append(
         _Context(
-            "arn:aws:bedrock:us-east-1:111122223333:application-inference-profile/scp-fix-other",
+            f"arn:{partition}:bedrock:us-east-1:{ACCOUNT}:application-inference-profile/scp-fix-other",
             Text("through any application inference profile"),
+            f"arn:{partition}:bedrock:*:*:application-inference-profile/*",
         )
     )
+    contexts.append(
+        _Context(
+            f"arn:{partition}:bedrock:us-east-1:{ACCOUNT}:inference-profile/scp-fix.unnamed-model-v1:0",
+            Text("through any inference profile"),
+            f"arn:{partition}:bedrock:*:*:inference-profile/*",
+        )
+    )
+
+    def behaviour(arn: str | None) -> tuple[bool, ...]:
+        return tuple(predicate(None if arn is None else (arn,)) for predicate in predicates)
+
+    # A profile the policies' own patterns name, when no context above stands for it already (a fix's
+    # pattern for a named profile says nothing more)
+    seen = {behaviour(c.profile_arn) for c in contexts}
+    for pattern in patterns:
+        arn = _instance(pattern)
+        if behaviour(arn) not in seen:
+            seen.add(behaviour(arn))
+            contexts.append(_Context(arn, Text("through an inference profile matching {pattern}", pattern=pattern), pattern))
     return contexts
+
+
+def _instance(pattern: str, filler: str = _FILLER) -> str:
+    """A value a pattern matches: each ``*`` one filler, each ``?`` one letter."""
+    return pattern.replace("*", filler).replace("?", "x")
+
+
+@dataclass(frozen=True, slots=True)
+class _Class:
+    """One class of a condition key's values: its representative, and the policies' values it matches."""
+
+    value: str | None  # None: the key is absent
+    matches: tuple[str, ...]  # the named values that fall in the class
+    anyone: bool = False  # a value nobody names falls in it ("anyone else")
+    absent: bool = False  # so does a request without the key
+
+
+@dataclass(frozen=True, slots=True)
+class _Dimension:
+    key: str  # as a policy first writes it
+    classes: tuple[_Class, ...]
+
+    @property
+    def principal(self) -> bool:
+        return is_principal_key(self.key)
+
+
+def _clauses_by_key(policies: Sequence[Policy]) -> dict[str, tuple[str, list[ConditionClause]]]:
+    found: dict[str, tuple[str, list[ConditionClause]]] = {}
+    for policy in policies:
+        for statement in policy.statements:
+            for clause in statement.conditions:
+                found.setdefault(clause.key.lower(), (clause.key, []))[1].append(clause)
+    return found
+
+
+def _dimensions(clauses: Mapping[str, tuple[str, list[ConditionClause]]]) -> list[_Dimension]:
+    """A dimension per condition key other than the Region and the profile ARN, in the order the policies
+    name them: the classes of values every clause on the key treats alike."""
+    dimensions = []
+    for lower, (key, listed) in clauses.items():
+        if lower in (REGION_KEY, PROFILE_KEY.lower()):
+            continue
+        named = list(dict.fromkeys(v for clause in listed for v in clause.values.items))
+        predicates = [compile_condition(c.operator, c.values.items) for c in listed]
+        behaviours: dict[tuple[bool, ...], list[str | None]] = {}
+        candidates = _candidates(lower, named, listed)
+        for value in candidates:
+            request = None if value is None else (value,)
+            behaviours.setdefault(tuple(p(request) for p in predicates), []).append(value)
+        if len(behaviours) < 2:
+            continue  # every value is treated alike: the key splits nothing
+        anyone = candidates[0]
+        classes = tuple(
+            _Class(
+                values[0],
+                tuple(dict.fromkeys(m for v in values if v is not None for m in _matched(v, named))),
+                anyone in values,
+                None in values,
+            )
+            for values in behaviours.values()
+        )
+        dimensions.append(_Dimension(key, classes))
+    return dimensions
+
+
+def _candidates(key: str, named: list[str], clauses: list[ConditionClause]) -> list[str | None]:
+    """Values to sort into classes: "anyone else" and "absent" first (so a class a named value shares
+    with them is theirs), then each named value as written and with its wildcards filled, values just
+    around named numbers, and, for ARNs, pairs of patterns merged segment by segment (the callers both
+    match: ``arn:aws:iam::123456789012:role/*`` with ``arn:aws:iam::*:role/Platform``)."""
+    arns = key.endswith("arn") or any(v.startswith("arn:") for v in named)
+    out: list[str | None] = ["arn:aws:iam::999999999999:role/scp-fix-anyone-else" if arns else "scp-fix-anyone-else"]
+    if key not in _ALWAYS_PRESENT:
+        out.append(None)
+    families = {c.operator.base for c in clauses}
+    if families & {"Bool"}:
+        out += ["true", "false"]
+    if any(f.startswith("Date") for f in families):
+        out += ["1970-01-01T00:00:00Z", "2999-12-31T23:59:59Z"]
+    if families & {"IpAddress", "NotIpAddress"}:
+        out.append("192.0.2.255")
+    for value in named:
+        out += [value, _instance(value), _instance(value, "")]
+        if "/" in value and families & {"IpAddress", "NotIpAddress"}:
+            out.append(value.split("/", 1)[0])
+        try:
+            number = float(value)
+        except ValueError:
+            pass
+        else:
+            out += [repr(number - 1), repr(number + 1)]
+    if arns and len(named) <= _MAX_PAIRS:
+        for first, second in itertools.combinations(named, 2):
+            a, b = first.split(":"), second.split(":")
+            if len(a) == len(b):
+                merged = ":".join(x if ("*" not in x and "?" not in x) or ("*" in y or "?" in y) else y for x, y in zip(a, b))
+                out.append(_instance(merged))
+    return out
+
+
+def _matched(value: str, named: Sequence[str]) -> tuple[str, ...]:
+    """The named values (patterns) ``value`` matches: how a grant names the class."""
+    return tuple(v for v in named if v == value or glob_regex(v).fullmatch(value) is not None)
+
+
+def _partitions(policies: Sequence[Policy], profiles: Sequence[Profile]) -> list[str]:
+    """The partitions whose Regions the grid covers: those of the profiles' Regions and of the Regions
+    the policies name; the commercial one when neither says."""
+    from rewriter.regions_data import is_region_code, partition_of
+
+    found: dict[str, None] = {}
+    for profile in profiles:
+        for source in profile.sources:
+            found.setdefault(partition_of(source))
+    for lower, (_, clauses) in _clauses_by_key(policies).items():
+        if lower == REGION_KEY:
+            for clause in clauses:
+                for value in clause.values.items:
+                    if is_region_code(value):
+                        found.setdefault(partition_of(value))
+    return list(found) or ["aws"]
+
+
+def _grid_regions(partitions: Sequence[str]) -> list[str]:
+    from rewriter.regions_data import CHINA, COMMERCIAL, EUSC, GOVCLOUD
+
+    by_partition = {"aws": COMMERCIAL, "aws-us-gov": GOVCLOUD, "aws-cn": CHINA, "aws-eusc": EUSC}
+    return [r for partition in ("aws", "aws-us-gov", "aws-cn", "aws-eusc") if partition in partitions
+            for r in by_partition[partition]] + [UNSPECIFIED]
 
 
 def _action_patterns(policies: Sequence[Policy]) -> dict[str, tuple[int, ...]]:
@@ -188,11 +421,38 @@ def compare_policies(
     regions: Sequence[str] | None = None,
     profile_arns: Mapping[str, str] | None = None,
     evaluator: Evaluator | None = None,
+    source_region: str | None = None,
 ) -> Delta:
     """Every request of the grid that ``after`` allows and ``before`` denies (and the reverse)."""
     (delta,) = compare_many(before, (after,), profiles, full_access=full_access, regions=regions,
-                            profile_arns=profile_arns, evaluator=evaluator)
+                            profile_arns=profile_arns, evaluator=evaluator, source_region=source_region)
     return delta
+
+
+@dataclass(frozen=True, slots=True)
+class _Space:
+    """The grid's ways of calling: profile contexts (outermost) x the classes of each key dimension."""
+
+    contexts: tuple[_Context, ...]
+    dimensions: tuple[_Dimension, ...]
+    combinations: tuple[tuple[int, ...], ...]  # each key combination's class per dimension
+
+    @property
+    def per_context(self) -> int:
+        return len(self.combinations)
+
+    def keys(self) -> list[dict[str, Any]]:
+        """The context keys of every cell column: profile contexts outermost, then key combinations."""
+        out = []
+        for context in self.contexts:
+            for combination in self.combinations:
+                keys: dict[str, Any] = {PROFILE_KEY: context.profile_arn} if context.profile_arn else {}
+                for dimension, number in zip(self.dimensions, combination):
+                    value = dimension.classes[number].value
+                    if value is not None:
+                        keys[dimension.key.lower()] = value
+                out.append(keys)
+        return out
 
 
 def compare_many(
@@ -204,22 +464,41 @@ def compare_many(
     regions: Sequence[str] | None = None,
     profile_arns: Mapping[str, str] | None = None,
     evaluator: Evaluator | None = None,
+    source_region: str | None = None,
 ) -> tuple[Delta, ...]:
     """``compare_policies`` of ``before`` with each of ``afters``, sharing the work they have in common:
-    the classes of actions (of all the policies at once: a finer split changes no answer) and the
-    answers ``before`` gives. ``profile_arns``: profile id -> the ARN callers call it by (an identity
-    policy names its account and source Region; an SCP pattern matches any, so a sample ARN does)."""
+    the classes of actions, Regions and key values (of all the policies at once: a finer split changes
+    no answer) and the answers ``before`` gives. ``profile_arns``: profile id -> the ARN callers call it
+    by (an identity policy names its account and source Region; an SCP pattern matches any, so a sample
+    ARN does). ``source_region``: the one Region callers call from, for ``effective_regions`` (default:
+    every source Region each changed policy lets callers use)."""
     from rewriter.iam_actions import action_catalogue
-    from rewriter.regions_data import ALL_COMMERCIAL
+    from rewriter.regions_data import partition_of
 
+    evaluator = evaluator or Evaluator()
+    policies = (before, *afters)
     catalogue = action_catalogue()
-    region_list = list(regions) if regions is not None else [*ALL_COMMERCIAL, UNSPECIFIED]
+    partitions = _partitions(policies, profiles)
+    region_list = list(regions) if regions is not None else _grid_regions(partitions)
     model = profiles[0].model if profiles else "anthropic.claude-sonnet-4-5-20250929-v1:0"
-    classes = _classes(catalogue, _action_patterns((before, *afters)))
-    contexts = _contexts(profiles, profile_arns or {})
-    keys = [{PROFILE_KEY: c.profile_arn} if c.profile_arn else {} for c in contexts]
+    patterns = _action_patterns(policies)
+    # PERF: the classes cost more than the rest of a file's grid (a test per action of every service a
+    # pattern names in part); the files of one command share them through the run's evaluator.
+    classes = evaluator.action_classes(
+        (catalogue.version, *sorted(patterns.items())), lambda: _classes(catalogue, patterns)
+    )
+    clauses = _clauses_by_key(policies)
+    dimensions = tuple(_dimensions(clauses))
+    space = _Space(
+        tuple(_contexts(profiles, clauses.get(PROFILE_KEY.lower(), ('', []))[1], partitions[0], profile_arns or {})),
+        dimensions,
+        tuple(itertools.product(*(range(len(d.classes)) for d in dimensions))),
+    )
+    keys = space.keys()
     bedrock_resources = [
-        f"arn:aws:bedrock:{'' if region == UNSPECIFIED else region}::foundation-model/{model}" for region in region_list
+        f"arn:{partitions[0]}:bedrock:::foundation-model/{model}" if region == UNSPECIFIED
+        else f"arn:{partition_of(region)}:bedrock:{region}::foundation-model/{model}"
+        for region in region_list
     ]
     # Each class's representative (its first action) is asked in every Region, and through every
     # profile context when it can carry the key; the classes of one resource form share the grid's
@@ -233,18 +512,42 @@ def compare_many(
          bedrock_resources if is_bedrock else ["*"] * len(region_list))
         for is_bedrock, signatures in by_resource.items()
     ]
-    context_keys = keys if any(s[0] for s in classes) else keys[:1]
-    answers: list[dict[tuple, int]] = [{} for _ in range(len(afters) + 1)]  # before, then each after
-    tests = [0] * (len(afters) + 1)
-    grid = Grid(evaluator or Evaluator(), region_list, context_keys)
-    for number, policy in enumerate((before, *afters)):
+    context_keys = keys if any(s[0] for s in classes) else keys[: space.per_context]
+    answers: list[dict[tuple, int]] = [{} for _ in policies]  # before, then each after
+    tests = [0] * len(policies)
+    grid = Grid(evaluator, region_list, context_keys)
+    for number, policy in enumerate(policies):
         masks, tests[number] = grid.answers(policy, groups, full_access=full_access)
         for signatures, group_masks in zip(by_resource.values(), masks):
             answers[number].update(zip(signatures, group_masks))
     return tuple(
-        _delta(classes, answers[0], answers[number], tests[0] + tests[number], catalogue, contexts, region_list)
-        for number in range(1, len(afters) + 1)
+        _delta(classes, answers[0], answers[number], tests[0] + tests[number], catalogue, space, region_list,
+               _routes(policies[number], space, evaluator, full_access, source_region))
+        for number in range(1, len(policies))
     )
+
+
+def _routes(
+    policy: Policy, space: _Space, evaluator: Evaluator, full_access: bool, source_region: str | None
+) -> dict[int, frozenset[str]]:
+    """For each named profile's context: the Regions its calls are authorized in (destinations, and
+    ``unspecified`` for a global profile) from the source Regions callers can use under ``policy``."""
+    from rewriter.check import callable_sources
+
+    routes: dict[int, frozenset[str]] = {}
+    for number, context in enumerate(space.contexts):
+        profile = context.profile
+        if profile is None:
+            continue
+        if source_region is not None and source_region in profile.routes:
+            sources: tuple[str, ...] = (source_region,)
+        else:
+            sources = callable_sources(policy, profile, full_access=full_access, evaluator=evaluator)
+        regions = {r for s in sources for r in profile.destinations(s)}
+        if profile.is_global and sources:
+            regions.add(UNSPECIFIED)
+        routes[number] = frozenset(regions)
+    return routes
 
 
 def _delta(
@@ -253,64 +556,189 @@ def _delta(
     now: dict[tuple, int],
     tests: int,
     catalogue: ActionCatalogue,
-    contexts: list[_Context],
+    space: _Space,
     region_list: list[str],
+    routes: Mapping[int, frozenset[str]],
 ) -> Delta:
     width = len(region_list)
     row = (1 << width) - 1
-    opened: dict[tuple[int, tuple], list[str]] = {}  # (context, class) -> regions
-    closed: dict[tuple[int, tuple], list[str]] = {}
+    per_context = space.per_context
+    profiles = len(space.contexts)
+    cells_opened = 0
+    opened: dict[tuple, dict[tuple[int, int], int]] = {}  # class -> (profile context, key combination) -> Regions
+    closed: dict[tuple, dict[tuple[int, int], int]] = {}
     for signature in classes:
         before, after = was[signature], now[signature]
-        for c_index in range(len(contexts) if signature[0] else 1):
-            for cells, bits in ((opened, after & ~before), (closed, before & ~after)):
-                bits = (bits >> (c_index * width)) & row
-                if bits:
-                    cells[(c_index, signature)] = [region_list[r] for r in range(width) if bits >> r & 1]
+        size = sum(stop - start for start, stop in classes[signature])
+        columns = profiles * per_context if signature[0] else per_context
+        for cells, bits in ((opened, after & ~before), (closed, before & ~after)):
+            bits &= (1 << (columns * width)) - 1
+            if not bits:
+                continue
+            if cells is opened:  # a class that cannot carry the key is called alike through any profile
+                cells_opened += bits.bit_count() * size * (1 if signature[0] else profiles)
+            table = cells.setdefault(signature, {})
+            for column in range(columns):
+                regions = (bits >> (column * width)) & row
+                if regions:
+                    table[divmod(column, per_context)] = regions
     # A request through a profile that is newly allowed anyway as a direct call says nothing more.
     for cells in (opened, closed):
-        for (c_index, signature), regions in list(cells.items()):
-            if c_index:
-                direct = set(cells.get((0, signature), ()))
-                kept = [r for r in regions if r not in direct]
-                if kept:
-                    cells[(c_index, signature)] = kept
-                else:
-                    del cells[(c_index, signature)]
+        for table in cells.values():
+            for (p, k), regions in list(table.items()):
+                if p:
+                    kept = regions & ~table.get((0, k), 0)
+                    if kept:
+                        table[(p, k)] = kept
+                    else:
+                        del table[(p, k)]
     return Delta(
-        newly_allowed=_grants(opened, classes, catalogue, contexts, region_list),
-        newly_denied=_grants(closed, classes, catalogue, contexts, region_list),
+        newly_allowed=_grants(opened, classes, catalogue, space, region_list, routes),
+        newly_denied=_grants(closed, classes, catalogue, space, region_list, routes),
         evaluations=tests,
+        cells=cells_opened,
+        callers=per_context,
     )
 
 
+def _rectangles(points: set[tuple[int, ...]]) -> list[tuple[frozenset[int], ...]]:
+    """A set of grid points (a coordinate per dimension) as a union of products of coordinate sets:
+    the whole set when it is one product, else split on the first coordinate, whose values that come
+    with the same rest stay together."""
+    first = next(iter(points))
+    projections = tuple(frozenset(p[i] for p in points) for i in range(len(first)))
+    if math.prod(map(len, projections)) == len(points) or len(first) == 1:
+        return [projections]
+    rest_of: dict[int, set[tuple[int, ...]]] = {}
+    for point in points:
+        rest_of.setdefault(point[0], set()).add(point[1:])
+    together: dict[frozenset, list[int]] = {}
+    for value, rest in sorted(rest_of.items()):
+        together.setdefault(frozenset(rest), []).append(value)
+    return [
+        (frozenset(values), *rectangle)
+        for rest, values in together.items()
+        for rectangle in _rectangles(set(rest))
+    ]
+
+
 def _grants(
-    cells: dict[tuple[int, tuple], list[str]],
+    cells: dict[tuple, dict[tuple[int, int], int]],
     classes: dict[tuple, Members],
     catalogue: ActionCatalogue,
-    contexts: list[_Context],
+    space: _Space,
     region_list: list[str],
+    routes: Mapping[int, frozenset[str]],
 ) -> tuple[Grant, ...]:
-    # Rows with the same context and the same Regions merge into one grant. Actions stay ranges
-    # until a grant is small enough to list them: a Region opened for everything holds ~22,000.
-    merged: dict[tuple[int, tuple[str, ...]], Members] = {}
-    for (c_index, signature), regions in cells.items():
-        merged.setdefault((c_index, tuple(regions)), []).extend(classes[signature])
+    # Cells of one class, through one profile context, with the same Regions form a set of callers
+    # (and other key values), split into products (these callers x these values); then the classes with
+    # the same context, Regions and product merge into one grant. Actions stay ranges until a grant is
+    # small enough to list them: a Region opened for everything holds ~22,000.
+    merged: dict[tuple[int, tuple[frozenset[int], ...]], Members] = {}
+    for signature, table in cells.items():
+        by_regions: dict[tuple[int, int], set[tuple[int, ...]]] = {}
+        for (p, k), regions in table.items():
+            by_regions.setdefault((p, regions), set()).add((p, *space.combinations[k]))
+        for (_, regions), points in by_regions.items():
+            for rectangle in _rectangles(points):
+                merged.setdefault((regions, rectangle), []).extend(classes[signature])
     grants = []
-    for (c_index, regions), members in sorted(merged.items(), key=lambda item: item[0][0]):
+    for (mask, rectangle), members in sorted(merged.items(), key=lambda item: _order(item[0])):
+        members.sort()
+        regions = tuple(region_list[r] for r in range(len(region_list)) if mask >> r & 1)
         count = sum(stop - start for start, stop in members)
         names = sorted(catalogue.actions[p] for start, stop in members for p in range(start, stop)) if count <= 20 else []
-        condition = contexts[c_index].condition
+        contexts, *chosen = rectangle
+        through = None if 0 in contexts else sorted({space.contexts[p].pattern for p in contexts})
+        principals: dict[str, Any] = {}
+        others: dict[str, Any] = {}
+        for dimension, numbers in zip(space.dimensions, chosen):
+            if len(numbers) < len(dimension.classes):
+                (principals if dimension.principal else others)[dimension.key] = _classes_described(dimension, numbers)
+        principal_field = _principal_field(principals)
+        effective = regions
+        named = [routes[p] for p in contexts if p in routes]
+        if through is not None and len(named) == len(contexts):
+            reach = frozenset().union(*named)
+            effective = tuple(r for r in regions if r in reach)
+        condition = _condition(through, [space.contexts[p] for p in sorted(contexts)], principal_field, others)
         grants.append(
             Grant(
                 actions=tuple(names),
                 action_count=count,
                 regions=regions,
                 condition=condition,
-                summary=_summary(members, count, names, catalogue, regions, region_list, condition),
+                summary=_summary(members, count, names, catalogue, regions, effective, through, space, contexts,
+                                 condition),
+                principals=principal_field,
+                through_profiles=through,
+                other_conditions=others or None,
+                effective_regions=effective,
+                ranges=tuple(members),
             )
         )
     return tuple(grants)
+
+
+def _principal_field(principals: Mapping[str, Any]) -> Any:
+    """None: every caller. One restriction on the caller's ARN or account: its values (an ARN and an
+    account tell themselves apart). Any other, or several: key -> values."""
+    if not principals:
+        return None
+    if len(principals) == 1:
+        ((key, described),) = principals.items()
+        if key.lower() in ("aws:principalarn", "aws:principalaccount"):
+            return described
+    return dict(principals)
+
+
+def _order(key: tuple[int, tuple[frozenset[int], ...]]) -> tuple:
+    mask, rectangle = key
+    return (min(rectangle[0]), *(sorted(s) for s in rectangle[1:]), mask)
+
+
+def _classes_described(dimension: _Dimension, numbers: frozenset[int]) -> Any:
+    """The classes of a key a grant holds: the values they match, or ``{"except": [...]}`` the values of
+    those it does not when "anyone else" is among them. None in a list: the key is absent."""
+    chosen = [dimension.classes[n] for n in sorted(numbers)]
+    if any(c.anyone for c in chosen):
+        included = {v for c in chosen for v in c.matches}
+        excluded = [c for n, c in enumerate(dimension.classes) if n not in numbers]
+        values: list[str | None] = sorted({v for c in excluded for v in c.matches} - included)
+        if any(c.absent for c in excluded):
+            values.append(None)
+        return {"except": values}
+    values = sorted({v for c in chosen for v in c.matches})
+    if any(c.absent for c in chosen):
+        values.append(None)
+    return values
+
+
+def _listed(values: Sequence[str | None]) -> str:
+    return join(", ", [Text("(key absent)") if v is None else v for v in values])
+
+
+def _restriction(key: str | None, described: Any) -> str:
+    """One key's classes in words: "only for callers matching ...", "only where K is not ..."."""
+    if isinstance(described, dict):
+        if key is None:
+            return Text("for every caller except {values}", values=_listed(described["except"]))
+        return Text("only where {key} is not {values}", key=key, values=_listed(described["except"]))
+    if key is None:
+        return Text("only for callers matching {values}", values=_listed(described))
+    return Text("only where {key} is {values}", key=key, values=_listed(described))
+
+
+def _condition(through: Any, contexts: list[_Context], principals: Any, others: Mapping[str, Any]) -> str | None:
+    parts = []
+    if through is not None:
+        parts.extend(c.condition for c in contexts if c.condition)
+    if isinstance(principals, list) or (isinstance(principals, dict) and "except" in principals):
+        parts.append(_restriction(None, principals))
+    elif principals is not None:
+        parts.extend(_restriction(key, described) for key, described in principals.items())
+    parts.extend(_restriction(key, described) for key, described in others.items())
+    return join(", ", parts) if parts else None
 
 
 def _summary(
@@ -319,9 +747,14 @@ def _summary(
     names: list[str],
     catalogue: ActionCatalogue,
     regions: tuple[str, ...],
-    region_list: list[str],
+    effective: tuple[str, ...],
+    through: Any,
+    space: _Space,
+    contexts: frozenset[int],
     condition: str | None,
 ) -> str:
+    """The grant in words: what, where, for whom; led by where it is in practice when the named
+    profiles route to fewer Regions than the policy accepts."""
     total = len(catalogue.actions)
     if count <= 4:
         what = ", ".join(names)
@@ -346,6 +779,22 @@ def _summary(
             )
         else:
             what = Text("{count} actions in {services} services", count=count, services=len(services))
+    direct_bedrock = through is None and any(
+        start < b_stop and b_start < stop for b_start, b_stop in catalogue.runs_of.get("bedrock", ()) for start, stop in members
+    )
+    how = Text(", {condition}", condition=condition) if condition else Text(", for direct calls too") if direct_bedrock else ""
+    principle = Text("{what} {where}{how}", what=what, where=_where(regions), how=how)
+    if through is None or effective == regions:
+        return principle
+    via = ", ".join(space.contexts[p].profile.id for p in sorted(contexts))  # type: ignore[union-attr]
+    if not effective:
+        return Text("in practice: nowhere (no source Region the policy allows routes there); in principle: {principle}",
+                    principle=principle)
+    return Text("in practice: {regions}, only through {profiles}; in principle: {principle}",
+                regions=", ".join(effective), profiles=via, principle=principle)
+
+
+def _where(regions: tuple[str, ...]) -> str:
     named = [r for r in regions if r != UNSPECIFIED]
     where: str = ""
     if len(named) > 6:
@@ -354,8 +803,4 @@ def _summary(
         where = Text("in {regions}", regions=", ".join(named))
     if UNSPECIFIED in regions:
         where = Text("{where} and unspecified", where=where) if where else Text("with aws:RequestedRegion unspecified")
-    direct_bedrock = not condition and any(
-        start < b_stop and b_start < stop for b_start, b_stop in catalogue.runs_of.get("bedrock", ()) for start, stop in members
-    )
-    how = Text(", {condition}", condition=condition) if condition else Text(", for direct calls too") if direct_bedrock else ""
-    return Text("{what} {where}{how}", what=what, where=where, how=how)
+    return where

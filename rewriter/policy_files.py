@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rewriter.codec import Codec, json_codec, minified_size
-from rewriter.errors import InputError
+from rewriter.errors import BadInputError, InputError
 from rewriter.model import Policy
 from rewriter.vocabulary import Status
 
@@ -21,7 +21,17 @@ if TYPE_CHECKING:
     from rewriter.propose import Proposal
     from rewriter.sources import EmbeddedPolicy
 
-__all__ = ["PolicyInFile", "FileCheck", "FileProposal", "load_policy_file", "check_file", "propose_file"]
+__all__ = [
+    "PolicyInFile",
+    "NotCallable",
+    "FileCheck",
+    "FileProposal",
+    "load_policy_file",
+    "no_policy_reason",
+    "select_callable",
+    "check_file",
+    "propose_file",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +74,77 @@ def _require_values(embedded: EmbeddedPolicy) -> None:
 
 def policy_warnings(item: PolicyInFile) -> tuple[str, ...]:
     """One located line per element the policy writes that AWS reads otherwise (``*:*``, an action
-    that does not exist)."""
-    from rewriter.policy_warnings import action_warnings
+    that does not exist, a Region code nobody knows)."""
+    from rewriter.policy_warnings import action_warnings, region_warnings
 
     path = item.embedded.path if item.embedded is not None else item.label
-    return tuple(w.located(path) for w in action_warnings(item.policy))
+    found = action_warnings(item.policy) + region_warnings(item.policy)
+    return tuple(w.located(path) for w in found)
+
+
+@dataclass(frozen=True, slots=True)
+class NotCallable:
+    """Profiles a model id stood for that no caller can call: named once, neither checked nor fixed."""
+
+    profiles: tuple[str, ...]
+    regions: tuple[str, ...]  # the Regions callers use
+    given: bool  # the Regions are --source-region's, not those the policy allows
+
+    def sentence(self) -> str:
+        why = "--source-region" if self.given else "the Regions the policy lets callers use"
+        return f"not callable from {', '.join(self.regions) or 'any Region'} ({why}): {', '.join(self.profiles)}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"profiles": list(self.profiles), "regions": list(self.regions), "given": self.given}
+
+
+def select_callable(
+    policy: Policy,
+    profiles: Sequence[Profile],
+    from_models: frozenset[str],
+    *,
+    source_region: str | None = None,
+    full_access: bool = True,
+    **_options: Any,
+) -> tuple[tuple[Profile, ...], NotCallable | None]:
+    """The profiles to check, and those left out: a profile that stands for a model id (``from_models``)
+    counts only when a caller can call it, from ``source_region`` or else from a Region the policy allows.
+
+    A model none of whose profiles anyone can call keeps them all, so the check says why; with a
+    ``source_region`` that no profile of the model has, that is bad input.
+    """
+    if not from_models:
+        return tuple(profiles), None
+    from rewriter.check import callable_sources
+    from rewriter.errors import ProfileNotFoundError
+    from rewriter.evaluate import Evaluator
+
+    evaluator = Evaluator()
+    sources: dict[str, tuple[str, ...]] = {}
+    for profile in profiles:
+        if profile.id in from_models:
+            if source_region is not None:
+                sources[profile.id] = (source_region,) if source_region in profile.routes else ()
+            else:
+                sources[profile.id] = callable_sources(
+                    policy, profile, full_access=full_access, evaluator=evaluator
+                )
+    usable_models = {p.model for p in profiles if sources.get(p.id)}
+    for model in {p.model for p in profiles if p.id in from_models} - usable_models:
+        if source_region is not None:
+            serving = sorted({s for p in profiles if p.model == model for s in p.sources})
+            raise ProfileNotFoundError(
+                f"no inference profile of {model} can be called from {source_region}; "
+                f"their source Regions are: {', '.join(serving)}"
+            )
+    kept = tuple(
+        p for p in profiles if p.id not in from_models or sources[p.id] or p.model not in usable_models
+    )
+    left = tuple(p.id for p in profiles if p not in kept)
+    if not left:
+        return kept, None
+    regions = (source_region,) if source_region else tuple(sorted({r for s in sources.values() for r in s}))
+    return kept, NotCallable(left, regions, source_region is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +154,7 @@ class FileCheck:
     unresolved: tuple[str, ...] = ()
     policy: Policy | None = None  # the policy checked: its statements know their lines in the file
     warnings: tuple[str, ...] = ()
+    not_callable: NotCallable | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +165,7 @@ class FileProposal:
     proposals: tuple[tuple[str, Proposal], ...]
     unresolved: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    not_callable: tuple[tuple[str, NotCallable], ...] = ()  # per policy label
 
     @property
     def changed(self) -> bool:
@@ -149,6 +227,36 @@ def load_policy_file(
     )
 
 
+# What a file that holds a policy scp-fix reads must say somewhere: the markers of every form it reads.
+_IAC_MARKERS = ("AWS::Organizations::Policy", "AWS::IAM::", "aws_organizations_policy", "aws_iam_")
+
+
+def no_policy_reason(path: str, data: bytes | str) -> str | None:
+    """Why a file plainly holds no policy (a package.json, a workflow YAML, a .tfvars), or None when it
+    may hold one. A pre-commit hook passes every JSON, YAML and Terraform file; those that may hold a
+    policy are read in full, so a broken policy is still an error."""
+    import json
+
+    try:
+        text = _decode(path, data)
+    except (UnicodeDecodeError, BadInputError):
+        return None  # reading it says what is wrong
+    if any(marker in text for marker in _IAC_MARKERS):
+        return None
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if not stripped.startswith(("{", "[")):
+        return "it is not a JSON policy and names no policy resource (AWS::Organizations::Policy, aws_organizations_policy)"
+    try:
+        document = json.loads(stripped)
+    except ValueError:
+        return None  # broken JSON is an error, not a file to skip
+    if isinstance(document, dict) and "Statement" in document:
+        return None
+    if isinstance(document, dict) and "Resources" in document:
+        return "this CloudFormation template has no policy resource"
+    return "this JSON has no Statement: it is not a policy document"
+
+
 def _json_policy(path: str, text: str, parameters: Mapping[str, str], kind: str) -> PolicyInFile:
     """A JSON policy file; one with ``${NAME}`` placeholders is a template, read as rendered."""
     from rewriter.parse import parse_policy
@@ -197,10 +305,12 @@ def check_file(
     kind: str | None = None,
     account: str | None = None,
     actions: tuple[str, ...] | None = None,
+    from_models: frozenset[str] = frozenset(),
     **options: Any,
 ) -> tuple[FileCheck, ...]:
     """Check every policy in the file, each as its kind: ``options`` go to ``check`` (SCPs), the
-    source Region, ``account`` and ``actions`` to ``check_identity`` as well."""
+    source Region, ``account`` and ``actions`` to ``check_identity`` as well. ``from_models``: the ids
+    of profiles that stand for a model id (``select_callable``)."""
     from dataclasses import replace
 
     from rewriter.check import check
@@ -208,19 +318,21 @@ def check_file(
 
     results = []
     for item in load_policy_file(path, data, parameters=parameters, var_files=var_files, kind=kind):
+        left = None  # an identity policy's callers are read from what it grants: every profile counts
         if item.kind == IDENTITY:
             result = check_identity(
                 item.policy, profiles, source_region=options.get("source_region"), account=account,
                 **({"actions": actions} if actions else {}),
             )
         else:
+            checked, left = select_callable(item.policy, profiles, from_models, **options)
             result = check(
-                item.policy, profiles, **options, **({"account": account} if account else {}),
+                item.policy, checked, **options, **({"account": account} if account else {}),
                 **({"actions": actions} if actions else {}),
             )
         results.append(FileCheck(
             item.label, replace(result, policy_path=item.label), unresolved_notes(item), item.policy,
-            policy_warnings(item),
+            policy_warnings(item), not_callable=left,
         ))
     return tuple(results)
 
@@ -234,9 +346,12 @@ def propose_file(
     var_files: Sequence[str] = (),
     kind: str | None = None,
     actions: tuple[str, ...] | None = None,
+    from_models: frozenset[str] = frozenset(),
     **options: Any,
 ) -> FileProposal:
     """Propose a change for every policy in the file, each as its kind; the new text carries all of them.
+    ``from_models``: the ids of profiles that stand for a model id, proposed for only where callable
+    (``select_callable``).
 
     An SCP strategy named in ``options`` applies to the SCPs, an identity one to the identity policies."""
     from rewriter.propose import IDENTITY_STRATEGY_NAMES, STRATEGY_NAMES, propose
@@ -245,12 +360,18 @@ def propose_file(
     original = _decode(path, data)
     text = original
     proposals = []
+    not_callable = []
     strategy = options.pop("strategy", "auto")
     override = _overrides_by_policy(items, options.pop("override", ()))
     for item, names in zip(items, override):
         strategies = IDENTITY_STRATEGY_NAMES if item.kind == "identity" else STRATEGY_NAMES
+        wanted = profiles
+        if item.kind != "identity":  # an identity policy's callers are read from what it grants
+            wanted, left = select_callable(item.policy, profiles, from_models, **options)
+            if left is not None:
+                not_callable.append((item.label, left))
         proposal = propose(
-            item.policy, profiles, codec=item.codec, override=names, kind=item.kind, actions=actions,
+            item.policy, wanted, codec=item.codec, override=names, kind=item.kind, actions=actions,
             strategy=strategy if strategy in strategies else "auto", **options,
         )
         proposals.append((item.label, proposal))
@@ -270,7 +391,7 @@ def propose_file(
                 text = rewrite(text, current, proposal.chosen.fix.patch)
     unresolved = tuple(note for item in items for note in unresolved_notes(item))
     warnings = tuple(w for item in items for w in policy_warnings(item))
-    return FileProposal(path, original, text, tuple(proposals), unresolved, warnings)
+    return FileProposal(path, original, text, tuple(proposals), unresolved, warnings, tuple(not_callable))
 
 
 def _overrides_by_policy(items: Sequence[PolicyInFile], names: Sequence[str]) -> list[tuple[str, ...]]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from rewriter.iam_actions import ActionCatalogue
 from rewriter.model import Policy
 
-__all__ = ["PolicyWarning", "action_warnings"]
+__all__ = ["PolicyWarning", "action_warnings", "region_warnings"]
 
 # Actions people write that are API names, not IAM actions: what they authorize as.
 _AUTHORIZED_AS = {
@@ -53,6 +53,30 @@ def action_warnings(policy: Policy, catalogue: ActionCatalogue | None = None) ->
                 pointer = f"{values.pointer}/{index}" if values.is_list else values.pointer
                 line, column = policy.source.locate(pointer) or (None, None)
                 warnings.append(PolicyWarning(pointer, line, column, f"{statement.label}, {element} {pattern!r}: {problem}"))
+    return tuple(warnings)
+
+
+def region_warnings(policy: Policy) -> tuple[PolicyWarning, ...]:
+    """A warning for every aws:RequestedRegion value that is no Region code scp-fix knows (a
+    pattern with * or ? and a policy variable are left alone)."""
+    from rewriter.regions_data import unknown_region_note
+
+    warnings = []
+    for statement in policy.statements:
+        for clause in statement.conditions:
+            if clause.key.lower() != "aws:requestedregion":
+                continue
+            for index, value in enumerate(clause.values.items):
+                if any(c in value for c in "*?$"):
+                    continue
+                note = unknown_region_note(value)
+                if note is None:
+                    continue
+                pointer = f"{clause.values.pointer}/{index}" if clause.values.is_list else clause.values.pointer
+                line, column = policy.source.locate(pointer) or (None, None)
+                warnings.append(
+                    PolicyWarning(pointer, line, column, f"{statement.label}, aws:RequestedRegion: {note}")
+                )
     return tuple(warnings)
 
 

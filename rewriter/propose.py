@@ -120,6 +120,7 @@ class Proposal:
     candidates: tuple[Candidate, ...] = ()
     reason: str = ""
     control_tower: ControlTowerAdvice | None = None
+    choice: str = ""  # why ``auto`` chose this candidate over one that newly allows as much
     notes: tuple[str, ...] = ()  # about the policy, beside any fix: a control lifted, a pipeline hint
     deliberate: tuple[Deliberate, ...] = ()  # the deliberate controls that deny a profile
 
@@ -234,7 +235,8 @@ def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: 
     if before.unreachable:
         return Proposal(
             policy, before, Status.UNSAFE,
-            reason=Text(
+            # an identity check's reasons say themselves what to do
+            reason=join("; ", (u.reason for u in before.unreachable)) if settings.identity else Text(
                 "{reasons}. Name the Region callers use with --source-region to have it allowed.",
                 reasons=join("; ", (u.reason for u in before.unreachable)),
             ),
@@ -251,7 +253,7 @@ def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: 
             ),
             control_tower=_control_tower_advice(policy, before, settings),
         )
-    notes = _lifted_notes(policy, before, settings)
+    notes: tuple[Any, ...] = ()
     hint = control_tower_role_hint(policy) if marker is None else None
     if hint is not None:
         notes += (
@@ -271,13 +273,65 @@ def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: 
         reasons = join("; ", (Text("{strategy}: {why}", strategy=c.strategy, why=c.rejected) for c in candidates))
         return Proposal(
             policy, before, Status.UNSAFE, candidates=candidates,
-            reason=Text("no safe change found ({reasons})", reasons=reasons), notes=notes,
+            reason=Text("no safe change found ({reasons})", reasons=reasons),
+            notes=_lifted_notes(policy, before, settings, changed=False) + notes,
         )
-    # Least opened wins; ties go to the registry order, narrowest pattern first.
-    chosen = min(verified, key=lambda c: (c.delta.weight if c.delta else 0, names.index(c.strategy)))
+    # Least opened over every class of the grid wins; ties go to fewer statements touched, then the
+    # smaller policy, then the registry order (narrowest pattern first).
+    def rank(c: Candidate) -> tuple[int, int, int, int]:
+        return (c.delta.weight if c.delta else 0, _statements_touched(c.fix), c.size.after_minified if c.size else 0,
+                names.index(c.strategy))
+
+    ranked = sorted(verified, key=rank)
+    chosen = ranked[0]
     return Proposal(
-        policy, before, Status.CHANGED, chosen=chosen, candidates=candidates, reason=chosen.fix.rationale, notes=notes
+        policy, before, Status.CHANGED, chosen=chosen, candidates=candidates, reason=chosen.fix.rationale,
+        notes=_lifted_notes(policy, before, settings, changed=True) + notes,
+        choice=_why_chosen(ranked, rank) if settings.newly_allowed else "",
     )
+
+
+def _statements_touched(fix: Fix | None) -> int:
+    """How many statements a fix changes or adds."""
+    touched: set[str] = set()
+    added = 0
+    for edit in fix.edits if fix else ():
+        tokens = edit.path.split("/")
+        if len(tokens) > 2 and tokens[1] == "Statement" and tokens[2] == "-":
+            added += 1
+        elif len(tokens) > 2 and tokens[1] == "Statement" and tokens[2].isdigit():
+            touched.add(tokens[2])
+        elif edit.path == "/Statement" and isinstance(edit.value, list):  # a lone statement becomes a list
+            return len(edit.value)
+        else:
+            touched.add(edit.path)
+    return len(touched) + added
+
+
+def _why_chosen(ranked: list[Candidate], rank: Callable[[Candidate], tuple[int, ...]]) -> str:
+    """Why the first candidate beat each that newly allows exactly as much, in words."""
+    from rewriter.i18n import Text, join
+
+    chosen, reasons = ranked[0], []
+    weight, touched, size, _ = rank(chosen)
+    name = chosen.strategy
+    for other in ranked[1:]:
+        o_weight, o_touched, o_size, _ = rank(other)
+        if o_weight != weight:
+            break
+        if o_touched != touched:
+            why = Text("{chosen} changes {count} statement(s), {other} {other_count}",
+                       chosen=name, count=touched, other=other.strategy, other_count=o_touched)
+        elif o_size != size:
+            why = Text("both change {count} statement(s), and {chosen} leaves the policy smaller "
+                       "({size} vs {other_size} characters minified)",
+                       count=touched, chosen=name, size=size, other_size=o_size)
+        else:
+            why = Text("both change {count} statement(s) and are as large, and {chosen} comes first "
+                       "(the narrower pattern)", count=touched, chosen=name)
+        reasons.append(Text("{chosen} over {other}: both newly allow the same; {why}",
+                            chosen=name, other=other.strategy, why=why))
+    return join("; ", reasons) if reasons else ""
 
 
 def control_tower_statement(policy: Policy) -> str | None:
@@ -298,8 +352,9 @@ def _deliberate_denials(policy: Policy, before: CheckResult, settings: _Settings
     return deliberate_denials([policy], results, overridden=frozenset((0, i) for i in settings.overridden))
 
 
-def _lifted_notes(policy: Policy, before: CheckResult, settings: _Settings) -> tuple[str, ...]:
-    """In plain words, each deliberate control --override lets the change weaken."""
+def _lifted_notes(policy: Policy, before: CheckResult, settings: _Settings, *, changed: bool) -> tuple[Any, ...]:
+    """In plain words, each deliberate control --override lets the change weaken (or, when no change
+    could be made, that it stays as it is)."""
     if not settings.overridden:
         return ()
     lifted = _deliberate_denials(policy, before, replace(settings, overridden=frozenset()))
@@ -307,6 +362,10 @@ def _lifted_notes(policy: Policy, before: CheckResult, settings: _Settings) -> t
         Text(
             "--override lifts {statement}, a deliberate control: {why}. The change lets the named profiles "
             "through it.", statement=d.statement.label, why=d.why,
+        ) if changed else Text(
+            "--override names {statement}, a deliberate control ({why}), but no strategy can let the named "
+            "profiles through it: it stays as it is; change it by hand if that is the decision.",
+            statement=d.statement.label, why=d.why,
         )
         for d in lifted if d.statement.index in settings.overridden
     )
@@ -475,13 +534,8 @@ def _verify(
 
 
 def _allows_all(policy: Policy, settings: _Settings) -> bool:
-    if settings.identity:
-        from rewriter.identity import allows_all_identity
-
-        return allows_all_identity(
-            policy, settings.profiles, source_region=settings.source_region, account=settings.account,
-            evaluator=settings.evaluator, **({"actions": settings.actions} if settings.actions else {}),
-        )
+    if settings.identity:  # an identity check is small: its full answer is the yes or no
+        return not _check(policy, settings).blocked
     return allows_all(
         policy, settings.profiles, source_region=settings.source_region,
         full_access=settings.full_access, account=settings.account, evaluator=settings.evaluator,
@@ -514,7 +568,7 @@ def _with_deltas(
     } if settings.identity else None
     deltas = compare_many(policy, [c.policy for c in verified], settings.profiles,  # type: ignore[misc]
                           full_access=settings.full_access, regions=settings.regions, profile_arns=arns,
-                          evaluator=settings.evaluator)
+                          evaluator=settings.evaluator, source_region=settings.source_region)
     by_candidate = {id(c): d for c, d in zip(verified, deltas)}
     result = []
     for candidate in candidates:

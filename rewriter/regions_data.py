@@ -18,6 +18,7 @@ __all__ = [
     "REGION_NAMES",
     "UNSPECIFIED",
     "is_region_code",
+    "unknown_region_note",
     "partition_of",
 ]
 
@@ -94,6 +95,20 @@ _PARTITIONS: tuple[tuple[tuple[str, ...], str], ...] = (
 def is_region_code(code: str) -> bool:
     """True for a real AWS Region code (any partition above); False for ``unspecified`` and typos."""
     return code in REGION_NAMES
+
+
+def unknown_region_note(code: str) -> str | None:
+    """None for a known Region code (or ``unspecified``); else a sentence naming the nearest known code.
+
+    Unknown codes are warned about, not refused: AWS opens Regions newer than this file, and a
+    typo (us-est-2) is as visible in the warning as a new Region is."""
+    if code in REGION_NAMES or code == "unspecified":
+        return None
+    import difflib
+
+    nearest = difflib.get_close_matches(code, REGION_NAMES, n=1, cutoff=0.6)
+    hint = f"nearest known: {nearest[0]}" if nearest else "no known code is close"
+    return f"{code!r} is not a Region scp-fix knows ({hint})"
 
 
 def partition_of(code: str) -> str:

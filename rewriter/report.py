@@ -10,7 +10,7 @@ if TYPE_CHECKING:  # check's output needs neither propose nor the fixes it impor
     from rewriter.propose import Candidate, Proposal
 
 from rewriter.i18n import N_, say, translations
-from rewriter.vocabulary import Status
+from rewriter.vocabulary import Role, Status
 
 __all__ = [
     "check_to_json",
@@ -78,9 +78,9 @@ def check_to_json(result: CheckResult) -> dict[str, Any]:
 
 
 _ROLE_WORDS = {
-    "profile": N_("the profile (originating call)"),
-    "destination": N_("destination"),
-    "global-model": N_("Region-less global model"),
+    Role.PROFILE: N_("the profile (originating call)"),
+    Role.DESTINATION: N_("destination"),
+    Role.GLOBAL_MODEL: N_("Region-less global model"),
 }
 
 
@@ -150,6 +150,7 @@ def proposal_to_json(proposal: Proposal, *, text: str | None = None, diff: str |
         "patch": chosen.fix.patch if chosen else [],
         "policy": chosen.document if chosen else proposal.policy.document,
         "rationale": proposal.reason,
+        "choice": proposal.choice or None,
         "newly_allowed": [g.to_json() for g in chosen.delta.newly_allowed] if chosen and chosen.delta else [],
         "size": chosen.size.to_json() if chosen and chosen.size else None,
         "notes": list(proposal.notes) + (list(chosen.fix.notes + chosen.notes) if chosen else []),
@@ -221,6 +222,8 @@ def proposal_summary(proposal: Proposal, *, lang: str = "en") -> str:
     lines.append(_("{path}: proposed ({strategy}): {title}").format(
         path=path, strategy=chosen.strategy, title=say(chosen.fix.title, tr)
     ))
+    if proposal.choice:
+        lines.append("  " + _("chosen: {choice}").format(choice=say(proposal.choice, tr)))
     if chosen.delta is not None:
         lines.append("  " + _("newly allowed:"))
         lines.extend(f"    - {say(g.summary, tr)}" for g in chosen.delta.newly_allowed)

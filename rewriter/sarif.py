@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
-from rewriter.vocabulary import RULES, Code
+from rewriter.vocabulary import RULES, Code, Role
 
 if TYPE_CHECKING:
     from rewriter.policy_files import FileCheck
@@ -22,9 +22,9 @@ SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 
 _ROLE_WORDS = {
-    "profile": "the originating call",
-    "destination": "a destination of the profile",
-    "global-model": "the Region-less global model",
+    Role.PROFILE: "the originating call",
+    Role.DESTINATION: "a destination of the profile",
+    Role.GLOBAL_MODEL: "the Region-less global model",
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-__all__ = ["Word", "Outcome", "Status", "AccountStatus", "Code", "Finding", "Rule", "RULES"]
+__all__ = ["Word", "Outcome", "Role", "Status", "AccountStatus", "Code", "Finding", "Rule", "RULES"]
 
 
 class Word(str, Enum):
@@ -29,6 +29,14 @@ class Outcome(Word):
     ALLOWED = "allowed"
     EXPLICIT_DENY = "explicit_deny"
     IMPLICIT_DENY = "implicit_deny"
+
+
+class Role(Word):
+    """Which of the authorizations of one call through an inference profile a request is."""
+
+    PROFILE = "profile"  # the originating call, on the inference profile in the source Region
+    DESTINATION = "destination"  # the routed call, on the foundation model in a destination Region
+    GLOBAL_MODEL = "global-model"  # a global profile's Region-less model ARN (aws:RequestedRegion = unspecified)
 
 
 class Status(Word):

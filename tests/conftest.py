@@ -17,6 +17,14 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 import pytest  # noqa: E402
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m chooses
+def pytest_collection_modifyitems(items):
+    """An integration test is slow too, so `-m "not slow"` leaves every outside tool and service out."""
+    for item in items:
+        if item.get_closest_marker("integration") is not None:
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _no_user_catalog(tmp_path_factory: pytest.TempPathFactory):
     """No test sees the developer's synced catalog ($XDG_DATA_HOME/scp-fix/profiles.json): every

@@ -418,16 +418,16 @@ def test_a_changed_user_file_is_read_anew(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "line", "fragment"),
     [
-        # a Region typo: located on the line of the source key
+        # not even shaped like a Region code: located on the line of the source key
         (
-            '- id: "us.x.m-v1:0"\n  model: "x.m-v1:0"\n  routes:\n    us-east-9: [us-east-1]\n',
+            '- id: "us.x.m-v1:0"\n  model: "x.m-v1:0"\n  routes:\n    useast1: [us-east-1]\n',
             4,
-            "'us-east-9' is not an AWS Region code",
+            "source Region 'useast1' is not an AWS Region code",
         ),
         (
-            '- id: "us.x.m-v1:0"\n  model: "x.m-v1:0"\n  routes:\n    us-east-1: [us-east-1, us-est-2]\n',
+            '- id: "us.x.m-v1:0"\n  model: "x.m-v1:0"\n  routes:\n    us-east-1: [us-east-1, US-EAST-2]\n',
             4,
-            "'us-est-2'",
+            "'US-EAST-2' is not an AWS Region code",
         ),
         ('- id: "us.x.m-v1:0"\n  routes:\n    us-east-1: [us-east-1]\n', 1, "'model' is required"),
         (
@@ -513,6 +513,26 @@ def test_malformed_user_file(tmp_path: Path, text: str, line: int, fragment: str
     assert str(error).startswith(f"{path}:{line}:")
 
 
+def test_unknown_region_codes_are_located_warnings(tmp_path: Path) -> None:
+    """A code shaped like a Region but unknown (a typo, or a Region newer than scp-fix) loads as
+    written, with a located warning naming the nearest known code."""
+    text = (
+        '- id: "us.x.m-v1:0"\n  model: "x.m-v1:0"\n  routes:\n'
+        "    us-east-1: [us-east-1, us-est-2]\n"
+        "    us-east-9: [us-east-1]\n"
+    )
+    path = write(tmp_path, "typo.yaml", text)
+    catalog = load_catalog(path)
+    assert catalog.get("us.x.m-v1:0").destinations("us-east-1") == ("us-east-1", "us-est-2")
+    typo, new = catalog.warnings
+    # 'us-est-2' is one letter from us-east-2 and from us-west-2 alike; either is a fair hint.
+    assert typo.startswith(f"{path}:4:28: profile 0 (us.x.m-v1:0): destination Region 'us-est-2' is not a Region")
+    assert "(nearest known: us-" in typo and "used as written" in typo
+    assert new.startswith(f"{path}:5:5: profile 0 (us.x.m-v1:0): source Region 'us-east-9' is not a Region")
+    assert "(nearest known: us-east-" in new
+    assert load_catalog().warnings == ()
+
+
 def test_malformed_entry_names_the_entry(tmp_path: Path) -> None:
     text = '- id: "us.ok.m-v1:0"\n  model: "ok"\n  routes: {us-east-1: [us-east-1]}\n- id: "us.bad.m-v1:0"\n  routes: {}\n'
     with pytest.raises(CatalogError) as info:
@@ -525,7 +545,7 @@ def test_malformed_entry_names_the_entry(tmp_path: Path) -> None:
     ("name", "text", "fragment", "line"),
     [
         ("bad.json", '[{"id": "us.x.m-v1:0",\n "model": }]', "not valid JSON", 2),
-        ("bad.json", '[{"id": "a", "id": "b"}]', "duplicate key 'id'", None),
+        ("bad.json", '[{"id": "a", "id": "b"}]', 'duplicate key "id"', 1),
         ("bad.yaml", "profiles: 3\n", "expected a list of profiles", None),
         ("bad.yaml", "just text\n", "expected a list of profiles", None),
     ],

@@ -161,12 +161,41 @@ def test_no_full_access_is_an_implicit_deny():
     assert any("no Allow statement" in (r.reason or "") for c in result.checks for r in c.results)
 
 
-def test_model_id_checks_every_profile_of_the_model():
-    result = runner.invoke(app, ["check", str(SAMPLES / "tokyo-only.json"), "--profile",
-                                 "anthropic.claude-sonnet-4-5-20250929-v1:0", "--format", "json"])
+MODEL = "anthropic.claude-sonnet-4-5-20250929-v1:0"
+
+
+def test_model_id_checks_the_profiles_callers_can_call_and_names_the_rest_once():
+    result = runner.invoke(app, ["check", str(SAMPLES / "tokyo-only.json"), "--profile", MODEL, "--format", "json"])
+    assert result.exit_code == 1, result.output
     data = json.loads(result.stdout)
-    checked = {p["profile"] for p in data["profiles"]} | {u["profile"] for u in data["unreachable"]}
-    assert {JP, GLOBAL, US} <= checked
+    # Tokyo is the only Region the policy lets callers use: the jp. and global. profiles are callable there.
+    assert {p["profile"] for p in data["profiles"]} == {JP, GLOBAL}
+    assert data["unreachable"] == []
+    left = data["not_callable"]
+    assert {US, EU} <= set(left["profiles"]) and not {JP, GLOBAL} & set(left["profiles"])
+    assert left["regions"] == ["ap-northeast-1"] and left["given"] is False
+    text = runner.invoke(app, ["check", str(SAMPLES / "tokyo-only.json"), "--profile", MODEL])
+    assert text.stderr.count("not callable from ap-northeast-1") == 1
+    assert US not in text.stdout
+
+
+def test_model_id_with_a_source_region_checks_the_profiles_callable_from_it():
+    args = ["check", str(SAMPLES / "tokyo-only.json"), "--profile", MODEL, "--format", "json"]
+    data = json.loads(runner.invoke(app, [*args, "--source-region", "eu-west-1"]).stdout)
+    assert {p["profile"] for p in data["profiles"]} == {EU, GLOBAL}
+    assert data["not_callable"]["given"] is True and JP in data["not_callable"]["profiles"]
+    # A Region no profile of the model can be called from is bad input, said in one line.
+    nowhere = runner.invoke(app, [*args, "--source-region", "sa-west-1"])
+    assert nowhere.exit_code == 2
+    assert "no inference profile of anthropic.claude-sonnet-4-5-20250929-v1:0 can be called from sa-west-1" in nowhere.stderr
+
+
+def test_a_profile_named_by_id_is_checked_even_where_no_caller_can_call_it():
+    result = runner.invoke(app, ["check", str(SAMPLES / "tokyo-only.json"), "--profile", MODEL, "--profile", US,
+                                 "--format", "json"])
+    data = json.loads(result.stdout)
+    assert [u["profile"] for u in data["unreachable"]] == [US]
+    assert US not in data["not_callable"]["profiles"]
 
 
 def test_unknown_profile_is_a_clear_error():

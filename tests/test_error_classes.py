@@ -220,6 +220,7 @@ def test_an_undecodable_file_name_is_printed_escaped(tmp_path: Path) -> None:
 _AWS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
 
 
+@pytest.mark.integration  # boto3 against endpoints and a proxy that do not answer
 @pytest.mark.parametrize(
     ("args", "env"),
     [

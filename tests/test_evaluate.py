@@ -441,6 +441,7 @@ def test_action_matches_agrees_with_reference(pattern: str, action: str) -> None
     assert action_matches(pattern, action) == reference_glob(pattern.lower(), action.lower())
 
 
+@pytest.mark.slow  # a property test at full size
 @settings(max_examples=300, deadline=None)
 @given(st.lists(PATTERN_CHARS.filter(bool), min_size=1, max_size=5), TEXT_CHARS, st.sampled_from(["Action", "NotAction"]))
 def test_action_listed_is_any_pattern_matching(patterns: list[str], action: str, element: str) -> None:
@@ -454,6 +455,7 @@ def test_action_listed_is_any_pattern_matching(patterns: list[str], action: str,
 FOLDING_CHARS = "sk:S\u017f\u212a"
 
 
+@pytest.mark.slow  # a property test at full size
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.text(alphabet=FOLDING_CHARS + "*?", min_size=1, max_size=6), min_size=1, max_size=4),
        st.text(alphabet=FOLDING_CHARS, max_size=6))
@@ -463,6 +465,7 @@ def test_action_matches_is_the_evaluators_test_outside_ascii_too(patterns: list[
     assert evaluate_module.action_listed(statement, action) == any(action_matches(p, action) for p in patterns)
 
 
+@pytest.mark.slow  # a property test at full size
 @settings(max_examples=400, deadline=None)
 @given(PATTERN_CHARS, TEXT_CHARS)
 def test_resource_matches_agrees_with_reference(pattern: str, arn: str) -> None:

@@ -150,6 +150,28 @@ def test_source_region_from_a_cloudtrail_event():
     assert [c["profile"] for c in data["candidates"] if c["callable"]] == [SONNET_4]
 
 
+def test_the_profile_a_cloudtrail_event_names_is_the_one_callable_candidate():
+    """requestParameters.modelId names the profile called; others that route there are not proposed."""
+    event = json.loads(message("cloudtrail_event.json"))
+    event["awsRegion"] = "us-east-1"  # from us-east-1 both the us. and the global profile route to us-east-2
+    event["requestParameters"]["modelId"] = (
+        "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-20250514-v1:0"
+    )
+    data = json.loads(run("-", "--format", "json", stdin=json.dumps(event)).stdout)
+    assert [(c["profile"], c["callable"]) for c in data["candidates"]] == [
+        ("us.anthropic.claude-sonnet-4-20250514-v1:0", True), (SONNET_4, False),
+    ]
+    assert data["diagnosis"]["called"] == "us.anthropic.claude-sonnet-4-20250514-v1:0"
+    text = run("-", stdin=json.dumps(event)).stdout
+    assert "names us.anthropic.claude-sonnet-4-20250514-v1:0 as the profile called" in text
+    assert "Not callable" not in text
+    del event["requestParameters"]
+    data = json.loads(run("-", "--format", "json", stdin=json.dumps(event)).stdout)
+    assert {c["profile"] for c in data["candidates"] if c["callable"]} == {
+        "us.anthropic.claude-sonnet-4-20250514-v1:0", SONNET_4,
+    }
+
+
 def test_no_profile_fits_exits_1_and_says_what_was_looked_for():
     text = (
         "User: arn:aws:sts::123456789012:assumed-role/App/s is not authorized to perform: bedrock:InvokeModel "

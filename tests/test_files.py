@@ -159,6 +159,7 @@ while True:
 """
 
 
+@pytest.mark.slow  # kills writer processes at random moments
 def test_a_process_killed_during_the_write_leaves_old_or_new(tmp_path: Path) -> None:
     size = 4_000_000
     texts = {("a" * size + "\n").encode(), ("b" * (size // 2) + "\r\n").encode()}

@@ -200,3 +200,13 @@ def test_in_iac_the_resource_says_the_policy_is_an_identity_policy(tmp_path, nam
     written = runner.invoke(app, ["propose", str(path), "--profile", US, "--write"])
     assert written.exit_code == 1, written.output
     assert runner.invoke(app, ["check", str(path), "--profile", US]).exit_code == 0
+
+
+def test_sarif_results_and_their_fix_hint_keep_the_kind(tmp_path):
+    result = _run(aws_global_policy(with_global_model=False), tmp_path,
+                  "--kind", "identity", "--profile", GLOBAL, "--format", "sarif")
+    assert result.exit_code == 1, result.output
+    (run,) = json.loads(result.stdout)["runs"]
+    (finding,) = run["results"]  # the one authorization denied: the Region-less model
+    assert "arn:aws:bedrock:::foundation-model/" in finding["message"]["text"]
+    assert "--kind identity" in finding["message"]["text"]  # the suggested propose reads the policy the same way

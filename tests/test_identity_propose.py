@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given, strategies as st
 from typer.testing import CliRunner
 
@@ -202,6 +203,7 @@ def _probes(item, source: str):
                 yield Request(action, profile_arn(item.id, region), region)
 
 
+@pytest.mark.slow  # a property test at full size
 @given(cases())
 def test_property_a_proposal_allows_the_routes_and_nothing_else(case):
     profile_id, source, document = case

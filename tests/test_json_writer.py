@@ -449,6 +449,7 @@ def draw_operation(data: st.DataObject, document: Any) -> dict:
     return {"op": "replace", "path": pointer, "value": data.draw(VALUES, label="new")}
 
 
+@pytest.mark.slow  # a property test at full size
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     document=st.dictionaries(KEYS, VALUES, min_size=1, max_size=4),

@@ -152,3 +152,32 @@ def test_explain_names_an_end_of_life_candidate() -> None:
     data = json.loads(run("explain", message, "--format", "json").stdout)
     (candidate,) = [c for c in data["candidates"] if c["profile"] == EOL]
     assert (candidate["lifecycle"], candidate["end_of_life"]) == ("end-of-life", "2026-04-28")
+
+
+# -- unknown Region codes: located warnings naming the nearest known code ------------------------
+
+
+def test_unknown_regions_in_an_scp_simulate_and_a_user_file_are_warned(tmp_path: Path) -> None:
+    policy = tmp_path / "typo.json"
+    policy.write_text(
+        '{"Version": "2012-10-17", "Statement": [{"Sid": "D", "Effect": "Deny", "NotAction": "iam:*",\n'
+        ' "Resource": "*", "Condition": {"StringNotEquals": {"aws:RequestedRegion":\n'
+        '  ["ap-northeast-1", "ap-northest-3", "eu-*"]}}}]}\n',
+        encoding="utf-8",
+    )
+    result = run("check", str(policy), "--profile", "jp.anthropic.claude-sonnet-4-6")
+    assert result.exit_code == 1
+    (warning,) = [line for line in result.stderr.splitlines() if "aws:RequestedRegion" in line]
+    assert warning.startswith(f"scp-fix: warning: {policy}:3:22: statement 1 (D, line 1)")
+    assert "'ap-northest-3' is not a Region scp-fix knows (nearest known: ap-northeast-3)" in warning
+
+    simulated = run("simulate", str(policy), "--action", "bedrock:InvokeModel", "--region", "ap-northest-1")
+    assert simulated.exit_code == 1  # evaluated as given
+    assert "warning: --region: 'ap-northest-1' is not a Region scp-fix knows (nearest known: ap-northeast-1)" in simulated.stderr
+    assert "warning" not in run("simulate", str(policy), "--action", "bedrock:InvokeModel", "--region", "unspecified").stderr
+
+    user = tmp_path / "p.yaml"
+    user.write_text('- id: "jp.x.m"\n  model: "x.m"\n  routes:\n    ap-northeast-1: [ap-northeast-1, ap-northest-3]\n')
+    checked = run("check", str(policy), "--profile", "jp.x.m", "--profiles-file", str(user))
+    assert f"scp-fix: warning: {user}:4:38: profile 0 (jp.x.m): destination Region 'ap-northest-3'" in checked.stderr
+    assert "nearest known: ap-northeast-3" in checked.stderr

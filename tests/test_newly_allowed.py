@@ -7,6 +7,7 @@ import bisect
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -69,6 +70,7 @@ def resource_for(region: str) -> str:
     return f"arn:aws:bedrock:{'' if region == 'unspecified' else region}::foundation-model/{SONNET}"
 
 
+@pytest.mark.slow  # a property test at full size
 @settings(max_examples=300, deadline=None)
 @given(st.lists(statements(), min_size=1, max_size=4), st.lists(ACTIONS, min_size=1, max_size=5), st.booleans())
 def test_allowed_grid_is_allowed_for_every_cell(statements: list[dict[str, Any]], actions: list[str],
@@ -117,6 +119,7 @@ CATALOGUE_PATTERNS = PATTERNS | st.builds(
 )
 
 
+@pytest.mark.slow  # a property test at full size
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.tuples(CATALOGUE_PATTERNS, st.integers(0, 2)), min_size=1, max_size=6))
 def test_classes_group_exactly_the_actions_every_statement_treats_alike(listed: list[tuple[str, int]]) -> None:
@@ -204,3 +207,161 @@ def test_comparing_several_fixes_at_once_gives_each_comparison_alone() -> None:
     alone = [compare_policies(before, after, profiles) for after in afters]
     assert [(d.newly_allowed, d.newly_denied) for d in together] == [(d.newly_allowed, d.newly_denied) for d in alone]
     assert all(d.newly_allowed for d in together) and len({d.newly_allowed for d in together}) > 1
+
+
+# --- issue 17: the grid varies the caller and every key a statement reads ---------------------------
+
+PLATFORM = {"Version": "2012-10-17", "Statement": [
+    {"Sid": "DenyOutsideHomeExceptPlatform", "Effect": "Deny", "NotAction": ["iam:*", "sts:*", "bedrock:InvokeModel*"],
+     "Resource": "*", "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1"]},
+                                    "ArnNotLike": {"aws:PrincipalARN": ["arn:aws:iam::*:role/Platform"]}}},
+    {"Sid": "DenyOutsideApprovedForEveryone", "Effect": "Deny", "NotAction": ["iam:*", "sts:*"], "Resource": "*",
+     "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1", "us-west-1"]}}}]}
+US_SONNET = "us." + SONNET
+
+
+def test_a_region_fix_states_that_the_exempt_caller_gains_every_service_there() -> None:
+    from rewriter.propose import propose
+
+    profiles = tuple(load_catalog().resolve(US_SONNET))
+    proposal = propose(policy_of(PLATFORM["Statement"]), profiles, source_region="us-east-1", strategy="regions")
+    grants = proposal.chosen.delta.newly_allowed
+    platform = [g for g in grants if g.principals == ["arn:aws:iam::*:role/Platform"]]
+    assert len(platform) == 1 and set(platform[0].regions) == {"us-east-2", "us-west-2"}
+    # every action but iam:* and sts:*, which no statement denies
+    catalogue = action_catalogue()
+    expected = sum(1 for a in catalogue.actions if a.split(":")[0].lower() not in ("iam", "sts")) - 2
+    assert platform[0].action_count == expected and platform[0].has_action("s3:PutObject")
+    assert "only for callers matching arn:aws:iam::*:role/Platform" in platform[0].summary
+    assert platform[0].to_json()["principals"] == ["arn:aws:iam::*:role/Platform"]
+    # everyone else gains only the inference actions
+    (everyone,) = [g for g in grants if g.principals is None]
+    assert set(everyone.actions) == {"bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"}
+
+
+def test_auto_chooses_a_bedrock_only_fix_over_one_that_opens_every_service_to_one_caller() -> None:
+    from rewriter.propose import propose
+
+    profiles = tuple(load_catalog().resolve(US_SONNET))
+    proposal = propose(policy_of(PLATFORM["Statement"]), profiles, source_region="us-east-1")
+    assert proposal.chosen.strategy in ("profile-arn", "notaction")
+    for grant in proposal.chosen.delta.newly_allowed:
+        assert all(a.startswith("bedrock:") for a in grant.actions) and grant.action_count <= 3
+    regions = next(c for c in proposal.candidates if c.strategy == "regions")
+    assert regions.verified and regions.delta.weight > proposal.chosen.delta.weight
+
+
+def test_govcloud_a_fix_that_opens_a_region_says_so() -> None:
+    from rewriter.propose import propose
+
+    policy = policy_of([{"Effect": "Deny", "NotAction": ["iam:*", "sts:*"], "Resource": "*",
+                         "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-gov-east-1"]}}}])
+    profiles = tuple(load_catalog().resolve("us-gov." + SONNET))
+    proposal = propose(policy, profiles, strategy="regions")
+    (grant,) = proposal.chosen.delta.newly_allowed
+    assert grant.regions == ("us-gov-west-1",) and grant.action_count > 20000 and grant.principals is None
+
+
+def test_china_regions_the_policy_names_are_in_the_grid() -> None:
+    before = policy_of([{"Effect": "Deny", "Action": "*", "Resource": "*",
+                         "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["cn-north-1"]}}}])
+    after = policy_of([{"Effect": "Deny", "Action": "*", "Resource": "*",
+                        "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["cn-north-1", "cn-northwest-1"]}}}])
+    (grant,) = compare_policies(before, after, ()).newly_allowed
+    assert grant.regions == ("cn-northwest-1",) and grant.action_count == len(action_catalogue().actions)
+
+
+def test_effective_regions_are_where_the_profile_routes_from_the_allowed_sources() -> None:
+    from pathlib import Path
+
+    from rewriter.propose import propose
+
+    text = (Path(__file__).parent.parent / "samples" / "tokyo-only.json").read_text(encoding="utf-8")
+    profiles = tuple(load_catalog().resolve(JP))
+    proposal = propose(parse_policy(text), profiles, strategy="profile-arn")
+    (grant,) = proposal.chosen.delta.newly_allowed
+    assert grant.effective_regions == ("ap-northeast-3",) and len(grant.regions) > 30
+    assert grant.through_profiles == [f"arn:aws:bedrock:*:*:inference-profile/{JP}"]
+    assert grant.summary.startswith(f"in practice: ap-northeast-3, only through {JP}; in principle: ")
+
+
+def test_other_condition_keys_are_classes_too() -> None:
+    before = policy_of([{"Effect": "Deny", "NotAction": "iam:*", "Resource": "*",
+                         "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1"]},
+                                       "StringNotEqualsIfExists": {"aws:SourceVpc": ["vpc-1"]}}},
+                        {"Effect": "Deny", "NotAction": "iam:*", "Resource": "*",
+                         "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1"]}}}])
+    after = policy_of(before.document["Statement"][:1])
+    (grant,) = compare_policies(before, after, ()).newly_allowed
+    # the second statement was the only fence for calls from vpc-1: only those gain
+    assert grant.other_conditions == {"aws:SourceVpc": ["vpc-1"]} and grant.principals is None
+    assert "only where aws:SourceVpc is vpc-1" in grant.summary
+
+
+def test_an_exemption_names_only_the_profiles_its_statement_denies() -> None:
+    from rewriter.propose import propose
+
+    policy = policy_of([
+        {"Sid": "BlocksGlobal", "Effect": "Deny", "NotAction": ["iam:*"], "Resource": "*",
+         "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["ap-northeast-1", "ap-northeast-3"]}}},
+        {"Sid": "BlocksJp", "Effect": "Deny", "NotAction": ["iam:*"], "Resource": "*",
+         "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["ap-northeast-1", "unspecified"]}}}])
+    profiles = (*load_catalog().resolve(JP), *load_catalog().resolve("global." + SONNET))
+    for strategy in ("profile-arn", "notaction"):
+        proposal = propose(policy, profiles, source_region="ap-northeast-1", strategy=strategy)
+        assert proposal.chosen is not None and proposal.chosen.verified, proposal.reason
+        statements = proposal.chosen.document["Statement"]
+        named = {s.get("Sid"): json.dumps(s) for s in statements}
+        exempting = [s for s in statements if "InferenceProfileArn" in json.dumps(s)]
+        global_only = [s for s in exempting if "global." in json.dumps(s) and "jp." not in json.dumps(s)]
+        jp_only = [s for s in exempting if "jp." in json.dumps(s) and "global." not in json.dumps(s)]
+        assert len(global_only) == 1 and len(jp_only) == 1, (strategy, named)
+
+
+def test_a_tie_goes_to_fewer_statements_touched_and_the_output_says_why() -> None:
+    from pathlib import Path
+
+    from rewriter.propose import propose
+    from rewriter.report import proposal_summary, proposal_to_json
+
+    text = (Path(__file__).parent.parent / "samples" / "control-tower-region-deny.json").read_text(encoding="utf-8")
+    proposal = propose(parse_policy(text), tuple(load_catalog().resolve(JP)), force=True)
+    notaction = next(c for c in proposal.candidates if c.strategy == "notaction")
+    assert notaction.verified and notaction.delta.weight == proposal.chosen.delta.weight
+    assert proposal.chosen.strategy == "profile-arn"  # one statement changed, against two
+    assert proposal.choice == (
+        "profile-arn over notaction: both newly allow the same; profile-arn changes 1 statement(s), notaction 2"
+    )
+    assert f"  chosen: {proposal.choice}" in proposal_summary(proposal).splitlines()
+    assert proposal_to_json(proposal)["choice"] == proposal.choice
+
+
+def test_proposing_again_and_again_keeps_nothing() -> None:
+    """No cache outlives a run (issue 15): a library user who proposes many times holds no more memory for it."""
+    import gc
+    import tracemalloc
+    from pathlib import Path
+
+    from rewriter.propose import propose
+
+    text = (Path(__file__).parent.parent / "samples" / "control-tower-region-deny.json").read_text(encoding="utf-8")
+    profiles = tuple(load_catalog().resolve(JP))
+
+    def run() -> None:
+        propose(parse_policy(text), profiles, force=True)
+
+    tracemalloc.start()
+    try:
+        # bounded pure memos (compiled regexes, condition predicates) fill up here, and whatever holds
+        # the last run's result (traced from here, so that its replacement is not counted as growth)
+        for _ in range(2):
+            run()
+        gc.collect()
+        start = tracemalloc.get_traced_memory()[0]
+        for _ in range(10):
+            run()
+        gc.collect()
+        grown = tracemalloc.get_traced_memory()[0] - start
+    finally:
+        tracemalloc.stop()
+    assert grown < 32 * 1024, f"{grown} bytes kept by 10 proposals"

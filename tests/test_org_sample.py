@@ -42,6 +42,24 @@ def test_org_propose_changes_only_the_policy_that_denies(tmp_path):
     assert condition["StringNotEquals"]["aws:RequestedRegion"] == ["ap-northeast-1"]  # no Region opened
 
 
+def test_org_check_each_level_cites_its_own_statement():
+    """The root and an OU both deny 'unspecified': each level's line names its own policy's statement."""
+    GLOBAL = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
+    args = ["org", "check", "--snapshot", SNAPSHOT, "--profile", GLOBAL, "--source-region", "ap-northeast-1"]
+    data = json.loads(runner.invoke(app, [*args, "--format", "json"]).stdout)
+    (prod,) = [a for a in data["accounts"] if a["name"] == "jp-prod"]
+    denials = {d["level"]: d for d in prod["profiles"][0]["denials"]}
+    assert set(denials) == {"root", "ou"}
+    assert denials["root"]["statement"]["sid"] == "DenyOutsideApprovedRegions"
+    assert "DenyOutsideApprovedRegions" in denials["root"]["reason"] and "DenyOutsideTokyo" not in denials["root"]["reason"]
+    assert denials["ou"]["statement"]["sid"] == "DenyOutsideTokyo"
+    assert "DenyOutsideTokyo" in denials["ou"]["reason"] and "DenyOutsideApprovedRegions" not in denials["ou"]["reason"]
+    text = runner.invoke(app, args).stdout.splitlines()
+    root_line = next(line for line in text if "root (r-ex12)" in line)
+    ou_line = next(line for line in text if "OU Root/Japan/Tokyo-only" in line)
+    assert "DenyOutsideTokyo" not in root_line and "DenyOutsideApprovedRegions" not in ou_line
+
+
 def _snapshot_with(tmp_path, name: str | None = None, extra_statement: dict | None = None) -> str:
     """The bundled snapshot with the TokyoOnly policy renamed or given one more statement."""
     data = json.loads(Path(SNAPSHOT).read_text(encoding="utf-8"))

@@ -15,6 +15,8 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 JP = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0"
 
+pytestmark = pytest.mark.integration  # builds a wheel and installs it in a new virtual environment
+
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:

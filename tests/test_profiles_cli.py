@@ -139,7 +139,7 @@ def test_profiles_file_option(tmp_path: Path) -> None:
 
 def test_malformed_profiles_file_exits_2(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
-    path.write_text('- id: "us.x.m-v1:0"\n  model: "x"\n  routes:\n    us-east-9: [us-east-1]\n')
+    path.write_text('- id: "us.x.m-v1:0"\n  model: "x"\n  routes:\n    useast9: [us-east-1]\n')
     result = run("list", "--profiles-file", str(path))
     assert result.exit_code == 2
     assert f"{path}:4:" in result.stderr
@@ -209,3 +209,69 @@ def test_sync_bad_region_exits_2(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     assert result.exit_code == 2
     assert "'us-east-9' is not an AWS Region code" in result.stderr
     assert not (tmp_path / "x.json").exists()
+
+
+# --- options given before the subcommand (``profiles -g jp list``) are honoured -------------------
+
+
+def _ids(result: Any) -> list[str]:
+    assert result.exit_code == 0, result.output
+    return [p["id"] for p in json.loads(result.stdout)["profiles"]]
+
+
+def test_group_level_options_apply_to_list() -> None:
+    assert _ids(run("-g", "jp", "-f", "json", "list")) == _ids(run("list", "-g", "jp", "-f", "json"))
+    assert all(i.startswith("jp.") for i in _ids(run("-g", "jp", "-f", "json", "list")))
+    text = run("-g", "jp", "list")
+    assert "global." not in text.stdout and JP_SONNET in text.stdout
+    assert json.loads(run("-f", "json", "list").stdout)["profiles"]  # JSON, not the text table
+    both = _ids(run("-g", "jp", "-m", "sonnet-4-5", "-f", "json", "list"))
+    assert both == [JP_SONNET]
+
+
+def test_an_option_after_the_subcommand_wins_over_the_group_level_one() -> None:
+    ids = _ids(run("-g", "jp", "-f", "json", "list", "-g", "au"))
+    assert ids and all(i.startswith("au.") for i in ids)
+
+
+def test_group_level_options_apply_to_show(tmp_path: Path) -> None:
+    shown = run("-g", "jp", "-f", "json", "show", SONNET_MODEL)
+    assert _ids(shown) == [JP_SONNET]
+    entry = {
+        "id": "custom.example-model-v1:0", "model": "example.model-v1:0", "geography": "custom",
+        "routes": {"ap-northeast-1": ["ap-northeast-1", "ap-northeast-3"]},
+    }
+    extra = tmp_path / "extra.json"
+    extra.write_text(json.dumps([entry]), encoding="utf-8")
+    assert _ids(run("--profiles-file", str(extra), "-f", "json", "show", entry["id"])) == [entry["id"]]
+    nothing = run("-g", "eu", "show", JP_SONNET)
+    assert nothing.exit_code == 2 and "matches the --geography/--model given" in nothing.stderr
+
+
+def test_sync_refuses_group_level_options_it_does_not_take(tmp_path: Path) -> None:
+    result = run("-g", "jp", "sync", "-r", "us-east-1", "-o", str(tmp_path / "out.json"))
+    assert result.exit_code == 2
+    assert "profiles sync does not take --geography" in result.stderr
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_the_readme_profiles_file_example_is_valid_and_usable(tmp_path: Path) -> None:
+    """The README shows the --profiles-file format by the package's JSON Schema; its example holds to it."""
+    import re
+
+    import jsonschema
+    import yaml
+
+    from rewriter.catalog.entries import profiles_schema
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Your own profiles (`--profiles-file`)"):]
+    assert "(rewriter/catalog/profiles.schema.json)" in section.split("```")[0]  # linked, not copied
+    block = re.search(r"```yaml\n(.*?)```", section, re.S).group(1)
+    jsonschema.validate(yaml.safe_load(block), profiles_schema())
+    path = tmp_path / "mine.yaml"
+    path.write_text(block, encoding="utf-8")
+    app_arn = "arn:aws:bedrock:ap-northeast-1:111122223333:application-inference-profile/team-chat"
+    shown = json.loads(run("--profiles-file", str(path), "-f", "json", "show", app_arn).stdout)
+    assert shown["profiles"][0]["routes"] == {"ap-northeast-1": ["ap-northeast-1", "ap-northeast-3"]}
+    assert str(path) in shown["files"]

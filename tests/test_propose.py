@@ -4,6 +4,10 @@ invariant checker the tables and the property test rely on (it must catch what i
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +26,8 @@ from test_strategy_cases import (
 from rewriter.errors import ScpFixError
 from rewriter.parse import parse_policy
 from rewriter.propose import SCP_SIZE_LIMIT, propose
+
+ROOT = Path(__file__).resolve().parent.parent
 
 JP_PROFILES = (
     "jp.amazon.nova-2-lite-v1:0",
@@ -252,16 +258,29 @@ def test_the_rendered_text_keeps_the_original_formatting() -> None:
     assert text.splitlines()[:4] == original.splitlines()[:4]
 
 
-def test_proposals_are_deterministic() -> None:
-    def run() -> list[dict[str, Any]]:
-        proposal = propose(
-            policy_of("organizations-deny-outside-eu.json"),
-            profiles_of(["eu.anthropic.claude-sonnet-4-5-20250929-v1:0", GLOBAL_SONNET]),
-            source_region="eu-central-1",
+@pytest.mark.parametrize(
+    ("sample", "profiles"),
+    [
+        ("organizations-deny-outside-eu.json", ["eu.anthropic.claude-sonnet-4-5-20250929-v1:0", GLOBAL_SONNET]),
+        ("control-tower-region-deny.json", ["jp.anthropic.claude-sonnet-4-5-20250929-v1:0", GLOBAL_SONNET]),
+    ],
+)
+def test_proposals_are_the_same_in_processes_that_hash_strings_differently(sample: str, profiles: list[str]) -> None:
+    """Sets and dicts of strings are laid out by a per-process hash seed: nothing a user sees (the
+    patch, the text, what is newly allowed, the notes) may follow that layout."""
+    command = [sys.executable, "-m", "rewriter", "propose", f"samples/{sample}", "--force", "--format", "json"]
+    for profile in profiles:
+        command += ["--profile", profile]
+    outputs = []
+    for seed in ("1", "2", "12345"):
+        done = subprocess.run(
+            command, cwd=ROOT, capture_output=True, text=True, check=False,
+            env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)},
         )
-        return [proposal.chosen.fix.patch, proposal.chosen.text]
-
-    assert run() == run()
+        assert done.returncode == 1, done.stderr  # a change proposed
+        outputs.append(done.stdout)
+    assert json.loads(outputs[0])  # a proposal, not an empty answer
+    assert outputs[1:] == outputs[:1] * 2
 
 
 # --- the invariant checker itself ------------------------------------------------------------------
@@ -498,3 +517,29 @@ def test_invariant_checker_lets_an_allow_gain_needed_regions_only() -> None:
     widened = json.loads(json.dumps(grown))
     widened["Action"] = ["*", "iam:*"]
     assert deny_losses(before, {"Version": "2012-10-17", "Statement": [widened]}, needed={"ap-northeast-3"}, **kwargs)
+
+
+def test_policies_proposed_with_one_shared_evaluator_get_what_each_gets_alone() -> None:
+    """The files of one command share an evaluator (compiled statements, the grid's action classes):
+    what each file is told must not depend on which files came before it."""
+    from pathlib import Path
+
+    from rewriter.catalog import load_catalog
+    from rewriter.evaluate import Evaluator
+    from rewriter.report import proposal_to_json
+
+    samples = Path(__file__).resolve().parent.parent / "samples"
+    tokyo = (samples / "tokyo-only.json").read_text(encoding="utf-8")
+    texts = [
+        tokyo.replace('"aws:RequestedRegion": "ap-northeast-1"', f'"aws:RequestedRegion": {json.dumps(regions)}', 1)
+        for regions in (["ap-northeast-1"], ["ap-northeast-1", "eu-west-1"], ["ap-northeast-1", "ap-northeast-3"])
+    ] + [(samples / "control-tower-region-deny.json").read_text(encoding="utf-8")]
+    catalog = load_catalog()
+    profiles = [catalog.get("jp.anthropic.claude-sonnet-4-5-20250929-v1:0"),
+                catalog.get("global.anthropic.claude-sonnet-4-5-20250929-v1:0")]
+    shared = Evaluator()
+    for number, text in enumerate(texts):
+        policy = parse_policy(text, path=f"policy-{number}.json")
+        alone = proposal_to_json(propose(policy, profiles, force=True))
+        together = proposal_to_json(propose(policy, profiles, force=True, evaluator=shared))
+        assert together == alone, number

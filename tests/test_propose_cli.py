@@ -323,3 +323,23 @@ def test_several_files_exit_code_is_the_highest(tmp_path: Path) -> None:
         (str(managed), "unsafe"),
         (str(later), "changed"),
     ]
+
+
+def test_a_hook_configured_with_a_model_id_passes_after_the_fix(tmp_path: Path) -> None:
+    """propose --profile <model id> fixes the profiles callers can call; check then exits 0."""
+    scp = copy_sample(tmp_path, "tokyo-only.json", "scp.json")
+    model = "anthropic.claude-sonnet-4-5-20250929-v1:0"
+    before = runner.invoke(app, ["check", str(scp), "--profile", model])
+    assert before.exit_code == 1
+    proposed = run(str(scp), "--profile", model, "--format", "json")
+    assert proposed.exit_code == 1, proposed.output
+    data = json.loads(proposed.stdout)
+    assert data["status"] == "changed"
+    assert {p["profile"] for p in data["check"]["profiles"]} == {JP_SONNET, GLOBAL_SONNET}
+    assert "us.anthropic.claude-sonnet-4-5-20250929-v1:0" in data["not_callable"]["profiles"]
+    written = run(str(scp), "--profile", model, "--write")
+    assert written.exit_code == 1, written.output
+    assert written.stderr.count("not callable from ap-northeast-1") == 1
+    after = runner.invoke(app, ["check", str(scp), "--profile", model])
+    assert after.exit_code == 0, after.output
+    assert run(str(scp), "--profile", model).exit_code == 0  # and proposing again changes nothing

@@ -12,6 +12,7 @@ import functools
 import json
 from typing import Any
 
+import pytest
 from hypothesis import event, example, given, note
 from hypothesis import strategies as st
 from test_strategy_cases import assert_fixed
@@ -20,6 +21,8 @@ from rewriter.catalog import load_catalog
 from rewriter.check import allows_all, check
 from rewriter.parse import parse_policy
 from rewriter.propose import STRATEGY_NAMES, propose
+
+pytestmark = pytest.mark.slow  # property tests at full size
 
 REGIONS = (
     "us-east-1",

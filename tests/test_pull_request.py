@@ -39,7 +39,10 @@ def test_body_has_the_problem_the_diff_what_opens_why_and_how_to_verify() -> Non
     assert problem.startswith(f"- `{JP}` called from ap-northeast-1 fails with AccessDenied")
     assert "ap-northeast-3 (destination)" in problem and "statement 1 (DenyOutsideTokyo, line 4)" in problem
     assert "```diff\n--- a/" in body
-    assert _section(body, "What it newly allows").startswith("- bedrock:InvokeModel")
+    # the effective reading first (where the profile routes from Tokyo), then what the policy accepts
+    assert _section(body, "What it newly allows").startswith(
+        f"- in practice: ap-northeast-3, only through {JP}; in principle: bedrock:InvokeModel"
+    )
     table = _section(body, "Why this option").splitlines()
     assert table[0] == "| option | what it newly allows |"
     assert "(chosen)" in table[2] and {"`notaction`", "`regions`"} <= {c for row in table[3:] for c in re.findall(r"`\w[\w-]*`", row)}

@@ -11,6 +11,7 @@ import json
 import os
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,6 +19,8 @@ from rewriter.errors import PolicyParseError, ScpFixError
 from rewriter.jsontext import scan
 from rewriter.model import Policy, escape_pointer_token
 from rewriter.parse import parse_policy
+
+pytestmark = pytest.mark.slow  # property tests at full size
 
 if "HYPOTHESIS_PROFILE" not in os.environ:
     settings.register_profile(

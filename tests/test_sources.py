@@ -218,6 +218,7 @@ def _cfn_lint(*paths: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", "import sys; from cfnlint.runner import main; sys.exit(main())", *paths], capture_output=True, text=True, check=False)
 
 
+@pytest.mark.integration  # cfn-lint, run as a program
 def test_cloudformation_samples_pass_cfn_lint(tmp_path):
     pytest.importorskip("cfnlint")
     samples = [str(SAMPLES / "cfn-region-deny.yaml"), str(SAMPLES / "cfn-region-deny.json")]
@@ -235,12 +236,40 @@ def test_cloudformation_samples_pass_cfn_lint(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_terraform_samples_parse_with_python_hcl2():
+def _outside_the_policy(parsed: dict) -> dict:
+    """What python-hcl2 reads from a Terraform file, less the policy a rewrite may change: the
+    organization policy's content and the aws_iam_policy_document blocks."""
+    import copy
+
+    kept = copy.deepcopy(parsed)
+    for resource in kept.get("resource", []):
+        for blocks in resource.values():
+            for block in blocks.values():
+                block.pop("content", None)
+    kept["data"] = [d for d in kept.get("data", []) if '"aws_iam_policy_document"' not in d]
+    return kept
+
+
+def test_terraform_rewrites_read_the_same_to_python_hcl2_outside_the_policy():
+    """python-hcl2, a reader of its own, sees the rewritten file as the original everywhere but the
+    policy; a heredoc policy it reads holds exactly the patched document."""
+    import json
+
     import hcl2
 
     for sample in ("tf-jsonencode.tf", "tf-heredoc.tf", "tf-policy-document.tf", "tf-policy-document.tfvars"):
         hcl2.loads((SAMPLES / sample).read_text(encoding="utf-8"))
+    checked = 0
     for sample, name, _, ops in CASES:
-        if sample.endswith(".tf"):
-            _, before, embedded, _ = _load(sample, name)
-            hcl2.loads(rewrite(before, embedded, ops))
+        if not sample.endswith(".tf"):
+            continue
+        _, before, embedded, _ = _load(sample, name)
+        old, new = hcl2.loads(before), hcl2.loads(rewrite(before, embedded, ops))
+        assert new != old
+        assert _outside_the_policy(new) == _outside_the_policy(old)
+        if embedded.form == "heredoc":
+            (resource,) = [b for r in new["resource"] for blocks in r.values() for b in blocks.values()]
+            body = resource["content"].strip('"').split("\n", 1)[1].rsplit("\n", 1)[0]  # inside <<-POLICY ... POLICY
+            assert json.loads(body.replace("$${", "${")) == jsonpatch.apply_patch(embedded.document, ops)
+        checked += 1
+    assert checked >= 8

@@ -328,12 +328,18 @@ def test_write_refuses_entries_that_would_not_load(tmp_path: Path) -> None:
             "id": "us.x.m-v1:0",
             "model": "x.m-v1:0",
             "geography": "us",
-            "routes": {"us-east-9": ["us-east-1"]},
+            "routes": {"us-east-1": ["us-east-1", "all-commercial"]},  # not a global profile
         }
     ]
     with pytest.raises(CatalogError, match="would not load"):
         write_catalog_file(bad, path)
     assert not path.exists()
+    # A destination in a Region newer than scp-fix's list is Bedrock's word: written, warned on load.
+    newer = [{"id": "us.x.m-v1:0", "model": "x.m-v1:0", "routes": {"us-east-1": ["us-east-1", "us-east-7"]}}]
+    write_catalog_file(newer, path)
+    catalog = load_catalog(synced_file=path)
+    assert catalog.get("us.x.m-v1:0").destinations("us-east-1") == ("us-east-1", "us-east-7")
+    assert len(catalog.warnings) == 1 and "'us-east-7' is not a Region scp-fix knows" in catalog.warnings[0]
 
 
 def test_write_reports_an_unwritable_path(tmp_path: Path) -> None:

@@ -78,3 +78,21 @@ def test_json_output_carries_codes_beside_the_sentences() -> None:
         app, ["propose", str(SAMPLES / "tokyo-only.json"), "--profile", JP, "--format", "json"]
     )
     assert json.loads(proposed.stdout)["status"] == "changed"
+
+
+def test_org_check_json_carries_the_code_of_each_denial() -> None:
+    from typer.testing import CliRunner
+
+    from rewriter.cli import app
+
+    snapshot = SAMPLES / "org" / "snapshot.json"
+    result = CliRunner().invoke(app, ["org", "check", "--snapshot", str(snapshot), "--profile", JP, "--format", "json"])
+    body = json.loads(result.stdout)
+    text = json.dumps(body)
+    assert '"code": "SCPFIX001"' in text and '"reason": "ap-northeast-3 is not in the allowed Regions' in text
+
+
+def test_the_readme_lists_every_finding_code() -> None:
+    readme = (SAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    for rule in RULES:
+        assert f"| `{rule.code.value}` | `{rule.name}` |" in readme

@@ -25,12 +25,13 @@ from rewriter.catalog.model import (
     parse_bedrock_arn,
 )
 from rewriter.errors import CatalogError, quoted
-from rewriter.regions_data import is_region_code
+from rewriter.regions_data import is_region_code, unknown_region_note
 
 __all__ = ["SCHEMA_FILE", "EntryError", "entries_of", "profile_from_entry", "profiles_schema", "read_entries"]
 
 SCHEMA_FILE = "profiles.schema.json"
 _NOT_IN_IDS = re.compile(r"[*?$\s]")
+_REGION_SHAPE = re.compile(r"[a-z]{2,4}(?:-[a-z]+)+-[0-9]+")  # as the schema's region pattern
 Locator = Callable[[tuple[Any, ...]], "tuple[int, int] | None"]
 
 
@@ -128,15 +129,29 @@ def _text(entry: Mapping[str, Any], key: str) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
-def _check_region(code: str, what: str, *path: Any) -> None:
-    if not is_region_code(code):
+Warn = Callable[..., None]  # warn(message, *path): a located warning, the entry still loads
+
+
+def _refuse(message: str, *path: Any) -> None:
+    raise EntryError(message, *path)
+
+
+def _check_region(code: str, what: str, *path: Any, warn: Warn = _refuse) -> None:
+    """A code shaped like a Region but unknown is a warning naming the nearest known one (AWS opens
+    Regions newer than scp-fix's list); anything else is an error."""
+    if is_region_code(code):
+        return
+    if not _REGION_SHAPE.fullmatch(code):
         raise EntryError(f"{what} {code!r} is not an AWS Region code", *path)
+    warn(f"{what} {unknown_region_note(code)}; used as written", *path)
 
 
-def _read_routes(value: Mapping[str, Any], *, is_global: bool, key: str) -> dict[str, tuple[str, ...]]:
+def _read_routes(
+    value: Mapping[str, Any], *, is_global: bool, key: str, warn: Warn = _refuse
+) -> dict[str, tuple[str, ...]]:
     routes: dict[str, tuple[str, ...]] = {}
     for source in sorted(value):
-        _check_region(source, "source Region", key, source)
+        _check_region(source, "source Region", key, source, warn=warn)
         destinations = value[source]
         if isinstance(destinations, str):
             destinations = [destinations]
@@ -146,7 +161,7 @@ def _read_routes(value: Mapping[str, Any], *, is_global: bool, key: str) -> dict
                 if not is_global:
                     raise EntryError(f"'{dest}' is only valid for a global profile", key, source, i)
                 continue
-            _check_region(dest, "destination Region", key, source, i)
+            _check_region(dest, "destination Region", key, source, i, warn=warn)
             regions.add(dest)
         # A global call is evaluated in its source Region (plus 'unspecified', added by cris.py),
         # whatever destinations are written.
@@ -154,8 +169,11 @@ def _read_routes(value: Mapping[str, Any], *, is_global: bool, key: str) -> dict
     return routes
 
 
-def profile_from_entry(entry: Mapping[str, Any], *, origin: str = "built-in") -> Profile:
-    """One schema-valid entry -> Profile. Raises ``EntryError`` (located by its path in the entry)."""
+def profile_from_entry(
+    entry: Mapping[str, Any], *, origin: str = "built-in", warn: Warn = _refuse
+) -> Profile:
+    """One schema-valid entry -> Profile. Raises ``EntryError`` (located by its path in the entry);
+    what only deserves a warning goes to ``warn`` (by default, a warning is an error too)."""
     arn = _text(entry, "arn")
     kind = _text(entry, "kind") or (
         "application" if arn and ":application-inference-profile/" in arn else "system"
@@ -165,7 +183,7 @@ def profile_from_entry(entry: Mapping[str, Any], *, origin: str = "built-in") ->
         parsed = parse_bedrock_arn(arn or "")
         assert parsed is not None  # the schema's pattern
         arn_region = parsed[1]
-        _check_region(arn_region, "the Region in 'arn',", "arn")
+        _check_region(arn_region, "the Region in 'arn',", "arn", warn=warn)
     elif arn is not None:
         raise EntryError("'arn' is only for application profiles (kind: application)", "arn")
 
@@ -203,7 +221,7 @@ def profile_from_entry(entry: Mapping[str, Any], *, origin: str = "built-in") ->
         )
 
     is_global = geography == "global"
-    routes = _read_routes(entry["routes"], is_global=is_global, key="routes")
+    routes = _read_routes(entry["routes"], is_global=is_global, key="routes", warn=warn)
     if arn_region is not None:
         if not routes:
             raise EntryError(f"'routes' must state the destinations for {arn_region}", "routes")
@@ -215,7 +233,7 @@ def profile_from_entry(entry: Mapping[str, Any], *, origin: str = "built-in") ->
                     source,
                 )
     unconfirmed = _read_routes(
-        entry.get("unconfirmed_routes") or {}, is_global=is_global, key="unconfirmed_routes"
+        entry.get("unconfirmed_routes") or {}, is_global=is_global, key="unconfirmed_routes", warn=warn
     )
     return Profile(
         id=profile_id,
@@ -258,9 +276,17 @@ def entries_of(document: Any) -> tuple[list[Any], tuple[Any, ...]]:
 
 
 def read_entries(
-    document: Any, *, path: str, origin: str, locate: Locator | None = None
+    document: Any,
+    *,
+    path: str,
+    origin: str,
+    locate: Locator | None = None,
+    warnings: list[str] | None = None,
 ) -> tuple[Profile, ...]:
-    """Every entry of a profiles file -> Profiles; the first problem, in file order, is a CatalogError."""
+    """Every entry of a profiles file -> Profiles; the first problem, in file order, is a CatalogError.
+
+    With ``warnings``, what deserves only a warning (an unknown Region code) is appended there as a
+    located line (``file:line:col: message``) and the entry loads; without, it is an error."""
     entries, prefix = entries_of(document)
     by_entry: dict[int, list[Any]] = {}
     for error in _schema_errors(document):
@@ -282,7 +308,12 @@ def read_entries(
                 raise EntryError(problem.message, *problem.path[len(prefix) + 1 :])
             if not isinstance(entry, Mapping):
                 raise EntryError("a profile entry must be a mapping")
-            profile = profile_from_entry(entry, origin=origin)
+            def warn(message: str, *at: Any, index: int = index, where: str = where) -> None:
+                if warnings is None:
+                    raise EntryError(message, *at)
+                warnings.append(str(_located(f"{where}: {message}", (*prefix, index, *at), file=path, locate=locate)))
+
+            profile = profile_from_entry(entry, origin=origin, warn=warn)
             key = profile.arn or profile.id
             if key in seen:
                 raise EntryError(f"duplicate profile {key} (also profile {seen[key]})")

@@ -112,58 +112,34 @@ def _yaml_locator(text: str) -> Locator:
 
 
 def _load_json(text: str, path: str) -> Any:
-    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for key, value in pairs:
-            if key in out:
-                raise CatalogError(f"duplicate key {key!r}", path=path)
-            out[key] = value
-        return out
-
+    """scp-fix's one JSON reader (``jsontext``: duplicate keys refused, errors located)."""
+    from rewriter.errors import PolicyParseError
+    from rewriter.jsontext import scan
     from rewriter.limits import check_nesting
 
     check_nesting(text, path=path, error=CatalogError)
     try:
-        return json.loads(text, object_pairs_hook=no_duplicates)
-    except json.JSONDecodeError as error:
-        raise CatalogError(
-            f"not valid JSON: {error.msg}", path=path, line=error.lineno, column=error.colno
-        ) from None
+        document, _ = scan(text, path=path)
+    except PolicyParseError as error:
+        raise CatalogError(f"not valid JSON: {error.message}", path=path, line=error.line, column=error.column) from None
     except ValueError as error:  # an integer over Python's 4,300 digits
         raise CatalogError(f"not valid JSON: {error}", path=path) from None
+    return document
 
 
 def _load_yaml(text: str, path: str) -> Any:
     import yaml
 
-    class StrictLoader(yaml.SafeLoader):
-        """Rejects duplicate keys instead of letting the last one win."""
-
-    def construct_mapping(
-        loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False
-    ) -> Any:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = loader.construct_object(key_node, deep=deep)
-            if key in seen:
-                mark = key_node.start_mark
-                raise CatalogError(
-                    f"duplicate key {key!r}", path=path, line=mark.line + 1, column=mark.column + 1
-                )
-            seen.add(key)
-        return loader.construct_mapping(node, deep=deep)
-
-    StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, construct_mapping)
     try:
         from rewriter.limits import check_nesting, check_yaml
 
         check_nesting(text, path=path, error=CatalogError)
-        loader = StrictLoader(text)
+        loader = yaml.SafeLoader(text)
         try:
             root = loader.get_single_node()
             if root is None:
                 return None
-            check_yaml(root, path=path, error=CatalogError)  # before aliases are expanded
+            check_yaml(root, path=path, error=CatalogError)  # duplicate keys, depth: before aliases are expanded
             return loader.construct_document(root)
         finally:
             loader.dispose()
@@ -179,12 +155,18 @@ def _load_yaml(text: str, path: str) -> Any:
         raise CatalogError(f"not valid YAML: {error}", path=path) from None
 
 
-def read_profiles_file(path: str | os.PathLike[str]) -> tuple[Profile, ...]:
-    """Read a user profiles file (YAML or JSON; a list, or a mapping with 'profiles')."""
-    return read_profiles_document(path)[1]
+def read_profiles_file(
+    path: str | os.PathLike[str], *, warnings: list[str] | None = None
+) -> tuple[Profile, ...]:
+    """Read a user profiles file (YAML or JSON; a list, or a mapping with 'profiles').
+
+    With ``warnings``, located warnings (an unknown Region code) go there; without, they are errors."""
+    return read_profiles_document(path, warnings=warnings)[1]
 
 
-def read_profiles_document(path: str | os.PathLike[str]) -> tuple[Any, tuple[Profile, ...]]:
+def read_profiles_document(
+    path: str | os.PathLike[str], *, warnings: list[str] | None = None
+) -> tuple[Any, tuple[Profile, ...]]:
     """A profiles file's document (for its data_date, regions, ...) and its profiles."""
     name = os.fspath(path)
     from rewriter.files import read_bytes
@@ -201,7 +183,9 @@ def read_profiles_document(path: str | os.PathLike[str]) -> tuple[Any, tuple[Pro
         entries_of(document)
     except CatalogError as error:
         raise CatalogError(error.message, path=name) from None
-    return document, read_entries(document, path=name, origin=name, locate=_yaml_locator(text))
+    return document, read_entries(
+        document, path=name, origin=name, locate=_yaml_locator(text), warnings=warnings
+    )
 
 
 
@@ -223,7 +207,9 @@ def builtin_catalog() -> Catalog:
     return catalog_from_document(json.loads(data), path="rewriter/catalog/profiles.json", validate=False)
 
 
-def merge(base: Catalog, user: tuple[Profile, ...], *, name: str) -> Catalog:
+def merge(
+    base: Catalog, user: tuple[Profile, ...], *, name: str, warnings: tuple[str, ...] = ()
+) -> Catalog:
     """``base`` extended by a user file's profiles; an entry with a known id replaces it whole."""
     replaced = {p.id for p in user}
     merged = [p for p in base.profiles if p.id not in replaced] + list(user)
@@ -234,6 +220,7 @@ def merge(base: Catalog, user: tuple[Profile, ...], *, name: str) -> Catalog:
         files=(*base.files, name),
         announced=tuple(a for a in base.announced if a.id not in replaced),
         synced=base.synced,
+        warnings=base.warnings + warnings,
     )
 
 
@@ -250,15 +237,18 @@ def load_catalog(
     synced_file: str | os.PathLike[str] | None = None,
 ) -> Catalog:
     """The built-in catalog, with a synced catalog over it (newest data first), then
-    ``profiles_file`` over both. Read anew on every call."""
+    ``profiles_file`` over both (its warnings in ``Catalog.warnings``). Read anew on every call."""
     from rewriter.catalog.synced import merge_synced
 
     catalog = builtin_catalog()
     if synced_file is not None:
         name = os.fspath(synced_file)
-        document, profiles = read_profiles_document(name)
-        catalog = merge_synced(catalog, profiles, document=document, name=name)
+        found: list[str] = []
+        document, profiles = read_profiles_document(name, warnings=found)
+        catalog = merge_synced(catalog, profiles, document=document, name=name, warnings=tuple(found))
     if profiles_file is not None:
         name = os.fspath(profiles_file)
-        catalog = merge(catalog, read_profiles_file(name), name=name)
+        warnings: list[str] = []
+        profiles = read_profiles_file(name, warnings=warnings)
+        catalog = merge(catalog, profiles, name=name, warnings=tuple(warnings))
     return catalog

@@ -239,6 +239,8 @@ class Catalog:
     announced: tuple[Announced, ...] = ()  # ids without confirmed routes, not profiles
     # The catalog 'scp-fix profiles sync' wrote, merged over the built-in data: (path, data date).
     synced: tuple[str, str] | None = None
+    # Located lines about the user files (an unknown Region code): shown, the entries still load.
+    warnings: tuple[str, ...] = ()
     _by_id: dict[str, Profile] = field(init=False, repr=False)
     _by_arn: dict[str, Profile] = field(init=False, repr=False)
     _by_model: dict[str, tuple[Profile, ...]] = field(init=False, repr=False)

@@ -30,7 +30,9 @@ def _key(profile: Profile) -> str:
     return profile.arn or profile.id
 
 
-def merge_synced(base: Catalog, synced: tuple[Profile, ...], *, document: Any, name: str) -> Catalog:
+def merge_synced(
+    base: Catalog, synced: tuple[Profile, ...], *, document: Any, name: str, warnings: tuple[str, ...] = ()
+) -> Catalog:
     """``base`` with a synced catalog over it, the newest data first (see the module docstring)."""
     asked = set(regions_asked(document, synced))
     date = str(document.get("data_date", "")) if isinstance(document, Mapping) else ""
@@ -62,6 +64,7 @@ def merge_synced(base: Catalog, synced: tuple[Profile, ...], *, document: Any, n
         files=base.files,
         announced=tuple(a for a in base.announced if a.id not in known),
         synced=(name, date or "unknown"),
+        warnings=base.warnings + warnings,
     )
 
 

@@ -26,7 +26,7 @@ REPORT_HINT = "this is a bug in scp-fix, please report it with the command line"
 
 # Options several commands share, declared once so their names and help stay the same everywhere.
 PROFILE_OPTION = typer.Option(
-    ..., "--profile", help="Inference profile id or ARN, or a model id (all its profiles). Repeatable."
+    ..., "--profile", help="Inference profile id or ARN, or a model id (its profiles callers can call). Repeatable."
 )
 SOURCE_REGION_OPTION = typer.Option(
     None, "--source-region", help="The Region callers call from (default: every source the SCP allows)."
@@ -75,6 +75,13 @@ def resolve_lang(option: str | None) -> str:
     from rewriter.i18n import language
 
     return language(option, os.environ)
+
+
+def identity_words(kind: PolicyKind | None, account: str | None, actions: list[str]) -> list[str]:
+    """The --kind, --account and --action words of a command line, for the commands it suggests."""
+    words = ["--kind", kind.value] if kind else []
+    words += ["--account", account] if account else []
+    return words + [word for action in actions for word in ("--action", action)]
 
 
 class TextOrJson(str, Enum):
@@ -196,4 +203,6 @@ def load_catalog(profiles_file: str | None = None):
             f"(data {catalog.data_date})",
             err=True,
         )
+    for warning in catalog.warnings:
+        typer.echo(f"scp-fix: warning: {warning}", err=True)
     return catalog

@@ -21,6 +21,7 @@ from rewriter.cli._common import (
     SOURCE_REGION_OPTION,
     VAR_FILE_OPTION,
     PolicyKind,
+    identity_words,
     LANG_OPTION,
     emit,
     error_boundary,
@@ -53,6 +54,10 @@ def check(
     account: Optional[str] = ACCOUNT_OPTION,
     action: list[str] = ACTION_OPTION,
     lang: Optional[str] = LANG_OPTION,
+    skip_non_policy_files: bool = typer.Option(
+        False, "--skip-non-policy-files",
+        help="Skip, with a note, files that plainly hold no policy (as a pre-commit hook passes every JSON, YAML and Terraform file).",
+    ),
 ) -> None:
     """Check every authorization of each profile. Exit 0 all work, 1 any blocked, 2 bad input.
 
@@ -62,7 +67,7 @@ def check(
         from rewriter.cli._common import load_catalog
 
         catalog = load_catalog(profiles_file)
-        profiles = resolve_profiles(catalog, profile)
+        profiles, from_models = resolve_profiles(catalog, profile)
     codes: list[int] = []
     documents: list[dict] = []
     checked: list[tuple] = []  # (file, its check), for SARIF
@@ -75,10 +80,19 @@ def check(
                 from rewriter.requests import parse_parameters
 
                 name, data = read_input(path)
+                if skip_non_policy_files:
+                    from rewriter.policy_files import no_policy_reason
+
+                    why = no_policy_reason(name, data)
+                    if why is not None:
+                        typer.echo(f"scp-fix: note: {name}: skipped: {why}", err=True)
+                        codes.append(EXIT_OK)
+                        continue
                 results = check_file(
                     name, data, profiles, parameters=parse_parameters(parameter), var_files=tuple(var_file),
                     source_region=source_region, full_access=not no_full_access,
                     kind=kind.value if kind else None, account=account, actions=tuple(action) or None,
+                    from_models=from_models,
                 )
         except typer.Exit as exit_:
             codes.append(exit_.exit_code)
@@ -87,6 +101,8 @@ def check(
             codes.append(EXIT_FINDING if item.result.blocked else EXIT_OK)
             if output is CheckFormat.json:
                 extra = {"unresolved": list(item.unresolved)} if item.unresolved else {}
+                if item.not_callable is not None:
+                    extra["not_callable"] = item.not_callable.to_json()
                 extra |= {"warnings": list(item.warnings)} if item.warnings else {}
                 documents.append(check_to_json(item.result) | extra)
             elif output is CheckFormat.sarif:
@@ -95,6 +111,17 @@ def check(
                 emit(check_to_text(item.result, lang=language))
                 for note in item.unresolved + item.warnings:
                     typer.echo(f"scp-fix: warning: {note}", err=True)
+                if item.not_callable is not None:
+                    typer.echo(f"scp-fix: note: {item.label}: {item.not_callable.sentence()}", err=True)
+        if output is CheckFormat.text and any(i.result.blocked and i.result.kind == "scp" for i in results):
+            from rewriter.report import scp_fix_command
+
+            fix = scp_fix_command(
+                "propose", [path], profile, source_region=source_region, full_access=not no_full_access,
+                parameters=parameter, var_files=var_file,
+                extra=[*(["--profiles-file", profiles_file] if profiles_file else []), "--write"],
+            )
+            typer.echo(f"scp-fix: to fix {path}, run: {fix}", err=True)
     if output is CheckFormat.json and documents:
         emit(json.dumps(documents[0] if len(documents) == 1 else documents, indent=2))
     if output is CheckFormat.sarif:
@@ -105,19 +132,25 @@ def check(
         fix = scp_fix_command(
             "propose", policies, [p.id for p in profiles], source_region=source_region,
             full_access=not no_full_access, parameters=parameter, var_files=var_file,
+            extra=identity_words(kind, account, action),
         )
         emit(json.dumps(sarif_log(checked, fix_command=fix, version=__version__), indent=2, ensure_ascii=False))
     raise typer.Exit(max(codes))
 
 
-def resolve_profiles(catalog, refs: list[str]) -> tuple:
-    """Profile ids, ARNs or model ids -> distinct profiles, in the order given.
+def resolve_profiles(catalog, refs: list[str]) -> tuple[tuple, frozenset[str]]:
+    """Profile ids, ARNs or model ids -> distinct profiles, in the order given, and the ids of those that
+    only a model id named (checked and fixed only where a caller can call them).
 
     A profile past (or near) its end of life is still checked with its last known routes: old
     policies and error messages name it. Saying so is part of the answer."""
     found: dict[str, object] = {}
+    named: set[str] = set()
     for ref in refs:
-        for item in catalog.resolve(ref):
+        items = catalog.resolve(ref)
+        if ref.strip() in catalog:  # a profile id or ARN, not a model id
+            named.update(item.id for item in items)
+        for item in items:
             found.setdefault(item.id, item)
     for item in found.values():
         if item.end_of_life_text:
@@ -125,4 +158,4 @@ def resolve_profiles(catalog, refs: list[str]) -> tuple:
                 f"scp-fix: note: {item.label} is {item.end_of_life_text}; checked with its last known routes",
                 err=True,
             )
-    return tuple(found.values())
+    return tuple(found.values()), frozenset(found) - named

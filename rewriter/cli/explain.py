@@ -29,6 +29,9 @@ def explain(
         None, "--source-region",
         help="The Region the caller calls from (default: a CloudTrail event's Region, else every Region --policy allows).",
     ),
+    identity_policy: Optional[str] = typer.Option(
+        None, "--identity-policy", help="The caller's IAM policy to check and fix (JSON, CloudFormation or Terraform).",
+    ),
     profiles_file: Optional[str] = typer.Option(None, "--profiles-file", help="Extra or overriding inference profiles."),
     output: TextOrJson = typer.Option(TextOrJson.text, "--format", help="Output format."),
     lang: Optional[str] = LANG_OPTION,
@@ -56,18 +59,27 @@ def explain(
             policies = tuple(item.policy for item in load_policy_file(policy_name, policy_data))
         diagnoses = [diagnose(d, catalog, source_region=source_region, policies=policies) for d in denials]
         file_results = None
-        profiles = _profiles_to_fix(diagnoses)
+        profiles = _profiles_to_fix([d for d in diagnoses if d.side != "identity"])
         if policy is not None and profiles:
             from rewriter.policy_files import propose_file
 
             file_results = propose_file(
                 policy_name, policy_data, profiles, source_region=_one_source(diagnoses, source_region)
             )
+        identity_results = None
+        grants = _profiles_to_fix([d for d in diagnoses if d.side == "identity"])
+        if identity_policy is not None and grants:
+            from rewriter.policy_files import propose_file
+
+            identity_name, identity_data = read_input(identity_policy)
+            identity_results = propose_file(
+                identity_name, identity_data, grants, kind="identity", source_region=_one_source(diagnoses, source_region)
+            )
     pairs = list(zip(denials, diagnoses))
     if output is TextOrJson.json:
-        emit(json.dumps(_to_json(pairs, file_results), indent=2, ensure_ascii=False))
+        emit(json.dumps(_to_json(pairs, file_results, identity_results), indent=2, ensure_ascii=False))
     else:
-        emit(_to_text(pairs, file_results, lang=resolve_lang(lang)))
+        emit(_to_text(pairs, file_results, identity_results, lang=resolve_lang(lang)))
     raise typer.Exit(EXIT_FINDING if any(d.needs_profile for d in diagnoses) else EXIT_OK)
 
 
@@ -120,12 +132,14 @@ def _diagnosis_json(denial, diagnosis) -> dict:
             "source_regions": list(diagnosis.source_regions),
             "sources_from": diagnosis.sources_from or None,
             "looked_for": diagnosis.looked_for or None,
+            "side": diagnosis.side,
+            "called": diagnosis.called or None,
         },
         "candidates": [_candidate_json(c) for c in diagnosis.candidates],
     }
 
 
-def _to_json(pairs, file_results) -> dict:
+def _to_json(pairs, file_results, identity_results=None) -> dict:
     from rewriter.report import proposal_to_json
 
     each = [_diagnosis_json(denial, diagnosis) for denial, diagnosis in pairs]
@@ -134,6 +148,9 @@ def _to_json(pairs, file_results) -> dict:
     if file_results is not None:
         data["policy"] = file_results.path
         data["results"] = [proposal_to_json(p) | {"name": label} for label, p in file_results.proposals]
+    if identity_results is not None:
+        data["identity_policy"] = identity_results.path
+        data["identity_results"] = [proposal_to_json(p) | {"name": label} for label, p in identity_results.proposals]
     return data
 
 
@@ -209,7 +226,7 @@ def _proposal_text(proposal, lang: str) -> list[str]:
     return _denied_lines(proposal, translations(lang)) + rest
 
 
-def _to_text(pairs, file_results, *, lang: str = "en") -> str:
+def _to_text(pairs, file_results, identity_results=None, *, lang: str = "en") -> str:
     from rewriter.i18n import say, translations
 
     tr = translations(lang)
@@ -229,35 +246,46 @@ def _to_text(pairs, file_results, *, lang: str = "en") -> str:
         ]
         callable_ = diagnosis.callable_candidates
         if callable_:
-            heading = (
-                _("Profiles that route there, callable from {regions} ({sources_from}), and the Regions an SCP must allow:")
-                if diagnosis.sources_from
-                else _("Profiles that route there, and the Regions an SCP must allow:")
-            )
+            if diagnosis.side == "identity":
+                heading = (
+                    _("Profiles that route there, callable from {regions} ({sources_from}), and the Regions an identity policy must grant:")
+                    if diagnosis.sources_from
+                    else _("Profiles that route there, and the Regions an identity policy must grant:")
+                )
+            else:
+                heading = (
+                    _("Profiles that route there, callable from {regions} ({sources_from}), and the Regions an SCP must allow:")
+                    if diagnosis.sources_from
+                    else _("Profiles that route there, and the Regions an SCP must allow:")
+                )
             lines += ["", heading.format(regions=", ".join(diagnosis.source_regions), sources_from=say(diagnosis.sources_from, tr))]
             lines += [_candidate_line(c, tr) for c in callable_]
         others = diagnosis.other_candidates
         if others:
             callers = ", ".join(diagnosis.source_regions) or _("any Region the policy allows")
-            lines += [
-                "",
-                _("Not callable from {callers}: {profiles}").format(callers=callers, profiles=", ".join(
-                    _("{profile} (from {sources})").format(
-                        profile=c.profile.id, sources=", ".join(r.source_region for r in c.routes)
-                    ) for c in others
-                )),
-            ]
+            listed = ", ".join(
+                _("{profile} (from {sources})").format(
+                    profile=c.profile.id, sources=", ".join(r.source_region for r in c.routes)
+                ) for c in others
+            )
+            if diagnosis.called:
+                lead = _("The CloudTrail event names {called} as the profile called; these route there too: {profiles}")
+                lines += ["", lead.format(called=diagnosis.called, profiles=listed)]
+            else:
+                lines += ["", _("Not callable from {callers}: {profiles}").format(callers=callers, profiles=listed)]
         for paragraph in diagnosis.background:
             backgrounds.setdefault(paragraph)
         if diagnosis.advice and diagnosis.advice != diagnosis.summary:
             advices.setdefault(diagnosis.advice)
     for paragraph in (*backgrounds, *advices):
         lines += ["", say(paragraph, tr)]
-    if file_results is not None:
-        for _label, proposal in file_results.proposals:
+    for results in (file_results, identity_results):
+        if results is None:
+            continue
+        for _label, proposal in results.proposals:
             lines += ["", *_proposal_text(proposal, lang)]
-        if file_results.changed:
+        if results.changed:
             from rewriter.diff import unified_diff
 
-            lines += ["", unified_diff(file_results.original_text, file_results.new_text, path=file_results.path).rstrip("\n")]
+            lines += ["", unified_diff(results.original_text, results.new_text, path=results.path).rstrip("\n")]
     return "\n".join(lines)

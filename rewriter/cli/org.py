@@ -19,7 +19,6 @@ from rewriter.cli._common import (
     emit_chunks,
     error_boundary,
 )
-from rewriter.vocabulary import Status
 
 if TYPE_CHECKING:
     from rewriter.org.snapshot import Snapshot
@@ -181,6 +180,7 @@ def propose(
         from rewriter.diff import unified_diff
         from rewriter.org.propose import propose_org
         from rewriter.org.report import org_proposal_to_json, org_proposal_to_text
+        from rewriter.vocabulary import Status  # here, not at the top: --help stays light
 
         profiles = _profiles(profile_ids, profiles_file)
         organization, _ = _source(snapshot_path, live, aws_profile, endpoint_url)

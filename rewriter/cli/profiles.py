@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from rewriter.cli._common import TextOrJson, emit, error_boundary
+from rewriter.cli._common import EXIT_BAD_INPUT, TextOrJson, emit, error_boundary
 
 if TYPE_CHECKING:
     from rewriter.catalog import Catalog, Profile
@@ -176,6 +176,30 @@ def _do_list(
             emit(_list_text(catalog, profiles))
 
 
+_GROUP_OPTIONS = {"geography": "--geography", "model": "--model", "output": "--format", "profiles_file": "--profiles-file"}
+
+
+def _given(ctx: typer.Context) -> dict[str, Any]:
+    """The options typed on this command line (not defaults), by parameter name."""
+
+    def typed(name: str) -> bool:
+        source = ctx.get_parameter_source(name)
+        # by name: typer may bring its own copy of click, whose ParameterSource is another class
+        return source is not None and source.name not in ("DEFAULT", "DEFAULT_MAP")
+
+    return {name: ctx.params[name] for name in _GROUP_OPTIONS if name in ctx.params and typed(name)}
+
+
+def _with_group(ctx: typer.Context, **values: Any) -> dict[str, Any]:
+    """A subcommand's options, with those given before it (``profiles -g jp list``) where it gave none:
+    an option typed at the group level is honoured, never dropped."""
+    group = ctx.parent.obj if ctx.parent is not None and isinstance(ctx.parent.obj, dict) else {}
+    merged = {**values, **{k: v for k, v in group.items() if k not in _given(ctx)}}
+    # ctx.params of a group holds click's value ('json'); typer makes the enum only for the callback
+    merged["output"] = TextOrJson(merged["output"])
+    return merged
+
+
 @profiles_app.callback(invoke_without_command=True)
 def _default(
     ctx: typer.Context,
@@ -184,35 +208,54 @@ def _default(
     output: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help=_FORMAT_HELP),
     profiles_file: str | None = typer.Option(None, "--profiles-file", help=_FILE_HELP),
 ) -> None:
-    """List, show and refresh the Bedrock inference profiles scp-fix knows (default: list)."""
+    """List, show and refresh the Bedrock inference profiles scp-fix knows (default: list).
+
+    Options given here apply to list and show as if given after them; sync takes none of them."""
     if ctx.invoked_subcommand is None:
         _do_list(geography, model, output, profiles_file)
+        return
+    given = _given(ctx)
+    if ctx.invoked_subcommand == "sync" and given:
+        typer.echo(
+            f"scp-fix: profiles sync does not take {', '.join(_GROUP_OPTIONS[n] for n in given)}; "
+            "it writes the catalog file named by --output",
+            err=True,
+        )
+        raise typer.Exit(EXIT_BAD_INPUT)
+    ctx.obj = given
 
 
 @profiles_app.command("list")
 def list_profiles(
+    ctx: typer.Context,
     geography: str | None = typer.Option(None, "--geography", "-g", help=_GEOGRAPHY_HELP),
     model: str | None = typer.Option(None, "--model", "-m", help=_MODEL_HELP),
     output: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help=_FORMAT_HELP),
     profiles_file: str | None = typer.Option(None, "--profiles-file", help=_FILE_HELP),
 ) -> None:
     """List the known inference profiles."""
-    _do_list(geography, model, output, profiles_file)
+    _do_list(**_with_group(ctx, geography=geography, model=model, output=output, profiles_file=profiles_file))
 
 
 @profiles_app.command("show")
 def show_profile(
+    ctx: typer.Context,
     ref: str = typer.Argument(
         ...,
         metavar="ID",
         help="Profile id or ARN, or a model id (shows every profile that serves it).",
     ),
+    geography: str | None = typer.Option(None, "--geography", "-g", help=_GEOGRAPHY_HELP),
+    model: str | None = typer.Option(None, "--model", "-m", help=_MODEL_HELP),
     output: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help=_FORMAT_HELP),
     profiles_file: str | None = typer.Option(None, "--profiles-file", help=_FILE_HELP),
 ) -> None:
-    """Show a profile's routes: source Region -> destination Regions."""
+    """Show a profile's routes: source Region -> destination Regions. With a model id, -g and -m keep
+    only the matching profiles."""
+    options = _with_group(ctx, geography=geography, model=model, output=output, profiles_file=profiles_file)
+    output = options["output"]
     with error_boundary():
-        catalog = _load(profiles_file)
+        catalog = _load(options["profiles_file"])
         announced = catalog.announcement(ref)
         if announced is not None:  # known by name only: say what is known, and what is not
             if output is TextOrJson.json:
@@ -221,6 +264,13 @@ def show_profile(
                 emit(_announced_text(announced))
             return
         profiles = catalog.resolve(ref)
+        if options["geography"] is not None or options["model"] is not None:
+            matching = set(_filter(catalog, options["geography"], options["model"]))
+            profiles = tuple(p for p in profiles if p in matching)
+            if not profiles:
+                from rewriter.errors import InputError
+
+                raise InputError(f"no profile of {ref} matches the --geography/--model given")
         if output is TextOrJson.json:
             document = {**_catalog_header(catalog), "profiles": [p.to_dict() for p in profiles]}
             emit(json.dumps(document, indent=2, ensure_ascii=False))

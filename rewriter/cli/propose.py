@@ -26,13 +26,13 @@ from rewriter.cli._common import (
     EXIT_UNSAFE,
     LANG_OPTION,
     PolicyKind,
+    identity_words,
     emit,
     resolve_lang,
     use_colour,
     error_boundary,
     read_input,
 )
-from rewriter.vocabulary import Status
 
 
 class ProposeFormat(str, Enum):
@@ -85,7 +85,7 @@ def propose(
         from rewriter.requests import parse_parameters
 
         catalog = load_catalog(profiles_file)
-        profiles = resolve_profiles(catalog, profile)
+        profiles, from_models = resolve_profiles(catalog, profile)
         parameters = parse_parameters(parameter)
     if write and "-" in policies:
         typer.echo("scp-fix: --write cannot replace standard input", err=True)
@@ -105,7 +105,7 @@ def propose(
             options=dict(
                 source_region=source_region, strategy=strategy.value, batch=batch, broad=broad,
                 prefix=prefix, force=force, full_access=not no_full_access, override=tuple(override),
-                parameters=parameters, var_files=tuple(var_file),
+                parameters=parameters, var_files=tuple(var_file), from_models=from_models,
                 kind=kind.value if kind else None, account=account, actions=tuple(action) or None,
                 evaluator=evaluator,
             ),
@@ -121,6 +121,7 @@ def propose(
             verify = scp_fix_command(
                 "check", [path], [p.id for p in profiles], source_region=source_region,
                 full_access=not no_full_access, parameters=parameter, var_files=var_file,
+                extra=identity_words(kind, account, action),
             )
             _show(result, output, lang=resolve_lang(lang), verify=verify)
     if documents:
@@ -133,6 +134,7 @@ def _propose_one(path: str, profiles, *, write: bool, options: dict):
     try:
         with error_boundary():
             from rewriter.policy_files import propose_file
+            from rewriter.vocabulary import Status  # here, not at the top: --help stays light
 
             name, data = read_input(path)
             result = propose_file(name, data, profiles, **options)
@@ -153,10 +155,12 @@ def _json_documents(result) -> list[dict]:
 
     changed = result.changed
     several = len(result.proposals) > 1
+    left = dict(result.not_callable)
     return [
         proposal_to_json(p, text=result.new_text if changed else None, diff=_diff(result) if changed else None)
         | ({"name": label} if several or label != result.path else {})
         | ({"unresolved": list(result.unresolved)} if result.unresolved else {})
+        | ({"not_callable": left[label].to_json()} if label in left else {})
         | ({"warnings": list(result.warnings)} if result.warnings else {})
         for label, p in result.proposals
     ]
@@ -178,6 +182,8 @@ def _show(result, output: ProposeFormat, *, lang: str, verify: str) -> None:
         typer.echo(proposal_summary(proposal, lang=lang), err=True)
     for note in result.unresolved + result.warnings:
         typer.echo(f"scp-fix: warning: {note}", err=True)
+    for label, left in result.not_callable:
+        typer.echo(f"scp-fix: note: {label}: {left.sentence()}", err=True)
     if not changed:
         return
     if output in (ProposeFormat.json_patch, ProposeFormat.patch):

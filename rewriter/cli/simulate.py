@@ -29,6 +29,11 @@ def simulate(
         from rewriter.requests import check_request_options, parse_context
 
         check_request_options(action=action, region=region, resource=resource)
+        from rewriter.regions_data import unknown_region_note
+
+        note = unknown_region_note(region)
+        if note is not None:  # evaluated as given: an SCP sees whatever Region the call names
+            typer.echo(f"scp-fix: warning: --region: {note}", err=True)
         name, data = read_input(policy)
         parsed = parse_policy(data, path=name)
         request = Request(

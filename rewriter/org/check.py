@@ -22,7 +22,7 @@ from rewriter.cris import INFERENCE_ACTIONS
 from rewriter.errors import InputError
 from rewriter.evaluate import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Decision, Evaluator, Request, StatementRef, action_matches
 from rewriter.org.snapshot import Finding, OrgNode, OrgPolicy, Snapshot, account_ids_in
-from rewriter.vocabulary import AccountStatus, Finding as Reason
+from rewriter.vocabulary import AccountStatus, Code, Finding as Reason
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
@@ -129,6 +129,7 @@ class OrgDenial:
     pointer: str | None
     reason: str
     statement_line: int | None = None  # in the policy's content, as a reader counts
+    code: Code | None = None  # the finding's code (vocabulary.Code), beside ``reason``
 
     @property
     def level_kind(self) -> str:
@@ -142,7 +143,7 @@ class _Evaluation:
     account: str  # the account whose id the requests carried
     result: CheckResult
     policy_ids: tuple[str, ...]  # flattened, as StatementRef.policy_index counts
-    # ((profile, source, region, action, reduced level, flat index or -1, statement index, sid, pointer, reason))
+    # ((profile, source, region, action, reduced level, flat index or -1, statement index, sid, pointer, finding or None))
     raw: tuple[tuple[Any, ...], ...]
 
 
@@ -181,13 +182,14 @@ class AccountCheck:
             return ()
         snapshot = self._snapshot
         out: list[OrgDenial] = []
-        for profile, source, region, action, level, flat, index, sid, pointer, reason in self._evaluation.raw:
+        for profile, source, region, action, level, flat, index, sid, pointer, why in self._evaluation.raw:
             node = self.path[self._levels[level]] if level is not None else self.account
             policy = snapshot.policy(self._evaluation.policy_ids[flat]) if flat >= 0 else None
             parsed = snapshot.parsed(policy.id) if policy is not None and index is not None else None
             out.append(OrgDenial(
                 profile, source, region, action, node, snapshot.level_label(node), policy,
-                index, sid, pointer, reason, parsed.statements[index].line if parsed else None,
+                index, sid, pointer, why.message if why else "", parsed.statements[index].line if parsed else None,
+                why.code if why else None,
             ))
         return tuple(out)
 
@@ -407,9 +409,11 @@ def _evaluate(
             if decision.outcome == EXPLICIT_DENY:
                 for ref in decision.statements:
                     if ref.policy_index >= 0:
-                        raw.append(head + (ref.level, ref.policy_index, ref.index, ref.sid, ref.pointer, r.reason))
+                        # each level's line cites its own statements, not every level's (the combined reason)
+                        own = memo.level(levels[ref.level], parsed_levels[ref.level], request)[1]
+                        raw.append(head + (ref.level, ref.policy_index, ref.index, ref.sid, ref.pointer, own or r.finding))
             else:
-                raw.append(head + (decision.level, -1, None, None, None, r.reason))
+                raw.append(head + (decision.level, -1, None, None, None, r.finding))
     return _Evaluation(account, result, flat, tuple(raw))
 
 

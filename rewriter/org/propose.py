@@ -38,6 +38,7 @@ class PolicyChange:
     unblocks: tuple[str, ...]  # named accounts this policy denied
     targets: tuple[OrgNode, ...]
     also_affects: tuple[OrgNode, ...]  # accounts under its targets that were not named
+    reaches: tuple[OrgNode, ...] = ()  # every root, OU and account the change reaches: its targets and below
 
     @property
     def file_name(self) -> str:
@@ -209,8 +210,10 @@ def _change(
 ) -> PolicyChange:
     targets = snapshot.targets_of(policy.id)
     seen: dict[str, OrgNode] = {}
+    reached: dict[str, OrgNode] = {}
     for target in targets:
-        for account in snapshot.accounts_under(target.id):
-            if account.id not in named:
-                seen.setdefault(account.id, account)
-    return PolicyChange(policy, proposal, unblocks, targets, tuple(seen.values()))
+        for node in snapshot.nodes_under(target.id):
+            reached.setdefault(node.id, node)
+            if node.kind == "account" and node.id not in named:
+                seen.setdefault(node.id, node)
+    return PolicyChange(policy, proposal, unblocks, targets, tuple(seen.values()), tuple(reached.values()))

@@ -63,6 +63,7 @@ def _account_result(item: AccountCheck) -> dict[str, Any]:
                 "regions": list(dict.fromkeys(d.region for d in ds)),
                 "actions": list(dict.fromkeys(d.action for d in ds)),
                 "reason": ds[0].reason,
+                "code": ds[0].code,
             }
             for key, ds in groups.items()
             if key[0] == check.profile.label and key[1] == check.source_region
@@ -236,6 +237,7 @@ def _change_json(change: PolicyChange, *, text: str | None, diff: str | None) ->
         "targets": [_node(t) for t in change.targets],
         "unblocks": list(change.unblocks),
         "also_affects": [_node(a) for a in change.also_affects],
+        "reaches": [_node(n) for n in change.reaches],
         "warnings": list(change.warnings),
         "proposal": proposal_to_json(change.proposal, text=text, diff=diff),
     }
@@ -258,6 +260,12 @@ def org_proposal_to_json(
     }
 
 
+def snapshot_label(node: Any) -> str:
+    """A node as the list of what a change reaches names it: kind, id and name."""
+    kind = {"root": "root", "ou": "OU", "account": "account"}.get(node.kind, node.kind)
+    return f"{kind} {node.id}" + (f" ({node.name})" if node.name and node.name != node.id else "")
+
+
 def org_proposal_to_text(proposal: OrgProposal, *, diffs: dict[str, str] | None = None) -> str:
     from rewriter.report import proposal_summary
 
@@ -271,6 +279,7 @@ def org_proposal_to_text(proposal: OrgProposal, *, diffs: dict[str, str] | None 
             f"unblocks {', '.join(change.unblocks) or 'no named account'}"
         )
         lines.append(proposal_summary(change.proposal))
+        lines.append("reaches: " + ", ".join(snapshot_label(n) for n in change.reaches))
         lines.extend(f"warning: {w}" for w in change.warnings)
         diff = diffs.get(change.policy.id)
         if diff:

@@ -239,6 +239,16 @@ class Snapshot:
             stack.extend(reversed(self._children.get(current.id, ())))
         return tuple(out)
 
+    def nodes_under(self, node_id: str) -> tuple[OrgNode, ...]:
+        """The node and every OU and account below it, depth first."""
+        out: list[OrgNode] = []
+        stack = [node_id]
+        while stack:
+            current = self._nodes[stack.pop()]
+            out.append(current)
+            stack.extend(reversed(self._children.get(current.id, ())))
+        return tuple(out)
+
     def targets_of(self, policy_id: str) -> tuple[OrgNode, ...]:
         return tuple(self._nodes[t] for t, ids in self.attachments.items() if policy_id in ids)
 

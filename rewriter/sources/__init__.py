@@ -13,7 +13,6 @@ Example::
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +25,8 @@ __all__ = [
     "Reference",
     "Location",
     "ReferencedValueError",
+    "SOURCES",
+    "SourceKind",
     "detect_kind",
     "load_embedded",
     "rewrite",
@@ -85,26 +86,39 @@ class ReferencedValueError(ScpFixError):
     """A change falls on a value that comes from a parameter or variable: it must be made where that is set."""
 
 
+@dataclass(frozen=True, slots=True)
+class SourceKind:
+    """A kind of file policies live in, read by one module of this package that has
+    ``looks_like(text) -> bool`` and ``load(path, text, *, parameters, var_files, use_defaults)``, which
+    gives a ``_ops.Found`` for every policy, with the span editor of its syntax. A new kind is such a
+    module and a line in ``SOURCES``."""
+
+    name: str  # as detect_kind and EmbeddedPolicy.kind say it
+    module: str  # rewriter.sources.<module>, imported when a file of its kind is read
+    extensions: tuple[str, ...]
+
+    def reader(self) -> Any:
+        import importlib
+
+        return importlib.import_module(f"rewriter.sources.{self.module}")
+
+
+# By extension first; without one they know, each kind looks at the content in this order.
+SOURCES: tuple[SourceKind, ...] = (
+    SourceKind("cloudformation", "cloudformation", (".yaml", ".yml", ".template")),
+    SourceKind("terraform", "terraform", (".tf", ".tfvars", ".hcl")),
+)
+
+
 def detect_kind(path: str, text: str) -> str:
-    """"json-policy", "cloudformation" or "terraform", by extension first and content second."""
+    """"json-policy", or the name of the ``SOURCES`` kind the file is, by extension first and content second."""
     lower = path.lower()
-    if lower.endswith((".tf", ".tfvars", ".hcl")):
-        return "terraform"
-    if lower.endswith((".yaml", ".yml", ".template")):
-        return "cloudformation"
-    stripped = text.lstrip("\ufeff \t\r\n")
-    if stripped.startswith("{"):
-        try:
-            data = json.loads(stripped)
-        except ValueError:
-            data = None
-        if isinstance(data, dict) and ("Resources" in data or "AWSTemplateFormatVersion" in data):
-            return "cloudformation"
-        return "json-policy"
-    if "AWSTemplateFormatVersion" in text or "Resources:" in text:
-        return "cloudformation"
-    if "resource \"" in text or "data \"" in text:
-        return "terraform"
+    for kind in SOURCES:
+        if lower.endswith(kind.extensions):
+            return kind.name
+    for kind in SOURCES:
+        if kind.reader().looks_like(text):
+            return kind.name
     return "json-policy"
 
 
@@ -158,16 +172,11 @@ def _placed(text: str, found):
 
 
 def _found(path: str, text: str, parameters: Mapping[str, str], var_files: tuple[str, ...], use_defaults: bool):
-    kind = detect_kind(path, text)
-    if kind == "cloudformation":
-        from rewriter.sources import cloudformation
-
-        return cloudformation.load(path, text, parameters=parameters, use_defaults=use_defaults)
-    if kind == "terraform":
-        from rewriter.sources import terraform
-
-        return terraform.load(path, text, var_files=var_files, use_defaults=use_defaults)
-    raise InputError("not a CloudFormation template or Terraform file; read it as a policy", path=path)
+    name = detect_kind(path, text)
+    kind = next((k for k in SOURCES if k.name == name), None)
+    if kind is None:
+        raise InputError("not a CloudFormation template or Terraform file; read it as a policy", path=path)
+    return kind.reader().load(path, text, parameters=parameters, var_files=var_files, use_defaults=use_defaults)
 
 
 def rewrite(text: str, embedded: EmbeddedPolicy, operations: Sequence[dict[str, Any]]) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +38,25 @@ _POLICY_TYPE = "AWS::Organizations::Policy"
 _INTRINSIC = re.compile(r"^(Ref|Condition|Fn::[A-Za-z]+)$")
 
 
-def load(path: str, text: str, *, parameters: Mapping[str, str], use_defaults: bool) -> list[Found]:
+def looks_like(text: str) -> bool:
+    """A template: a JSON object with Resources or a format version, or YAML that names either."""
+    from rewriter.errors import ScpFixError
+    from rewriter.jsontext import scan
+
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if stripped.startswith("{"):
+        try:
+            data, _ = scan(stripped)
+        except ScpFixError:
+            return False
+        return isinstance(data, dict) and ("Resources" in data or "AWSTemplateFormatVersion" in data)
+    return "AWSTemplateFormatVersion" in text or "Resources:" in text
+
+
+def load(
+    path: str, text: str, *, parameters: Mapping[str, str], use_defaults: bool, var_files: Sequence[str] = ()
+) -> list[Found]:
+    """Every policy of the template (``var_files`` are Terraform's: not used here)."""
     if text.lstrip("\ufeff \t\r\n").startswith("{"):
         from rewriter.jsontext import scan
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -247,7 +247,15 @@ _RESOURCES = {
 }
 
 
-def load(path: str, text: str, *, var_files: Sequence[str], use_defaults: bool) -> list[Found]:
+def looks_like(text: str) -> bool:
+    """HCL with a resource or data block (a JSON document is not Terraform here)."""
+    return not text.lstrip("\ufeff \t\r\n").startswith("{") and ('resource "' in text or 'data "' in text)
+
+
+def load(
+    path: str, text: str, *, var_files: Sequence[str], use_defaults: bool, parameters: Mapping[str, str] = {}  # noqa: B006 - read only
+) -> list[Found]:
+    """Every policy of the file (``parameters`` are CloudFormation's: not used here)."""
     from rewriter.jsontext import scan
     from rewriter.parse import policy_from_document
     from rewriter.sources._json import JsonEditor, JsonStyle, json_node

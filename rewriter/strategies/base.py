@@ -14,7 +14,7 @@ from rewriter.fixes import Edit, NotApplicable
 from rewriter.model import Policy, Statement, Values
 from rewriter.regions import RegionRestriction, restrictions_by_statement
 from rewriter.regions_data import partition_of
-from rewriter.vocabulary import Outcome
+from rewriter.vocabulary import Outcome, Role
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
@@ -53,12 +53,21 @@ class Problem:
     def require_source_allowed(self, why: str) -> None:
         """Exemptions through the profile ARN cannot reach the originating call, which carries none."""
         for result in self.denied:
-            if result.authorization.role == "profile":
+            if result.authorization.role is Role.PROFILE:
                 region = result.request.region
                 raise NotApplicable(Text(
                     "the originating call in {region} is denied, and {why}: {region} must already be allowed",
                     region=region, why=why,
                 ))
+
+    def profiles_denied_by(self, index: int) -> tuple[Profile, ...]:
+        """The profiles some of whose requests statement ``index`` denies: an exemption in that statement
+        names only these (a profile the statement already lets through needs nothing there)."""
+        ids = {
+            r.authorization.profile_id for r in self.denied
+            if any(ref.index == index for ref in r.decision.statements)
+        }
+        return tuple(p for p in self.profiles if p.id in ids)
 
     def restriction_of(self, statement: Statement) -> RegionRestriction | None:
         return restrictions_by_statement(self.policy).get(statement.index)

@@ -58,6 +58,7 @@ class _Need:
     actions: tuple[str, ...]
     resources: tuple[str, ...]
     results: tuple[RequestResult, ...]
+    route: frozenset[str] = frozenset()  # every Region the profile's calls reach in this role, allowed or not
 
 
 def _needs(problem: Problem) -> list[_Need]:
@@ -70,9 +71,13 @@ def _needs(problem: Problem) -> list[_Need]:
                 "past a Deny"
             )
     groups: dict[tuple[str, str], list[RequestResult]] = {}
-    for result in problem.denied:
-        arn = result.authorization.inference_profile_arn or result.request.resource
-        groups.setdefault((result.authorization.role, arn), []).append(result)
+    routes: dict[tuple[str, str], set[str]] = {}
+    for check in problem.result.checks:
+        for result in check.results:
+            arn = result.authorization.inference_profile_arn or result.request.resource
+            routes.setdefault((result.authorization.role, arn), set()).add(result.request.region)
+            if not result.decision.allowed:
+                groups.setdefault((result.authorization.role, arn), []).append(result)
     needs = []
     for (role, arn), results in groups.items():
         needs.append(_Need(
@@ -80,6 +85,7 @@ def _needs(problem: Problem) -> list[_Need]:
             tuple(dict.fromkeys(r.request.action for r in results)),
             tuple(dict.fromkeys(r.request.resource for r in results)),
             tuple(results),
+            frozenset(routes[(role, arn)]),
         ))
     return needs
 
@@ -107,6 +113,18 @@ def _writes_lists(policy) -> bool:
 
 def _values(items: Sequence[str], lists: bool) -> str | list[str]:
     return items[0] if len(items) == 1 and not lists else list(items)
+
+
+def _every_region(need: _Need) -> list[str]:
+    """The model ARNs, or one ARN with ``*`` for the Region when the profile's calls reach every
+    commercial Region (a global profile's routed calls): the condition keeps it to calls through the
+    profile all the same, and the Regions it already granted gain nothing."""
+    from rewriter.regions_data import ALL_COMMERCIAL
+
+    models = {arn.split(":", 5)[5] for arn in need.resources}
+    if len(models) == 1 and set(ALL_COMMERCIAL) <= need.route and need.resources[0].startswith("arn:aws:"):
+        return [f"arn:aws:bedrock:*::{models.pop()}"]
+    return list(need.resources)
 
 
 def _unique_sid(base: str, taken: set[str]) -> str:
@@ -155,7 +173,7 @@ def _new_statements(problem: Problem, needs: Sequence[_Need]) -> list[dict[str, 
             "Sid": _unique_sid(sid, taken),
             "Effect": "Allow",
             "Action": _values(need.actions, lists),
-            "Resource": list(need.resources),
+            "Resource": _every_region(need),
             "Condition": condition,
         })
     return statements

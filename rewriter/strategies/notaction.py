@@ -40,7 +40,6 @@ def plan(problem: Problem) -> Fix:
     restrictions = problem.denying_restrictions(problem.denied)
     options = problem.options
     carved = ("bedrock:*",) if options.broad else options.actions
-    patterns = profile_patterns(problem.profiles, prefix=options.prefix)
     document = problem.policy.document
     raw_statements = document["Statement"] if problem.policy.statement_is_list else [document["Statement"]]
     sids = {s.sid for s in problem.policy.statements if s.sid}
@@ -51,6 +50,8 @@ def plan(problem: Problem) -> Fix:
         edits.extend(_carve(problem, statement, carved))
         if not options.broad:
             raw = raw_statements[index]
+            # the profiles this statement denies: one it lets through needs no exemption here
+            patterns = profile_patterns(problem.profiles_denied_by(index), prefix=options.prefix)
             companions.append(_companion(raw, _unique_sid(sids), options.actions, patterns))
     edits = append_statements(problem.policy, edits, companions)
     names = ", ".join(carved)

@@ -1,7 +1,7 @@
 """Strategy ``profile-arn``: exempt calls that come through the named inference profiles.
 
 What it does: adds ``ArnNotLike bedrock:InferenceProfileArn [profile ARN patterns]`` to each statement
-that denies one of the profiles' destination authorizations (into its existing ``ArnNotLike`` block when
+that denies one of the profiles' destination authorizations, naming the profiles that statement denies (into its existing ``ArnNotLike`` block when
 there is one: keys under one operator are ANDed, which is what an exemption needs).
 
 Why: the multi-account pattern of the AWS ML blog "Enable Amazon Bedrock cross-Region inference in
@@ -32,10 +32,11 @@ def plan(problem: Problem) -> Fix:
     problem.require_source_allowed("it carries no bedrock:InferenceProfileArn to exempt")
     lifted: dict[int, Statement] = {}  # deliberate controls --override lets this exempt the profiles from
     restrictions = problem.denying_restrictions(problem.denied, lifted=lifted)
-    patterns = profile_patterns(problem.profiles, prefix=problem.options.prefix)
     edits: list[Edit] = []
     statements = {i: r.statement for i, r in restrictions.items()} | lifted
     for index, statement in sorted(statements.items()):
+        # the profiles this statement denies: one it lets through needs no exemption here
+        patterns = profile_patterns(problem.profiles_denied_by(index), prefix=problem.options.prefix)
         existing = next(
             (
                 c for c in statement.conditions

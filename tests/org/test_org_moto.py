@@ -14,6 +14,8 @@ from rewriter.cli.org import org_app
 from rewriter.org.live import read_organization
 from rewriter.org.snapshot import FULL_AWS_ACCESS_ID, load_snapshot
 
+pytestmark = pytest.mark.integration  # moto's server, started on 127.0.0.1 by tests/org/conftest.py
+
 app = typer.Typer()
 app.add_typer(org_app, name="org")
 
@@ -167,6 +169,9 @@ def test_propose_changes_the_denying_policy_and_warns_about_its_other_accounts(o
     assert change["policy"]["name"] == "EuOnly"
     assert [t["id"] for t in change["targets"]] == [org.ous["Europe"]]
     assert [a["name"] for a in change["also_affects"]] == ["eu-dev"]
+    # every OU and account the change reaches, the named account too
+    assert change["reaches"][0]["id"] == org.ous["Europe"]
+    assert {n["name"] for n in change["reaches"] if n["kind"] == "account"} == {"eu-prod", "eu-dev"}
     assert "eu-dev" in change["warnings"][0]
     assert change["proposal"]["status"] == "changed"
     assert _accounts(doc["after"])["eu-prod"]["status"] == "ok"
@@ -194,27 +199,47 @@ def test_propose_touches_only_policies_on_the_named_paths(shared):
     assert nothing.exit_code == 0 and nothing.stdout.startswith("nothing to change")
 
 
-def test_propose_changes_root_and_ou_policies_together(org_client):
-    org = new_org(org_client)
-    org.ou("Team")
-    org.account("team-1", "Team")
-    org.account("other", None)
-    org.policy("RootDeny", region_deny("RootDeny", ["us-east-1", "us-east-2"]))
-    org.attach("RootDeny", "root")
-    org.policy("TeamDeny", region_deny("TeamDeny", ["us-east-1", "us-east-2"]))
-    org.attach("TeamDeny", "Team")
+def _root_and_team(org_client, root_regions, *, other=False):
+    """An organization with a Region deny at the root and one at OU Team (us-east-1/2), proposed for the
+    account team-1 calling the us. profile from us-east-1."""
     from rewriter.catalog import load_catalog
     from rewriter.org.propose import propose_org
 
+    org = new_org(org_client)
+    org.ou("Team")
+    org.account("team-1", "Team")
+    if other:
+        org.account("other", None)
+    org.policy("RootDeny", region_deny("RootDeny", root_regions))
+    org.attach("RootDeny", "root")
+    org.policy("TeamDeny", region_deny("TeamDeny", ["us-east-1", "us-east-2"]))
+    org.attach("TeamDeny", "Team")
     snapshot = read_organization(org_client)
     result = propose_org(snapshot, [load_catalog().get(US_PROFILE)], accounts=[org.accounts["team-1"]],
                          source_region="us-east-1")
+    return org, result
+
+
+def test_propose_changes_root_and_ou_policies_together(org_client):
+    org, result = _root_and_team(org_client, ["us-east-1", "us-east-2"], other=True)
     assert result.status == "changed"
     assert {c.policy.name for c in result.changes} == {"RootDeny", "TeamDeny"}
     root_change = next(c for c in result.changes if c.policy.name == "RootDeny")
     assert {a.name for a in root_change.also_affects} == {"master", "other"}
+    assert root_change.reaches[0].kind == "root"
+    assert {n.id for n in root_change.reaches if n.kind == "ou"} == {org.ous["Team"]}
+    assert {n.name for n in root_change.reaches if n.kind == "account"} == {"master", "other", "team-1"}
     assert not next(c for c in result.changes if c.policy.name == "TeamDeny").also_affects
     assert result.after is not None and not result.after.blocked
+
+
+def test_propose_leaves_a_root_policy_that_does_not_block(org_client):
+    # the root's deny allows every Region the profile needs; the OU's blocks one
+    org, result = _root_and_team(org_client, ["us-east-1", "us-east-2", "us-west-2"])
+    assert result.status == "changed"
+    (change,) = result.changes
+    assert change.policy.name == "TeamDeny"  # the policy nearest the account, which blocks
+    assert [n.id for n in change.reaches] == [org.ous["Team"], org.accounts["team-1"]]
 
 
 def _count_calls(client):
