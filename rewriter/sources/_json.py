@@ -16,11 +16,11 @@ import json
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from rewriter.model import Source, escape_pointer_token
-from rewriter.sources._tree import TextEdit, Key, TextNode, walk
+from rewriter.sources._tree import TextEdit, Key, TextNode, split_pointer, walk
 
 __all__ = ["JsonEditor", "JsonStyle", "json_node", "rewrite_json"]
 
@@ -129,9 +129,24 @@ def rewrite_json(
             document, source = scan(current, path=path)
         root = json_node(document, source.spans)
         style = style or JsonStyle.of(current, root)
-        edits, used = next_edits(current, Found(embedded, root, JsonEditor(root, style)), ops)
+        found = Found(embedded, root, JsonEditor(root, style))
+        # PERF: operations on containers none of which holds another edit disjoint stretches of the
+        # text, so they are made from one reading of it: a fix that edits every statement of a long
+        # policy reads it once, not once per statement. An operation inside a container an earlier one
+        # of the batch edits waits for the next reading.
+        edits: list = []
+        parents: list[list[str]] = []
+        taken = 0
+        while taken < len(ops):
+            parent = split_pointer(ops[taken].get("path", ""))[:-1]
+            if any(parent[: len(other)] == other or other[: len(parent)] == parent for other in parents):
+                break
+            more, used = next_edits(current, found, ops[taken:])
+            edits.extend(more)
+            parents.append(parent)
+            taken += used
         current = apply_edits(current, edits)
-        del ops[:used]
+        del ops[:taken]
     if verify:
         _verify(original, operations, current, path)
     return current
@@ -289,6 +304,9 @@ class JsonEditor:
 
     root: TextNode
     style: JsonStyle
+    # PERF: id(node) -> (its container, the tokens of its pointer), made on the first look-up: a walk
+    # of the tree per edit made a fix to every statement of a long policy quadratic
+    _parents: dict[int, tuple[TextNode, tuple[str, ...]]] = field(default_factory=dict, compare=False, repr=False)
 
     def append(self, text: str, node: TextNode, value: Any) -> list[TextEdit]:
         return [self._insert(text, node, None, value)]
@@ -425,12 +443,16 @@ class JsonEditor:
         """The container holding ``node`` and the tokens of the pointer to ``node`` from the root."""
         if node is self.root:
             return None, ()
-        for pointer, candidate in walk(self.root):
-            if _is_container(candidate) and any(item is node for item in candidate.items):
-                index = next(i for i, item in enumerate(candidate.items) if item is node)
-                name = candidate.keys[index].name if candidate.kind == "object" else str(index)
-                return candidate, _tokens(pointer) + (name,)
-        raise ValueError("the node is not in this document")
+        if not self._parents:
+            for pointer, candidate in walk(self.root):
+                if _is_container(candidate):
+                    for index, item in enumerate(candidate.items):
+                        name = candidate.keys[index].name if candidate.kind == "object" else str(index)
+                        self._parents[id(item)] = (candidate, _tokens(pointer) + (name,))
+        found = self._parents.get(id(node))
+        if found is None:
+            raise ValueError("the node is not in this document")
+        return found
 
 
 def _tokens(pointer: str) -> tuple[str, ...]:
