@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from rewriter.model import Source, escape_pointer_token
-from rewriter.sources._tree import TextEdit, Key, TextNode, split_pointer, walk
+from rewriter.sources._tree import TextEdit, Key, TextNode, split_pointer, to_value, walk
 
 __all__ = ["JsonEditor", "JsonStyle", "json_node", "rewrite_json"]
 
@@ -319,7 +319,7 @@ class JsonEditor:
         inline = parent is not None and _shape(text, parent) == "inline"
         anchor = parent.start if parent is not None else node.start
         indent = _line_indent(text, node.start if parent is None else _start(parent, parent.items.index(node)))
-        current = _value(node)
+        current = to_value(node)
         if _fingerprint(current) == _fingerprint(value):
             return []
         if node.kind == "list" and isinstance(value, list) and len(value) > len(node.items) and (
@@ -459,14 +459,6 @@ def _tokens(pointer: str) -> tuple[str, ...]:
     from rewriter.model import pointer_tokens
 
     return tuple(pointer_tokens(pointer))
-
-
-def _value(node: TextNode) -> Any:
-    if node.kind == "object":
-        return {key.name: _value(item) for key, item in zip(node.keys, node.items)}
-    if node.kind == "list":
-        return [_value(item) for item in node.items]
-    return node.value
 
 
 def _fingerprint(value: Any) -> str:
