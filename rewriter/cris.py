@@ -5,6 +5,10 @@ A call through a geographic profile from source S is authorized as: the profile 
 ``bedrock:InferenceProfileArn`` set to the profile ARN. A global profile adds the Region-less model
 ARN ``arn:aws:bedrock:::foundation-model/<model>`` with ``aws:RequestedRegion = unspecified``.
 Converse and ConverseStream authorize as InvokeModel and InvokeModelWithResponseStream.
+
+A call with a STANDARD-tier guardrail also runs ``bedrock:ApplyGuardrail`` through the guardrail's
+guardrail profile: on the guardrail-profile ARN in every destination Region of that profile for the
+caller's source Region (reference R.2). ApplyGuardrail has no condition keys: no profile ARN is set.
 """
 
 from __future__ import annotations
@@ -23,16 +27,19 @@ if TYPE_CHECKING:
 
 __all__ = [
     "INFERENCE_ACTIONS",
+    "APPLY_GUARDRAIL",
     "BATCH_ACTION",
     "UNSPECIFIED",
     "DEFAULT_ACCOUNT",
     "INFERENCE_PROFILE_KEY",
     "Authorization",
     "authorizations",
+    "guardrail_authorizations",
 ]
 
 INFERENCE_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
 BATCH_ACTION = "bedrock:CreateModelInvocationJob"
+APPLY_GUARDRAIL = "bedrock:ApplyGuardrail"
 UNSPECIFIED = "unspecified"
 # The documented example account: SCP patterns match any account, so the value only shows in ARNs.
 DEFAULT_ACCOUNT = "111122223333"
@@ -68,8 +75,10 @@ def authorizations(
     account: str = DEFAULT_ACCOUNT,
     actions: tuple[str, ...] = INFERENCE_ACTIONS,
     principal: str | None = None,
+    guardrail: Profile | None = None,
 ) -> tuple[Authorization, ...]:
-    """Every request an SCP sees for one profile called from one source Region, per action."""
+    """Every request an SCP sees for one profile called from one source Region, per action; with a
+    ``guardrail`` profile, its ApplyGuardrail authorizations too."""
     arn = profile_arn(profile, source_region, account)
     destinations = profile.destinations(source_region)
     partition = partition_of(source_region)
@@ -109,4 +118,24 @@ def authorizations(
                     Role.GLOBAL_MODEL,
                 )
             )
+    if guardrail is not None:
+        result.extend(guardrail_authorizations(guardrail, profile.id, source_region, account=account, principal=principal))
     return tuple(result)
+
+
+def guardrail_authorizations(
+    guardrail: Profile, profile_id: str, source_region: str, *, account: str = DEFAULT_ACCOUNT,
+    principal: str | None = None,
+) -> tuple[Authorization, ...]:
+    """ApplyGuardrail on the guardrail-profile ARN in each destination Region of ``source_region``
+    (the error names the destination's ARN: ``arn:aws:bedrock:us-east-2:…:guardrail-profile/us.guardrail.v1:0``
+    for a call from us-east-1)."""
+    return tuple(
+        Authorization(
+            Request(APPLY_GUARDRAIL, guardrail.arn_in(region, account), region, principal),
+            profile_id,
+            source_region,
+            Role.GUARDRAIL,
+        )
+        for region in guardrail.destinations(source_region)
+    )

@@ -74,13 +74,22 @@ def check_to_json(result: CheckResult) -> dict[str, Any]:
             | _lifecycle_json(u.profile)
             for u in result.unreachable
         ],
-    } | ({"notes": list(result.notes)} if result.notes else {})
+    } | ({"notes": list(result.notes)} if result.notes else {}) | _guardrail_json(result.guardrail)
+
+
+def _guardrail_json(guardrail) -> dict[str, Any]:
+    """The guardrail profile the calls were checked with (its requests have role "guardrail")."""
+    if guardrail is None:
+        return {}
+    return {"guardrail": {"id": guardrail.id, "action": "bedrock:ApplyGuardrail",
+                          "routes": {s: list(d) for s, d in guardrail.routes.items()}}}
 
 
 _ROLE_WORDS = {
     Role.PROFILE: N_("the profile (originating call)"),
     Role.DESTINATION: N_("destination"),
     Role.GLOBAL_MODEL: N_("Region-less global model"),
+    Role.GUARDRAIL: N_("guardrail profile (ApplyGuardrail)"),
 }
 
 

@@ -25,6 +25,7 @@ _ROLE_WORDS = {
     Role.PROFILE: "the originating call",
     Role.DESTINATION: "a destination of the profile",
     Role.GLOBAL_MODEL: "the Region-less global model",
+    Role.GUARDRAIL: "ApplyGuardrail on the guardrail profile",
 }
 
 

@@ -14,6 +14,7 @@ from rewriter.cli._common import (
     KIND_OPTION,
     EXIT_FINDING,
     EXIT_OK,
+    GUARDRAIL_OPTION,
     NO_FULL_ACCESS_OPTION,
     PARAMETER_OPTION,
     PROFILE_OPTION,
@@ -43,6 +44,7 @@ def check(
     profile: list[str] = PROFILE_OPTION,
     source_region: Optional[str] = SOURCE_REGION_OPTION,
     profiles_file: Optional[str] = PROFILES_FILE_OPTION,
+    guardrail: Optional[str] = GUARDRAIL_OPTION,
     output: CheckFormat = typer.Option(
         CheckFormat.text, "--format",
         help="text; json; sarif: SARIF 2.1.0 for code scanning (one result per blocked authorization).",
@@ -68,6 +70,9 @@ def check(
 
         catalog = load_catalog(profiles_file)
         profiles, from_models = resolve_profiles(catalog, profile)
+        guardrail_profile = catalog.guardrail(guardrail) if guardrail else None
+    with_guardrail = {"guardrail": guardrail_profile} if guardrail_profile else {}
+    guardrail_words = ["--guardrail", guardrail] if guardrail else []
     codes: list[int] = []
     documents: list[dict] = []
     checked: list[tuple] = []  # (file, its check), for SARIF
@@ -92,7 +97,7 @@ def check(
                     name, data, profiles, parameters=parse_parameters(parameter), var_files=tuple(var_file),
                     source_region=source_region, full_access=not no_full_access,
                     kind=kind.value if kind else None, account=account, actions=tuple(action) or None,
-                    from_models=from_models,
+                    from_models=from_models, **with_guardrail,
                 )
         except typer.Exit as exit_:
             codes.append(exit_.exit_code)
@@ -119,7 +124,7 @@ def check(
             fix = scp_fix_command(
                 "propose", [path], profile, source_region=source_region, full_access=not no_full_access,
                 parameters=parameter, var_files=var_file,
-                extra=[*(["--profiles-file", profiles_file] if profiles_file else []), "--write"],
+                extra=[*(["--profiles-file", profiles_file] if profiles_file else []), *guardrail_words, "--write"],
             )
             typer.echo(f"scp-fix: to fix {path}, run: {fix}", err=True)
     if output is CheckFormat.json and documents:
@@ -132,7 +137,7 @@ def check(
         fix = scp_fix_command(
             "propose", policies, [p.id for p in profiles], source_region=source_region,
             full_access=not no_full_access, parameters=parameter, var_files=var_file,
-            extra=identity_words(kind, account, action),
+            extra=identity_words(kind, account, action) + guardrail_words,
         )
         emit(json.dumps(sarif_log(checked, fix_command=fix, version=__version__), indent=2, ensure_ascii=False))
     raise typer.Exit(max(codes))
