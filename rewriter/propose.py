@@ -151,6 +151,7 @@ class _Settings:
     policy_name: str | None = None  # the policy's name in the organization, when known
     kind: str = "scp"  # "scp" | "identity" (rewriter.identity)
     actions: tuple[str, ...] | None = None  # identity policies: the actions callers need
+    guardrail: Profile | None = None  # the guardrail profile the calls use: its ApplyGuardrail must pass too
 
     @property
     def identity(self) -> bool:
@@ -187,6 +188,7 @@ def propose(
     override: Sequence[str] = (),
     policy_name: str | None = None,
     evaluator: Evaluator | None = None,
+    guardrail: Profile | None = None,
 ) -> Proposal:
     """The smallest verified change to ``policy`` that lets every profile through, or why there is none.
 
@@ -197,12 +199,15 @@ def propose(
     ``kind="identity"`` reads the policy as a caller's IAM policy (``rewriter.identity``): it is evaluated
     alone, ``account`` defaults to the one its ARNs name, and ``actions`` are those callers need.
     ``evaluator``: one run's evaluator, shared by the files of one command (their policies repeat the
-    same statement patterns, compiled once); a new one by default.
+    same statement patterns, compiled once); a new one by default. ``guardrail``: the guardrail profile
+    the calls use; its ApplyGuardrail authorizations are checked, fixed and verified with the calls (SCPs).
     """
     names = IDENTITY_STRATEGY_NAMES if kind == "identity" else STRATEGY_NAMES
     if strategy not in names:
         raise ScpFixError(f"unknown strategy {strategy!r}; choose one of {', '.join(names)}")
     identity = kind == "identity"
+    if identity and guardrail is not None:
+        raise ScpFixError("--guardrail is checked for service control policies, not identity policies", path=policy.path)
     settings = _Settings(
         tuple(profiles), source_region, full_access and not identity,
         account if identity else account or DEFAULT_ACCOUNT,
@@ -212,6 +217,7 @@ def propose(
         evaluator=evaluator or Evaluator(),
         overridden=resolve_overrides(policy, override),
         policy_name=policy_name,
+        guardrail=guardrail,
     )
     return _propose_checked(policy, _check(policy, settings), strategy, force, settings)
 
@@ -387,6 +393,7 @@ def _check(policy: Policy, settings: _Settings) -> CheckResult:
     return check(
         policy, settings.profiles, source_region=settings.source_region,
         full_access=settings.full_access, account=settings.account, evaluator=settings.evaluator,
+        guardrail=settings.guardrail,
     )
 
 
@@ -539,6 +546,7 @@ def _allows_all(policy: Policy, settings: _Settings) -> bool:
     return allows_all(
         policy, settings.profiles, source_region=settings.source_region,
         full_access=settings.full_access, account=settings.account, evaluator=settings.evaluator,
+        guardrail=settings.guardrail,
     )
 
 
@@ -568,7 +576,8 @@ def _with_deltas(
     } if settings.identity else None
     deltas = compare_many(policy, [c.policy for c in verified], settings.profiles,  # type: ignore[misc]
                           full_access=settings.full_access, regions=settings.regions, profile_arns=arns,
-                          evaluator=settings.evaluator, source_region=settings.source_region)
+                          evaluator=settings.evaluator, source_region=settings.source_region,
+                          guardrail=settings.guardrail)
     by_candidate = {id(c): d for c, d in zip(verified, deltas)}
     result = []
     for candidate in candidates:
@@ -602,4 +611,6 @@ def _control_tower_advice(policy: Policy, before: CheckResult, settings: _Settin
     actions = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream") + (
         ("bedrock:CreateModelInvocationJob",) if settings.batch else ()
     )
+    if settings.guardrail is not None:  # no profile ARN to exempt it by: the control must exempt it too
+        actions += ("bedrock:ApplyGuardrail",)
     return ControlTowerAdvice(label, tuple(allowed), actions, UNSPECIFIED in denied)

@@ -24,6 +24,7 @@ from rewriter.cli._common import (
     EXIT_FINDING,
     EXIT_OK,
     EXIT_UNSAFE,
+    GUARDRAIL_OPTION,
     LANG_OPTION,
     PolicyKind,
     identity_words,
@@ -53,6 +54,7 @@ def propose(
     profile: list[str] = PROFILE_OPTION,
     source_region: Optional[str] = SOURCE_REGION_OPTION,
     profiles_file: Optional[str] = PROFILES_FILE_OPTION,
+    guardrail: Optional[str] = GUARDRAIL_OPTION,
     strategy: StrategyName = typer.Option(StrategyName.auto, "--strategy", help="Which fix pattern."),
     output: ProposeFormat = typer.Option(
         ProposeFormat.diff, "--format",
@@ -86,6 +88,7 @@ def propose(
 
         catalog = load_catalog(profiles_file)
         profiles, from_models = resolve_profiles(catalog, profile)
+        guardrail_profile = catalog.guardrail(guardrail) if guardrail else None
         parameters = parse_parameters(parameter)
     if write and "-" in policies:
         typer.echo("scp-fix: --write cannot replace standard input", err=True)
@@ -107,7 +110,7 @@ def propose(
                 prefix=prefix, force=force, full_access=not no_full_access, override=tuple(override),
                 parameters=parameters, var_files=tuple(var_file), from_models=from_models,
                 kind=kind.value if kind else None, account=account, actions=tuple(action) or None,
-                evaluator=evaluator,
+                evaluator=evaluator, **({"guardrail": guardrail_profile} if guardrail_profile else {}),
             ),
         )
         codes.append(code)
@@ -121,7 +124,7 @@ def propose(
             verify = scp_fix_command(
                 "check", [path], [p.id for p in profiles], source_region=source_region,
                 full_access=not no_full_access, parameters=parameter, var_files=var_file,
-                extra=identity_words(kind, account, action),
+                extra=identity_words(kind, account, action) + (["--guardrail", guardrail] if guardrail else []),
             )
             _show(result, output, lang=resolve_lang(lang), verify=verify)
     if documents:
