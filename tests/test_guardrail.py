@@ -7,6 +7,7 @@ ApplyGuardrail has no condition keys, so no bedrock:InferenceProfileArn exemptio
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -389,3 +390,70 @@ def test_iam_simulate_agrees_on_every_guardrail_authorization_before_and_after_e
                 assert mine == theirs["decision"], json.dumps(case, indent=1)
     finally:
         oracle.close()
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from tests.test_newly_allowed_property import _covers  # noqa: E402  (how a claim is read, in one place)
+
+US_REGIONS = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1"]
+CALLERS = ["arn:aws:iam::111122223333:role/Platform", "arn:aws:iam::999988887777:role/Nobody"]
+
+
+@st.composite
+def guarded_problems(draw: st.DrawFn) -> tuple[dict, str | None]:
+    """A Region deny over US Regions (with, or without, an exemption the team already has) and a source."""
+    source = draw(st.sampled_from(["us-east-1", "us-east-2", "us-west-2"]))
+    allowed = draw(st.lists(st.sampled_from(US_REGIONS), min_size=1, max_size=3, unique=True))
+    if source not in allowed:
+        allowed.append(source)  # callers can at least make the originating call
+    condition: dict = {"StringNotEquals": {"aws:RequestedRegion": allowed}}
+    exemption = draw(st.sampled_from(["none", "profile", "principal"]))
+    if exemption == "profile":
+        condition["ArnNotLike"] = {"bedrock:InferenceProfileArn": [f"arn:aws:bedrock:*:*:inference-profile/{US}"]}
+    elif exemption == "principal":
+        condition["ArnNotLike"] = {"aws:PrincipalArn": ["arn:aws:iam::*:role/Platform"]}
+    statement = {"Sid": "DenyOutside", "Effect": "Deny", "Resource": "*", "Condition": condition}
+    statement["NotAction"] = draw(st.sampled_from([["iam:*", "sts:*"], ["iam:*", "bedrock:InvokeModel*"], ["s3:*"]]))
+    return {"Version": "2012-10-17", "Statement": [statement]}, draw(st.sampled_from([None, source]))
+
+
+@settings(max_examples=15, deadline=None)
+@given(guarded_problems())
+def test_every_apply_guardrail_a_proposal_newly_allows_is_stated(problem: tuple[dict, str | None]) -> None:
+    """Asked over more Regions, callers and resources than the claim's grid (a guardrail of the account, another
+    guardrail profile), every request a verified candidate newly allows is covered by one of its grants."""
+    from rewriter.evaluate import Evaluator, Request
+
+    document, source_region = problem
+    policy, proposal = _propose(document, source_region=source_region)
+    evaluator = Evaluator()
+    model = load_catalog().get(US).model
+    denied = {r.request.region for c in proposal.before.checks for r in c.results
+              if r.authorization.role is Role.GUARDRAIL and not r.decision.allowed}
+    for candidate in proposal.candidates:
+        if candidate.delta is None or candidate.policy is None:
+            continue
+        opened: set[str] = set()  # where ApplyGuardrail on the guardrail profile became allowed
+        for region in [*US_REGIONS, "eu-west-1", "ap-northeast-1"]:
+            resources = {
+                "bedrock:ApplyGuardrail": [f"arn:aws:bedrock:{region}:111122223333:guardrail-profile/{GUARDRAIL}",
+                                           f"arn:aws:bedrock:{region}:111122223333:guardrail-profile/apac.guardrail.v1:0",
+                                           f"arn:aws:bedrock:{region}:111122223333:guardrail/abc123def456"],
+                "bedrock:InvokeModel": [f"arn:aws:bedrock:{region}::foundation-model/{model}"],
+                "s3:GetObject": ["arn:aws:s3:::bucket/key"],
+            }
+            for (action, arns), caller in itertools.product(resources.items(), CALLERS):
+                for resource in arns:
+                    keys = {"aws:principalarn": caller, "aws:principalaccount": caller.split(":")[4]}
+                    request = Request(action, resource, region, context=keys)
+                    if evaluator.allowed(candidate.policy, request) and not evaluator.allowed(policy, request):
+                        assert any(_covers(g, action, region, keys) for g in candidate.delta.newly_allowed), (
+                            candidate.strategy, action, resource, caller,
+                            [g.to_json() for g in candidate.delta.newly_allowed],
+                        )
+                        if resource.endswith(f"guardrail-profile/{GUARDRAIL}"):
+                            opened.add(region)
+        if candidate.verified:  # a verified fix opens at least where the guardrail was denied
+            assert denied <= opened, (candidate.strategy, denied, opened)
