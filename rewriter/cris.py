@@ -6,6 +6,10 @@ A call through a geographic profile from source S is authorized as: the profile 
 ARN ``arn:aws:bedrock:::foundation-model/<model>`` with ``aws:RequestedRegion = unspecified``.
 Converse and ConverseStream authorize as InvokeModel and InvokeModelWithResponseStream.
 
+A call with a STANDARD-tier guardrail also runs ``bedrock:ApplyGuardrail`` through the guardrail's
+guardrail profile: on the guardrail-profile ARN in every destination Region of that profile for the
+caller's source Region (reference R.2). ApplyGuardrail has no condition keys: no profile ARN is set.
+
 A batch job (``bedrock:CreateModelInvocationJob``, reference R.2 and BATCH-SR) is created by its caller
 in the source Region only; that action carries no ``bedrock:InferenceProfileArn``. The cross-Region work
 is done by the job's batch service role: ``bedrock:InvokeModel`` on the profile and on the model in
@@ -31,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "INFERENCE_ACTIONS",
+    "APPLY_GUARDRAIL",
     "BATCH_ACTION",
     "UNSPECIFIED",
     "DEFAULT_ACCOUNT",
@@ -39,10 +44,12 @@ __all__ = [
     "authorizations",
     "batch_role_arn",
     "unnamed_batch_role",
+    "guardrail_authorizations",
 ]
 
 INFERENCE_ACTIONS = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
 BATCH_ACTION = "bedrock:CreateModelInvocationJob"
+APPLY_GUARDRAIL = "bedrock:ApplyGuardrail"
 UNSPECIFIED = "unspecified"
 # The documented example account: SCP patterns match any account, so the value only shows in ARNs.
 DEFAULT_ACCOUNT = "111122223333"
@@ -81,9 +88,11 @@ def authorizations(
     account: str = DEFAULT_ACCOUNT,
     actions: tuple[str, ...] = INFERENCE_ACTIONS,
     principal: str | None = None,
+    guardrail: Profile | None = None,
     batch_role: str | None = None,
 ) -> tuple[Authorization, ...]:
-    """Every request an SCP sees for one profile called from one source Region, per action.
+    """Every request an SCP sees for one profile called from one source Region, per action; with a
+    ``guardrail`` profile, its ApplyGuardrail authorizations too.
 
     ``bedrock:CreateModelInvocationJob`` among ``actions`` stands for a batch job through the profile:
     its creation by the caller (``principal``) and the hops of its service role, ``batch_role`` (an
@@ -130,7 +139,27 @@ def authorizations(
                     Role.GLOBAL_MODEL,
                 )
             )
+    if guardrail is not None:
+        result.extend(guardrail_authorizations(guardrail, profile.id, source_region, account=account, principal=principal))
     return tuple(result)
+
+
+def guardrail_authorizations(
+    guardrail: Profile, profile_id: str, source_region: str, *, account: str = DEFAULT_ACCOUNT,
+    principal: str | None = None,
+) -> tuple[Authorization, ...]:
+    """ApplyGuardrail on the guardrail-profile ARN in each destination Region of ``source_region``
+    (the error names the destination's ARN: ``arn:aws:bedrock:us-east-2:…:guardrail-profile/us.guardrail.v1:0``
+    for a call from us-east-1)."""
+    return tuple(
+        Authorization(
+            Request(APPLY_GUARDRAIL, guardrail.arn_in(region, account), region, principal),
+            profile_id,
+            source_region,
+            Role.GUARDRAIL,
+        )
+        for region in guardrail.destinations(source_region)
+    )
 
 
 def _batch_job(

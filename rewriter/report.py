@@ -76,15 +76,24 @@ def check_to_json(result: CheckResult) -> dict[str, Any]:
             | _lifecycle_json(u.profile)
             for u in result.unreachable
         ],
-    } | ({"notes": list(result.notes)} if result.notes else {}) | (
+    } | ({"notes": list(result.notes)} if result.notes else {}) | _guardrail_json(result.guardrail) | (
         {"batch": True, "batch_role": result.batch_role} if result.batch else {}
     )
+
+
+def _guardrail_json(guardrail) -> dict[str, Any]:
+    """The guardrail profile the calls were checked with (its requests have role "guardrail")."""
+    if guardrail is None:
+        return {}
+    return {"guardrail": {"id": guardrail.id, "action": "bedrock:ApplyGuardrail",
+                          "routes": {s: list(d) for s, d in guardrail.routes.items()}}}
 
 
 _ROLE_WORDS = {
     Role.PROFILE: N_("the profile (originating call)"),
     Role.DESTINATION: N_("destination"),
     Role.GLOBAL_MODEL: N_("Region-less global model"),
+    Role.GUARDRAIL: N_("guardrail profile (ApplyGuardrail)"),
     Role.BATCH_JOB: N_("the batch job's creation (CreateModelInvocationJob)"),
 }
 _BATCH_ROLE_WORDS = {  # the same hops, made by a batch job's service role

@@ -26,6 +26,7 @@ _ROLE_WORDS = {
     Role.DESTINATION: "a destination of the profile",
     Role.GLOBAL_MODEL: "the Region-less global model",
     Role.BATCH_JOB: "the batch job's creation",
+    Role.GUARDRAIL: "ApplyGuardrail on the guardrail profile",
 }
 
 

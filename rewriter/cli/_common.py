@@ -34,6 +34,11 @@ SOURCE_REGION_OPTION = typer.Option(
 PROFILES_FILE_OPTION = typer.Option(
     None, "--profiles-file", help="YAML/JSON file of extra or overriding inference profiles."
 )
+GUARDRAIL_OPTION = typer.Option(
+    None, "--guardrail", metavar="GUARDRAIL_PROFILE",
+    help="The guardrail profile the calls use (us.guardrail.v1:0, or its ARN): each call is also checked for "
+    "bedrock:ApplyGuardrail in the guardrail's destination Regions (SCPs).",
+)
 NO_FULL_ACCESS_OPTION = typer.Option(
     False, "--no-full-access", help="Evaluate the policy alone, not beside FullAWSAccess."
 )
