@@ -9,18 +9,26 @@ Converse and ConverseStream authorize as InvokeModel and InvokeModelWithResponse
 A call with a STANDARD-tier guardrail also runs ``bedrock:ApplyGuardrail`` through the guardrail's
 guardrail profile: on the guardrail-profile ARN in every destination Region of that profile for the
 caller's source Region (reference R.2). ApplyGuardrail has no condition keys: no profile ARN is set.
+
+A batch job (``bedrock:CreateModelInvocationJob``, reference R.2 and BATCH-SR) is created by its caller
+in the source Region only; that action carries no ``bedrock:InferenceProfileArn``. The cross-Region work
+is done by the job's batch service role: ``bedrock:InvokeModel`` on the profile and on the model in
+every destination (the hops of a call through the profile), with the role as the principal. So an SCP
+exemption by principal must name that role, not only the job's caller.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 
 from typing import TYPE_CHECKING
 
+from rewriter.errors import BadInputError
 from rewriter.evaluate import Request
 from rewriter.regions_data import partition_of
-from rewriter.vocabulary import Role
+from rewriter.vocabulary import Actor, Role
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
@@ -34,6 +42,8 @@ __all__ = [
     "INFERENCE_PROFILE_KEY",
     "Authorization",
     "authorizations",
+    "batch_role_arn",
+    "unnamed_batch_role",
     "guardrail_authorizations",
 ]
 
@@ -44,6 +54,8 @@ UNSPECIFIED = "unspecified"
 # The documented example account: SCP patterns match any account, so the value only shows in ARNs.
 DEFAULT_ACCOUNT = "111122223333"
 INFERENCE_PROFILE_KEY = "bedrock:InferenceProfileArn"
+# aws:PrincipalArn of a role session is the role's ARN, so that is what --batch-role takes.
+_ROLE_ARN = re.compile(r"arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +65,8 @@ class Authorization:
     request: Request
     profile_id: str
     source_region: str
-    role: Role  # its JSON string: "profile" | "destination" | "global-model"
+    role: Role  # its JSON string: "profile" | "destination" | "global-model" | "batch-job"
+    actor: Actor = Actor.CALLER  # who makes it: the caller, or a batch job's service role
 
     @property
     def inference_profile_arn(self) -> str | None:
@@ -76,15 +89,23 @@ def authorizations(
     actions: tuple[str, ...] = INFERENCE_ACTIONS,
     principal: str | None = None,
     guardrail: Profile | None = None,
+    batch_role: str | None = None,
 ) -> tuple[Authorization, ...]:
     """Every request an SCP sees for one profile called from one source Region, per action; with a
-    ``guardrail`` profile, its ApplyGuardrail authorizations too."""
+    ``guardrail`` profile, its ApplyGuardrail authorizations too.
+
+    ``bedrock:CreateModelInvocationJob`` among ``actions`` stands for a batch job through the profile:
+    its creation by the caller (``principal``) and the hops of its service role, ``batch_role`` (an
+    unnamed role of ``account`` when None: no principal exemption is assumed to cover it)."""
     arn = profile_arn(profile, source_region, account)
     destinations = profile.destinations(source_region)
     partition = partition_of(source_region)
     through_profile = {INFERENCE_PROFILE_KEY: arn}
     result: list[Authorization] = []
     for action in actions:
+        if action == BATCH_ACTION:
+            result.extend(_batch_job(profile, source_region, arn, account, principal, batch_role))
+            continue
         result.append(
             Authorization(
                 Request(action=action, resource=arn, region=source_region, principal=principal),
@@ -139,3 +160,38 @@ def guardrail_authorizations(
         )
         for region in guardrail.destinations(source_region)
     )
+
+
+def _batch_job(
+    profile: Profile, source_region: str, arn: str, account: str, principal: str | None, batch_role: str | None
+) -> list[Authorization]:
+    """A batch job through ``profile``: the caller creates it in the source Region (on the job and on the
+    model id it names, the profile), then the service role invokes the profile and each destination's
+    model, as a call through the profile does (reference R.2, BATCH-SR)."""
+    partition = partition_of(source_region)
+    job = f"arn:{partition}:bedrock:{source_region}:{account}:model-invocation-job/scp-fix-batch-job"
+    created = [
+        Authorization(Request(BATCH_ACTION, resource, source_region, principal), profile.id, source_region, Role.BATCH_JOB)
+        for resource in (job, arn)
+    ]
+    role = batch_role or unnamed_batch_role(account, partition)
+    hops = authorizations(profile, source_region, account=account, actions=(INFERENCE_ACTIONS[0],), principal=role)
+    return created + [replace(hop, actor=Actor.BATCH_ROLE) for hop in hops]
+
+
+def unnamed_batch_role(account: str, partition: str = "aws") -> str:
+    """The principal a batch job's hops are evaluated as when ``--batch-role`` names none: a role no
+    exemption names unless it exempts every role of the account (so none is silently assumed)."""
+    return f"arn:{partition}:iam::{account}:role/service-role/scp-fix-unnamed-batch-role"
+
+
+def batch_role_arn(value: str) -> str:
+    """``--batch-role``'s value, checked: the ARN of an IAM role (what ``aws:PrincipalArn`` is for the
+    role's sessions), with a 12-digit account."""
+    if _ROLE_ARN.fullmatch(value) is None:
+        hint = " (aws:PrincipalArn of a role session is its role's ARN, arn:aws:iam::ACCOUNT:role/NAME)" if ":sts::" in value else ""
+        raise BadInputError(
+            f"--batch-role {value!r} is not an IAM role ARN such as "
+            f"arn:aws:iam::123456789012:role/service-role/BedrockBatchRole{hint}"
+        )
+    return value

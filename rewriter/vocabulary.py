@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-__all__ = ["Word", "Outcome", "Role", "Status", "AccountStatus", "Code", "Finding", "Rule", "RULES"]
+__all__ = ["Word", "Outcome", "Role", "Actor", "Status", "AccountStatus", "Code", "Finding", "Rule", "RULES"]
 
 
 class Word(str, Enum):
@@ -38,6 +38,14 @@ class Role(Word):
     DESTINATION = "destination"  # the routed call, on the foundation model in a destination Region
     GLOBAL_MODEL = "global-model"  # a global profile's Region-less model ARN (aws:RequestedRegion = unspecified)
     GUARDRAIL = "guardrail"  # bedrock:ApplyGuardrail on the guardrail profile in a destination Region of it
+    BATCH_JOB = "batch-job"  # CreateModelInvocationJob, by the job's caller in the source Region only
+
+
+class Actor(Word):
+    """Who makes a request: the caller, or the batch service role a batch job runs as (reference R.2)."""
+
+    CALLER = "caller"
+    BATCH_ROLE = "batch-role"
 
 
 class Status(Word):

@@ -14,7 +14,7 @@ from rewriter.fixes import Edit, NotApplicable
 from rewriter.model import Policy, Statement, Values
 from rewriter.regions import RegionRestriction, restrictions_by_statement
 from rewriter.regions_data import partition_of
-from rewriter.vocabulary import Outcome, Role
+from rewriter.vocabulary import Actor, Outcome, Role
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
@@ -24,7 +24,7 @@ __all__ = ["Options", "Problem", "append_values", "append_statements", "profile_
 
 @dataclass(frozen=True, slots=True)
 class Options:
-    batch: bool = False  # also carve out bedrock:CreateModelInvocationJob
+    batch: bool = False  # batch jobs too: their service role's InvokeModel hops (cris) must get through
     broad: bool = False  # notaction: the blanket NotAction "bedrock:*"
     prefix: bool = False  # profile patterns widen to the geography: inference-profile/jp.*
     account: str | None = None  # identity policies: the callers' account, when the user or policy names it
@@ -32,7 +32,10 @@ class Options:
 
     @property
     def actions(self) -> tuple[str, ...]:
-        return INFERENCE_ACTIONS + (("bedrock:CreateModelInvocationJob",) if self.batch else ())
+        """The actions an exemption names. A batch job needs no more: its cross-Region hops are
+        InvokeModel calls by its service role, and CreateModelInvocationJob is made in the source
+        Region only, which must already be allowed (reference R.2)."""
+        return INFERENCE_ACTIONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +59,22 @@ class Problem:
         return tuple(r for r in self.denied if r.authorization.role is Role.GUARDRAIL)
 
     def require_source_allowed(self, why: str) -> None:
-        """Exemptions through the profile ARN cannot reach the originating call, which carries none."""
+        """Exemptions through the profile ARN cannot reach the originating call, which carries none, nor
+        a batch job's creation or its service role's call on the profile (cris: none carries it)."""
         for result in self.denied:
-            if result.authorization.role is Role.PROFILE:
-                region = result.request.region
+            authorization, region = result.authorization, result.request.region
+            if authorization.role is Role.BATCH_JOB:
+                raise NotApplicable(Text(
+                    "the batch job's creation (bedrock:CreateModelInvocationJob) in {region} is denied, and "
+                    "{why}: {region} must already be allowed", region=region, why=why,
+                ))
+            if authorization.role is Role.PROFILE and authorization.actor is Actor.BATCH_ROLE:
+                raise NotApplicable(Text(
+                    "the batch service role's call on the profile in {region} is denied, and {why}: {region} "
+                    "must be allowed for that role too (an exemption by principal must name it)",
+                    region=region, why=why,
+                ))
+            if authorization.role is Role.PROFILE:
                 raise NotApplicable(Text(
                     "the originating call in {region} is denied, and {why}: {region} must already be allowed",
                     region=region, why=why,

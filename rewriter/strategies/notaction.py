@@ -1,7 +1,7 @@
 """Strategy ``notaction``: exempt the Bedrock inference actions, and re-deny them Bedrock-only.
 
-What it does: adds ``bedrock:InvokeModel`` and ``bedrock:InvokeModelWithResponseStream`` (and
-``bedrock:CreateModelInvocationJob`` with ``--batch``) to the region-deny statement's NotAction (a
+What it does: adds ``bedrock:InvokeModel`` and ``bedrock:InvokeModelWithResponseStream`` to the
+region-deny statement's NotAction (with ``--batch`` too: a batch job's hops are InvokeModel calls) (a
 statement written with ``Action "*"`` becomes the equivalent NotAction form), and appends a companion
 Deny for exactly those actions with the statement's own conditions plus
 ``ArnNotLike bedrock:InferenceProfileArn [the profiles]``. With ``--broad``: ``NotAction "bedrock:*"``
@@ -95,10 +95,12 @@ def plan(problem: Problem) -> Fix:
             ),)
         if options.batch:
             notes += (Text(
-                "bedrock:CreateModelInvocationJob is carved out as the aws-samples policy does. How a batch "
-                "job is authorized in destination Regions is not documented, so scp-fix checked only the "
-                "InvokeModel authorizations; the companion deny keeps direct batch calls outside the "
-                "allowed Regions denied unless they come through the profiles."
+                "A batch job's cross-Region hops are bedrock:InvokeModel calls by its batch service role, "
+                "through the profile, so the same exemption lets them through; "
+                "bedrock:CreateModelInvocationJob is made in the source Region only and is not carved out. "
+                "The role's call on the profile in the source Region carries no profile ARN: where an "
+                "exemption by principal lets the caller into that Region, it must name the batch service "
+                "role too."
             ),)
     return Fix(
         strategy=NAME,
