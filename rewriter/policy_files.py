@@ -260,9 +260,12 @@ def no_policy_reason(path: str, data: bytes | str) -> str | None:
 def _json_policy(path: str, text: str, parameters: Mapping[str, str], kind: str) -> PolicyInFile:
     """A JSON policy file; one with ``${NAME}`` placeholders is a template, read as rendered."""
     from rewriter.parse import parse_policy
-    from rewriter.placeholders import has_placeholders, render_template, template_codec
 
     policy = parse_policy(text, path=path)
+    if "${" not in text:  # no placeholder can be there: rewriter.placeholders is not needed
+        return PolicyInFile(path, policy, json_codec, kind=kind)
+    from rewriter.placeholders import has_placeholders, render_template, template_codec
+
     if not has_placeholders(text):
         return PolicyInFile(path, policy, json_codec, kind=kind)
     return PolicyInFile(path, render_template(policy, parameters), template_codec(policy, parameters), kind=kind)
@@ -314,12 +317,13 @@ def check_file(
     from dataclasses import replace
 
     from rewriter.check import check
-    from rewriter.identity import IDENTITY, check_identity
 
     results = []
     for item in load_policy_file(path, data, parameters=parameters, var_files=var_files, kind=kind):
         left = None  # an identity policy's callers are read from what it grants: every profile counts
-        if item.kind == IDENTITY:
+        if item.kind == "identity":  # rewriter.identity is imported only for such a policy
+            from rewriter.identity import check_identity
+
             result = check_identity(
                 item.policy, profiles, source_region=options.get("source_region"), account=account,
                 **({"actions": actions} if actions else {}),
