@@ -105,6 +105,7 @@ def select_callable(
     *,
     source_region: str | None = None,
     full_access: bool = True,
+    guardrail: Profile | None = None,
     **_options: Any,
 ) -> tuple[tuple[Profile, ...], NotCallable | None]:
     """The profiles to check, and those left out: a profile that stands for a model id (``from_models``)
@@ -129,6 +130,8 @@ def select_callable(
                 sources[profile.id] = callable_sources(
                     policy, profile, full_access=full_access, evaluator=evaluator
                 )
+            if guardrail is not None:  # a call with the guardrail is made only where both are served
+                sources[profile.id] = tuple(s for s in sources[profile.id] if s in guardrail.routes)
     usable_models = {p.model for p in profiles if sources.get(p.id)}
     for model in {p.model for p in profiles if p.id in from_models} - usable_models:
         if source_region is not None:
@@ -321,6 +324,10 @@ def check_file(
     results = []
     for item in load_policy_file(path, data, parameters=parameters, var_files=var_files, kind=kind):
         left = None  # an identity policy's callers are read from what it grants: every profile counts
+        if item.kind == "identity" and options.get("guardrail") is not None:
+            from rewriter.errors import InputError
+
+            raise InputError("--guardrail is checked for service control policies, not identity policies", path=item.label)
         if item.kind == "identity":  # rewriter.identity is imported only for such a policy
             from rewriter.identity import check_identity
 
