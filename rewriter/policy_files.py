@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rewriter.codec import Codec, json_codec, minified_size
 from rewriter.errors import BadInputError, InputError
@@ -34,8 +34,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class PolicyInFile:
+class PolicyInFile(NamedTuple):  # PERF: a named tuple: defined by every run, a tenth of a dataclass's cost
     label: str  # the file, or "file (resource name)" for a policy inside IaC code
     policy: Policy
     codec: Any  # Callable[[Policy], Codec]
