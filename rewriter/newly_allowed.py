@@ -493,8 +493,8 @@ def compare_many(
     patterns = _action_patterns(policies)
     # PERF: the classes cost more than the rest of a file's grid (a test per action of every service a
     # pattern names in part); the files of one command share them through the run's evaluator.
-    classes = evaluator.action_classes(
-        (catalogue.version, *sorted(patterns.items())), lambda: _classes(catalogue, patterns)
+    classes = evaluator.shared(
+        ("action classes", catalogue.version, *sorted(patterns.items())), lambda: _classes(catalogue, patterns)
     )
     clauses = _clauses_by_key(policies)
     dimensions = tuple(_dimensions(clauses))
