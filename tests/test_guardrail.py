@@ -523,3 +523,23 @@ def test_the_built_in_catalog_is_what_the_build_script_writes(tmp_path: Path) ->
     built = json.loads(output.read_text(encoding="utf-8"))
     assert built == json.loads((ROOT / "rewriter" / "catalog" / "profiles.json").read_text(encoding="utf-8"))
     assert {p["id"] for p in built["profiles"] if p.get("kind") == "guardrail"} == {"us.guardrail.v1:0", "us-gov.guardrail.v1:0"}
+
+
+def test_the_guardrail_companion_leaves_out_the_profile_arn_clause_apply_guardrail_never_meets() -> None:
+    """The Region deny's own profile exemption holds for every ApplyGuardrail (which carries no profile ARN):
+    the companion keeps the Region condition only, and decides every request as the full copy would."""
+    from rewriter.evaluate import Evaluator
+
+    document = region_deny(["us-east-1"], exempt_profiles=[US])
+    _, proposal = _propose(document, strategy="notaction")
+    new = proposal.chosen.policy
+    guard = next(s for s in new.document["Statement"] if s.get("Sid") == "DenyApplyGuardrailOutsideAllowedRegions")
+    assert guard["Condition"] == {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1"]}}
+    full = json.loads(json.dumps(new.document))
+    full_guard = next(s for s in full["Statement"] if s.get("Sid") == "DenyApplyGuardrailOutsideAllowedRegions")
+    full_guard["Condition"] = document["Statement"][0]["Condition"]
+    evaluator, copied = Evaluator(), parse_policy(json.dumps(full))
+    for region in US_REGIONS + ["eu-west-1"]:
+        for resource in (f"guardrail-profile/{GUARDRAIL}", "guardrail/abc123def456"):
+            request = _apply_guardrail(region, resource)
+            assert evaluator.allowed(new, request) == evaluator.allowed(copied, request), (region, resource)
