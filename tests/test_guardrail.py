@@ -543,3 +543,17 @@ def test_the_guardrail_companion_leaves_out_the_profile_arn_clause_apply_guardra
         for resource in (f"guardrail-profile/{GUARDRAIL}", "guardrail/abc123def456"):
             request = _apply_guardrail(region, resource)
             assert evaluator.allowed(new, request) == evaluator.allowed(copied, request), (region, resource)
+
+
+def test_control_tower_advice_exempts_apply_guardrail_too(tmp_path: Path) -> None:
+    """A Control Tower Region deny is changed through the control's parameters: with a guardrail, ApplyGuardrail
+    must be among the exempted actions (no profile ARN to exempt it by) or its Regions among the allowed."""
+    text = (ROOT / "samples" / "control-tower-region-deny.json").read_text(encoding="utf-8")
+    path = tmp_path / "ct.json"
+    path.write_text(text.replace('"ap-northeast-1"', '"us-east-1"'), encoding="utf-8")
+    args = ["propose", str(path), "--profile", US, "--source-region", "us-east-1", "--format", "json"]
+    plain = json.loads(runner.invoke(app, args).stdout)["control_tower"]
+    guarded = json.loads(runner.invoke(app, [*args, "--guardrail", GUARDRAIL]).stdout)["control_tower"]
+    exempted = {p["key"]: p["value"] for p in guarded["parameters"]}["ExemptedActions"]
+    assert "bedrock:ApplyGuardrail" in exempted
+    assert "bedrock:ApplyGuardrail" not in {p["key"]: p["value"] for p in plain["parameters"]}["ExemptedActions"]
