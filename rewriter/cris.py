@@ -80,7 +80,6 @@ def profile_arn(profile: Profile, source_region: str, account: str) -> str:
     return f"arn:{partition_of(source_region)}:bedrock:{source_region}:{account}:inference-profile/{profile.id}"
 
 
-@functools.lru_cache(maxsize=1024)  # propose checks the original and every fix with the same requests
 def authorizations(
     profile: Profile,
     source_region: str,
@@ -97,6 +96,22 @@ def authorizations(
     ``bedrock:CreateModelInvocationJob`` among ``actions`` stands for a batch job through the profile:
     its creation by the caller (``principal``) and the hops of its service role, ``batch_role`` (an
     unnamed role of ``account`` when None: no principal exemption is assumed to cover it)."""
+    return _authorizations(profile, source_region, account, actions, principal, guardrail, batch_role)
+
+
+# PERF: propose checks the original and every fix with the same requests. The options are passed in one
+# order whatever names the caller gives, so the cache holds one entry per request set (keyed by the names
+# given, check, allows_all and callable_sources each had their own, and 33 profiles overflowed it).
+@functools.lru_cache(maxsize=4096)
+def _authorizations(
+    profile: Profile,
+    source_region: str,
+    account: str,
+    actions: tuple[str, ...],
+    principal: str | None,
+    guardrail: Profile | None,
+    batch_role: str | None,
+) -> tuple[Authorization, ...]:
     arn = profile_arn(profile, source_region, account)
     destinations = profile.destinations(source_region)
     partition = partition_of(source_region)
