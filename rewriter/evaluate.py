@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from rewriter.conditions import Predicate, _glob_body, arn_regex, compile_condition, glob_regex
 from rewriter.model import Policy, Source, Statement, Values
@@ -247,8 +247,9 @@ def _alternation(patterns: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{_glob_body(p, '(?s:.*)', '(?s:.)')})" for p in patterns), re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True)
-class _Compiled:
+# PERF: the evaluator's internal records are named tuples: every check and propose defines them,
+# and a frozen dataclass costs ~0.7 ms to define, a named tuple a tenth (benchmarks/README.md)
+class _Compiled(NamedTuple):
     statement: Statement
     action: _Memo | None  # None: no Action/NotAction (matches nothing)
     action_negated: bool
@@ -257,8 +258,8 @@ class _Compiled:
     conditions: tuple[tuple[Callable[[Request], tuple[str, ...] | None], Predicate], ...]
     is_deny: bool
     # (policy_index, level) -> StatementRef: building a frozen dataclass per match is the
-    # largest cost of an evaluation otherwise
-    refs: dict[tuple[int, int | None], StatementRef] = field(default_factory=dict)
+    # largest cost of an evaluation otherwise; a new dict for each statement (Evaluator.statement)
+    refs: dict[tuple[int, int | None], StatementRef]
 
     def matches(self, request: Request) -> bool:
         # memo[value] is a C-level dict hit once the value has been seen
@@ -282,8 +283,7 @@ class _Compiled:
         return ref
 
 
-@dataclass(frozen=True, slots=True)
-class CompiledPolicy:
+class CompiledPolicy(NamedTuple):  # PERF: a named tuple, as _Compiled
     """A policy's statements compiled, and split by effect (a yes or no tries the Denies first)."""
 
     statements: tuple[_Compiled, ...]
@@ -412,6 +412,7 @@ class Evaluator:
                 (_getter(c.key.lower()), compile_condition(c.operator, c.values.items)) for c in statement.conditions
             ),
             is_deny=statement.effect == "Deny",
+            refs={},
         )
 
     @staticmethod

@@ -166,9 +166,11 @@ class _Settings:
 
     @property
     def size_limit(self) -> int:
-        from rewriter.identity import IAM_POLICY_SIZE_LIMIT
+        if not self.identity:
+            return SCP_SIZE_LIMIT
+        from rewriter.identity import IAM_POLICY_SIZE_LIMIT  # here: an SCP's run needs no rewriter.identity
 
-        return IAM_POLICY_SIZE_LIMIT if self.identity else SCP_SIZE_LIMIT
+        return IAM_POLICY_SIZE_LIMIT
 
     @property
     def what(self) -> str:

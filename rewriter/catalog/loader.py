@@ -248,10 +248,10 @@ def load_catalog(
 ) -> Catalog:
     """The built-in catalog, with a synced catalog over it (newest data first), then
     ``profiles_file`` over both (its warnings in ``Catalog.warnings``). Read anew on every call."""
-    from rewriter.catalog.synced import merge_synced
-
     catalog = builtin_catalog()
     if synced_file is not None:
+        from rewriter.catalog.synced import merge_synced  # only with a synced file: most runs have none
+
         name = os.fspath(synced_file)
         found: list[str] = []
         document, profiles = read_profiles_document(name, warnings=found)

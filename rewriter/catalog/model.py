@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from rewriter.errors import ProfileNotFoundError
 from rewriter.regions_data import partition_of
@@ -233,8 +233,7 @@ def parse_bedrock_arn(ref: str) -> tuple[str, str, str, str, str] | None:
     return parts[1], parts[3], parts[4], resource_type, resource_id
 
 
-@dataclass(frozen=True, slots=True)
-class Announced:
+class Announced(NamedTuple):  # PERF: a named tuple: defined by every run, a tenth of a frozen dataclass's cost
     """A profile id AWS or others announced, whose routes no copy confirms: known by name only."""
 
     id: str
