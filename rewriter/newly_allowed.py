@@ -493,8 +493,11 @@ def compare_many(
     patterns = _action_patterns(policies)
     # PERF: the classes cost more than the rest of a file's grid (a test per action of every service a
     # pattern names in part); the files of one command share them through the run's evaluator.
-    classes = evaluator.shared(
-        ("action classes", catalogue.version, *sorted(patterns.items())), lambda: _classes(catalogue, patterns)
+    made_from = (catalogue.version, *sorted(patterns.items()))
+    classes = evaluator.shared(("action classes", *made_from), lambda: _classes(catalogue, patterns))
+    sizes = evaluator.shared(  # how many actions each class holds, which every delta weighs cells by
+        ("action class sizes", *made_from),
+        lambda: {signature: sum(stop - start for start, stop in members) for signature, members in classes.items()},
     )
     clauses = _clauses_by_key(policies)
     dimensions = tuple(_dimensions(clauses))
@@ -539,7 +542,7 @@ def compare_many(
         for signatures, group_masks in zip(by_resource.values(), masks):
             answers[number].update(zip(signatures, group_masks))
     return tuple(
-        _delta(classes, answers[0], answers[number], tests[0] + tests[number], catalogue, space, region_list,
+        _delta(classes, sizes, answers[0], answers[number], tests[0] + tests[number], catalogue, space, region_list,
                _routes(policies[number], space, evaluator, full_access, source_region))
         for number in range(1, len(policies))
     )
@@ -570,6 +573,7 @@ def _routes(
 
 def _delta(
     classes: dict[tuple, Members],
+    sizes: Mapping[tuple, int],
     was: dict[tuple, int],
     now: dict[tuple, int],
     tests: int,
@@ -587,7 +591,7 @@ def _delta(
     closed: dict[tuple, dict[tuple[int, int], int]] = {}
     for signature in classes:
         before, after = was[signature], now[signature]
-        size = sum(stop - start for start, stop in classes[signature])
+        size = sizes[signature]
         columns = profiles * per_context if signature[0] else per_context
         for cells, bits in ((opened, after & ~before), (closed, before & ~after)):
             bits &= (1 << (columns * width)) - 1
