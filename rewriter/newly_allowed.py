@@ -402,10 +402,24 @@ def _classes(catalogue: ActionCatalogue, patterns: Mapping[str, tuple[int, ...]]
         if not tested and service not in catalogue.keyed:
             classes.setdefault((False, is_bedrock, *sorted(named)), []).extend(runs)
             continue
+        # PERF: a pattern without a wildcard names one action, found by its name rather than tested
+        # against each action of the service (the Control Tower SCP names 17 of S3's 200 actions so)
+        exact: dict[str, set[int]] = {}
+        wild: list[tuple[str, tuple[int, ...]]] = []
+        for pattern, owners in tested:
+            if "*" in pattern or "?" in pattern or not pattern.isascii():
+                wild.append((pattern, owners))
+            else:
+                exact.setdefault(pattern, set()).update(owners)  # patterns are lower-case
         for start, stop in runs:
             for position in range(start, stop):
                 action = actions[position]
-                owners = named.union(*(o for pattern, o in tested if action_matches(pattern, action)))
+                if not action.isascii():  # outside ASCII, case-blind matching decides (action_matches)
+                    owners = named.union(*(o for pattern, o in tested if action_matches(pattern, action)))
+                else:
+                    owners = named.union(
+                        exact.get(action.lower(), ()), *(o for pattern, o in wild if action_matches(pattern, action))
+                    )
                 form = GUARDRAIL_FORM if is_bedrock and action.lower() == _APPLY_GUARDRAIL else is_bedrock
                 members = classes.setdefault((position in keyed, form, *sorted(owners)), [])
                 if members and members[-1][1] == position:
