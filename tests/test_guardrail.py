@@ -523,3 +523,37 @@ def test_the_built_in_catalog_is_what_the_build_script_writes(tmp_path: Path) ->
     built = json.loads(output.read_text(encoding="utf-8"))
     assert built == json.loads((ROOT / "rewriter" / "catalog" / "profiles.json").read_text(encoding="utf-8"))
     assert {p["id"] for p in built["profiles"] if p.get("kind") == "guardrail"} == {"us.guardrail.v1:0", "us-gov.guardrail.v1:0"}
+
+
+def test_the_guardrail_companion_leaves_out_the_profile_arn_clause_apply_guardrail_never_meets() -> None:
+    """The Region deny's own profile exemption holds for every ApplyGuardrail (which carries no profile ARN):
+    the companion keeps the Region condition only, and decides every request as the full copy would."""
+    from rewriter.evaluate import Evaluator
+
+    document = region_deny(["us-east-1"], exempt_profiles=[US])
+    _, proposal = _propose(document, strategy="notaction")
+    new = proposal.chosen.policy
+    guard = next(s for s in new.document["Statement"] if s.get("Sid") == "DenyApplyGuardrailOutsideAllowedRegions")
+    assert guard["Condition"] == {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1"]}}
+    full = json.loads(json.dumps(new.document))
+    full_guard = next(s for s in full["Statement"] if s.get("Sid") == "DenyApplyGuardrailOutsideAllowedRegions")
+    full_guard["Condition"] = document["Statement"][0]["Condition"]
+    evaluator, copied = Evaluator(), parse_policy(json.dumps(full))
+    for region in US_REGIONS + ["eu-west-1"]:
+        for resource in (f"guardrail-profile/{GUARDRAIL}", "guardrail/abc123def456"):
+            request = _apply_guardrail(region, resource)
+            assert evaluator.allowed(new, request) == evaluator.allowed(copied, request), (region, resource)
+
+
+def test_control_tower_advice_exempts_apply_guardrail_too(tmp_path: Path) -> None:
+    """A Control Tower Region deny is changed through the control's parameters: with a guardrail, ApplyGuardrail
+    must be among the exempted actions (no profile ARN to exempt it by) or its Regions among the allowed."""
+    text = (ROOT / "samples" / "control-tower-region-deny.json").read_text(encoding="utf-8")
+    path = tmp_path / "ct.json"
+    path.write_text(text.replace('"ap-northeast-1"', '"us-east-1"'), encoding="utf-8")
+    args = ["propose", str(path), "--profile", US, "--source-region", "us-east-1", "--format", "json"]
+    plain = json.loads(runner.invoke(app, args).stdout)["control_tower"]
+    guarded = json.loads(runner.invoke(app, [*args, "--guardrail", GUARDRAIL]).stdout)["control_tower"]
+    exempted = {p["key"]: p["value"] for p in guarded["parameters"]}["ExemptedActions"]
+    assert "bedrock:ApplyGuardrail" in exempted
+    assert "bedrock:ApplyGuardrail" not in {p["key"]: p["value"] for p in plain["parameters"]}["ExemptedActions"]
