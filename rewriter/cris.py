@@ -42,6 +42,7 @@ __all__ = [
     "INFERENCE_PROFILE_KEY",
     "Authorization",
     "authorizations",
+    "originating_authorizations",
     "batch_role_arn",
     "unnamed_batch_role",
     "guardrail_authorizations",
@@ -80,7 +81,6 @@ def profile_arn(profile: Profile, source_region: str, account: str) -> str:
     return f"arn:{partition_of(source_region)}:bedrock:{source_region}:{account}:inference-profile/{profile.id}"
 
 
-@functools.lru_cache(maxsize=1024)  # propose checks the original and every fix with the same requests
 def authorizations(
     profile: Profile,
     source_region: str,
@@ -97,6 +97,22 @@ def authorizations(
     ``bedrock:CreateModelInvocationJob`` among ``actions`` stands for a batch job through the profile:
     its creation by the caller (``principal``) and the hops of its service role, ``batch_role`` (an
     unnamed role of ``account`` when None: no principal exemption is assumed to cover it)."""
+    return _authorizations(profile, source_region, account, actions, principal, guardrail, batch_role)
+
+
+# PERF: propose checks the original and every fix with the same requests. The options are passed in one
+# order whatever names the caller gives, so the cache holds one entry per request set (keyed by the names
+# given, check, allows_all and callable_sources each had their own, and 33 profiles overflowed it).
+@functools.lru_cache(maxsize=4096)
+def _authorizations(
+    profile: Profile,
+    source_region: str,
+    account: str,
+    actions: tuple[str, ...],
+    principal: str | None,
+    guardrail: Profile | None,
+    batch_role: str | None,
+) -> tuple[Authorization, ...]:
     arn = profile_arn(profile, source_region, account)
     destinations = profile.destinations(source_region)
     partition = partition_of(source_region)
@@ -106,14 +122,7 @@ def authorizations(
         if action == BATCH_ACTION:
             result.extend(_batch_job(profile, source_region, arn, account, principal, batch_role))
             continue
-        result.append(
-            Authorization(
-                Request(action=action, resource=arn, region=source_region, principal=principal),
-                profile.id,
-                source_region,
-                Role.PROFILE,
-            )
-        )
+        result.append(_originating_call(profile, source_region, arn, action, principal))
         for region in destinations:
             model_arn = f"arn:{partition_of(region)}:bedrock:{region}::foundation-model/{profile.model}"
             result.append(
@@ -142,6 +151,37 @@ def authorizations(
     if guardrail is not None:
         result.extend(guardrail_authorizations(guardrail, profile.id, source_region, account=account, principal=principal))
     return tuple(result)
+
+
+def originating_authorizations(
+    profile: Profile,
+    source_region: str,
+    *,
+    account: str = DEFAULT_ACCOUNT,
+    actions: tuple[str, ...] = INFERENCE_ACTIONS,
+    principal: str | None = None,
+) -> tuple[Authorization, ...]:
+    """The caller's own calls on the profile in the source Region, one per action a call makes (a batch
+    job's creation is not one): the first of ``authorizations`` for each action. Where one is denied, no
+    caller can be in that Region, so the source does not count (``check``)."""
+    return _originating_authorizations(profile, source_region, account, actions, principal)
+
+
+@functools.lru_cache(maxsize=4096)  # PERF: as ``_authorizations``: asked of the original and every fix
+def _originating_authorizations(
+    profile: Profile, source_region: str, account: str, actions: tuple[str, ...], principal: str | None
+) -> tuple[Authorization, ...]:
+    arn = profile_arn(profile, source_region, account)
+    return tuple(
+        _originating_call(profile, source_region, arn, action, principal) for action in actions if action != BATCH_ACTION
+    )
+
+
+def _originating_call(profile: Profile, source_region: str, arn: str, action: str, principal: str | None) -> Authorization:
+    return Authorization(
+        Request(action=action, resource=arn, region=source_region, principal=principal), profile.id, source_region,
+        Role.PROFILE,
+    )
 
 
 def guardrail_authorizations(

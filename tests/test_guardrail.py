@@ -457,3 +457,103 @@ def test_every_apply_guardrail_a_proposal_newly_allows_is_stated(problem: tuple[
                             opened.add(region)
         if candidate.verified:  # a verified fix opens at least where the guardrail was denied
             assert denied <= opened, (candidate.strategy, denied, opened)
+
+
+# -- explain --------------------------------------------------------------------------------------
+
+# The deployment record's message (reference R.2): a call from us-east-1, ApplyGuardrail denied in us-east-2.
+DENIED = ("An error occurred (AccessDeniedException) when calling the ApplyGuardrail operation: User: "
+          "arn:aws:sts::111122223333:assumed-role/App/session is not authorized to perform: bedrock:ApplyGuardrail "
+          "on resource: arn:aws:bedrock:us-east-2:111122223333:guardrail-profile/us.guardrail.v1:0 with an explicit "
+          "deny in a service control policy")
+
+
+def test_explain_names_a_guardrail_hop_and_what_can_fix_it() -> None:
+    result = runner.invoke(app, ["explain", DENIED, "--source-region", "us-east-1", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    diagnosis = json.loads(result.stdout)["diagnosis"]
+    assert diagnosis["kind"] == "cris-guardrail" and diagnosis["guardrail"] == GUARDRAIL
+    assert "Routed there, with the Regions each source needs: us-east-1 -> us-east-1, us-east-2, us-west-2." in diagnosis["summary"]
+    assert "no bedrock:InferenceProfileArn exemption can let it through" in diagnosis["advice"]
+    assert "--guardrail us.guardrail.v1:0" in diagnosis["advice"]
+    text = runner.invoke(app, ["explain", DENIED]).stdout
+    assert "this is not a cross-Region inference hop" not in text
+    assert "us-west-1 -> us-east-1, us-east-2, us-west-1, us-west-2" in text  # every source routed there
+
+
+def test_explain_in_japanese_says_the_guardrail_hop() -> None:
+    result = runner.invoke(app, ["explain", DENIED, "--lang", "ja"])
+    assert result.exit_code == 0
+    assert "ガードレールプロファイル us.guardrail.v1:0" in result.stdout
+
+
+def test_profiles_list_and_show_a_guardrail_profile(tmp_path: Path) -> None:
+    shown = runner.invoke(app, ["profiles", "show", GUARDRAIL])
+    assert shown.exit_code == 0
+    assert "kind:      guardrail" in shown.stdout
+    assert "  us-west-1  us-east-1, us-east-2, us-west-1, us-west-2" in shown.stdout
+    listed = runner.invoke(app, ["profiles", "list"]).stdout
+    assert "guardrail profiles (bedrock:ApplyGuardrail; check --guardrail ID): us-gov.guardrail.v1:0, us.guardrail.v1:0" in listed
+    # the JSON export of the guardrail profiles is a --profiles-file that loads back to the same entries
+    document = json.loads(runner.invoke(app, ["profiles", "list", "--format", "json"]).stdout)
+    exported = tmp_path / "guardrails.json"
+    exported.write_text(json.dumps({"profiles": document["guardrail_profiles"], "announced_unconfirmed": [
+        a for a in document["announced_unconfirmed"] if a.get("kind") == "guardrail"]}), encoding="utf-8")
+    again = load_catalog(exported)
+    assert [(g.id, dict(g.routes)) for g in again.guardrails] == [(g.id, dict(g.routes)) for g in load_catalog().guardrails]
+    assert {a.id for a in load_catalog().announced_guardrails} == {"eu.guardrail.v1:0", "apac.guardrail.v1:0"}
+
+
+REFERENCE = next((d / "shared" / "reference" / "inference-profiles.yaml" for d in ROOT.parents
+                  if (d / "shared" / "reference" / "inference-profiles.yaml").is_file()), None)
+
+
+@pytest.mark.skipif(REFERENCE is None, reason="shared reference data not present")
+def test_the_built_in_catalog_is_what_the_build_script_writes(tmp_path: Path) -> None:
+    """profiles.json is built, not edited: the script, from the reference and scripts/guardrail-profiles.yaml,
+    writes exactly the checked-in file (guardrail entries included)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_catalog", ROOT / "scripts" / "build_catalog.py")
+    assert spec and spec.loader
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    output = tmp_path / "profiles.json"
+    assert script.main(["--source", str(REFERENCE), "--output", str(output)]) == 0
+    built = json.loads(output.read_text(encoding="utf-8"))
+    assert built == json.loads((ROOT / "rewriter" / "catalog" / "profiles.json").read_text(encoding="utf-8"))
+    assert {p["id"] for p in built["profiles"] if p.get("kind") == "guardrail"} == {"us.guardrail.v1:0", "us-gov.guardrail.v1:0"}
+
+
+def test_the_guardrail_companion_leaves_out_the_profile_arn_clause_apply_guardrail_never_meets() -> None:
+    """The Region deny's own profile exemption holds for every ApplyGuardrail (which carries no profile ARN):
+    the companion keeps the Region condition only, and decides every request as the full copy would."""
+    from rewriter.evaluate import Evaluator
+
+    document = region_deny(["us-east-1"], exempt_profiles=[US])
+    _, proposal = _propose(document, strategy="notaction")
+    new = proposal.chosen.policy
+    guard = next(s for s in new.document["Statement"] if s.get("Sid") == "DenyApplyGuardrailOutsideAllowedRegions")
+    assert guard["Condition"] == {"StringNotEquals": {"aws:RequestedRegion": ["us-east-1"]}}
+    full = json.loads(json.dumps(new.document))
+    full_guard = next(s for s in full["Statement"] if s.get("Sid") == "DenyApplyGuardrailOutsideAllowedRegions")
+    full_guard["Condition"] = document["Statement"][0]["Condition"]
+    evaluator, copied = Evaluator(), parse_policy(json.dumps(full))
+    for region in US_REGIONS + ["eu-west-1"]:
+        for resource in (f"guardrail-profile/{GUARDRAIL}", "guardrail/abc123def456"):
+            request = _apply_guardrail(region, resource)
+            assert evaluator.allowed(new, request) == evaluator.allowed(copied, request), (region, resource)
+
+
+def test_control_tower_advice_exempts_apply_guardrail_too(tmp_path: Path) -> None:
+    """A Control Tower Region deny is changed through the control's parameters: with a guardrail, ApplyGuardrail
+    must be among the exempted actions (no profile ARN to exempt it by) or its Regions among the allowed."""
+    text = (ROOT / "samples" / "control-tower-region-deny.json").read_text(encoding="utf-8")
+    path = tmp_path / "ct.json"
+    path.write_text(text.replace('"ap-northeast-1"', '"us-east-1"'), encoding="utf-8")
+    args = ["propose", str(path), "--profile", US, "--source-region", "us-east-1", "--format", "json"]
+    plain = json.loads(runner.invoke(app, args).stdout)["control_tower"]
+    guarded = json.loads(runner.invoke(app, [*args, "--guardrail", GUARDRAIL]).stdout)["control_tower"]
+    exempted = {p["key"]: p["value"] for p in guarded["parameters"]}["ExemptedActions"]
+    assert "bedrock:ApplyGuardrail" in exempted
+    assert "bedrock:ApplyGuardrail" not in {p["key"]: p["value"] for p in plain["parameters"]}["ExemptedActions"]

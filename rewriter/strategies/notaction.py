@@ -155,9 +155,15 @@ def _guardrail_companion(raw: dict[str, Any], statement: Statement, sid: str, gu
             "the guardrail profile", statement=statement.label,
         ))
     partition = partition_of(guardrail.sources[0]) if guardrail.sources else "aws"
+    # ApplyGuardrail never carries bedrock:InferenceProfileArn, and the statement denies it, so each clause
+    # on that key holds for it: left out, the companion means the same and reads as what it is.
+    condition = {
+        operator: kept for operator, block in copy.deepcopy(raw.get("Condition", {})).items()
+        if (kept := {k: v for k, v in block.items() if k.lower() != INFERENCE_PROFILE_KEY.lower()})
+    }
     companion = fill_json_template(
         "companion-deny.json",
-        {"sid": sid, "actions": [APPLY_GUARDRAIL], "resource": "*", "condition": copy.deepcopy(raw.get("Condition", {}))},
+        {"sid": sid, "actions": [APPLY_GUARDRAIL], "resource": "*", "condition": condition},
     )
     pattern = f"arn:{partition}:bedrock:*:*:guardrail-profile/{guardrail.id}"
     return {("NotResource" if k == "Resource" else k): ([pattern] if k == "Resource" else v) for k, v in companion.items()}
