@@ -10,7 +10,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 
 __all__ = [
@@ -44,8 +44,7 @@ _NEWLINE = re.compile("\n")
 LIST_INDEX = re.compile(r"0|[1-9][0-9]*")
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):  # PERF: a named tuple: defined by every run, a tenth of a frozen dataclass's cost
     """Where a value (and, for an object member, its key) stands in the text: character offsets."""
 
     start: int
@@ -105,8 +104,7 @@ class Values:
         return len(self.items)
 
 
-@dataclass(frozen=True, slots=True)
-class Operator:
+class Operator(NamedTuple):  # PERF: a named tuple: defined by every run, a tenth of a frozen dataclass's cost
     """A condition operator split into its parts: ``ForAnyValue:StringNotEqualsIgnoreCaseIfExists``."""
 
     name: str  # as written in the policy
