@@ -45,6 +45,9 @@ class Problem:
     options: Options = field(default_factory=Options)
     # the run's evaluator (propose's), for the strategies' own questions about statements
     evaluator: Evaluator = field(default_factory=Evaluator, repr=False, compare=False)
+    # PERF: statement index -> the ids of the profiles it denies, made on the first look-up: every
+    # denied request names every deciding statement, so a search per statement was quadratic
+    _denied_by: dict[int, set[str]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def denied(self) -> tuple[RequestResult, ...]:
@@ -63,10 +66,11 @@ class Problem:
     def profiles_denied_by(self, index: int) -> tuple[Profile, ...]:
         """The profiles some of whose requests statement ``index`` denies: an exemption in that statement
         names only these (a profile the statement already lets through needs nothing there)."""
-        ids = {
-            r.authorization.profile_id for r in self.denied
-            if any(ref.index == index for ref in r.decision.statements)
-        }
+        if not self._denied_by:
+            for result in self.denied:
+                for ref in result.decision.statements:
+                    self._denied_by.setdefault(ref.index, set()).add(result.authorization.profile_id)
+        ids = self._denied_by.get(index, set())
         return tuple(p for p in self.profiles if p.id in ids)
 
     def restriction_of(self, statement: Statement) -> RegionRestriction | None:

@@ -21,6 +21,8 @@ Fix safety: the companion keeps direct calls denied, so only calls through the p
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
+from itertools import chain, count
 from typing import Any
 
 from rewriter.i18n import Text
@@ -42,7 +44,7 @@ def plan(problem: Problem) -> Fix:
     carved = ("bedrock:*",) if options.broad else options.actions
     document = problem.policy.document
     raw_statements = document["Statement"] if problem.policy.statement_is_list else [document["Statement"]]
-    sids = {s.sid for s in problem.policy.statements if s.sid}
+    sids = _free_sids({s.sid for s in problem.policy.statements if s.sid})
     edits: list[Edit] = []
     companions: list[dict[str, Any]] = []
     for index, restriction in sorted(restrictions.items()):
@@ -52,7 +54,7 @@ def plan(problem: Problem) -> Fix:
             raw = raw_statements[index]
             # the profiles this statement denies: one it lets through needs no exemption here
             patterns = profile_patterns(problem.profiles_denied_by(index), prefix=options.prefix)
-            companions.append(_companion(raw, _unique_sid(sids), options.actions, patterns))
+            companions.append(_companion(raw, next(sids), options.actions, patterns))
     edits = append_statements(problem.policy, edits, companions)
     names = ", ".join(carved)
     if options.broad:
@@ -108,12 +110,11 @@ def _carve(problem: Problem, statement: Statement, actions: tuple[str, ...]) -> 
     )
 
 
-def _unique_sid(taken: set[str]) -> str:
-    sid, n = COMPANION_SID, 2
-    while sid in taken:
-        sid, n = f"{COMPANION_SID}{n}", n + 1
-    taken.add(sid)
-    return sid
+def _free_sids(taken: set[str]) -> Iterator[str]:
+    """The companion Sids no statement has, in order: COMPANION_SID, then COMPANION_SID2, 3, ..."""
+    # PERF: one search for all the companions: a search from the start for each was quadratic
+    names = chain((COMPANION_SID,), (f"{COMPANION_SID}{n}" for n in count(2)))
+    yield from (sid for sid in names if sid not in taken)
 
 
 def _companion(raw: dict[str, Any], sid: str, actions: tuple[str, ...], patterns: tuple[str, ...]) -> dict[str, Any]:
