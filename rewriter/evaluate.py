@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from rewriter.conditions import Predicate, _glob_body, arn_regex, compile_condition, glob_regex
 from rewriter.model import Policy, Source, Statement, Values
@@ -247,8 +247,9 @@ def _alternation(patterns: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{_glob_body(p, '(?s:.*)', '(?s:.)')})" for p in patterns), re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True)
-class _Compiled:
+# PERF: the evaluator's internal records are named tuples: every check and propose defines them,
+# and a frozen dataclass costs ~0.7 ms to define, a named tuple a tenth (benchmarks/README.md)
+class _Compiled(NamedTuple):
     statement: Statement
     action: _Memo | None  # None: no Action/NotAction (matches nothing)
     action_negated: bool
@@ -257,8 +258,8 @@ class _Compiled:
     conditions: tuple[tuple[Callable[[Request], tuple[str, ...] | None], Predicate], ...]
     is_deny: bool
     # (policy_index, level) -> StatementRef: building a frozen dataclass per match is the
-    # largest cost of an evaluation otherwise
-    refs: dict[tuple[int, int | None], StatementRef] = field(default_factory=dict)
+    # largest cost of an evaluation otherwise; a new dict for each statement (Evaluator.statement)
+    refs: dict[tuple[int, int | None], StatementRef]
 
     def matches(self, request: Request) -> bool:
         # memo[value] is a C-level dict hit once the value has been seen
@@ -282,8 +283,7 @@ class _Compiled:
         return ref
 
 
-@dataclass(frozen=True, slots=True)
-class CompiledPolicy:
+class CompiledPolicy(NamedTuple):  # PERF: a named tuple, as _Compiled
     """A policy's statements compiled, and split by effect (a yes or no tries the Denies first)."""
 
     statements: tuple[_Compiled, ...]
@@ -355,7 +355,7 @@ class Evaluator:
     compiled once per evaluator, by their patterns.
     """
 
-    __slots__ = ("_policies", "_actions", "_resources", "_decisions", "_full_access", "_action_classes")
+    __slots__ = ("_policies", "_actions", "_resources", "_decisions", "_full_access", "_shared")
 
     def __init__(self) -> None:
         # id(policy) -> (policy, compiled): the entry holds the policy, so its id cannot be reused
@@ -367,17 +367,18 @@ class Evaluator:
         # by the refs' ids: the refs are held by the compiled statements, so no id is reused meanwhile.
         self._decisions: dict[tuple[Any, ...], Decision] = {}
         self._full_access: _Compiled | None = None
-        # the "newly allowed" grid's classes of actions, by the action patterns and statements they
-        # come from (``action_classes``)
-        self._action_classes: dict[tuple[Any, ...], Any] = {}
+        # what the parts of a run share, by what it is made from (``shared``)
+        self._shared: dict[tuple[Any, ...], Any] = {}
 
-    def action_classes(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
-        """The grid's classes of actions for ``key`` (the patterns and the statements listing them),
-        made once per evaluator: the files of one command are mostly one template, whose action lists
-        give the same classes whatever Regions each file allows. The result is shared: not to be changed."""
-        found = self._action_classes.get(key)
+    def shared(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+        """``make()``, made once per evaluator for ``key``, which names everything it depends on: the
+        grid's classes of actions (the files of one command are mostly one template, whose action lists
+        give the same classes whatever Regions each file allows), the source Regions a policy lets
+        callers use a profile from (a proposal's verification and its grid both ask). The result is
+        shared: not to be changed. A key may name a policy by its id once ``compiled`` holds it."""
+        found = self._shared.get(key)
         if found is None:
-            found = self._action_classes[key] = make()
+            found = self._shared[key] = make()
         return found
 
     def compiled(self, policy: Policy) -> CompiledPolicy:
@@ -411,6 +412,7 @@ class Evaluator:
                 (_getter(c.key.lower()), compile_condition(c.operator, c.values.items)) for c in statement.conditions
             ),
             is_deny=statement.effect == "Deny",
+            refs={},
         )
 
     @staticmethod

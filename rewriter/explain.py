@@ -56,7 +56,7 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class Diagnosis:
-    kind: str  # cris-destination | cris-global | cris-source | scp-other | not-scp
+    kind: str  # cris-destination | cris-global | cris-source | cris-guardrail | scp-other | not-scp
     summary: str  # about this denial
     candidates: tuple[Candidate, ...] = ()
     advice: str = ""
@@ -68,6 +68,7 @@ class Diagnosis:
     # the profiles whose grants it lacks, to check and fix with --identity-policy, not the SCP
     side: str = "scp"
     called: str = ""  # the profile a CloudTrail event names as called, when it is a candidate
+    guardrail: str = ""  # cris-guardrail: the guardrail profile whose ApplyGuardrail was denied
 
     @property
     def callable_candidates(self) -> tuple[Candidate, ...]:
@@ -227,6 +228,8 @@ def diagnose(
                 "Region is blocked. No profile exemption can help; {where} must be allowed.", where=where,
             ),
         )
+    if not identity and ":guardrail-profile/" in resource:
+        return _guardrail_hop(denial, catalog, resource, source_region)
     if ":foundation-model/" not in resource or not denial.model_id:
         if identity:
             return Diagnosis("not-scp", kind_words, advice=kind_words)
@@ -307,6 +310,48 @@ def diagnose(
         sources_from=sources_from,
         looked_for=looked_for,
         called=called,
+    )
+
+
+def _guardrail_hop(denial: Denial, catalog: Catalog, resource: str, source_region: str | None) -> Diagnosis:
+    """ApplyGuardrail denied on a guardrail profile: a guardrail's evaluation routed to a Region the SCP
+    blocks (reference R.2), which no profile-ARN exemption can let through."""
+    from rewriter.errors import ProfileNotFoundError
+
+    guardrail_id = resource.rsplit(":guardrail-profile/", 1)[1]
+    region = denial.region or Text("its Region")
+    callers = (source_region,) if source_region else (denial.caller_region,) if denial.caller_region else ()
+    summary = [Text(
+        "The denied resource is guardrail profile {guardrail} in {region}: a call with a STANDARD-tier guardrail "
+        "runs bedrock:ApplyGuardrail through its guardrail profile, authorized in every destination Region of the "
+        "caller's source Region, and the SCP blocks {region}.", guardrail=guardrail_id, region=region,
+    )]
+    try:
+        guardrail = catalog.guardrail(guardrail_id)
+    except ProfileNotFoundError:
+        summary.append(Text(
+            "scp-fix does not know the routes of {guardrail}; state them in a --profiles-file (an entry with kind: "
+            "guardrail).", guardrail=guardrail_id,
+        ))
+    else:
+        routes = [
+            f"{source} -> {', '.join(dests)}" for source, dests in guardrail.routes.items()
+            if denial.region in dests and source != denial.region and (not callers or source in callers)
+        ]
+        if routes:
+            summary.append(Text("Routed there, with the Regions each source needs: {routes}.", routes="; ".join(routes)))
+    return Diagnosis(
+        "cris-guardrail",
+        join(" ", summary),
+        advice=Text(
+            "ApplyGuardrail has no condition keys, so no bedrock:InferenceProfileArn exemption can let it through: "
+            "allow the guardrail's destination Regions, or carve ApplyGuardrail out of the Region deny. scp-fix "
+            "propose POLICY --profile <id> --guardrail {guardrail} proposes both and says what each opens.",
+            guardrail=guardrail_id,
+        ),
+        source_regions=callers,
+        sources_from=(FROM_OPTION if source_region else FROM_CLOUDTRAIL) if callers else "",
+        guardrail=guardrail_id,
     )
 
 

@@ -140,6 +140,8 @@ def _implicit_reason(result: RequestResult) -> str:
         where = f"in {request.region} (the originating call)"
     elif role == "destination":
         where = f"in {request.region} through the profile"
+    elif role == "batch-job":
+        where = f"in {request.region} (the batch job's creation)"
     else:
         where = "with aws:RequestedRegion unspecified (the Region-less global model)"
     return f"no Allow statement grants {request.action} on {request.resource} {where}"
@@ -198,8 +200,10 @@ def check_identity(
                 policy, (profile,), source_region=source, full_access=False, account=account, actions=granted,
                 evaluator=evaluator,
             )
+            # a batch job's hops are its service role's, authorized by that role's policy, not this one
             checks.extend(
-                replace(item, results=tuple(_worded(r) for r in item.results), not_granted=missing)
+                replace(item, results=tuple(_worded(r) for r in item.results if r.authorization.actor == "caller"),
+                        not_granted=missing)
                 for item in result.checks
             )
     return CheckResult(policy.path, tuple(checks), tuple(unreachable), kind=IDENTITY, notes=tuple(notes))

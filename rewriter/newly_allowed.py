@@ -22,7 +22,7 @@ import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rewriter.conditions import compile_condition, glob_regex
 from rewriter.evaluate import REGION_KEY, Evaluator, action_matches
@@ -51,6 +51,10 @@ _ALWAYS_PRESENT = frozenset({
     "aws:principalisawsservice",
 })
 _FILLER = "scp-fix"
+# A class's resource form (the second item of its signature): True for Bedrock's model actions, False
+# for other services' ("*"), and this for bedrock:ApplyGuardrail, asked on a guardrail-profile ARN.
+GUARDRAIL_FORM = "guardrail-profile"
+_APPLY_GUARDRAIL = "bedrock:applyguardrail"
 _MAX_PAIRS = 30  # values of one key beyond which pairs of patterns are not merged (a cost of n squared)
 
 
@@ -132,8 +136,7 @@ class Delta:
         return self.cells
 
 
-@dataclass(frozen=True, slots=True)
-class _Context:
+class _Context(NamedTuple):  # PERF: a named tuple: defined by every run, a tenth of a frozen dataclass's cost
     """One way a request is made: directly (no ARN) or through a profile, and how a grant says so."""
 
     profile_arn: str | None
@@ -204,8 +207,7 @@ def _instance(pattern: str, filler: str = _FILLER) -> str:
     return pattern.replace("*", filler).replace("?", "x")
 
 
-@dataclass(frozen=True, slots=True)
-class _Class:
+class _Class(NamedTuple):  # PERF: a named tuple: defined by every run, a tenth of a frozen dataclass's cost
     """One class of a condition key's values: its representative, and the policies' values it matches."""
 
     value: str | None  # None: the key is absent
@@ -214,8 +216,7 @@ class _Class:
     absent: bool = False  # so does a request without the key
 
 
-@dataclass(frozen=True, slots=True)
-class _Dimension:
+class _Dimension(NamedTuple):  # PERF: a named tuple: defined by every run, a tenth of a frozen dataclass's cost
     key: str  # as a policy first writes it
     classes: tuple[_Class, ...]
 
@@ -398,11 +399,26 @@ def _classes(catalogue: ActionCatalogue, patterns: Mapping[str, tuple[int, ...]]
         if not tested and service not in catalogue.keyed:
             classes.setdefault((False, is_bedrock, *sorted(named)), []).extend(runs)
             continue
+        # PERF: a pattern without a wildcard names one action, found by its name rather than tested
+        # against each action of the service (the Control Tower SCP names 17 of S3's 200 actions so)
+        exact: dict[str, set[int]] = {}
+        wild: list[tuple[str, tuple[int, ...]]] = []
+        for pattern, owners in tested:
+            if "*" in pattern or "?" in pattern or not pattern.isascii():
+                wild.append((pattern, owners))
+            else:
+                exact.setdefault(pattern, set()).update(owners)  # patterns are lower-case
         for start, stop in runs:
             for position in range(start, stop):
                 action = actions[position]
-                owners = named.union(*(o for pattern, o in tested if action_matches(pattern, action)))
-                members = classes.setdefault((position in keyed, is_bedrock, *sorted(owners)), [])
+                if not action.isascii():  # outside ASCII, case-blind matching decides (action_matches)
+                    owners = named.union(*(o for pattern, o in tested if action_matches(pattern, action)))
+                else:
+                    owners = named.union(
+                        exact.get(action.lower(), ()), *(o for pattern, o in wild if action_matches(pattern, action))
+                    )
+                form = GUARDRAIL_FORM if is_bedrock and action.lower() == _APPLY_GUARDRAIL else is_bedrock
+                members = classes.setdefault((position in keyed, form, *sorted(owners)), [])
                 if members and members[-1][1] == position:
                     members[-1] = (members[-1][0], position + 1)
                 else:
@@ -422,15 +438,16 @@ def compare_policies(
     profile_arns: Mapping[str, str] | None = None,
     evaluator: Evaluator | None = None,
     source_region: str | None = None,
+    guardrail: Profile | None = None,
 ) -> Delta:
     """Every request of the grid that ``after`` allows and ``before`` denies (and the reverse)."""
     (delta,) = compare_many(before, (after,), profiles, full_access=full_access, regions=regions,
-                            profile_arns=profile_arns, evaluator=evaluator, source_region=source_region)
+                            profile_arns=profile_arns, evaluator=evaluator, source_region=source_region,
+                            guardrail=guardrail)
     return delta
 
 
-@dataclass(frozen=True, slots=True)
-class _Space:
+class _Space(NamedTuple):  # PERF: a named tuple: defined by every run, a tenth of a frozen dataclass's cost
     """The grid's ways of calling: profile contexts (outermost) x the classes of each key dimension."""
 
     contexts: tuple[_Context, ...]
@@ -465,13 +482,15 @@ def compare_many(
     profile_arns: Mapping[str, str] | None = None,
     evaluator: Evaluator | None = None,
     source_region: str | None = None,
+    guardrail: Profile | None = None,
 ) -> tuple[Delta, ...]:
     """``compare_policies`` of ``before`` with each of ``afters``, sharing the work they have in common:
     the classes of actions, Regions and key values (of all the policies at once: a finer split changes
     no answer) and the answers ``before`` gives. ``profile_arns``: profile id -> the ARN callers call it
     by (an identity policy names its account and source Region; an SCP pattern matches any, so a sample
     ARN does). ``source_region``: the one Region callers call from, for ``effective_regions`` (default:
-    every source Region each changed policy lets callers use)."""
+    every source Region each changed policy lets callers use). ``guardrail``: the guardrail profile whose
+    ARN bedrock:ApplyGuardrail is asked on (by default one no policy names)."""
     from rewriter.iam_actions import action_catalogue
     from rewriter.regions_data import partition_of
 
@@ -484,8 +503,11 @@ def compare_many(
     patterns = _action_patterns(policies)
     # PERF: the classes cost more than the rest of a file's grid (a test per action of every service a
     # pattern names in part); the files of one command share them through the run's evaluator.
-    classes = evaluator.action_classes(
-        (catalogue.version, *sorted(patterns.items())), lambda: _classes(catalogue, patterns)
+    made_from = (catalogue.version, *sorted(patterns.items()))
+    classes = evaluator.shared(("action classes", *made_from), lambda: _classes(catalogue, patterns))
+    sizes = evaluator.shared(  # how many actions each class holds, which every delta weighs cells by
+        ("action class sizes", *made_from),
+        lambda: {signature: sum(stop - start for start, stop in members) for signature, members in classes.items()},
     )
     clauses = _clauses_by_key(policies)
     dimensions = tuple(_dimensions(clauses))
@@ -500,17 +522,26 @@ def compare_many(
         else f"arn:{partition_of(region)}:bedrock:{region}::foundation-model/{model}"
         for region in region_list
     ]
+    # ApplyGuardrail acts on guardrails and guardrail profiles, never on a model: a policy that scopes it
+    # by resource (notaction's companion) is read on the guardrail-profile ARN the calls use.
+    guardrail_id = guardrail.id if guardrail is not None else "scp-fix.guardrail.v1:0"
+    guardrail_resources = [
+        f"arn:{partitions[0] if region == UNSPECIFIED else partition_of(region)}:bedrock:"
+        f"{'' if region == UNSPECIFIED else region}:{ACCOUNT}:guardrail-profile/{guardrail_id}"
+        for region in region_list
+    ]
+    resources_of = {True: bedrock_resources, GUARDRAIL_FORM: guardrail_resources}
     # Each class's representative (its first action) is asked in every Region, and through every
     # profile context when it can carry the key; the classes of one resource form share the grid's
     # cells, and one pass per policy answers both forms. (A class that cannot carry the key is read
     # from the first context, the direct call, alone.)
-    by_resource: dict[bool, list[tuple]] = {}
+    by_resource: dict[bool | str, list[tuple]] = {}
     for signature in classes:
         by_resource.setdefault(signature[1], []).append(signature)
     groups = [
         ([catalogue.actions[classes[s][0][0]] for s in signatures],
-         bedrock_resources if is_bedrock else ["*"] * len(region_list))
-        for is_bedrock, signatures in by_resource.items()
+         resources_of.get(form, ["*"] * len(region_list)))
+        for form, signatures in by_resource.items()
     ]
     context_keys = keys if any(s[0] for s in classes) else keys[: space.per_context]
     answers: list[dict[tuple, int]] = [{} for _ in policies]  # before, then each after
@@ -521,7 +552,7 @@ def compare_many(
         for signatures, group_masks in zip(by_resource.values(), masks):
             answers[number].update(zip(signatures, group_masks))
     return tuple(
-        _delta(classes, answers[0], answers[number], tests[0] + tests[number], catalogue, space, region_list,
+        _delta(classes, sizes, answers[0], answers[number], tests[0] + tests[number], catalogue, space, region_list,
                _routes(policies[number], space, evaluator, full_access, source_region))
         for number in range(1, len(policies))
     )
@@ -552,6 +583,7 @@ def _routes(
 
 def _delta(
     classes: dict[tuple, Members],
+    sizes: Mapping[tuple, int],
     was: dict[tuple, int],
     now: dict[tuple, int],
     tests: int,
@@ -569,7 +601,7 @@ def _delta(
     closed: dict[tuple, dict[tuple[int, int], int]] = {}
     for signature in classes:
         before, after = was[signature], now[signature]
-        size = sum(stop - start for start, stop in classes[signature])
+        size = sizes[signature]
         columns = profiles * per_context if signature[0] else per_context
         for cells, bits in ((opened, after & ~before), (closed, before & ~after)):
             bits &= (1 << (columns * width)) - 1

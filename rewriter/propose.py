@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rewriter import strategies
-from rewriter.check import CheckResult, allows_all, check
+from rewriter.check import CheckResult, allows_all, batch_note, check
 from rewriter.controls import (
     CONTROL_TOWER_ROLE,
     Deliberate,
@@ -23,7 +23,7 @@ from rewriter.controls import (
     resolve_overrides,
 )
 from rewriter.codec import Codec, json_codec, minified_size
-from rewriter.cris import DEFAULT_ACCOUNT, UNSPECIFIED
+from rewriter.cris import BATCH_ACTION, DEFAULT_ACCOUNT, INFERENCE_ACTIONS, UNSPECIFIED
 from rewriter.errors import ScpFixError, VerificationError
 from rewriter.evaluate import Evaluator
 from rewriter.fixes import Fix, NotApplicable
@@ -54,8 +54,7 @@ STRATEGY_NAMES = strategies.names("scp")
 IDENTITY_STRATEGY_NAMES = strategies.names("identity")
 
 
-@dataclass(frozen=True, slots=True)
-class Size:
+class Size(NamedTuple):  # PERF: a named tuple: defined by every run, a tenth of a frozen dataclass's cost
     """Characters, as AWS counts an SCP: as uploaded, and with the whitespace outside strings removed."""
 
     before: int
@@ -94,8 +93,7 @@ class Candidate:
         return self.fix is not None and self.rejected is None
 
 
-@dataclass(frozen=True, slots=True)
-class ControlTowerAdvice:
+class ControlTowerAdvice(NamedTuple):  # PERF: a named tuple: defined by every run, a tenth of a frozen dataclass's cost
     """What to change in Control Tower instead of hand-editing a managed SCP (which causes drift)."""
 
     statement_label: str
@@ -151,16 +149,26 @@ class _Settings:
     policy_name: str | None = None  # the policy's name in the organization, when known
     kind: str = "scp"  # "scp" | "identity" (rewriter.identity)
     actions: tuple[str, ...] | None = None  # identity policies: the actions callers need
+    batch_role: str | None = None  # --batch: the jobs' service role (an unnamed one when None)
+    principal: str | None = None  # the caller's aws:PrincipalArn, when known
+    guardrail: Profile | None = None  # the guardrail profile the calls use: its ApplyGuardrail must pass too
 
     @property
     def identity(self) -> bool:
         return self.kind == "identity"
 
     @property
-    def size_limit(self) -> int:
-        from rewriter.identity import IAM_POLICY_SIZE_LIMIT
+    def scp_actions(self) -> tuple[str, ...]:
+        """The actions an SCP is checked for: inference, and with --batch a batch job (cris)."""
+        return INFERENCE_ACTIONS + ((BATCH_ACTION,) if self.batch else ())
 
-        return IAM_POLICY_SIZE_LIMIT if self.identity else SCP_SIZE_LIMIT
+    @property
+    def size_limit(self) -> int:
+        if not self.identity:
+            return SCP_SIZE_LIMIT
+        from rewriter.identity import IAM_POLICY_SIZE_LIMIT  # here: an SCP's run needs no rewriter.identity
+
+        return IAM_POLICY_SIZE_LIMIT
 
     @property
     def what(self) -> str:
@@ -187,6 +195,9 @@ def propose(
     override: Sequence[str] = (),
     policy_name: str | None = None,
     evaluator: Evaluator | None = None,
+    batch_role: str | None = None,
+    principal: str | None = None,
+    guardrail: Profile | None = None,
 ) -> Proposal:
     """The smallest verified change to ``policy`` that lets every profile through, or why there is none.
 
@@ -197,12 +208,18 @@ def propose(
     ``kind="identity"`` reads the policy as a caller's IAM policy (``rewriter.identity``): it is evaluated
     alone, ``account`` defaults to the one its ARNs name, and ``actions`` are those callers need.
     ``evaluator``: one run's evaluator, shared by the files of one command (their policies repeat the
-    same statement patterns, compiled once); a new one by default.
+    same statement patterns, compiled once); a new one by default. ``guardrail``: the guardrail profile
+    the calls use; its ApplyGuardrail authorizations are checked, fixed and verified with the calls (SCPs).
+    ``batch`` checks batch jobs too, whose cross-Region hops are made by their service role,
+    ``batch_role`` (reference R.2): the change must let that role through, not only the caller.
+    ``principal``: the caller's ``aws:PrincipalArn``, for a policy that exempts principals.
     """
     names = IDENTITY_STRATEGY_NAMES if kind == "identity" else STRATEGY_NAMES
     if strategy not in names:
         raise ScpFixError(f"unknown strategy {strategy!r}; choose one of {', '.join(names)}")
     identity = kind == "identity"
+    if identity and guardrail is not None:
+        raise ScpFixError("--guardrail is checked for service control policies, not identity policies", path=policy.path)
     settings = _Settings(
         tuple(profiles), source_region, full_access and not identity,
         account if identity else account or DEFAULT_ACCOUNT,
@@ -212,8 +229,13 @@ def propose(
         evaluator=evaluator or Evaluator(),
         overridden=resolve_overrides(policy, override),
         policy_name=policy_name,
+        batch_role=batch_role, principal=principal,
+        guardrail=guardrail,
     )
-    return _propose_checked(policy, _check(policy, settings), strategy, force, settings)
+    proposal = _propose_checked(policy, _check(policy, settings), strategy, force, settings)
+    if settings.batch and not identity:  # who makes a batch job's calls, and what an exemption must name
+        proposal = replace(proposal, notes=proposal.notes + (batch_note(settings.batch_role, settings.account),))
+    return proposal
 
 
 def _propose_checked(policy: Policy, before: CheckResult, strategy: str, force: bool, settings: _Settings) -> Proposal:
@@ -387,6 +409,8 @@ def _check(policy: Policy, settings: _Settings) -> CheckResult:
     return check(
         policy, settings.profiles, source_region=settings.source_region,
         full_access=settings.full_access, account=settings.account, evaluator=settings.evaluator,
+        actions=settings.scp_actions, batch_role=settings.batch_role, principal=settings.principal,
+        guardrail=settings.guardrail,
     )
 
 
@@ -539,6 +563,8 @@ def _allows_all(policy: Policy, settings: _Settings) -> bool:
     return allows_all(
         policy, settings.profiles, source_region=settings.source_region,
         full_access=settings.full_access, account=settings.account, evaluator=settings.evaluator,
+        actions=settings.scp_actions, batch_role=settings.batch_role, principal=settings.principal,
+        guardrail=settings.guardrail,
     )
 
 
@@ -568,7 +594,8 @@ def _with_deltas(
     } if settings.identity else None
     deltas = compare_many(policy, [c.policy for c in verified], settings.profiles,  # type: ignore[misc]
                           full_access=settings.full_access, regions=settings.regions, profile_arns=arns,
-                          evaluator=settings.evaluator, source_region=settings.source_region)
+                          evaluator=settings.evaluator, source_region=settings.source_region,
+                          guardrail=settings.guardrail)
     by_candidate = {id(c): d for c, d in zip(verified, deltas)}
     result = []
     for candidate in candidates:
@@ -599,7 +626,8 @@ def _control_tower_advice(policy: Policy, before: CheckResult, settings: _Settin
     for region in denied:
         if region != UNSPECIFIED:
             allowed.setdefault(region)
-    actions = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream") + (
-        ("bedrock:CreateModelInvocationJob",) if settings.batch else ()
-    )
+    # A batch job's hops are InvokeModel calls by its service role (cris), exempted with the inference
+    # actions; CreateModelInvocationJob is made in the source Region only, which the control allows.
+    # A guardrail's ApplyGuardrail has no profile ARN to exempt it by: the control must exempt it too.
+    actions = INFERENCE_ACTIONS + (("bedrock:ApplyGuardrail",) if settings.guardrail is not None else ())
     return ControlTowerAdvice(label, tuple(allowed), actions, UNSPECIFIED in denied)

@@ -10,7 +10,7 @@ if TYPE_CHECKING:  # check's output needs neither propose nor the fixes it impor
     from rewriter.propose import Candidate, Proposal
 
 from rewriter.i18n import N_, say, translations
-from rewriter.vocabulary import Role, Status
+from rewriter.vocabulary import Actor, Role, Status
 
 __all__ = [
     "check_to_json",
@@ -50,6 +50,8 @@ def _profile_check_json(item: ProfileCheck, kind: str) -> dict[str, Any]:
                 "role": r.authorization.role,
                 "reason": r.reason,
                 "code": r.code,
+                "actor": r.authorization.actor,  # "caller" | "batch-role" (a batch job's service role)
+                "principal": r.request.principal,
             }
             for r in item.results
         ],
@@ -74,13 +76,30 @@ def check_to_json(result: CheckResult) -> dict[str, Any]:
             | _lifecycle_json(u.profile)
             for u in result.unreachable
         ],
-    } | ({"notes": list(result.notes)} if result.notes else {})
+    } | ({"notes": list(result.notes)} if result.notes else {}) | _guardrail_json(result.guardrail) | (
+        {"batch": True, "batch_role": result.batch_role} if result.batch else {}
+    )
+
+
+def _guardrail_json(guardrail) -> dict[str, Any]:
+    """The guardrail profile the calls were checked with (its requests have role "guardrail")."""
+    if guardrail is None:
+        return {}
+    return {"guardrail": {"id": guardrail.id, "action": "bedrock:ApplyGuardrail",
+                          "routes": {s: list(d) for s, d in guardrail.routes.items()}}}
 
 
 _ROLE_WORDS = {
     Role.PROFILE: N_("the profile (originating call)"),
     Role.DESTINATION: N_("destination"),
     Role.GLOBAL_MODEL: N_("Region-less global model"),
+    Role.GUARDRAIL: N_("guardrail profile (ApplyGuardrail)"),
+    Role.BATCH_JOB: N_("the batch job's creation (CreateModelInvocationJob)"),
+}
+_BATCH_ROLE_WORDS = {  # the same hops, made by a batch job's service role
+    Role.PROFILE: N_("batch service role, on the profile"),
+    Role.DESTINATION: N_("batch service role, destination"),
+    Role.GLOBAL_MODEL: N_("batch service role, Region-less global model"),
 }
 
 
@@ -96,11 +115,11 @@ def check_to_text(result: CheckResult, *, lang: str = "en") -> str:
         lines.append(_("{path}: {profile} from {source}: {state}").format(
             path=path, profile=item.profile.id, source=item.source_region, state=state
         ))
-        by_region: dict[tuple[str, str], list] = {}
+        by_region: dict[tuple[str, str, str], list] = {}
         for r in item.results:
-            by_region.setdefault((r.request.region, r.authorization.role), []).append(r)
-        for (region, role), results in by_region.items():
-            what = _(_ROLE_WORDS[role])
+            by_region.setdefault((r.request.region, r.authorization.role, r.authorization.actor), []).append(r)
+        for (region, role, actor), results in by_region.items():
+            what = _((_BATCH_ROLE_WORDS if actor is Actor.BATCH_ROLE else _ROLE_WORDS)[role])
             denied = [r for r in results if not r.decision.allowed]
             if denied:
                 lines.append(f"  {region:<16} " + _("denied   {what}: {reason}").format(
@@ -210,7 +229,10 @@ def proposal_summary(proposal: Proposal, *, lang: str = "en") -> str:
     path = proposal.policy.path
     lines = [f"{path}: {sentence}" for sentence in blocked_sentences(proposal, lang=lang)]
     if proposal.status is Status.UNCHANGED:
-        return _("{path}: nothing to change: {reason}").format(path=path, reason=say(proposal.reason, tr))
+        return "\n".join([
+            _("{path}: nothing to change: {reason}").format(path=path, reason=say(proposal.reason, tr)),
+            *("  " + _("note: {note}").format(note=say(note, tr)) for note in proposal.notes),
+        ])
     if proposal.status is Status.UNSAFE:
         lines.append(_("{path}: no change proposed: {reason}").format(path=path, reason=say(proposal.reason, tr)))
         lines.extend("  " + _("note: {note}").format(note=say(note, tr)) for note in proposal.notes)

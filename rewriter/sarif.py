@@ -25,6 +25,8 @@ _ROLE_WORDS = {
     Role.PROFILE: "the originating call",
     Role.DESTINATION: "a destination of the profile",
     Role.GLOBAL_MODEL: "the Region-less global model",
+    Role.BATCH_JOB: "the batch job's creation",
+    Role.GUARDRAIL: "ApplyGuardrail on the guardrail profile",
 }
 
 
@@ -84,6 +86,8 @@ def sarif_log(files: Sequence[tuple[str, FileCheck]], *, fix_command: str, versi
                 statement = statements[refs[0].index] if refs else first
                 request = result.request
                 role = _ROLE_WORDS.get(result.authorization.role, result.authorization.role)
+                if result.authorization.actor == "batch-role":
+                    role = f"{role}, by the batch service role {request.principal}"
                 results.append({
                     "ruleId": code.value,
                     "ruleIndex": index[code],

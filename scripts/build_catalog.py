@@ -4,7 +4,11 @@
 The product never reads the YAML at run time: PyYAML's pure-Python loader costs ~0.3 s, while the
 JSON copy loads with one ``json.load``. Run this again whenever the reference data changes:
 
-    python scripts/build_catalog.py [--source PATH] [--output PATH] [--data-date YYYY-MM-DD]
+    python scripts/build_catalog.py [--source PATH] [--guardrails PATH] [--output PATH] [--data-date YYYY-MM-DD]
+
+Guardrail profiles (``us.guardrail.v1:0``) are not in the reference: they come from
+``scripts/guardrail-profiles.yaml`` (checked in, with its provenance) and become entries of kind
+``guardrail`` in the same file.
 
 Without ``--source`` the reference is looked up beside the checkout: ``shared/reference/`` in the
 checkout's parent directory, or in the nearest ancestor that has one (a worktree under ``wt/``).
@@ -25,6 +29,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_NAME = Path("shared") / "reference" / "inference-profiles.yaml"
 DEFAULT_OUTPUT = ROOT / "rewriter" / "catalog" / "profiles.json"
+GUARDRAILS = Path(__file__).resolve().parent / "guardrail-profiles.yaml"
 
 FORMAT = "scp-fix/inference-profiles@1"
 # How the reference spells "AWS prints 'Commercial AWS Regions'", and how the product spells it.
@@ -118,6 +123,32 @@ def convert_announced(entry: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def convert_guardrails(guardrails: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The guardrail file's profiles and announced ids -> catalog entries of kind ``guardrail``."""
+    sources: dict[str, str] = dict(guardrails.get("sources") or {})
+    profiles = []
+    for entry in guardrails.get("guardrail_profiles") or ():
+        source = entry.get("source", "")
+        out: dict[str, Any] = {
+            "id": entry["id"],
+            "kind": "guardrail",
+            "name": entry.get("name"),
+            "geography": entry["geography"],
+            "routes": {s: list(d) for s, d in sorted(entry["routes"].items())},
+            "source": sources.get(source, source),
+        }
+        if entry.get("note"):
+            out["notes"] = [str(entry["note"])]
+        profiles.append(out)
+    announced = []
+    for entry in guardrails.get("announced_unconfirmed") or ():
+        item = {"id": str(entry["id"]), "kind": "guardrail", "announced": str(entry["announced"])}
+        if entry.get("note"):
+            item["note"] = str(entry["note"])
+        announced.append(item)
+    return profiles, announced
+
+
 def _compact_region_lists(text: str) -> str:
     """Put each list of Region codes on one line, so a route reads as one line in a diff."""
     import re
@@ -127,14 +158,19 @@ def _compact_region_lists(text: str) -> str:
     return pattern.sub(lambda m: "[" + re.sub(r",\s+", ", ", m.group(1)) + "]", text)
 
 
-def build(reference: dict[str, Any], *, data_date: str) -> dict[str, Any]:
+def build(
+    reference: dict[str, Any], *, data_date: str, guardrails: dict[str, Any] | None = None
+) -> dict[str, Any]:
     sources: dict[str, str] = dict(reference["sources"])
     profiles = [convert_profile(p, sources) for p in reference["profiles"]]
+    announced = [convert_announced(a) for a in reference.get("announced_unconfirmed") or ()]
+    if guardrails:
+        guardrail_profiles, guardrail_announced = convert_guardrails(guardrails)
+        profiles += guardrail_profiles
+        announced += guardrail_announced
+        sources |= dict(guardrails.get("sources") or {})
     profiles.sort(key=lambda p: p["id"])
-    announced = sorted(
-        (convert_announced(a) for a in reference.get("announced_unconfirmed") or ()),
-        key=lambda a: a["id"],
-    )
+    announced.sort(key=lambda a: a["id"])
     return {
         "format": FORMAT,
         "data_date": data_date,
@@ -157,6 +193,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--source", type=Path, help="the reference YAML (default: found beside the checkout)"
     )
+    parser.add_argument(
+        "--guardrails", type=Path, default=GUARDRAILS,
+        help="the guardrail profiles (default: scripts/guardrail-profiles.yaml)",
+    )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     parser.add_argument(
         "--data-date",
@@ -176,7 +216,8 @@ def main(argv: list[str] | None = None) -> int:
         or reference_data_date(text)
         or dt.date.fromtimestamp(source.stat().st_mtime).isoformat()
     )
-    catalog = build(reference, data_date=data_date)
+    guardrails = yaml.safe_load(args.guardrails.read_text(encoding="utf-8"))
+    catalog = build(reference, data_date=data_date, guardrails=guardrails)
     text = _compact_region_lists(json.dumps(catalog, indent=1, ensure_ascii=False)) + "\n"
 
     # Validate with the product's loader before writing anything.
@@ -186,8 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     loaded = catalog_from_document(json.loads(text), path=str(args.output))
     args.output.write_text(text, encoding="utf-8")
     print(
-        f"wrote {len(loaded.profiles)} profiles and {len(loaded.announced)} announced ids "
-        f"to {args.output}",
+        f"wrote {len(loaded.profiles)} profiles, {len(loaded.guardrails)} guardrail profiles and "
+        f"{len(loaded.announced) + len(loaded.announced_guardrails)} announced ids to {args.output}",
         file=sys.stderr,
     )
     return 0

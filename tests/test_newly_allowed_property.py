@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rewriter.catalog import load_catalog
+from rewriter.cris import unnamed_batch_role
 from rewriter.conditions import glob_regex
 from rewriter.evaluate import Evaluator, Request
 from rewriter.parse import parse_policy
@@ -32,7 +33,8 @@ PARTITIONS = {
 }
 CHINA = ["cn-north-1", "cn-northwest-1"]
 PRINCIPALS = ["arn:aws:iam::*:role/Platform", "arn:aws:iam::111122223333:role/*", "arn:aws:iam::*:role/Admin*",
-              "arn:aws-us-gov:iam::*:role/Platform"]
+              "arn:aws-us-gov:iam::*:role/Platform", "arn:aws:iam::*:role/service-role/Batch*"]
+BATCH_ROLE = "arn:aws:iam::111122223333:role/service-role/BatchInference"
 ACCOUNTS = ["111122223333", "444455556666"]
 TAGS = ["platform", "data"]
 VPCS = ["vpc-0a1b2c3d"]
@@ -48,7 +50,7 @@ EXAMPLES = 25 if settings().max_examples <= 100 else settings().max_examples
 
 
 @st.composite
-def problems(draw: Any) -> tuple[dict[str, Any], list[str], str | None]:
+def problems(draw: Any) -> tuple[dict[str, Any], list[str], str | None, str | None]:
     partition = draw(st.sampled_from(sorted(PARTITIONS)))
     pool, profile_ids = PARTITIONS[partition]
     profile_id = draw(st.sampled_from(profile_ids))
@@ -77,7 +79,9 @@ def problems(draw: Any) -> tuple[dict[str, Any], list[str], str | None]:
         else:
             statement["Action"] = "*"
         statements.append(statement)
-    return {"Version": "2012-10-17", "Statement": statements}, [profile_id], draw(st.sampled_from([None, source]))
+    # --batch, with the batch service role named or not: its hops carry the role as the principal
+    batch = draw(st.sampled_from([None, "unnamed", BATCH_ROLE]))
+    return {"Version": "2012-10-17", "Statement": statements}, [profile_id], draw(st.sampled_from([None, source])), batch
 
 
 def _values(policy: dict[str, Any], key: str, filler: str) -> list[str | None]:
@@ -114,12 +118,15 @@ def _covers(grant: Any, action: str, region: str, keys: dict[str, Any]) -> bool:
 
 @settings(max_examples=EXAMPLES, deadline=None)
 @given(problems())
-def test_every_request_a_proposal_newly_allows_is_stated(problem: tuple[dict[str, Any], list[str], str | None]) -> None:
-    document, profile_ids, source_region = problem
+def test_every_request_a_proposal_newly_allows_is_stated(
+    problem: tuple[dict[str, Any], list[str], str | None, str | None],
+) -> None:
+    document, profile_ids, source_region, batch = problem
     policy = parse_policy(json.dumps(document))
     profiles = [p for i in profile_ids for p in load_catalog().resolve(i)]
     profile = profiles[0]
-    proposal = propose(policy, profiles, source_region=source_region)
+    role = BATCH_ROLE if batch == BATCH_ROLE else None
+    proposal = propose(policy, profiles, source_region=source_region, batch=batch is not None, batch_role=role)
     # An organization, and so an SCP, lives in one partition: requests in the profile's, and in any
     # whose Regions the policy names (China here)
     partition = "aws-us-gov" if profile.geography == "us-gov" else "aws"
@@ -129,7 +136,8 @@ def test_every_request_a_proposal_newly_allows_is_stated(problem: tuple[dict[str
     account = "999988887777"
     callers = sorted({"arn:aws:iam::999988887777:role/Nobody", "arn:aws:iam::111122223333:role/Platform",
                       "arn:aws:iam::999988887777:role/AdminTeam", "arn:aws-us-gov:iam::999988887777:role/Platform",
-                      *(v for v in _values(document, "aws:PrincipalArn", "other") if v)})
+                      *(v for v in _values(document, "aws:PrincipalArn", "other") if v),
+                      *([BATCH_ROLE, unnamed_batch_role("111122223333")] if batch else [])})
     profile_arns = [None, profile.arn_in(profile.sources[-1], account),
                     f"arn:{partition}:bedrock:us-east-1:{account}:inference-profile/{profile.geography}.meta.llama-x-v1:0",
                     f"arn:{partition}:bedrock:us-east-1:{account}:inference-profile/eu.amazon.nova-lite-v1:0"]

@@ -140,16 +140,28 @@ def test_control_tower_advice_for_a_global_profile_needs_unspecified() -> None:
     assert advice.parameters[0] == {"key": "AllowedRegions", "value": ["ap-northeast-1"]}
 
 
-def test_control_tower_advice_with_batch_exempts_the_batch_action() -> None:
-    proposal = propose(
-        policy_of("control-tower-region-deny.json"),
-        profiles_of([JP_SONNET]),
-        source_region="ap-northeast-1",
-        batch=True,
-    )
-    exempted = {p["key"]: p["value"] for p in proposal.control_tower.parameters}["ExemptedActions"]
-    assert "bedrock:CreateModelInvocationJob" in exempted
+def test_control_tower_advice_with_batch_lets_the_batch_job_through() -> None:
+    """A batch job's hops are InvokeModel calls by its service role, so the control's parameters as
+    advised (the inference actions exempted, the Regions allowed) let the whole job through, the
+    source-Region CreateModelInvocationJob included, without exempting that action."""
+    from rewriter.check import check
+    from rewriter.cris import BATCH_ACTION, INFERENCE_ACTIONS
+
+    policy = policy_of("control-tower-region-deny.json")
+    profiles = profiles_of([JP_SONNET])
+    proposal = propose(policy, profiles, source_region="ap-northeast-1", batch=True)
+    parameters = {p["key"]: p["value"] for p in proposal.control_tower.parameters}
+    assert BATCH_ACTION not in parameters["ExemptedActions"]
     assert not proposal.control_tower.needs_unspecified
+    # the control as Control Tower would deploy it with those parameters
+    document = json.loads(json.dumps(policy.document))
+    statement = document["Statement"][0]
+    statement["NotAction"] += parameters["ExemptedActions"]
+    statement["Condition"]["StringNotEquals"]["aws:RequestedRegion"] = parameters["AllowedRegions"]
+    deployed = parse_policy(json.dumps(document), path="<deployed>")
+    result = check(deployed, profiles, source_region="ap-northeast-1", actions=INFERENCE_ACTIONS + (BATCH_ACTION,))
+    assert not result.blocked
+    assert {r.authorization.role for c in result.checks for r in c.results} >= {"batch-job", "destination"}
 
 
 def test_auto_lists_every_other_strategy_with_what_it_opens() -> None:
@@ -308,7 +320,7 @@ def _losses(before: dict[str, Any], after: dict[str, Any], **kwargs: Any) -> lis
         {"Statement": after if isinstance(after, list) else [after]},
         needed=kwargs.get("needed", {"ap-northeast-3"}),
         patterns=stated_patterns(profiles),
-        carved=carved_actions(batch=False, broad=kwargs.get("broad", False)),
+        carved=carved_actions(broad=kwargs.get("broad", False)),
     )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from hypothesis import event, example, given, note
 from hypothesis import strategies as st
-from test_strategy_cases import assert_fixed
+from test_strategy_cases import assert_fixed, checked_actions
 
 from rewriter.catalog import load_catalog
 from rewriter.check import allows_all, check
@@ -195,7 +195,7 @@ def test_propose_fixes_and_converges(
         **options,
     )
     event(f"{strategy}: {proposal.status}")
-    before = check(policy, profiles, source_region=source_region)
+    before = check(policy, profiles, source_region=source_region, actions=checked_actions(batch=batch))
     if proposal.status == "unchanged":
         assert not before.blocked
         return

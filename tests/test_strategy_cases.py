@@ -8,6 +8,7 @@ lets the engine choose). A case is::
       profiles: [jp.anthropic.claude-sonnet-4-5-20250929-v1:0]
       source_region: ap-northeast-1  # optional
       options: {batch: false, broad: false, prefix: false, force: false, full_access: true}  # optional
+                                     # (batch_role: the batch service role's ARN, with batch)
       expected:
         unchanged: true              # or
         unsafe: "substring of the reason"
@@ -54,7 +55,7 @@ JP_SONNET = "jp.anthropic.claude-sonnet-4-5-20250929-v1:0"
 GLOBAL_SONNET = "global.anthropic.claude-sonnet-4-5-20250929-v1:0"
 
 _CASE_KEYS = {"before", "profiles", "source_region", "options", "expected"}
-_OPTION_KEYS = {"batch", "broad", "prefix", "force", "full_access"}
+_OPTION_KEYS = {"batch", "batch_role", "broad", "prefix", "force", "full_access"}
 _EXPECTED_KEYS = {
     "unchanged",
     "unsafe",
@@ -148,12 +149,15 @@ def stated_patterns(profiles: Iterable[Any]) -> set[str]:
     return patterns
 
 
-def carved_actions(*, batch: bool, broad: bool) -> set[str]:
-    return (
-        set(INFERENCE_ACTIONS)
-        | ({BATCH_ACTION} if batch else set())
-        | ({"bedrock:*"} if broad else set())
-    )
+def carved_actions(*, broad: bool) -> set[str]:
+    # --batch carves out nothing more: a batch job's hops are its service role's InvokeModel calls
+    return set(INFERENCE_ACTIONS) | ({"bedrock:*"} if broad else set())
+
+
+def checked_actions(*, batch: bool) -> tuple[str, ...]:
+    """What a fix must let through: inference, and with --batch a batch job (its creation and its
+    service role's hops, cris)."""
+    return INFERENCE_ACTIONS + ((BATCH_ACTION,) if batch else ())
 
 
 def _items(value: Any) -> list[str]:
@@ -293,7 +297,8 @@ def assert_fixed(
     )
     assert json.loads(chosen.text.lstrip("\ufeff")) == chosen.document
     after_check = check(
-        new_policy, profiles, source_region=source_region, full_access=options.get("full_access", True)
+        new_policy, profiles, source_region=source_region, full_access=options.get("full_access", True),
+        actions=checked_actions(batch=options.get("batch", False)), batch_role=options.get("batch_role"),
     )
     assert not after_check.blocked, [
         (r.request.action, r.request.region, r.reason)
@@ -317,7 +322,7 @@ def assert_fixed(
             before, profiles, source_region=source_region, full_access=options.get("full_access", True)
         ),
         patterns=stated_patterns(profiles),
-        carved=carved_actions(batch=options.get("batch", False), broad=options.get("broad", False)),
+        carved=carved_actions(broad=options.get("broad", False)),
     )
     assert not losses, losses
     return new_policy
@@ -370,7 +375,8 @@ def test_case(strategy: str, name: str, case: dict[str, Any]) -> None:
         assert proposal.status == "unchanged", proposal.reason
         assert proposal.chosen is None
         assert not check(
-            policy, profiles, source_region=source_region, full_access=options.get("full_access", True)
+            policy, profiles, source_region=source_region, full_access=options.get("full_access", True),
+            actions=checked_actions(batch=options.get("batch", False)), batch_role=options.get("batch_role"),
         ).blocked
         return
     if "unsafe" in expected:

@@ -90,6 +90,8 @@ def _schema_error(error: Any) -> EntryError:
     if kind == "enum":
         choices = ", ".join(str(c) for c in expected)
         return EntryError(f"'{field}' must be one of {choices}, not {value!r}", *path)
+    if kind == "not" and path[-1:] != ("model",) and isinstance(value, Mapping) and "model" in value:
+        return EntryError("a guardrail profile serves no model: leave 'model' out", *path, "model")
     if kind == "minItems" or (in_routes and kind == "type"):
         return EntryError("destinations must be a non-empty list of Region codes", *path)
     if kind == "minLength":

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rewriter.catalog.entries import Locator, entries_of, read_entries
-from rewriter.catalog.model import ACTIVE, Announced, Catalog, Profile
+from rewriter.catalog.model import ACTIVE, GUARDRAIL, Announced, Catalog, Profile
 from rewriter.errors import CatalogError
 
 __all__ = [
@@ -38,9 +38,10 @@ def _trusted_profile(entry: Mapping[str, Any]) -> Profile:
     return Profile(
         id=entry["id"],
         name=entry["name"],
-        model=entry["model"],
+        model=entry.get("model", ""),
         geography=entry["geography"],
         routes={s: (s,) if is_global else tuple(d) for s, d in entry["routes"].items()},
+        kind=entry.get("kind", "system"),
         source=entry.get("source"),
         notes=tuple(entry.get("notes", ())),
         unconfirmed_routes={s: tuple(d) for s, d in entry.get("unconfirmed_routes", {}).items()},
@@ -63,18 +64,24 @@ def catalog_from_document(
         profiles = read_entries(document, path=path, origin="built-in")
     else:
         profiles = tuple(_trusted_profile(entry) for entry in entries_of(document)[0])
+    announced = _announced_of(document)
     return Catalog(
-        profiles=tuple(sorted(profiles, key=lambda p: p.id)),
+        profiles=tuple(sorted((p for p in profiles if not p.is_guardrail), key=lambda p: p.id)),
         data_date=str(document.get("data_date", "unknown")),
         source=str(document.get("source", "unknown")),
-        announced=_announced_of(document),
+        announced=tuple(a for a in announced if a.kind != GUARDRAIL),
+        guardrails=tuple(sorted((p for p in profiles if p.is_guardrail), key=lambda p: p.id)),
+        announced_guardrails=tuple(a for a in announced if a.kind == GUARDRAIL),
     )
 
 
 def _announced_of(document: Any) -> tuple[Announced, ...]:
     """The ``announced_unconfirmed`` list of a data file (ids known by name, without routes)."""
     items = document.get("announced_unconfirmed") or () if isinstance(document, Mapping) else ()
-    return tuple(Announced(a["id"], a["model"], a["announced"], a.get("note")) for a in items)
+    return tuple(
+        Announced(a["id"], a.get("model", ""), a["announced"], a.get("note"), a.get("kind", "system"))
+        for a in items
+    )
 
 
 # -- user files ------------------------------------------------------------------------------
@@ -212,7 +219,8 @@ def merge(
 ) -> Catalog:
     """``base`` extended by a user file's profiles; an entry with a known id replaces it whole."""
     replaced = {p.id for p in user}
-    merged = [p for p in base.profiles if p.id not in replaced] + list(user)
+    merged = [p for p in base.profiles if p.id not in replaced] + [p for p in user if not p.is_guardrail]
+    guardrails = [g for g in base.guardrails if g.id not in replaced] + [p for p in user if p.is_guardrail]
     return Catalog(
         profiles=tuple(sorted(merged, key=lambda p: (p.kind != "system", p.id, p.arn or ""))),
         data_date=base.data_date,
@@ -221,6 +229,8 @@ def merge(
         announced=tuple(a for a in base.announced if a.id not in replaced),
         synced=base.synced,
         warnings=base.warnings + warnings,
+        guardrails=tuple(sorted(guardrails, key=lambda p: p.id)),
+        announced_guardrails=tuple(a for a in base.announced_guardrails if a.id not in replaced),
     )
 
 
@@ -238,10 +248,10 @@ def load_catalog(
 ) -> Catalog:
     """The built-in catalog, with a synced catalog over it (newest data first), then
     ``profiles_file`` over both (its warnings in ``Catalog.warnings``). Read anew on every call."""
-    from rewriter.catalog.synced import merge_synced
-
     catalog = builtin_catalog()
     if synced_file is not None:
+        from rewriter.catalog.synced import merge_synced  # only with a synced file: most runs have none
+
         name = os.fspath(synced_file)
         found: list[str] = []
         document, profiles = read_profiles_document(name, warnings=found)

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from rewriter.errors import ProfileNotFoundError
 from rewriter.regions_data import partition_of
@@ -21,6 +21,7 @@ __all__ = [
     "CUSTOM_GEOGRAPHY",
     "END_OF_LIFE",
     "GEOGRAPHIES",
+    "GUARDRAIL",
     "KINDS",
     "LEGACY",
     "LIFECYCLES",
@@ -40,7 +41,10 @@ ALL_COMMERCIAL_SPELLINGS = frozenset({ALL_COMMERCIAL, "ALL_COMMERCIAL"})
 GEOGRAPHIES: tuple[str, ...] = ("us", "us-gov", "ca", "eu", "apac", "jp", "au", "in", "global")
 # An application profile has no geographic prefix: the routes say everything.
 CUSTOM_GEOGRAPHY = "custom"
-KINDS: tuple[str, ...] = ("system", "application")
+# A guardrail profile (``us.guardrail.v1:0``) routes ``bedrock:ApplyGuardrail`` as an inference profile
+# routes a model call: the same record and file, with no model (reference R.2).
+GUARDRAIL = "guardrail"
+KINDS: tuple[str, ...] = ("system", "application", GUARDRAIL)
 # Absent in the data = active (no AWS or crawl evidence of Legacy or end of life).
 ACTIVE, LEGACY, END_OF_LIFE = "active", "legacy", "end-of-life"
 LIFECYCLES: tuple[str, ...] = (ACTIVE, LEGACY, END_OF_LIFE)
@@ -84,11 +88,16 @@ class Profile:
     # legacy: the scheduled end-of-life date; end-of-life: the date it ended, when known.
     end_of_life: str | None = None
     lifecycle_source: str | None = None  # where lifecycle and end_of_life come from
+    # PERF: the hash, made once: the authorization requests of a profile are looked up by it for each
+    # of its source Regions and each policy a proposal verifies (33 profiles: thousands of times)
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "routes", _freeze_routes(self.routes))
         object.__setattr__(self, "unconfirmed_routes", _freeze_routes(self.unconfirmed_routes))
         object.__setattr__(self, "notes", tuple(self.notes))
+        # routes is a mapping proxy, which does not hash
+        object.__setattr__(self, "_hash", hash((self.kind, self.id, self.arn, tuple(self.routes.items()))))
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, not {self.kind!r}")
         if self.lifecycle not in LIFECYCLES:
@@ -96,12 +105,21 @@ class Profile:
         if self.kind == "application" and not self.arn:
             raise ValueError("an application inference profile needs its ARN")
 
-    def __hash__(self) -> int:  # routes is a mapping proxy, which does not hash
-        return hash((self.kind, self.id, self.arn, tuple(self.routes.items())))
+    def __hash__(self) -> int:
+        return self._hash
 
     @property
     def is_global(self) -> bool:
         return self.geography == "global"
+
+    @property
+    def is_guardrail(self) -> bool:
+        return self.kind == GUARDRAIL
+
+    @property
+    def what(self) -> str:
+        """How text names the kind of profile."""
+        return "guardrail profile" if self.is_guardrail else "inference profile"
 
     @property
     def is_end_of_life(self) -> bool:
@@ -155,7 +173,8 @@ class Profile:
                 )
             return self.arn
         partition = partition_of(source_region)
-        return f"arn:{partition}:bedrock:{source_region}:{account}:inference-profile/{self.id}"
+        resource = "guardrail-profile" if self.is_guardrail else "inference-profile"
+        return f"arn:{partition}:bedrock:{source_region}:{account}:{resource}/{self.id}"
 
     def to_dict(self) -> dict[str, Any]:
         """The entry in data-file shape; a list of these is a valid ``--profiles-file``."""
@@ -170,6 +189,8 @@ class Profile:
             "geography": self.geography,
             "routes": routes,
         }
+        if self.is_guardrail:  # a guardrail profile serves no model
+            del out["model"]
         if self.kind != "system":
             out["kind"] = self.kind
         if self.arn:
@@ -191,11 +212,11 @@ class Profile:
     def _no_source_message(self, source_region: str) -> str:
         if not self.routes:
             return (
-                f"the source Regions of inference profile {self.label} are not known (the AWS "
+                f"the source Regions of {self.what} {self.label} are not known (the AWS "
                 "documentation did not list them); state its routes in a --profiles-file"
             )
         return (
-            f"inference profile {self.label} cannot be called from {source_region}; "
+            f"{self.what} {self.label} cannot be called from {source_region}; "
             f"its source Regions are: {', '.join(self.routes)}"
         )
 
@@ -212,17 +233,19 @@ def parse_bedrock_arn(ref: str) -> tuple[str, str, str, str, str] | None:
     return parts[1], parts[3], parts[4], resource_type, resource_id
 
 
-@dataclass(frozen=True, slots=True)
-class Announced:
+class Announced(NamedTuple):  # PERF: a named tuple: defined by every run, a tenth of a frozen dataclass's cost
     """A profile id AWS or others announced, whose routes no copy confirms: known by name only."""
 
     id: str
-    model: str
+    model: str  # "" for a guardrail profile
     announced: str  # where it was announced
     note: str | None = None
+    kind: str = "system"  # or GUARDRAIL
 
     def to_dict(self) -> dict[str, Any]:
         out = {"id": self.id, "model": self.model, "announced": self.announced}
+        if self.kind == GUARDRAIL:
+            out = {"id": self.id, "kind": GUARDRAIL, "announced": self.announced}
         if self.note:
             out["note"] = self.note
         return out
@@ -241,6 +264,10 @@ class Catalog:
     synced: tuple[str, str] | None = None
     # Located lines about the user files (an unknown Region code): shown, the entries still load.
     warnings: tuple[str, ...] = ()
+    # Guardrail profiles (kind "guardrail"), apart from the inference profiles that look-ups by id,
+    # ARN and model find; ``guardrail`` finds them. And the guardrail ids announced without routes.
+    guardrails: tuple[Profile, ...] = ()
+    announced_guardrails: tuple[Announced, ...] = ()
     _by_id: dict[str, Profile] = field(init=False, repr=False)
     _by_arn: dict[str, Profile] = field(init=False, repr=False)
     _by_model: dict[str, tuple[Profile, ...]] = field(init=False, repr=False)
@@ -296,6 +323,7 @@ class Catalog:
         if profile is not None:
             return profile
         self._refuse_announced(text)
+        self._refuse_guardrail(text)
         if text in self._by_model:
             ids = ", ".join(p.id for p in self._by_model[text])
             raise ProfileNotFoundError(
@@ -323,6 +351,7 @@ class Catalog:
         if text.startswith("arn:") or text in self._by_id:
             return (self.get(text),)
         self._refuse_announced(text)
+        self._refuse_guardrail(text)
         found = self.by_model(text)
         if found:
             return found
@@ -355,7 +384,39 @@ class Catalog:
                 f"{text} is a foundation model, not an inference profile; "
                 f"profiles that serve it: {serving}"
             )
+        if resource_type == "guardrail-profile":
+            self._refuse_guardrail(resource_id)
         raise ProfileNotFoundError(f"{text} is a Bedrock {resource_type}, not an inference profile")
+
+    def guardrail(self, ref: str) -> Profile:
+        """A guardrail profile by id (``us.guardrail.v1:0``) or guardrail-profile ARN."""
+        text = ref.strip()
+        parsed = parse_bedrock_arn(text)
+        if parsed is not None and parsed[3] == "guardrail-profile":
+            text = parsed[4]
+        found = next((g for g in self.guardrails if g.id == text), None)
+        if found is not None:
+            return found
+        announced = next((a for a in self.announced_guardrails if a.id == text), None)
+        if announced is not None:
+            raise ProfileNotFoundError(
+                f"guardrail profile {text} is announced, but its routes are not confirmed (no AWS page "
+                "copy read lists them), so scp-fix cannot say which Regions ApplyGuardrail needs; state "
+                "them in a --profiles-file (an entry with kind: guardrail)"
+            )
+        if text in self._by_id:
+            raise ProfileNotFoundError(f"{text} is an inference profile, not a guardrail profile; pass it with --profile")
+        known = [g.id for g in self.guardrails] + [a.id for a in self.announced_guardrails]
+        raise ProfileNotFoundError(self._unknown_message(text, known, "guardrail profile"))
+
+    def _refuse_guardrail(self, profile_id: str) -> None:
+        """A guardrail profile named where an inference profile is expected."""
+        if any(g.id == profile_id for g in self.guardrails) or any(
+            a.id == profile_id for a in self.announced_guardrails
+        ):
+            raise ProfileNotFoundError(
+                f"{profile_id} is a guardrail profile, not an inference profile; pass it with --guardrail"
+            )
 
     def _refuse_announced(self, profile_id: str) -> None:
         """An announced id is known by name, but without routes nothing can be checked."""

@@ -65,6 +65,8 @@ def merge_synced(
         announced=tuple(a for a in base.announced if a.id not in known),
         synced=(name, date or "unknown"),
         warnings=base.warnings + warnings,
+        guardrails=base.guardrails,  # a sync asks for inference profiles only
+        announced_guardrails=base.announced_guardrails,
     )
 
 

@@ -34,6 +34,11 @@ SOURCE_REGION_OPTION = typer.Option(
 PROFILES_FILE_OPTION = typer.Option(
     None, "--profiles-file", help="YAML/JSON file of extra or overriding inference profiles."
 )
+GUARDRAIL_OPTION = typer.Option(
+    None, "--guardrail", metavar="GUARDRAIL_PROFILE",
+    help="The guardrail profile the calls use (us.guardrail.v1:0, or its ARN): each call is also checked for "
+    "bedrock:ApplyGuardrail in the guardrail's destination Regions (SCPs).",
+)
 NO_FULL_ACCESS_OPTION = typer.Option(
     False, "--no-full-access", help="Evaluate the policy alone, not beside FullAWSAccess."
 )
@@ -55,6 +60,16 @@ ACCOUNT_OPTION = typer.Option(
     None, "--account",
     help="The callers' account, for profile ARNs (default: the one the policy's Bedrock ARNs name).",
 )
+BATCH_OPTION = typer.Option(
+    False, "--batch",
+    help="Also batch inference jobs: created by the caller in the source Region "
+    "(CreateModelInvocationJob), run across Regions by the job's batch service role (InvokeModel).",
+)
+BATCH_ROLE_OPTION = typer.Option(
+    None, "--batch-role", metavar="ARN",
+    help="The batch service role's ARN (implies --batch). An exemption by principal must name it; "
+    "without it, the role's calls are checked as an unnamed role no such exemption covers.",
+)
 ACTION_OPTION = typer.Option(
     [], "--action",
     help="Identity policies: an action callers need (repeatable; default bedrock:InvokeModel and "
@@ -75,6 +90,23 @@ def resolve_lang(option: str | None) -> str:
     from rewriter.i18n import language
 
     return language(option, os.environ)
+
+
+def batch_settings(batch: bool, batch_role: str | None) -> tuple[bool, str | None]:
+    """--batch and --batch-role: whether batch jobs are checked, and their service role, checked
+    (a bad ARN is bad input). Naming the role asks for batch jobs."""
+    if batch_role is None:
+        return batch, None
+    from rewriter.cris import batch_role_arn
+
+    return True, batch_role_arn(batch_role)
+
+
+def batch_words(batch: bool, batch_role: str | None) -> list[str]:
+    """The words of a suggested command line that keep --batch and --batch-role."""
+    if batch_role is not None:
+        return ["--batch-role", batch_role]
+    return ["--batch"] if batch else []
 
 
 def identity_words(kind: PolicyKind | None, account: str | None, actions: list[str]) -> list[str]:

@@ -11,9 +11,12 @@ import typer
 from rewriter.cli._common import (
     ACCOUNT_OPTION,
     ACTION_OPTION,
+    BATCH_OPTION,
+    BATCH_ROLE_OPTION,
     KIND_OPTION,
     EXIT_FINDING,
     EXIT_OK,
+    GUARDRAIL_OPTION,
     NO_FULL_ACCESS_OPTION,
     PARAMETER_OPTION,
     PROFILE_OPTION,
@@ -21,6 +24,8 @@ from rewriter.cli._common import (
     SOURCE_REGION_OPTION,
     VAR_FILE_OPTION,
     PolicyKind,
+    batch_settings,
+    batch_words,
     identity_words,
     LANG_OPTION,
     emit,
@@ -43,6 +48,7 @@ def check(
     profile: list[str] = PROFILE_OPTION,
     source_region: Optional[str] = SOURCE_REGION_OPTION,
     profiles_file: Optional[str] = PROFILES_FILE_OPTION,
+    guardrail: Optional[str] = GUARDRAIL_OPTION,
     output: CheckFormat = typer.Option(
         CheckFormat.text, "--format",
         help="text; json; sarif: SARIF 2.1.0 for code scanning (one result per blocked authorization).",
@@ -53,6 +59,8 @@ def check(
     kind: Optional[PolicyKind] = KIND_OPTION,
     account: Optional[str] = ACCOUNT_OPTION,
     action: list[str] = ACTION_OPTION,
+    batch: bool = BATCH_OPTION,
+    batch_role: Optional[str] = BATCH_ROLE_OPTION,
     lang: Optional[str] = LANG_OPTION,
     skip_non_policy_files: bool = typer.Option(
         False, "--skip-non-policy-files",
@@ -68,6 +76,15 @@ def check(
 
         catalog = load_catalog(profiles_file)
         profiles, from_models = resolve_profiles(catalog, profile)
+        guardrail_profile = catalog.guardrail(guardrail) if guardrail else None
+        batch, batch_role = batch_settings(batch, batch_role)
+        actions = tuple(action) or None
+        if batch:
+            from rewriter.cris import BATCH_ACTION, INFERENCE_ACTIONS
+
+            actions = (actions or INFERENCE_ACTIONS) + (BATCH_ACTION,)
+    with_guardrail = {"guardrail": guardrail_profile} if guardrail_profile else {}
+    guardrail_words = ["--guardrail", guardrail] if guardrail else []
     codes: list[int] = []
     documents: list[dict] = []
     checked: list[tuple] = []  # (file, its check), for SARIF
@@ -91,8 +108,8 @@ def check(
                 results = check_file(
                     name, data, profiles, parameters=parse_parameters(parameter), var_files=tuple(var_file),
                     source_region=source_region, full_access=not no_full_access,
-                    kind=kind.value if kind else None, account=account, actions=tuple(action) or None,
-                    from_models=from_models,
+                    kind=kind.value if kind else None, account=account, actions=actions,
+                    from_models=from_models, **({"batch_role": batch_role} if batch_role else {}), **with_guardrail,
                 )
         except typer.Exit as exit_:
             codes.append(exit_.exit_code)
@@ -119,7 +136,8 @@ def check(
             fix = scp_fix_command(
                 "propose", [path], profile, source_region=source_region, full_access=not no_full_access,
                 parameters=parameter, var_files=var_file,
-                extra=[*(["--profiles-file", profiles_file] if profiles_file else []), "--write"],
+                extra=[*(["--profiles-file", profiles_file] if profiles_file else []), *guardrail_words,
+                       *batch_words(batch, batch_role), "--write"],
             )
             typer.echo(f"scp-fix: to fix {path}, run: {fix}", err=True)
     if output is CheckFormat.json and documents:
@@ -132,7 +150,7 @@ def check(
         fix = scp_fix_command(
             "propose", policies, [p.id for p in profiles], source_region=source_region,
             full_access=not no_full_access, parameters=parameter, var_files=var_file,
-            extra=identity_words(kind, account, action),
+            extra=identity_words(kind, account, action) + guardrail_words + batch_words(batch, batch_role),
         )
         emit(json.dumps(sarif_log(checked, fix_command=fix, version=__version__), indent=2, ensure_ascii=False))
     raise typer.Exit(max(codes))

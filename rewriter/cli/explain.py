@@ -134,6 +134,7 @@ def _diagnosis_json(denial, diagnosis) -> dict:
             "looked_for": diagnosis.looked_for or None,
             "side": diagnosis.side,
             "called": diagnosis.called or None,
+            "guardrail": diagnosis.guardrail or None,
         },
         "candidates": [_candidate_json(c) for c in diagnosis.candidates],
     }

@@ -10,11 +10,14 @@ from typing import TYPE_CHECKING, Any, Optional
 import typer
 
 from rewriter.cli._common import (
+    BATCH_OPTION,
+    BATCH_ROLE_OPTION,
     EXIT_BAD_INPUT,
     EXIT_FINDING,
     EXIT_OK,
     EXIT_UNSAFE,
     TextOrJson,
+    batch_settings,
     emit,
     emit_chunks,
     error_boundary,
@@ -162,7 +165,8 @@ def propose(
     endpoint_url: Optional[str] = typer.Option(None, "--endpoint-url", help=_ENDPOINT_HELP),
     source_region: Optional[str] = typer.Option(None, "--source-region", help=_SOURCE_HELP),
     strategy: str = typer.Option("auto", "--strategy", help="auto, regions, notaction or profile-arn."),
-    batch: bool = typer.Option(False, "--batch", help="Also allow batch inference (CreateModelInvocationJob)."),
+    batch: bool = BATCH_OPTION,
+    batch_role: Optional[str] = BATCH_ROLE_OPTION,
     force: bool = typer.Option(False, "--force", help="Patch a Control Tower managed statement anyway."),
     override: list[str] = typer.Option(
         [], "--override", metavar="SID",
@@ -182,11 +186,12 @@ def propose(
         from rewriter.org.report import org_proposal_to_json, org_proposal_to_text
         from rewriter.vocabulary import Status  # here, not at the top: --help stays light
 
+        batch, batch_role = batch_settings(batch, batch_role)
         profiles = _profiles(profile_ids, profiles_file)
         organization, _ = _source(snapshot_path, live, aws_profile, endpoint_url)
         result = propose_org(
             organization, profiles, accounts=accounts, source_region=source_region,
-            strategy=strategy, batch=batch, force=force, override=tuple(override),
+            strategy=strategy, batch=batch, batch_role=batch_role, force=force, override=tuple(override),
         )
         texts: dict[str, str] = {}
         diffs: dict[str, str] = {}

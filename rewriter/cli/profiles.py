@@ -85,6 +85,13 @@ def _list_text(catalog: Catalog, profiles: tuple[Profile, ...]) -> str:
             f"{len(catalog.announced)} more ids are announced without confirmed routes "
             "('scp-fix profiles list --format json' lists them; 'profiles show ID' shows one)"
         )
+    if catalog.guardrails:
+        lines.append(
+            f"guardrail profiles (bedrock:ApplyGuardrail; check --guardrail ID): "
+            f"{', '.join(g.id for g in catalog.guardrails)}"
+            + (f"; announced without confirmed routes: {', '.join(a.id for a in catalog.announced_guardrails)}"
+               if catalog.announced_guardrails else "")
+        )
     return "\n".join(lines)
 
 
@@ -93,7 +100,7 @@ def _show_text(profile: Profile) -> str:
     fields = [
         ("id", profile.id),
         ("name", profile.name or "(not confirmed by AWS documentation)"),
-        ("model", profile.model),
+        ("model", profile.model or "(none: a guardrail profile routes bedrock:ApplyGuardrail)"),
         ("geography", profile.geography),
         ("kind", profile.kind),
         ("source", profile.source or profile.origin),
@@ -169,7 +176,9 @@ def _do_list(
             document = {
                 **_catalog_header(catalog),
                 "profiles": [p.to_dict() for p in profiles],
-                "announced_unconfirmed": [a.to_dict() for a in catalog.announced],
+                "announced_unconfirmed": [a.to_dict() for a in (*catalog.announced, *catalog.announced_guardrails)],
+                # kind "guardrail" entries, as a --profiles-file writes them
+                "guardrail_profiles": [g.to_dict() for g in catalog.guardrails],
             }
             emit(json.dumps(document, indent=2, ensure_ascii=False))
         else:
@@ -262,6 +271,13 @@ def show_profile(
                 emit(json.dumps({**_catalog_header(catalog), "announced_unconfirmed": [announced.to_dict()]}, indent=2, ensure_ascii=False))
             else:
                 emit(_announced_text(announced))
+            return
+        guardrail = next((g for g in catalog.guardrails if g.id == ref.strip()), None)
+        if guardrail is not None:  # a guardrail profile: the same record, shown alike
+            if output is TextOrJson.json:
+                emit(json.dumps({**_catalog_header(catalog), "profiles": [guardrail.to_dict()]}, indent=2, ensure_ascii=False))
+            else:
+                emit(_show_text(guardrail))
             return
         profiles = catalog.resolve(ref)
         if options["geography"] is not None or options["model"] is not None:

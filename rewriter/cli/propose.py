@@ -13,6 +13,8 @@ from rewriter import strategies
 from rewriter.cli._common import (
     ACCOUNT_OPTION,
     ACTION_OPTION,
+    BATCH_OPTION,
+    BATCH_ROLE_OPTION,
     KIND_OPTION,
     NO_FULL_ACCESS_OPTION,
     PARAMETER_OPTION,
@@ -24,8 +26,11 @@ from rewriter.cli._common import (
     EXIT_FINDING,
     EXIT_OK,
     EXIT_UNSAFE,
+    GUARDRAIL_OPTION,
     LANG_OPTION,
     PolicyKind,
+    batch_settings,
+    batch_words,
     identity_words,
     emit,
     resolve_lang,
@@ -53,6 +58,7 @@ def propose(
     profile: list[str] = PROFILE_OPTION,
     source_region: Optional[str] = SOURCE_REGION_OPTION,
     profiles_file: Optional[str] = PROFILES_FILE_OPTION,
+    guardrail: Optional[str] = GUARDRAIL_OPTION,
     strategy: StrategyName = typer.Option(StrategyName.auto, "--strategy", help="Which fix pattern."),
     output: ProposeFormat = typer.Option(
         ProposeFormat.diff, "--format",
@@ -60,7 +66,8 @@ def propose(
         "an alias); policy: the new file; json: everything, for machines; markdown: a pull-request body.",
     ),
     write: bool = typer.Option(False, "--write", help="Replace each file in place after verification."),
-    batch: bool = typer.Option(False, "--batch", help="Also let bedrock:CreateModelInvocationJob through."),
+    batch: bool = BATCH_OPTION,
+    batch_role: Optional[str] = BATCH_ROLE_OPTION,
     broad: bool = typer.Option(False, "--broad", help="notaction: exempt all of Bedrock (NotAction bedrock:*)."),
     prefix: bool = typer.Option(False, "--prefix", help="Exempt every profile of the geography (jp.*), not only the named ones."),
     force: bool = typer.Option(False, "--force", help="Patch a Control Tower-managed policy anyway (causes drift)."),
@@ -86,7 +93,9 @@ def propose(
 
         catalog = load_catalog(profiles_file)
         profiles, from_models = resolve_profiles(catalog, profile)
+        guardrail_profile = catalog.guardrail(guardrail) if guardrail else None
         parameters = parse_parameters(parameter)
+        batch, batch_role = batch_settings(batch, batch_role)
     if write and "-" in policies:
         typer.echo("scp-fix: --write cannot replace standard input", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
@@ -103,11 +112,11 @@ def propose(
         code, result = _propose_one(
             path, profiles, write=write,
             options=dict(
-                source_region=source_region, strategy=strategy.value, batch=batch, broad=broad,
+                source_region=source_region, strategy=strategy.value, batch=batch, batch_role=batch_role, broad=broad,
                 prefix=prefix, force=force, full_access=not no_full_access, override=tuple(override),
                 parameters=parameters, var_files=tuple(var_file), from_models=from_models,
                 kind=kind.value if kind else None, account=account, actions=tuple(action) or None,
-                evaluator=evaluator,
+                evaluator=evaluator, **({"guardrail": guardrail_profile} if guardrail_profile else {}),
             ),
         )
         codes.append(code)
@@ -121,7 +130,8 @@ def propose(
             verify = scp_fix_command(
                 "check", [path], [p.id for p in profiles], source_region=source_region,
                 full_access=not no_full_access, parameters=parameter, var_files=var_file,
-                extra=identity_words(kind, account, action),
+                extra=identity_words(kind, account, action) + batch_words(batch, batch_role)
+                + (["--guardrail", guardrail] if guardrail else []),
             )
             _show(result, output, lang=resolve_lang(lang), verify=verify)
     if documents:

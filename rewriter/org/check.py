@@ -329,10 +329,12 @@ def check_org(
     source_region: str | None = None,
     actions: tuple[str, ...] = INFERENCE_ACTIONS,
     overrides: dict[str, Policy] | None = None,
+    batch_role: str | None = None,
 ) -> OrgCheck:
     """Check every selected account (all by default) for every profile.
 
     ``overrides`` replaces policies by id (``org propose`` verifies its changes through it).
+    ``batch_role``: a batch job's service role, when ``actions`` hold CreateModelInvocationJob.
     """
     overrides = dict(overrides or {})
     chosen = select_accounts(snapshot, accounts=accounts, ous=ous)
@@ -354,7 +356,7 @@ def check_org(
             # Requests carry an account id in their ARNs; one shared id lets levels share decisions.
             as_account = account.id if names_account else chosen[0].id
             evaluation = cache[key] = _evaluate(
-                snapshot, levels, profiles, as_account, source_region, actions, overrides, memo
+                snapshot, levels, profiles, as_account, source_region, actions, overrides, memo, batch_role
             )
         if isinstance(evaluation, tuple):  # a policy failed to parse when first evaluated
             results.append(AccountCheck(account, path, evaluation, _snapshot=snapshot))
@@ -382,6 +384,7 @@ def _evaluate(
     actions: tuple[str, ...],
     overrides: dict[str, Policy],
     memo: _LevelMemo,
+    batch_role: str | None = None,
 ) -> _Evaluation | tuple[OrgPolicy, ...]:
     parsed_levels: list[list[Policy]] = []
     unreadable: list[OrgPolicy] = []
@@ -397,7 +400,7 @@ def _evaluate(
     if unreadable:
         return tuple(unreadable)
     flat = tuple(pid for ids in levels for pid in ids)
-    result = _check_path(parsed_levels, levels, profiles, source_region, account, actions, memo)
+    result = _check_path(parsed_levels, levels, profiles, source_region, account, actions, memo, batch_role)
     raw: list[tuple[Any, ...]] = []
     for item in result.checks:
         for r in item.results:
@@ -442,21 +445,25 @@ class _LevelMemo:
             decision = self.evaluator.evaluate_levels((policies,), request)
             why = None
             if not decision.allowed:
-                # the words depend on the deciding statements, the Region and the action only
-                words = (ids, id(decision), request.region, request.action)
+                # the words depend on the deciding statements, the Region, the action and the principal
+                words = (ids, id(decision), request.region, request.action, request.principal)
                 why = self.reasons.get(words)
                 if why is None:
                     why = self.reasons[words] = check_module.finding(policies, request, decision)
             found = table[id(request)] = (decision, why)
         return found
 
-    def auths(self, profile: Profile, source: str, account: str, actions: tuple[str, ...]) -> tuple[Any, ...]:
+    def auths(
+        self, profile: Profile, source: str, account: str, actions: tuple[str, ...], batch_role: str | None = None
+    ) -> tuple[Any, ...]:
         from rewriter.cris import authorizations
 
-        key = (profile, source, account, actions)
+        key = (profile, source, account, actions, batch_role)
         found = self.authorizations.get(key)
         if found is None:
-            found = self.authorizations[key] = authorizations(profile, source, account=account, actions=actions)
+            found = self.authorizations[key] = authorizations(
+                profile, source, account=account, actions=actions, batch_role=batch_role
+            )
         return found
 
 
@@ -506,6 +513,7 @@ def _check_path(
     account: str,
     actions: tuple[str, ...],
     memo: _LevelMemo,
+    batch_role: str | None = None,
 ) -> CheckResult:
     """What ``check.check_levels`` returns for these levels, with each level's decisions memoised.
 
@@ -520,11 +528,12 @@ def _check_path(
         parts = [memo.level(level_ids, level, request) for level_ids, level in zip(ids, levels)]
         return _combine(parts, offsets, memo)
 
-    def authorize(profile: Profile, source: str, *, account: str, actions: tuple[str, ...], principal=None):
-        return memo.auths(profile, source, account, actions)
+    def authorize(profile: Profile, source: str, *, account: str, actions: tuple[str, ...], principal=None,
+                  batch_role=None):
+        return memo.auths(profile, source, account, actions, batch_role)
 
     return check_with(
         judge, profiles, path=f"account {account}", source_region=source_region, account=account,
-        actions=actions, authorize=authorize,
+        actions=actions, authorize=authorize, batch_role=batch_role,
     )
 

@@ -83,9 +83,11 @@ def propose_org(
     prefix: bool = False,
     force: bool = False,
     override: Sequence[str] = (),
+    batch_role: str | None = None,
 ) -> OrgProposal:
     """Changes that let every profile through every SCP on each named account's path, verified.
-    ``override`` names deliberate controls by Sid, in whichever policies have them."""
+    ``override`` names deliberate controls by Sid, in whichever policies have them. ``batch``: batch
+    jobs too, whose cross-Region calls are made by their service role, ``batch_role`` (cris)."""
     from rewriter.cris import BATCH_ACTION, INFERENCE_ACTIONS
     from rewriter.parse import parse_policy
     from rewriter.propose import propose
@@ -101,7 +103,7 @@ def propose_org(
 
     def run(overrides: dict[str, Policy]) -> OrgCheck:
         return check_org(snapshot, profiles, accounts=accounts, source_region=source_region,
-                         actions=actions, overrides=overrides)
+                         actions=actions, overrides=overrides, batch_role=batch_role)
 
     before = run({})
     broken = [a for a in before.accounts if a.invalid]
@@ -147,7 +149,7 @@ def propose_org(
             parsed = snapshot.parsed(pid)
             assert parsed is not None  # invalid policies were refused above
             proposal = propose(
-                parsed, profiles, source_region=source_region, strategy=strategy, batch=batch,
+                parsed, profiles, source_region=source_region, strategy=strategy, batch=batch, batch_role=batch_role,
                 broad=broad, prefix=prefix, force=force, full_access=full_access, account=account,
                 policy_name=policy.name,
                 override=tuple(n for n in override if any(st.sid == n for st in parsed.statements)),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -14,7 +14,7 @@ from rewriter.fixes import Edit, NotApplicable
 from rewriter.model import Policy, Statement, Values
 from rewriter.regions import RegionRestriction, restrictions_by_statement
 from rewriter.regions_data import partition_of
-from rewriter.vocabulary import Outcome, Role
+from rewriter.vocabulary import Actor, Outcome, Role
 
 if TYPE_CHECKING:
     from rewriter.catalog import Profile
@@ -24,7 +24,7 @@ __all__ = ["Options", "Problem", "append_values", "append_statements", "profile_
 
 @dataclass(frozen=True, slots=True)
 class Options:
-    batch: bool = False  # also carve out bedrock:CreateModelInvocationJob
+    batch: bool = False  # batch jobs too: their service role's InvokeModel hops (cris) must get through
     broad: bool = False  # notaction: the blanket NotAction "bedrock:*"
     prefix: bool = False  # profile patterns widen to the geography: inference-profile/jp.*
     account: str | None = None  # identity policies: the callers' account, when the user or policy names it
@@ -32,7 +32,10 @@ class Options:
 
     @property
     def actions(self) -> tuple[str, ...]:
-        return INFERENCE_ACTIONS + (("bedrock:CreateModelInvocationJob",) if self.batch else ())
+        """The actions an exemption names. A batch job needs no more: its cross-Region hops are
+        InvokeModel calls by its service role, and CreateModelInvocationJob is made in the source
+        Region only, which must already be allowed (reference R.2)."""
+        return INFERENCE_ACTIONS
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,32 +48,50 @@ class Problem:
     options: Options = field(default_factory=Options)
     # the run's evaluator (propose's), for the strategies' own questions about statements
     evaluator: Evaluator = field(default_factory=Evaluator, repr=False, compare=False)
-    # PERF: statement index -> the ids of the profiles it denies, made on the first look-up: every
+    # PERF: statement index -> the (profile id, role) of the requests it denies, made on the first look-up: every
     # denied request names every deciding statement, so a search per statement was quadratic
-    _denied_by: dict[int, set[str]] = field(default_factory=dict, repr=False, compare=False)
+    _denied_by: dict[int, set[tuple[str, Role]]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def denied(self) -> tuple[RequestResult, ...]:
         return tuple(r for c in self.result.checks for r in c.results if not r.decision.allowed)
 
+    @property
+    def guardrail_denied(self) -> tuple[RequestResult, ...]:
+        """The denied ApplyGuardrail authorizations of the guardrail profile the calls use (``--guardrail``)."""
+        return tuple(r for r in self.denied if r.authorization.role is Role.GUARDRAIL)
+
     def require_source_allowed(self, why: str) -> None:
-        """Exemptions through the profile ARN cannot reach the originating call, which carries none."""
+        """Exemptions through the profile ARN cannot reach the originating call, which carries none, nor
+        a batch job's creation or its service role's call on the profile (cris: none carries it)."""
         for result in self.denied:
-            if result.authorization.role is Role.PROFILE:
-                region = result.request.region
+            authorization, region = result.authorization, result.request.region
+            if authorization.role is Role.BATCH_JOB:
+                raise NotApplicable(Text(
+                    "the batch job's creation (bedrock:CreateModelInvocationJob) in {region} is denied, and "
+                    "{why}: {region} must already be allowed", region=region, why=why,
+                ))
+            if authorization.role is Role.PROFILE and authorization.actor is Actor.BATCH_ROLE:
+                raise NotApplicable(Text(
+                    "the batch service role's call on the profile in {region} is denied, and {why}: {region} "
+                    "must be allowed for that role too (an exemption by principal must name it)",
+                    region=region, why=why,
+                ))
+            if authorization.role is Role.PROFILE:
                 raise NotApplicable(Text(
                     "the originating call in {region} is denied, and {why}: {region} must already be allowed",
                     region=region, why=why,
                 ))
 
-    def profiles_denied_by(self, index: int) -> tuple[Profile, ...]:
+    def profiles_denied_by(self, index: int, *, roles: Collection[Role] | None = None) -> tuple[Profile, ...]:
         """The profiles some of whose requests statement ``index`` denies: an exemption in that statement
-        names only these (a profile the statement already lets through needs nothing there)."""
+        names only these (a profile the statement already lets through needs nothing there). ``roles``:
+        count only requests of these roles (not a guardrail's ApplyGuardrail, which no profile ARN covers)."""
         if not self._denied_by:
             for result in self.denied:
                 for ref in result.decision.statements:
-                    self._denied_by.setdefault(ref.index, set()).add(result.authorization.profile_id)
-        ids = self._denied_by.get(index, set())
+                    self._denied_by.setdefault(ref.index, set()).add((result.authorization.profile_id, result.authorization.role))
+        ids = {profile_id for profile_id, role in self._denied_by.get(index, ()) if roles is None or role in roles}
         return tuple(p for p in self.profiles if p.id in ids)
 
     def restriction_of(self, statement: Statement) -> RegionRestriction | None:

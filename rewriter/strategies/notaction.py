@@ -1,7 +1,7 @@
 """Strategy ``notaction``: exempt the Bedrock inference actions, and re-deny them Bedrock-only.
 
-What it does: adds ``bedrock:InvokeModel`` and ``bedrock:InvokeModelWithResponseStream`` (and
-``bedrock:CreateModelInvocationJob`` with ``--batch``) to the region-deny statement's NotAction (a
+What it does: adds ``bedrock:InvokeModel`` and ``bedrock:InvokeModelWithResponseStream`` to the
+region-deny statement's NotAction (with ``--batch`` too: a batch job's hops are InvokeModel calls) (a
 statement written with ``Action "*"`` becomes the equivalent NotAction form), and appends a companion
 Deny for exactly those actions with the statement's own conditions plus
 ``ArnNotLike bedrock:InferenceProfileArn [the profiles]``. With ``--broad``: ``NotAction "bedrock:*"``
@@ -14,6 +14,11 @@ Example: NotAction ``[..., "wafv2:*"]`` gains the two actions, and a statement
 ``DenyBedrockInferenceOutsideAllowedRegions`` re-denies them outside the allowed Regions unless the call
 comes through ``jp.anthropic.claude-sonnet-4-5-20250929-v1:0``.
 
+With ``--guardrail``, when the guardrail profile's Regions are denied: ``bedrock:ApplyGuardrail`` leaves
+the NotAction too, and a second companion re-denies it outside the allowed Regions on every resource but
+that guardrail profile (``NotResource``): ApplyGuardrail has no condition keys, so the profile-ARN
+condition of the first companion would deny it again.
+
 Fix safety: the companion keeps direct calls denied, so only calls through the profiles are let through;
 ``--broad`` opens all of Bedrock in every Region and is unsafe.
 """
@@ -21,19 +26,20 @@ Fix safety: the companion keeps direct calls denied, so only calls through the p
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
-from itertools import chain, count
 from typing import Any
 
 from rewriter.i18n import Text
-from rewriter.cris import INFERENCE_PROFILE_KEY
+from rewriter.cris import APPLY_GUARDRAIL, INFERENCE_PROFILE_KEY
 from rewriter.fixes import Applicability, Edit, Fix, NotApplicable
 from rewriter.model import Statement
+from rewriter.regions_data import partition_of
 from rewriter.strategies.base import Problem, append_statements, append_values, profile_patterns
 from rewriter.templating import fill_json_template
+from rewriter.vocabulary import Role
 
 NAME = "notaction"
 COMPANION_SID = "DenyBedrockInferenceOutsideAllowedRegions"
+GUARDRAIL_SID = "DenyApplyGuardrailOutsideAllowedRegions"
 
 
 def plan(problem: Problem) -> Fix:
@@ -44,18 +50,29 @@ def plan(problem: Problem) -> Fix:
     carved = ("bedrock:*",) if options.broad else options.actions
     document = problem.policy.document
     raw_statements = document["Statement"] if problem.policy.statement_is_list else [document["Statement"]]
-    sids = _free_sids({s.sid for s in problem.policy.statements if s.sid})
+    sids = _Sids({s.sid for s in problem.policy.statements if s.sid})
     edits: list[Edit] = []
     companions: list[dict[str, Any]] = []
+    guarded = {ref.index for r in problem.guardrail_denied for ref in r.decision.statements}
+    guardrail = problem.result.guardrail
     for index, restriction in sorted(restrictions.items()):
         statement = restriction.statement
-        edits.extend(_carve(problem, statement, carved))
-        if not options.broad:
-            raw = raw_statements[index]
-            # the profiles this statement denies: one it lets through needs no exemption here
-            patterns = profile_patterns(problem.profiles_denied_by(index), prefix=options.prefix)
-            companions.append(_companion(raw, next(sids), options.actions, patterns))
+        if options.broad:
+            edits.extend(_carve(problem, statement, carved))
+            continue
+        raw = raw_statements[index]
+        # the profiles this statement denies: one it lets through needs no exemption here
+        denied_profiles = problem.profiles_denied_by(index, roles=_INFERENCE_ROLES)
+        actions = (options.actions if denied_profiles else ()) + ((APPLY_GUARDRAIL,) if index in guarded else ())
+        edits.extend(_carve(problem, statement, actions))
+        if denied_profiles:
+            patterns = profile_patterns(denied_profiles, prefix=options.prefix)
+            companions.append(_companion(raw, sids.new(), options.actions, patterns))
+        if index in guarded and guardrail is not None:
+            companions.append(_guardrail_companion(raw, statement, sids.new(GUARDRAIL_SID), guardrail))
     edits = append_statements(problem.policy, edits, companions)
+    if guarded and not options.broad:
+        carved = (*carved, APPLY_GUARDRAIL)
     names = ", ".join(carved)
     if options.broad:
         notes = (Text(
@@ -70,12 +87,20 @@ def plan(problem: Problem) -> Fix:
             ),)
             if options.prefix else ()
         )
+        if guarded and guardrail is not None:
+            notes += (Text(
+                "bedrock:ApplyGuardrail is carved out too, for guardrail profile {guardrail}: it has no condition "
+                "keys, so a second companion re-denies it outside the allowed Regions on every resource but that "
+                "guardrail profile.", guardrail=guardrail.id,
+            ),)
         if options.batch:
             notes += (Text(
-                "bedrock:CreateModelInvocationJob is carved out as the aws-samples policy does. How a batch "
-                "job is authorized in destination Regions is not documented, so scp-fix checked only the "
-                "InvokeModel authorizations; the companion deny keeps direct batch calls outside the "
-                "allowed Regions denied unless they come through the profiles."
+                "A batch job's cross-Region hops are bedrock:InvokeModel calls by its batch service role, "
+                "through the profile, so the same exemption lets them through; "
+                "bedrock:CreateModelInvocationJob is made in the source Region only and is not carved out. "
+                "The role's call on the profile in the source Region carries no profile ARN: where an "
+                "exemption by principal lets the caller into that Region, it must name the batch service "
+                "role too."
             ),)
     return Fix(
         strategy=NAME,
@@ -110,11 +135,48 @@ def _carve(problem: Problem, statement: Statement, actions: tuple[str, ...]) -> 
     )
 
 
-def _free_sids(taken: set[str]) -> Iterator[str]:
-    """The companion Sids no statement has, in order: COMPANION_SID, then COMPANION_SID2, 3, ..."""
-    # PERF: one search for all the companions: a search from the start for each was quadratic
-    names = chain((COMPANION_SID,), (f"{COMPANION_SID}{n}" for n in count(2)))
-    yield from (sid for sid in names if sid not in taken)
+class _Sids:
+    """Sids no statement has: ``new(base)`` is ``base``, else ``base2``, ``base3``, ... the first free."""
+
+    def __init__(self, taken: set[str]) -> None:
+        self.taken = taken
+        # PERF: where each base's search stopped (the names before it stay taken): a search from the
+        # start for each companion of a long policy was quadratic
+        self._tried: dict[str, int] = {}
+
+    def new(self, base: str = COMPANION_SID) -> str:
+        n = self._tried.get(base, 1)
+        while (sid := base if n == 1 else f"{base}{n}") in self.taken:
+            n += 1
+        self._tried[base] = n
+        self.taken.add(sid)
+        return sid
+
+
+_INFERENCE_ROLES = frozenset({Role.PROFILE, Role.DESTINATION, Role.GLOBAL_MODEL})
+
+
+def _guardrail_companion(raw: dict[str, Any], statement: Statement, sid: str, guardrail: Any) -> dict[str, Any]:
+    """Deny ApplyGuardrail under the statement's own conditions on every resource but the guardrail
+    profile: scoped by resource, since ApplyGuardrail carries no key to scope it by."""
+    if "NotResource" in raw or raw.get("Resource", "*") not in ("*", ["*"]):
+        raise NotApplicable(Text(
+            "{statement} names its resources, so bedrock:ApplyGuardrail cannot be re-denied on every resource but "
+            "the guardrail profile", statement=statement.label,
+        ))
+    partition = partition_of(guardrail.sources[0]) if guardrail.sources else "aws"
+    # ApplyGuardrail never carries bedrock:InferenceProfileArn, and the statement denies it, so each clause
+    # on that key holds for it: left out, the companion means the same and reads as what it is.
+    condition = {
+        operator: kept for operator, block in copy.deepcopy(raw.get("Condition", {})).items()
+        if (kept := {k: v for k, v in block.items() if k.lower() != INFERENCE_PROFILE_KEY.lower()})
+    }
+    companion = fill_json_template(
+        "companion-deny.json",
+        {"sid": sid, "actions": [APPLY_GUARDRAIL], "resource": "*", "condition": condition},
+    )
+    pattern = f"arn:{partition}:bedrock:*:*:guardrail-profile/{guardrail.id}"
+    return {("NotResource" if k == "Resource" else k): ([pattern] if k == "Resource" else v) for k, v in companion.items()}
 
 
 def _companion(raw: dict[str, Any], sid: str, actions: tuple[str, ...], patterns: tuple[str, ...]) -> dict[str, Any]:
