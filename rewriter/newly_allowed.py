@@ -408,17 +408,22 @@ def _classes(catalogue: ActionCatalogue, patterns: Mapping[str, tuple[int, ...]]
                 wild.append((pattern, owners))
             else:
                 exact.setdefault(pattern, set()).update(owners)  # patterns are lower-case
+        plain = (False, is_bedrock, *sorted(named))  # an action no pattern of its own names
         for start, stop in runs:
             for position in range(start, stop):
                 action = actions[position]
+                folded = action.lower()
                 if not action.isascii():  # outside ASCII, case-blind matching decides (action_matches)
                     owners = named.union(*(o for pattern, o in tested if action_matches(pattern, action)))
-                else:
+                elif wild or folded in exact or position in keyed or folded == _APPLY_GUARDRAIL:
                     owners = named.union(
-                        exact.get(action.lower(), ()), *(o for pattern, o in wild if action_matches(pattern, action))
+                        exact.get(folded, ()), *(o for pattern, o in wild if action_matches(pattern, action))
                     )
-                form = GUARDRAIL_FORM if is_bedrock and action.lower() == _APPLY_GUARDRAIL else is_bedrock
-                members = classes.setdefault((position in keyed, form, *sorted(owners)), [])
+                else:  # most of a service's actions, when its patterns name a few of them by name
+                    owners = None
+                form = GUARDRAIL_FORM if is_bedrock and folded == _APPLY_GUARDRAIL else is_bedrock
+                signature = plain if owners is None else (position in keyed, form, *sorted(owners))
+                members = classes.setdefault(signature, [])
                 if members and members[-1][1] == position:
                     members[-1] = (members[-1][0], position + 1)
                 else:
