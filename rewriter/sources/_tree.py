@@ -86,9 +86,19 @@ class Embedding(NamedTuple):  # PERF: a named tuple: defined by every run, a ten
 
 
 def apply_edits(text: str, edits: Sequence[TextEdit]) -> str:
-    for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
-        text = text[: edit.start] + edit.text + text[edit.end :]
-    return text
+    """``text`` with every edit made, each at its offsets in ``text``; insertions at one offset stay
+    in the order given. Edits must not overlap (that would be a bug of the editor)."""
+    # PERF: the text is copied once, whatever the number of edits: a fix that edits every statement
+    # of a long policy copied the whole text once per edit
+    pieces = []
+    done = 0
+    for edit in sorted(edits, key=lambda e: (e.start, e.end)):  # a stable sort
+        if edit.start < done:
+            raise ValueError(f"overlapping text edits at {edit.start}")
+        pieces += (text[done : edit.start], edit.text)
+        done = edit.end
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 split_pointer = pointer_tokens  # a pointer's reference tokens, unescaped
