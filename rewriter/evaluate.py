@@ -375,7 +375,8 @@ class Evaluator:
         grid's classes of actions (the files of one command are mostly one template, whose action lists
         give the same classes whatever Regions each file allows), the source Regions a policy lets
         callers use a profile from (a proposal's verification and its grid both ask). The result is
-        shared: not to be changed. A key may name a policy by its id once ``compiled`` holds it."""
+        shared: not to be changed, but for a memo that only fills (the answers to originating calls,
+        ``check``). A key may name a policy by its id once ``compiled`` holds it."""
         found = self._shared.get(key)
         if found is None:
             found = self._shared[key] = make()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rewriter import strategies
 from rewriter.check import CheckResult, allows_all, batch_note, check
@@ -54,8 +54,7 @@ STRATEGY_NAMES = strategies.names("scp")
 IDENTITY_STRATEGY_NAMES = strategies.names("identity")
 
 
-@dataclass(frozen=True, slots=True)
-class Size:
+class Size(NamedTuple):  # PERF: a named tuple: defined by every run, a tenth of a frozen dataclass's cost
     """Characters, as AWS counts an SCP: as uploaded, and with the whitespace outside strings removed."""
 
     before: int
@@ -94,8 +93,7 @@ class Candidate:
         return self.fix is not None and self.rejected is None
 
 
-@dataclass(frozen=True, slots=True)
-class ControlTowerAdvice:
+class ControlTowerAdvice(NamedTuple):  # PERF: a named tuple: defined by every run, a tenth of a frozen dataclass's cost
     """What to change in Control Tower instead of hand-editing a managed SCP (which causes drift)."""
 
     statement_label: str

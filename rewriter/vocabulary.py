@@ -7,7 +7,6 @@ stable code beside its sentence: tests, JSON and SARIF use the code, people read
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
 from typing import NamedTuple
 
@@ -77,8 +76,7 @@ class Code(Word):
     GUARDRAIL_REGION_DENIED = "SCPFIX007"
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):  # PERF: a named tuple: defined by every run, a tenth of a frozen dataclass's cost
     """A denied authorization's code and the sentence a reviewer reads."""
 
     code: Code

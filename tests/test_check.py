@@ -219,3 +219,33 @@ def test_iac_check_warns_where_a_value_was_not_resolved():
     bedrock = {d["policy"]: d for d in json.loads(resolved.stdout)}[f"{template} (BedrockRegionPolicy)"]
     assert not any("AllowedRegions" in note for note in bedrock.get("unresolved", []))
     assert bedrock["blocked"] is False
+
+
+def test_originating_calls_are_answered_per_profile_where_a_statement_reads_the_resource():
+    """One evaluator answers the originating calls of several profiles: where a statement names some
+    profiles' ARNs, each profile gets its own answer; where none reads the resource, all share one."""
+    from rewriter.check import allows_all, callable_sources
+    from rewriter.evaluate import Evaluator
+
+    by_arn = parse_policy(json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Deny", "Action": "bedrock:InvokeModel",
+        "Resource": "arn:aws:bedrock:*:*:inference-profile/jp.*",
+    }]}))
+    by_region = parse_policy(json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Deny", "Action": "bedrock:InvokeModel", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:RequestedRegion": "ap-northeast-1"}},
+    }]}))
+    jp, world = profile(JP), profile(GLOBAL)
+    evaluator = Evaluator()
+    for policy_ in (by_arn, by_region):  # the same evaluator throughout, as propose uses it
+        assert callable_sources(policy_, jp, evaluator=evaluator) == callable_sources(policy_, jp)
+        assert callable_sources(policy_, world, evaluator=evaluator) == callable_sources(policy_, world)
+    assert callable_sources(by_arn, jp, evaluator=evaluator) == ()
+    assert callable_sources(by_arn, world, evaluator=evaluator) == world.sources
+    assert "ap-northeast-1" not in callable_sources(by_region, world, evaluator=evaluator)
+    assert callable_sources(by_region, jp, evaluator=evaluator) == ("ap-northeast-3",)
+    result = check(by_arn, [world, jp], evaluator=evaluator)
+    assert [u.profile.id for u in result.unreachable] == [JP]
+    assert {c.profile.id for c in result.checks} == {GLOBAL}
+    assert not allows_all(by_arn, [world, jp], evaluator=evaluator)
+    assert allows_all(by_arn, [world], evaluator=evaluator)

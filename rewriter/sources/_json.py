@@ -12,6 +12,7 @@ the indent unit and the line end are the document's most common ones.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections import Counter
@@ -135,15 +136,17 @@ def rewrite_json(
         # policy reads it once, not once per statement. An operation inside a container an earlier one
         # of the batch edits waits for the next reading.
         edits: list = []
-        parents: list[list[str]] = []
+        parents: set[tuple[str, ...]] = set()  # the containers the batch edits
+        above: set[tuple[str, ...]] = set()  # and every container that holds one of them
         taken = 0
         while taken < len(ops):
-            parent = split_pointer(ops[taken].get("path", ""))[:-1]
-            if any(parent[: len(other)] == other or other[: len(parent)] == parent for other in parents):
+            parent = tuple(split_pointer(ops[taken].get("path", ""))[:-1])
+            if parent in above or any(parent[:depth] in parents for depth in range(len(parent) + 1)):
                 break
             more, used = next_edits(current, found, ops[taken:])
             edits.extend(more)
-            parents.append(parent)
+            parents.add(parent)
+            above.update(parent[:depth] for depth in range(len(parent) + 1))
             taken += used
         current = apply_edits(current, edits)
         del ops[:taken]
@@ -196,6 +199,20 @@ class _Example(NamedTuple):
     scalar_items: bool
     style: ContainerStyle
     offset: int
+    order: int  # in the listing children first: of two examples equally near, the earlier wins
+
+
+def _shared(place: tuple[str | None, ...], other: tuple[str | None, ...]) -> int:
+    shared = 0
+    for mine, theirs in zip(place, other):
+        if mine != theirs:
+            break
+        shared += 1
+    return shared
+
+
+def _offset(example: _Example) -> int:
+    return example.offset
 
 
 def _most_common(found: list[str], default: str) -> str:
@@ -215,7 +232,8 @@ class JsonStyle(NamedTuple):
     inline_sep: str
     unit: str
     fallback: ContainerStyle  # for a value with no original container of its kind to follow
-    examples: Mapping[str, tuple[_Example, ...]]  # by kind, "object" or "list": non-empty containers, innermost first
+    # by kind, "object" or "list", then by place and kind of items: the non-empty containers, by offset
+    examples: Mapping[str, Mapping[tuple[tuple[str | None, ...], bool], tuple[_Example, ...]]]
 
     @classmethod
     def of(cls, text: str, root: TextNode) -> JsonStyle:
@@ -256,14 +274,15 @@ class JsonStyle(NamedTuple):
                 inline_seps += [_sep(text, node, index) for index in range(len(node.items) - 1)]
         colon = _most_common(colons, ": ")
         inline_sep = _most_common(inline_seps, ", " if colon.endswith(" ") else ",")
-        examples: dict[str, list[_Example]] = {"list": [], "object": []}
-        for tokens, kind, scalar_items, node in containers:
+        examples: dict[str, dict[tuple[tuple[str | None, ...], bool], list[_Example]]] = {"list": {}, "object": {}}
+        for order, (tokens, kind, scalar_items, node) in enumerate(containers):
             if _shape(text, node) == "inline":
                 # a one-item inline list has no separator of its own: use the document's
                 style = ContainerStyle(False, _last_sep(text, node) or inline_sep, _pre(text, node), _post(text, node))
             else:
                 style = ContainerStyle(True)
-            examples[kind].append(_Example(_place(tokens), scalar_items, style, node.start))
+            place = _place(tokens)
+            examples[kind].setdefault((place, scalar_items), []).append(_Example(place, scalar_items, style, node.start, order))
         crlf = text.count("\r\n")
         return cls(
             newline="\r\n" if crlf and crlf * 2 >= text.count("\n") else "\n",
@@ -271,24 +290,34 @@ class JsonStyle(NamedTuple):
             inline_sep=inline_sep,
             unit=_most_common(units, "\t" if "\n\t" in text else "  "),
             fallback=ContainerStyle(text.find("\n", root.start, root.end) != -1, inline_sep),
-            examples={kind: tuple(found) for kind, found in examples.items()},
+            examples={
+                kind: {group: tuple(sorted(found, key=_offset)) for group, found in groups.items()}
+                for kind, groups in examples.items()
+            },
         )
 
     def for_new(self, kind: str, tokens: tuple[str, ...], scalar_items: bool, anchor: int) -> ContainerStyle:
-        """The style of the original container most like a new one: same place, same kind of items, nearest."""
+        """The style of the original container most like a new one: the longest place shared, then
+        the same kind of items, then the nearest (of two as near, the one listed first)."""
+        # PERF: the containers are grouped by place and kind of items, a group searched by bisection:
+        # a fix that writes new values into every statement of a long policy looked at every
+        # container of it for each new value
         place = _place(tokens)
-        best: tuple[int, bool, int] | None = None
-        style = self.fallback
-        for example in self.examples[kind]:
-            shared = 0
-            for mine, theirs in zip(place, example.place):
-                if mine != theirs:
-                    break
-                shared += 1
-            score = (shared, example.scalar_items == scalar_items, -abs(example.offset - anchor))
-            if best is None or score > best:
-                best, style = score, example.style
-        return style
+        groups = self.examples[kind]
+        if not groups:
+            return self.fallback
+        likeness = {group: (_shared(place, group[0]), group[1] == scalar_items) for group in groups}
+        most = max(likeness.values())
+        nearest: tuple[int, int, ContainerStyle] | None = None
+        for group, found in groups.items():
+            if likeness[group] != most:
+                continue
+            at = bisect.bisect_left(found, anchor, key=_offset)
+            for example in found[max(at - 1, 0) : at + 1]:
+                here = (abs(example.offset - anchor), example.order, example.style)
+                if nearest is None or here[:2] < nearest[:2]:
+                    nearest = here
+        return nearest[2]  # type: ignore[index]
 
 
 # --- the editor ----------------------------------------------------------------------------------------
@@ -304,12 +333,20 @@ class JsonEditor:
 
     root: TextNode
     style: JsonStyle
-    # PERF: id(node) -> (its container, the tokens of its pointer), made on the first look-up: a walk
-    # of the tree per edit made a fix to every statement of a long policy quadratic
-    _parents: dict[int, tuple[TextNode, tuple[str, ...]]] = field(default_factory=dict, compare=False, repr=False)
+    # PERF: id(node) -> (its container, the tokens of its pointer, its index there), made on the first
+    # look-up: a walk of the tree per edit made a fix to every statement of a long policy quadratic
+    _parents: dict[int, tuple[TextNode, tuple[str, ...], int]] = field(default_factory=dict, compare=False, repr=False)
 
-    def append(self, text: str, node: TextNode, value: Any) -> list[TextEdit]:
-        return [self._insert(text, node, None, value)]
+    def append(self, text: str, node: TextNode, values: Sequence[Any]) -> tuple[list[TextEdit], int]:
+        if not node.items:
+            # the first item into an empty list writes the whole list anew, in a layout the items
+            # after it follow: they wait for the next reading of the text
+            return [self._insert(text, node, None, values[0])], 1
+        # PERF: every value goes after the last item in one edit, as one append after another would
+        # write them (the separator and indent come from the items before): a NotAction fix adds two
+        # actions to every statement, and a reading of the text per statement made it quadratic
+        _, tokens = self._parent_of(node)
+        return self._insert_many(text, node, [(None, value) for value in values], tokens), len(values)
 
     def add(self, text: str, node: TextNode, key: str, value: Any) -> list[TextEdit]:
         return [self._insert(text, node, key, value)]
@@ -318,7 +355,7 @@ class JsonEditor:
         parent, tokens = self._parent_of(node)
         inline = parent is not None and _shape(text, parent) == "inline"
         anchor = parent.start if parent is not None else node.start
-        indent = _line_indent(text, node.start if parent is None else _start(parent, parent.items.index(node)))
+        indent = _line_indent(text, self._item_start(node))
         current = to_value(node)
         if _fingerprint(current) == _fingerprint(value):
             return []
@@ -363,7 +400,7 @@ class JsonEditor:
         inline_parent = parent is not None and _shape(text, parent) == "inline"
         count = len(node.items)
         if shape == "empty":
-            indent = _line_indent(text, node.start if parent is None else _start(parent, parent.items.index(node)))
+            indent = _line_indent(text, self._item_start(node))
             values = [v for _, v in new]
             scalar_items = not any(isinstance(v, (dict, list)) for v in values)
             style = self.style.for_new(node.kind, tokens, scalar_items, node.start)
@@ -443,12 +480,23 @@ class JsonEditor:
         """The container holding ``node`` and the tokens of the pointer to ``node`` from the root."""
         if node is self.root:
             return None, ()
+        parent, tokens, _ = self._place_of(node)
+        return parent, tokens
+
+    def _item_start(self, node: TextNode) -> int:
+        """Where ``node`` starts as an item of its container: an object member at its key."""
+        if node is self.root:
+            return node.start
+        parent, _, index = self._place_of(node)
+        return _start(parent, index)
+
+    def _place_of(self, node: TextNode) -> tuple[TextNode, tuple[str, ...], int]:
         if not self._parents:
             for pointer, candidate in walk(self.root):
                 if _is_container(candidate):
                     for index, item in enumerate(candidate.items):
                         name = candidate.keys[index].name if candidate.kind == "object" else str(index)
-                        self._parents[id(item)] = (candidate, _tokens(pointer) + (name,))
+                        self._parents[id(item)] = (candidate, _tokens(pointer) + (name,), index)
         found = self._parents.get(id(node))
         if found is None:
             raise ValueError("the node is not in this document")

@@ -11,8 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from rewriter.errors import ScpFixError
 from rewriter.model import escape_pointer_token, pointer_tokens
@@ -43,15 +42,13 @@ class UnsupportedEditError(ScpFixError):
     """An operation that this source form cannot express as a text edit."""
 
 
-@dataclass(frozen=True, slots=True)
-class Key:
+class Key(NamedTuple):  # PERF: a named tuple: defined by every run, a tenth of a frozen dataclass's cost
     name: str
     start: int
     end: int
 
 
-@dataclass(frozen=True, slots=True)
-class TextNode:
+class TextNode(NamedTuple):  # PERF: a named tuple: defined by every run, a tenth of a frozen dataclass's cost
     """One value in the text. ``kind`` is object, list, scalar or ref (an intrinsic or a variable)."""
 
     kind: str
@@ -64,8 +61,7 @@ class TextNode:
     text: str = ""  # a ref as written
 
 
-@dataclass(frozen=True, slots=True)
-class TextEdit:
+class TextEdit(NamedTuple):  # PERF: a named tuple: defined by every run, a tenth of a frozen dataclass's cost
     """``text[start:end]`` replaced by ``text``: a span edit of a file (``fixes.Edit`` is the RFC 6902
     operation it carries out)."""
 
@@ -74,8 +70,7 @@ class TextEdit:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class Embedding:
+class Embedding(NamedTuple):  # PERF: a named tuple: defined by every run, a tenth of a frozen dataclass's cost
     """A JSON text held inside a string of the file: a quoted string, a block scalar, a heredoc.
 
     ``offsets[i]`` is where the i-th decoded character stands in the file (one extra entry for the
@@ -91,9 +86,19 @@ class Embedding:
 
 
 def apply_edits(text: str, edits: Sequence[TextEdit]) -> str:
-    for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
-        text = text[: edit.start] + edit.text + text[edit.end :]
-    return text
+    """``text`` with every edit made, each at its offsets in ``text``; insertions at one offset stay
+    in the order given. Edits must not overlap (that would be a bug of the editor)."""
+    # PERF: the text is copied once, whatever the number of edits: a fix that edits every statement
+    # of a long policy copied the whole text once per edit
+    pieces = []
+    done = 0
+    for edit in sorted(edits, key=lambda e: (e.start, e.end)):  # a stable sort
+        if edit.start < done:
+            raise ValueError(f"overlapping text edits at {edit.start}")
+        pieces += (text[done : edit.start], edit.text)
+        done = edit.end
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 split_pointer = pointer_tokens  # a pointer's reference tokens, unescaped
@@ -135,8 +140,7 @@ def line_indent(text: str, offset: int) -> str:
 # --- syntaxes with brackets: HCL expressions, YAML flow collections (JSON has its own editor, _json) -------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Syntax:
+class Syntax(NamedTuple):  # PERF: a named tuple: defined by every run, a tenth of a frozen dataclass's cost
     name: str
     scalar: Callable[[Any, str], str]  # (value, quote style of a sibling) -> text
     key: Callable[[str], str]

@@ -422,14 +422,14 @@ class _YamlEditor:
             return json.dumps(value)
         return _yaml_scalar(value, quote)
 
-    def append(self, text: str, node: TextNode, value: Any) -> list[TextEdit]:
+    def append(self, text: str, node: TextNode, values: Sequence[Any]) -> tuple[list[TextEdit], int]:
         if node.style != "block":
-            return self._flow().append(text, node, value)
+            return self._flow().append(text, node, values)
         last = node.items[-1]
         dash = text.rfind("-", line_start(text, last.start), last.start + 1)
         indent = text[line_start(text, dash) : dash]
         at = line_end(text, last.end)
-        return [TextEdit(at, at, "\n" + indent + "- " + self.item(value, indent + "  ", _quote_of(node)))]
+        return [TextEdit(at, at, "\n" + indent + "- " + self.item(values[0], indent + "  ", _quote_of(node)))], 1
 
     def add(self, text: str, node: TextNode, key: str, value: Any) -> list[TextEdit]:
         if node.style != "block":

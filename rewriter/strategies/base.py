@@ -48,6 +48,9 @@ class Problem:
     options: Options = field(default_factory=Options)
     # the run's evaluator (propose's), for the strategies' own questions about statements
     evaluator: Evaluator = field(default_factory=Evaluator, repr=False, compare=False)
+    # PERF: statement index -> the (profile id, role) of the requests it denies, made on the first look-up: every
+    # denied request names every deciding statement, so a search per statement was quadratic
+    _denied_by: dict[int, set[tuple[str, Role]]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def denied(self) -> tuple[RequestResult, ...]:
@@ -84,11 +87,11 @@ class Problem:
         """The profiles some of whose requests statement ``index`` denies: an exemption in that statement
         names only these (a profile the statement already lets through needs nothing there). ``roles``:
         count only requests of these roles (not a guardrail's ApplyGuardrail, which no profile ARN covers)."""
-        ids = {
-            r.authorization.profile_id for r in self.denied
-            if any(ref.index == index for ref in r.decision.statements)
-            and (roles is None or r.authorization.role in roles)
-        }
+        if not self._denied_by:
+            for result in self.denied:
+                for ref in result.decision.statements:
+                    self._denied_by.setdefault(ref.index, set()).add((result.authorization.profile_id, result.authorization.role))
+        ids = {profile_id for profile_id, role in self._denied_by.get(index, ()) if roles is None or role in roles}
         return tuple(p for p in self.profiles if p.id in ids)
 
     def restriction_of(self, statement: Statement) -> RegionRestriction | None:

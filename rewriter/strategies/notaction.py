@@ -50,7 +50,7 @@ def plan(problem: Problem) -> Fix:
     carved = ("bedrock:*",) if options.broad else options.actions
     document = problem.policy.document
     raw_statements = document["Statement"] if problem.policy.statement_is_list else [document["Statement"]]
-    sids = {s.sid for s in problem.policy.statements if s.sid}
+    sids = _Sids({s.sid for s in problem.policy.statements if s.sid})
     edits: list[Edit] = []
     companions: list[dict[str, Any]] = []
     guarded = {ref.index for r in problem.guardrail_denied for ref in r.decision.statements}
@@ -67,9 +67,9 @@ def plan(problem: Problem) -> Fix:
         edits.extend(_carve(problem, statement, actions))
         if denied_profiles:
             patterns = profile_patterns(denied_profiles, prefix=options.prefix)
-            companions.append(_companion(raw, _unique_sid(sids), options.actions, patterns))
+            companions.append(_companion(raw, sids.new(), options.actions, patterns))
         if index in guarded and guardrail is not None:
-            companions.append(_guardrail_companion(raw, statement, _unique_sid(sids, GUARDRAIL_SID), guardrail))
+            companions.append(_guardrail_companion(raw, statement, sids.new(GUARDRAIL_SID), guardrail))
     edits = append_statements(problem.policy, edits, companions)
     if guarded and not options.broad:
         carved = (*carved, APPLY_GUARDRAIL)
@@ -135,12 +135,22 @@ def _carve(problem: Problem, statement: Statement, actions: tuple[str, ...]) -> 
     )
 
 
-def _unique_sid(taken: set[str], base: str = COMPANION_SID) -> str:
-    sid, n = base, 2
-    while sid in taken:
-        sid, n = f"{base}{n}", n + 1
-    taken.add(sid)
-    return sid
+class _Sids:
+    """Sids no statement has: ``new(base)`` is ``base``, else ``base2``, ``base3``, ... the first free."""
+
+    def __init__(self, taken: set[str]) -> None:
+        self.taken = taken
+        # PERF: where each base's search stopped (the names before it stay taken): a search from the
+        # start for each companion of a long policy was quadratic
+        self._tried: dict[str, int] = {}
+
+    def new(self, base: str = COMPANION_SID) -> str:
+        n = self._tried.get(base, 1)
+        while (sid := base if n == 1 else f"{base}{n}") in self.taken:
+            n += 1
+        self._tried[base] = n
+        self.taken.add(sid)
+        return sid
 
 
 _INFERENCE_ROLES = frozenset({Role.PROFILE, Role.DESTINATION, Role.GLOBAL_MODEL})
