@@ -201,12 +201,10 @@ def load_policy_file(
 
     text = _decode(path, data)
     plain = kind or "scp"
-    if path.lower().endswith(".json") or path == "<stdin>":
-        # A JSON file is a policy unless it is plainly a CloudFormation template.
-        if '"AWSTemplateFormatVersion"' not in text and '"AWS::Organizations::Policy"' not in text and '"AWS::IAM::' not in text:
-            return (_json_policy(path, text, parameters or {}, plain),)
-    from rewriter.sources import detect_kind, load_embedded
+    from rewriter.sources import detect_kind, load_embedded, plain_json_policy
 
+    if plain_json_policy(path, text):
+        return (_json_policy(path, text, parameters or {}, plain),)
     form = detect_kind(path, text)
     if form == "json-policy":
         return (_json_policy(path, text, parameters or {}, plain),)
@@ -225,21 +223,19 @@ def load_policy_file(
     )
 
 
-# What a file that holds a policy scp-fix reads must say somewhere: the markers of every form it reads.
-_IAC_MARKERS = ("AWS::Organizations::Policy", "AWS::IAM::", "aws_organizations_policy", "aws_iam_")
-
-
 def no_policy_reason(path: str, data: bytes | str) -> str | None:
     """Why a file plainly holds no policy (a package.json, a workflow YAML, a .tfvars), or None when it
     may hold one. A pre-commit hook passes every JSON, YAML and Terraform file; those that may hold a
     policy are read in full, so a broken policy is still an error."""
     import json
 
+    from rewriter.sources import POLICY_RESOURCE_MARKERS
+
     try:
         text = _decode(path, data)
     except (UnicodeDecodeError, BadInputError):
         return None  # reading it says what is wrong
-    if any(marker in text for marker in _IAC_MARKERS):
+    if any(marker in text for marker in POLICY_RESOURCE_MARKERS):
         return None
     stripped = text.lstrip("\ufeff \t\r\n")
     if not stripped.startswith(("{", "[")):

@@ -107,6 +107,21 @@ SOURCES: tuple[SourceKind, ...] = (
 )
 
 
+# What a file holding a policy resource names somewhere, in each form read here (CloudFormation's
+# types, then Terraform's): a file that names none holds a plain policy or none.
+POLICY_RESOURCE_MARKERS = ("AWS::Organizations::Policy", "AWS::IAM::", "aws_organizations_policy", "aws_iam_")
+# and a JSON text that names none of these as a string is no CloudFormation template
+TEMPLATE_MARKERS = ("AWSTemplateFormatVersion", "AWS::Organizations::Policy", "AWS::IAM::")
+
+
+def plain_json_policy(path: str, text: str) -> bool:
+    """A JSON file (or stdin) that names no template marker as a JSON string: a policy, read as one
+    without looking for a template in it."""
+    return (path.lower().endswith(".json") or path == "<stdin>") and not any(
+        f'"{marker}' in text for marker in TEMPLATE_MARKERS
+    )
+
+
 def detect_kind(path: str, text: str) -> str:
     """"json-policy", or the name of the ``SOURCES`` kind the file is, by extension first and content second."""
     lower = path.lower()
