@@ -1,4 +1,5 @@
-"""Shared test settings: a quick hypothesis profile by default, a long one for fuzzing.
+"""Shared test settings: the hypothesis profiles (``quick`` for the quick loop, ``ci`` for the whole
+suite, ``fuzz`` for long runs) and what every test may take for granted.
 
 Test modules do not import from here: tests/org has a conftest of its own, and the two would clash
 as the module ``conftest``. Each test module names its own paths.
@@ -9,12 +10,21 @@ from __future__ import annotations
 import os
 from hypothesis import HealthCheck, settings
 
+settings.register_profile("quick", max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("ci", max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("fuzz", max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 import pytest  # noqa: E402
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The quick loop (``-m "not slow"``) draws fewer examples unless HYPOTHESIS_PROFILE names a
+    profile; the whole suite (CI) keeps ``ci``. Test modules read the profile when they are imported,
+    which is after this."""
+    if "HYPOTHESIS_PROFILE" not in os.environ and "not slow" in (config.option.markexpr or ""):
+        settings.load_profile("quick")
 
 
 @pytest.hookimpl(tryfirst=True)  # before -m chooses

@@ -557,3 +557,16 @@ def test_control_tower_advice_exempts_apply_guardrail_too(tmp_path: Path) -> Non
     exempted = {p["key"]: p["value"] for p in guarded["parameters"]}["ExemptedActions"]
     assert "bedrock:ApplyGuardrail" in exempted
     assert "bedrock:ApplyGuardrail" not in {p["key"]: p["value"] for p in plain["parameters"]}["ExemptedActions"]
+
+
+def test_a_model_id_with_a_guardrail_keeps_the_profiles_the_guardrail_serves(tmp_path: Path) -> None:
+    """A model id stands for its profiles callers can call; with a guardrail, only from the Regions the guardrail
+    profile serves too, so jp. and eu. profiles are named once as not callable, never an error."""
+    path = write(tmp_path, region_deny(["us-east-1", "us-east-2", "us-west-2"]))
+    model = load_catalog().get(US).model
+    result = runner.invoke(app, ["check", str(path), "--profile", model, "--guardrail", GUARDRAIL, "--format", "json"])
+    assert result.exit_code in (0, 1), result.output
+    body = json.loads(result.stdout)
+    assert {p["profile"] for p in body["profiles"]} <= {US, f"global.{model}"} and US in {p["profile"] for p in body["profiles"]}
+    assert {f"jp.{model}", f"eu.{model}"} <= set(body["not_callable"]["profiles"])
+    assert {p["source_region"] for p in body["profiles"]} <= set(load_catalog().guardrail(GUARDRAIL).sources)

@@ -2,13 +2,12 @@
 every JSON Pointer has a span holding exactly its value; the scanner agrees with ``json.loads`` and
 fails only with ``PolicyParseError``.
 
-Runs a quick profile (200 examples) unless HYPOTHESIS_PROFILE names another one.
+Twice the examples of the hypothesis profile (200 in CI; see tests/conftest.py).
 """
 
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 import pytest
@@ -22,11 +21,10 @@ from rewriter.parse import parse_policy
 
 pytestmark = pytest.mark.slow  # property tests at full size
 
-if "HYPOTHESIS_PROFILE" not in os.environ:
-    settings.register_profile(
-        "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-    )
-    settings.load_profile("ci")
+# twice the profile's examples (each is cheap: 200 in CI); a decorator on each test, not a loaded
+# profile, so no other module's tests change with this one's
+EXAMPLES = settings(max_examples=settings().max_examples * 2, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
 
 # ---------------------------------------------------------------------------------------------
 # Generated policies
@@ -226,6 +224,7 @@ def _set(document: Any, parts: list[str], value: Any) -> None:
 # Properties
 
 
+@EXAMPLES
 @given(formatted(documents()))
 def test_parse_round_trips_generated_policies(case: tuple[dict[str, Any], str]) -> None:
     document, text = case
@@ -243,6 +242,7 @@ def test_parse_round_trips_generated_policies(case: tuple[dict[str, Any], str]) 
     assert json.dumps(rebuilt) == json.dumps(expected)  # the model keeps the written order
 
 
+@EXAMPLES
 @given(formatted(documents()))
 def test_parse_accepts_utf8_bytes(case: tuple[dict[str, Any], str]) -> None:
     _, text = case
@@ -260,6 +260,7 @@ json_values = st.recursive(
 )
 
 
+@EXAMPLES
 @given(formatted(json_values))
 def test_scan_agrees_with_json_loads(case: tuple[Any, str]) -> None:
     value, text = case
@@ -289,6 +290,7 @@ def _mutations() -> st.SearchStrategy[str]:
 json_alphabet = st.text(alphabet='{}[]",:0123456789.eE+- \n\t\\/ubfnrtalsen\ufeffé', max_size=40)
 
 
+@EXAMPLES
 @given(st.one_of(st.text(), json_alphabet, _mutations()))
 def test_scan_fails_only_with_parse_error(text: str) -> None:
     try:
@@ -301,6 +303,7 @@ def test_scan_fails_only_with_parse_error(text: str) -> None:
     assert value == json.loads(text.removeprefix("\ufeff"))
 
 
+@EXAMPLES
 @given(st.binary(max_size=60))
 def test_parse_policy_on_arbitrary_bytes_raises_only_scp_fix_errors(data: bytes) -> None:
     try:

@@ -150,6 +150,7 @@ def test_the_next_run_removes_what_a_killed_run_left(tmp_path: Path) -> None:
     assert _leftovers(tmp_path) == sorted([alive.name, other.name])
 
 
+@pytest.mark.slow  # a dozen CLI processes, each killed after up to 2.5 s
 def test_a_sigkill_loop_leaves_the_file_whole_and_no_temporary_file_after_the_next_run(tmp_path: Path) -> None:
     policy = _copy(tmp_path)
     original = policy.read_bytes()
