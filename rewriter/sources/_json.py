@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from rewriter.model import Source, escape_pointer_token
-from rewriter.sources._tree import TextEdit, Key, TextNode, split_pointer, to_value, walk
+from rewriter.sources._tree import TextEdit, Key, TextNode, split_pointer, to_value
 
 __all__ = ["JsonEditor", "JsonStyle", "json_node", "rewrite_json"]
 
@@ -492,21 +492,20 @@ class JsonEditor:
 
     def _place_of(self, node: TextNode) -> tuple[TextNode, tuple[str, ...], int]:
         if not self._parents:
-            for pointer, candidate in walk(self.root):
-                if _is_container(candidate):
-                    for index, item in enumerate(candidate.items):
-                        name = candidate.keys[index].name if candidate.kind == "object" else str(index)
-                        self._parents[id(item)] = (candidate, _tokens(pointer) + (name,), index)
+
+            def visit(container: TextNode, tokens: tuple[str, ...]) -> None:
+                for index, item in enumerate(container.items):
+                    name = container.keys[index].name if container.kind == "object" else str(index)
+                    self._parents[id(item)] = (container, tokens + (name,), index)
+                    if _is_container(item):
+                        visit(item, tokens + (name,))
+
+            if _is_container(self.root):
+                visit(self.root, ())
         found = self._parents.get(id(node))
         if found is None:
             raise ValueError("the node is not in this document")
         return found
-
-
-def _tokens(pointer: str) -> tuple[str, ...]:
-    from rewriter.model import pointer_tokens
-
-    return tuple(pointer_tokens(pointer))
 
 
 def _fingerprint(value: Any) -> str:
