@@ -201,7 +201,7 @@ def rewrite(text: str, embedded: EmbeddedPolicy, operations: Sequence[dict[str, 
     """
     import jsonpatch
 
-    from rewriter.sources._ops import next_edits
+    from rewriter.sources._ops import batch_edits
     from rewriter.sources._tree import apply_edits
 
     from dataclasses import replace
@@ -216,7 +216,7 @@ def rewrite(text: str, embedded: EmbeddedPolicy, operations: Sequence[dict[str, 
         if isinstance(found.editor, JsonEditor):
             style = style or found.editor.style
             found = replace(found, editor=replace(found.editor, style=style))
-        edits, used = next_edits(current, found, ops)
+        edits, used = batch_edits(current, found, ops)
         current = apply_edits(current, edits)
         del ops[:used]
     expected = jsonpatch.apply_patch(embedded.document, list(operations))

@@ -115,7 +115,7 @@ def rewrite_json(
     """
     from rewriter.jsontext import scan
     from rewriter.sources import EmbeddedPolicy
-    from rewriter.sources._ops import Found, next_edits
+    from rewriter.sources._ops import Found, batch_edits
     from rewriter.sources._tree import apply_edits
 
     if document is None or source is None or source.text is not text or not source.spans:
@@ -131,23 +131,7 @@ def rewrite_json(
         root = json_node(document, source.spans)
         style = style or JsonStyle.of(current, root)
         found = Found(embedded, root, JsonEditor(root, style))
-        # PERF: operations on containers none of which holds another edit disjoint stretches of the
-        # text, so they are made from one reading of it: a fix that edits every statement of a long
-        # policy reads it once, not once per statement. An operation inside a container an earlier one
-        # of the batch edits waits for the next reading.
-        edits: list = []
-        parents: set[tuple[str, ...]] = set()  # the containers the batch edits
-        above: set[tuple[str, ...]] = set()  # and every container that holds one of them
-        taken = 0
-        while taken < len(ops):
-            parent = tuple(split_pointer(ops[taken].get("path", ""))[:-1])
-            if parent in above or any(parent[:depth] in parents for depth in range(len(parent) + 1)):
-                break
-            more, used = next_edits(current, found, ops[taken:])
-            edits.extend(more)
-            parents.add(parent)
-            above.update(parent[:depth] for depth in range(len(parent) + 1))
-            taken += used
+        edits, taken = batch_edits(current, found, ops)
         current = apply_edits(current, edits)
         del ops[:taken]
     if verify:

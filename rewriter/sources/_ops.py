@@ -83,6 +83,46 @@ def next_edits(text: str, found: Found, ops: list[dict[str, Any]]) -> tuple[list
     return edits, used
 
 
+def batch_edits(text: str, found: Found, ops: list[dict[str, Any]]) -> tuple[list[TextEdit], int]:
+    """The edits for as many of the first operations of ``ops`` as one reading of ``text`` can make,
+    and how many operations they cover.
+
+    PERF: operations on containers none of which holds another edit disjoint stretches of the text, so
+    they are made from one reading of it: a fix that edits every statement of a long policy reads it
+    once, not once per statement (reading a template again is what costs). An operation inside a
+    container an earlier one of the batch edits waits for the next reading. A policy held in a string
+    (``found.embedding``) or edited by a form's own writer (``found.custom``) is edited one operation
+    at a time: its edits are mapped onto the file's text, where two may touch the same stretch.
+    """
+    if found.custom is not None or found.embedding is not None:
+        return next_edits(text, found, ops)
+    edits: list[TextEdit] = []
+    parents: set[tuple[str, ...]] = set()  # the containers the batch edits
+    above: set[tuple[str, ...]] = set()  # and every container that holds one of them
+    taken = 0
+    while taken < len(ops):
+        parent = tuple(split_pointer(ops[taken].get("path", ""))[:-1])
+        nested = parent in above or any(parent[:depth] in parents for depth in range(len(parent) + 1))
+        if nested and not (taken and _appends_again(found, ops[taken - 1], ops[taken], parent)):
+            break
+        more, used = next_edits(text, found, ops[taken:])
+        edits.extend(more)
+        parents.add(parent)
+        above.update(parent[:depth] for depth in range(len(parent) + 1))
+        taken += used
+    return edits, taken
+
+
+def _appends_again(found: Found, previous: dict[str, Any], op: dict[str, Any], parent: tuple[str, ...]) -> bool:
+    """Whether ``op`` appends to the non-empty list ``previous`` appended to: both insert after its last
+    item, in the order given, so one reading makes both (an empty list's first item writes no separator,
+    so its second waits for the next reading)."""
+    if not (op.get("op") == previous.get("op") == "add" and op.get("path") == previous.get("path") and str(op["path"]).endswith("/-")):
+        return False
+    node, _ = _descend(found, list(parent))
+    return node.kind == "list" and bool(node.items)
+
+
 def referenced_value_error(found: Found, pointer: str) -> ReferencedValueError:
     refs = [r for r in found.embedded.references if pointer == r.pointer or pointer.startswith(r.pointer + "/")]
     ref = refs[0] if refs else None
