@@ -36,6 +36,29 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(autouse=True, scope="session")
+def _one_click_command_per_app():
+    """typer's CliRunner builds the click command of a whole app on every invoke (~15 ms: every
+    command's signature and type hints), about 900 times a run. A click command is made to be invoked
+    again and again, and scp-fix builds its own once per process, so each app's is built once here."""
+    import typer.testing
+
+    build = getattr(typer.testing, "_get_command", None)
+    if build is None:  # another typer: every invoke builds its command, as published
+        yield
+        return
+    built: dict[object, object] = {}
+
+    def command_of(app):
+        if app not in built:
+            built[app] = build(app)
+        return built[app]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(typer.testing, "_get_command", command_of)
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
 def _no_user_catalog(tmp_path_factory: pytest.TempPathFactory):
     """No test sees the developer's synced catalog ($XDG_DATA_HOME/scp-fix/profiles.json): every
     command would use it over the built-in one. Tests that want one set XDG_DATA_HOME themselves."""
