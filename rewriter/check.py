@@ -137,8 +137,12 @@ def check(
     def decide(request: Request) -> Decision:
         return evaluator.evaluate(group, request, full_access=full_access)
 
+    def allowed(request: Request) -> bool:
+        return evaluator.allowed(group, request, full_access=full_access)
+
     path = group[0].path if group else "<policies>"
-    return _run(decide, group, profiles, path, source_region, account, principal, actions, guardrail, batch_role)
+    return _run(decide, group, profiles, path, source_region, account, principal, actions, guardrail, batch_role,
+                allowed)
 
 
 def allows_all(
@@ -159,15 +163,22 @@ def allows_all(
     group = (policies,) if isinstance(policies, Policy) else tuple(policies)
     evaluator = evaluator or Evaluator()
 
-    def judge_source(profile: Profile, source: str) -> tuple[bool, bool]:
-        auths = authorizations(
-            profile, source, account=account, actions=actions, principal=principal, guardrail=guardrail,
-            batch_role=batch_role,
-        )
-        answers = [evaluator.allowed(group, a.request, full_access=full_access) for a in auths]
-        return all(answers), all(ok for a, ok in zip(auths, answers) if _originating(a))
-
     for profile in profiles:
+        callable_from = () if source_region is not None else callable_sources(
+            group, profile, full_access=full_access, account=account, actions=actions, principal=principal,
+            evaluator=evaluator,
+        )
+
+        def judge_source(profile: Profile, source: str, whole: bool) -> tuple[bool, bool]:
+            originating = source in callable_from
+            if not (originating or whole):
+                return False, False
+            auths = authorizations(
+                profile, source, account=account, actions=actions, principal=principal, guardrail=guardrail,
+                batch_role=batch_role,
+            )
+            return all(evaluator.allowed(group, a.request, full_access=full_access) for a in auths), originating
+
         _, usable = _usable_sources(profile, source_region, judge_source, guardrail)
         if not usable or not all(usable):
             return False
@@ -181,21 +192,31 @@ def callable_sources(
     full_access: bool = True,
     account: str = DEFAULT_ACCOUNT,
     actions: tuple[str, ...] = INFERENCE_ACTIONS,
+    principal: str | None = None,
     evaluator: Evaluator | None = None,
 ) -> tuple[str, ...]:
     """The source Regions of ``profile`` from which the policies let a caller make the originating call:
     where a caller can call it from (what ``check`` counts when no source Region is named)."""
     group = (policies,) if isinstance(policies, Policy) else tuple(policies)
     evaluator = evaluator or Evaluator()
-    return tuple(
-        source
-        for source in profile.sources
-        if all(
-            evaluator.allowed(group, a.request, full_access=full_access)
-            for a in authorizations(profile, source, account=account, actions=actions)
-            if _originating(a)
+
+    def sources() -> tuple[str, ...]:
+        return tuple(
+            source
+            for source in profile.sources
+            if all(
+                evaluator.allowed(group, a.request, full_access=full_access)
+                for a in authorizations(profile, source, account=account, actions=actions, principal=principal)
+                if _originating(a)
+            )
         )
-    )
+
+    # PERF: verifying a fix and the grid's routes ask the same of each policy and profile; with 33
+    # profiles, a policy's every source Region each time
+    for policy in group:
+        evaluator.compiled(policy)  # held by the evaluator: its id names it in the key
+    key = ("callable sources", *map(id, group), profile, full_access, account, actions, principal)
+    return evaluator.shared(key, sources)
 
 
 def _originating(authorization: Authorization) -> bool:
@@ -207,7 +228,7 @@ def _originating(authorization: Authorization) -> bool:
 def _usable_sources(
     profile: Profile,
     source_region: str | None,
-    judge_source: Callable[[Profile, str], tuple[T, bool]],
+    judge_source: Callable[[Profile, str, bool], tuple[T, bool]],
     guardrail: Profile | None = None,
 ) -> tuple[tuple[str, ...], list[T]]:
     """Which source Regions of a profile a check counts (the one rule ``check`` and ``allows_all`` share):
@@ -216,13 +237,14 @@ def _usable_sources(
     ``guardrail`` profile, only the sources both can be called from: a guardrail lives in the caller's
     Region, and a guardrail profile serves only its own sources.
 
-    ``judge_source`` gives a source's result and whether its originating call is allowed. Returns the
-    sources looked at and the results of those that count."""
+    ``judge_source(profile, source, whole)`` gives a source's result and whether its originating call is
+    allowed; unless ``whole``, it may judge only the originating call when that is denied (the result
+    is then left out). Returns the sources looked at and the results of those that count."""
     if source_region is not None:
         profile.destinations(source_region)
         if guardrail is not None:
             guardrail.destinations(source_region)
-        return (source_region,), [judge_source(profile, source_region)[0]]
+        return (source_region,), [judge_source(profile, source_region, True)[0]]
     sources = profile.sources
     if guardrail is not None:
         sources = tuple(s for s in sources if s in guardrail.routes)
@@ -235,7 +257,9 @@ def _usable_sources(
             )
     usable = []
     for source in sources:
-        result, originating_allowed = judge_source(profile, source)
+        # PERF: a source whose originating call is denied does not count, so its destinations are not
+        # asked about: a global profile has some 30 sources, and a Region allow-list lets callers use few.
+        result, originating_allowed = judge_source(profile, source, False)
         if originating_allowed:
             usable.append(result)
     return sources, usable
@@ -274,6 +298,7 @@ def _run(
     actions: tuple[str, ...],
     guardrail: Profile | None = None,
     batch_role: str | None = None,
+    allowed: Callable[[Request], bool] | None = None,
 ) -> CheckResult:
     found: dict[int, Mapping[int, RegionRestriction]] = {}  # a policy's restrictions, by position
 
@@ -288,7 +313,7 @@ def _run(
 
     return check_with(
         judge, profiles, path=path, source_region=source_region, account=account, principal=principal,
-        actions=actions, guardrail=guardrail, batch_role=batch_role,
+        actions=actions, guardrail=guardrail, batch_role=batch_role, allowed=allowed,
     )
 
 
@@ -304,17 +329,23 @@ def check_with(
     authorize: Callable[..., tuple[Authorization, ...]] = authorizations,
     guardrail: Profile | None = None,
     batch_role: str | None = None,
+    allowed: Callable[[Request], bool] | None = None,
 ) -> CheckResult:
-    """The check itself, for any way of deciding a request (one level, every level, a memoised org)."""
+    """The check itself, for any way of deciding a request (one level, every level, a memoised org).
+    ``allowed``: the yes or no alone, where that is cheaper than ``judge`` (which words why a request is
+    denied); it tells which source Regions count."""
+    is_allowed = allowed or (lambda request: judge(request)[0].allowed)
     checks: list[ProfileCheck] = []
     unreachable: list[Unreachable] = []
     with_guardrail = {"guardrail": guardrail} if guardrail is not None else {}  # an org's authorize has none
 
-    def judge_source(profile: Profile, source: str) -> tuple[ProfileCheck, bool]:
+    def judge_source(profile: Profile, source: str, whole: bool) -> tuple[ProfileCheck | None, bool]:
         auths = authorize(
             profile, source, account=account, actions=actions, principal=principal, batch_role=batch_role,
             **with_guardrail,
         )
+        if not whole and not all(is_allowed(a.request) for a in auths if _originating(a)):
+            return None, False
         results = tuple(RequestResult(a, *judge(a.request)) for a in auths)
         originating_allowed = all(r.decision.allowed for r in results if _originating(r.authorization))
         return ProfileCheck(profile, source, results), originating_allowed

@@ -175,10 +175,15 @@ def arn_regex(pattern: str) -> re.Pattern[str]:
     the resource (which may hold colons); in a short pattern such as ``arn:aws:*`` it is the
     rest of the ARN, and ``*`` alone matches everything. Case-sensitive, as IAM's ARN operators.
     """
+    return re.compile(_arn_body(pattern))
+
+
+def _arn_body(pattern: str) -> str:
+    """``arn_regex``'s regular expression, uncompiled."""
     parts = pattern.split(":", 5)
     segments = [_glob_body(p, "[^:]*", "[^:]") for p in parts[:-1]]
     segments.append(_glob_body(parts[-1], "(?s:.*)", "(?s:.)"))
-    return re.compile(":".join(segments))
+    return ":".join(segments)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -265,7 +270,9 @@ def _value_test(family: str, values: tuple[str, ...]) -> ValueTest:
         regex = _alternation(values, lambda v: _glob_body(v, "(?s:.*)", "(?s:.)"))
         return lambda r: regex.fullmatch(r) is not None
     if family == "arn":
-        regex = _alternation(values, lambda v: arn_regex(v).pattern)
+        # PERF: one regex for the list, each pattern's not compiled on its own (a condition on the
+        # profile ARN that exempts 33 profiles took 15 ms to compile twice)
+        regex = _alternation(values, _arn_body)
         return lambda r: regex.fullmatch(r) is not None
     if family == "bool":
         folded = frozenset(v.strip().lower() for v in values)

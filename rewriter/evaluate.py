@@ -355,7 +355,7 @@ class Evaluator:
     compiled once per evaluator, by their patterns.
     """
 
-    __slots__ = ("_policies", "_actions", "_resources", "_decisions", "_full_access", "_action_classes")
+    __slots__ = ("_policies", "_actions", "_resources", "_decisions", "_full_access", "_shared")
 
     def __init__(self) -> None:
         # id(policy) -> (policy, compiled): the entry holds the policy, so its id cannot be reused
@@ -367,17 +367,18 @@ class Evaluator:
         # by the refs' ids: the refs are held by the compiled statements, so no id is reused meanwhile.
         self._decisions: dict[tuple[Any, ...], Decision] = {}
         self._full_access: _Compiled | None = None
-        # the "newly allowed" grid's classes of actions, by the action patterns and statements they
-        # come from (``action_classes``)
-        self._action_classes: dict[tuple[Any, ...], Any] = {}
+        # what the parts of a run share, by what it is made from (``shared``)
+        self._shared: dict[tuple[Any, ...], Any] = {}
 
-    def action_classes(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
-        """The grid's classes of actions for ``key`` (the patterns and the statements listing them),
-        made once per evaluator: the files of one command are mostly one template, whose action lists
-        give the same classes whatever Regions each file allows. The result is shared: not to be changed."""
-        found = self._action_classes.get(key)
+    def shared(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+        """``make()``, made once per evaluator for ``key``, which names everything it depends on: the
+        grid's classes of actions (the files of one command are mostly one template, whose action lists
+        give the same classes whatever Regions each file allows), the source Regions a policy lets
+        callers use a profile from (a proposal's verification and its grid both ask). The result is
+        shared: not to be changed. A key may name a policy by its id once ``compiled`` holds it."""
+        found = self._shared.get(key)
         if found is None:
-            found = self._action_classes[key] = make()
+            found = self._shared[key] = make()
         return found
 
     def compiled(self, policy: Policy) -> CompiledPolicy:

@@ -51,6 +51,10 @@ _ALWAYS_PRESENT = frozenset({
     "aws:principalisawsservice",
 })
 _FILLER = "scp-fix"
+# A class's resource form (the second item of its signature): True for Bedrock's model actions, False
+# for other services' ("*"), and this for bedrock:ApplyGuardrail, asked on a guardrail-profile ARN.
+GUARDRAIL_FORM = "guardrail-profile"
+_APPLY_GUARDRAIL = "bedrock:applyguardrail"
 _MAX_PAIRS = 30  # values of one key beyond which pairs of patterns are not merged (a cost of n squared)
 
 
@@ -402,7 +406,8 @@ def _classes(catalogue: ActionCatalogue, patterns: Mapping[str, tuple[int, ...]]
             for position in range(start, stop):
                 action = actions[position]
                 owners = named.union(*(o for pattern, o in tested if action_matches(pattern, action)))
-                members = classes.setdefault((position in keyed, is_bedrock, *sorted(owners)), [])
+                form = GUARDRAIL_FORM if is_bedrock and action.lower() == _APPLY_GUARDRAIL else is_bedrock
+                members = classes.setdefault((position in keyed, form, *sorted(owners)), [])
                 if members and members[-1][1] == position:
                     members[-1] = (members[-1][0], position + 1)
                 else:
@@ -422,10 +427,12 @@ def compare_policies(
     profile_arns: Mapping[str, str] | None = None,
     evaluator: Evaluator | None = None,
     source_region: str | None = None,
+    guardrail: Profile | None = None,
 ) -> Delta:
     """Every request of the grid that ``after`` allows and ``before`` denies (and the reverse)."""
     (delta,) = compare_many(before, (after,), profiles, full_access=full_access, regions=regions,
-                            profile_arns=profile_arns, evaluator=evaluator, source_region=source_region)
+                            profile_arns=profile_arns, evaluator=evaluator, source_region=source_region,
+                            guardrail=guardrail)
     return delta
 
 
@@ -465,13 +472,15 @@ def compare_many(
     profile_arns: Mapping[str, str] | None = None,
     evaluator: Evaluator | None = None,
     source_region: str | None = None,
+    guardrail: Profile | None = None,
 ) -> tuple[Delta, ...]:
     """``compare_policies`` of ``before`` with each of ``afters``, sharing the work they have in common:
     the classes of actions, Regions and key values (of all the policies at once: a finer split changes
     no answer) and the answers ``before`` gives. ``profile_arns``: profile id -> the ARN callers call it
     by (an identity policy names its account and source Region; an SCP pattern matches any, so a sample
     ARN does). ``source_region``: the one Region callers call from, for ``effective_regions`` (default:
-    every source Region each changed policy lets callers use)."""
+    every source Region each changed policy lets callers use). ``guardrail``: the guardrail profile whose
+    ARN bedrock:ApplyGuardrail is asked on (by default one no policy names)."""
     from rewriter.iam_actions import action_catalogue
     from rewriter.regions_data import partition_of
 
@@ -484,8 +493,8 @@ def compare_many(
     patterns = _action_patterns(policies)
     # PERF: the classes cost more than the rest of a file's grid (a test per action of every service a
     # pattern names in part); the files of one command share them through the run's evaluator.
-    classes = evaluator.action_classes(
-        (catalogue.version, *sorted(patterns.items())), lambda: _classes(catalogue, patterns)
+    classes = evaluator.shared(
+        ("action classes", catalogue.version, *sorted(patterns.items())), lambda: _classes(catalogue, patterns)
     )
     clauses = _clauses_by_key(policies)
     dimensions = tuple(_dimensions(clauses))
@@ -500,17 +509,26 @@ def compare_many(
         else f"arn:{partition_of(region)}:bedrock:{region}::foundation-model/{model}"
         for region in region_list
     ]
+    # ApplyGuardrail acts on guardrails and guardrail profiles, never on a model: a policy that scopes it
+    # by resource (notaction's companion) is read on the guardrail-profile ARN the calls use.
+    guardrail_id = guardrail.id if guardrail is not None else "scp-fix.guardrail.v1:0"
+    guardrail_resources = [
+        f"arn:{partitions[0] if region == UNSPECIFIED else partition_of(region)}:bedrock:"
+        f"{'' if region == UNSPECIFIED else region}:{ACCOUNT}:guardrail-profile/{guardrail_id}"
+        for region in region_list
+    ]
+    resources_of = {True: bedrock_resources, GUARDRAIL_FORM: guardrail_resources}
     # Each class's representative (its first action) is asked in every Region, and through every
     # profile context when it can carry the key; the classes of one resource form share the grid's
     # cells, and one pass per policy answers both forms. (A class that cannot carry the key is read
     # from the first context, the direct call, alone.)
-    by_resource: dict[bool, list[tuple]] = {}
+    by_resource: dict[bool | str, list[tuple]] = {}
     for signature in classes:
         by_resource.setdefault(signature[1], []).append(signature)
     groups = [
         ([catalogue.actions[classes[s][0][0]] for s in signatures],
-         bedrock_resources if is_bedrock else ["*"] * len(region_list))
-        for is_bedrock, signatures in by_resource.items()
+         resources_of.get(form, ["*"] * len(region_list)))
+        for form, signatures in by_resource.items()
     ]
     context_keys = keys if any(s[0] for s in classes) else keys[: space.per_context]
     answers: list[dict[tuple, int]] = [{} for _ in policies]  # before, then each after

@@ -153,6 +153,7 @@ class _Settings:
     actions: tuple[str, ...] | None = None  # identity policies: the actions callers need
     batch_role: str | None = None  # --batch: the jobs' service role (an unnamed one when None)
     principal: str | None = None  # the caller's aws:PrincipalArn, when known
+    guardrail: Profile | None = None  # the guardrail profile the calls use: its ApplyGuardrail must pass too
 
     @property
     def identity(self) -> bool:
@@ -196,6 +197,7 @@ def propose(
     evaluator: Evaluator | None = None,
     batch_role: str | None = None,
     principal: str | None = None,
+    guardrail: Profile | None = None,
 ) -> Proposal:
     """The smallest verified change to ``policy`` that lets every profile through, or why there is none.
 
@@ -206,7 +208,8 @@ def propose(
     ``kind="identity"`` reads the policy as a caller's IAM policy (``rewriter.identity``): it is evaluated
     alone, ``account`` defaults to the one its ARNs name, and ``actions`` are those callers need.
     ``evaluator``: one run's evaluator, shared by the files of one command (their policies repeat the
-    same statement patterns, compiled once); a new one by default.
+    same statement patterns, compiled once); a new one by default. ``guardrail``: the guardrail profile
+    the calls use; its ApplyGuardrail authorizations are checked, fixed and verified with the calls (SCPs).
     ``batch`` checks batch jobs too, whose cross-Region hops are made by their service role,
     ``batch_role`` (reference R.2): the change must let that role through, not only the caller.
     ``principal``: the caller's ``aws:PrincipalArn``, for a policy that exempts principals.
@@ -215,6 +218,8 @@ def propose(
     if strategy not in names:
         raise ScpFixError(f"unknown strategy {strategy!r}; choose one of {', '.join(names)}")
     identity = kind == "identity"
+    if identity and guardrail is not None:
+        raise ScpFixError("--guardrail is checked for service control policies, not identity policies", path=policy.path)
     settings = _Settings(
         tuple(profiles), source_region, full_access and not identity,
         account if identity else account or DEFAULT_ACCOUNT,
@@ -225,6 +230,7 @@ def propose(
         overridden=resolve_overrides(policy, override),
         policy_name=policy_name,
         batch_role=batch_role, principal=principal,
+        guardrail=guardrail,
     )
     proposal = _propose_checked(policy, _check(policy, settings), strategy, force, settings)
     if settings.batch and not identity:  # who makes a batch job's calls, and what an exemption must name
@@ -404,6 +410,7 @@ def _check(policy: Policy, settings: _Settings) -> CheckResult:
         policy, settings.profiles, source_region=settings.source_region,
         full_access=settings.full_access, account=settings.account, evaluator=settings.evaluator,
         actions=settings.scp_actions, batch_role=settings.batch_role, principal=settings.principal,
+        guardrail=settings.guardrail,
     )
 
 
@@ -557,6 +564,7 @@ def _allows_all(policy: Policy, settings: _Settings) -> bool:
         policy, settings.profiles, source_region=settings.source_region,
         full_access=settings.full_access, account=settings.account, evaluator=settings.evaluator,
         actions=settings.scp_actions, batch_role=settings.batch_role, principal=settings.principal,
+        guardrail=settings.guardrail,
     )
 
 
@@ -586,7 +594,8 @@ def _with_deltas(
     } if settings.identity else None
     deltas = compare_many(policy, [c.policy for c in verified], settings.profiles,  # type: ignore[misc]
                           full_access=settings.full_access, regions=settings.regions, profile_arns=arns,
-                          evaluator=settings.evaluator, source_region=settings.source_region)
+                          evaluator=settings.evaluator, source_region=settings.source_region,
+                          guardrail=settings.guardrail)
     by_candidate = {id(c): d for c, d in zip(verified, deltas)}
     result = []
     for candidate in candidates:
@@ -619,4 +628,6 @@ def _control_tower_advice(policy: Policy, before: CheckResult, settings: _Settin
             allowed.setdefault(region)
     # A batch job's hops are InvokeModel calls by its service role (cris), exempted with the inference
     # actions; CreateModelInvocationJob is made in the source Region only, which the control allows.
-    return ControlTowerAdvice(label, tuple(allowed), INFERENCE_ACTIONS, UNSPECIFIED in denied)
+    # A guardrail's ApplyGuardrail has no profile ARN to exempt it by: the control must exempt it too.
+    actions = INFERENCE_ACTIONS + (("bedrock:ApplyGuardrail",) if settings.guardrail is not None else ())
+    return ControlTowerAdvice(label, tuple(allowed), actions, UNSPECIFIED in denied)

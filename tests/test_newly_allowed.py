@@ -133,7 +133,9 @@ def test_classes_group_exactly_the_actions_every_statement_treats_alike(listed: 
 
     def behaviour(action: str) -> tuple:
         answers = tuple(any(action_matches(p, action) for p, o in owners.items() if n in o) for n in range(3))
-        return answers, action in catalogue.profile_key_actions, action.startswith("bedrock:")
+        # the resource the grid asks on: a model's ARN for Bedrock, a guardrail profile's for ApplyGuardrail
+        form = "guardrail-profile" if action == "bedrock:ApplyGuardrail" else action.startswith("bedrock:")
+        return answers, action in catalogue.profile_key_actions, form
 
     seen: set[int] = set()
     behaviours: set[tuple] = set()

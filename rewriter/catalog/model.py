@@ -88,11 +88,16 @@ class Profile:
     # legacy: the scheduled end-of-life date; end-of-life: the date it ended, when known.
     end_of_life: str | None = None
     lifecycle_source: str | None = None  # where lifecycle and end_of_life come from
+    # PERF: the hash, made once: the authorization requests of a profile are looked up by it for each
+    # of its source Regions and each policy a proposal verifies (33 profiles: thousands of times)
+    _hash: int = field(default=0, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "routes", _freeze_routes(self.routes))
         object.__setattr__(self, "unconfirmed_routes", _freeze_routes(self.unconfirmed_routes))
         object.__setattr__(self, "notes", tuple(self.notes))
+        # routes is a mapping proxy, which does not hash
+        object.__setattr__(self, "_hash", hash((self.kind, self.id, self.arn, tuple(self.routes.items()))))
         if self.kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, not {self.kind!r}")
         if self.lifecycle not in LIFECYCLES:
@@ -100,8 +105,8 @@ class Profile:
         if self.kind == "application" and not self.arn:
             raise ValueError("an application inference profile needs its ARN")
 
-    def __hash__(self) -> int:  # routes is a mapping proxy, which does not hash
-        return hash((self.kind, self.id, self.arn, tuple(self.routes.items())))
+    def __hash__(self) -> int:
+        return self._hash
 
     @property
     def is_global(self) -> bool:

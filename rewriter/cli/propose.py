@@ -27,6 +27,7 @@ from rewriter.cli._common import (
     EXIT_FINDING,
     EXIT_OK,
     EXIT_UNSAFE,
+    GUARDRAIL_OPTION,
     LANG_OPTION,
     PolicyKind,
     batch_settings,
@@ -59,6 +60,7 @@ def propose(
     profile: list[str] = PROFILE_OPTION,
     source_region: Optional[str] = SOURCE_REGION_OPTION,
     profiles_file: Optional[str] = PROFILES_FILE_OPTION,
+    guardrail: Optional[str] = GUARDRAIL_OPTION,
     strategy: StrategyName = typer.Option(StrategyName.auto, "--strategy", help="Which fix pattern."),
     output: ProposeFormat = typer.Option(
         ProposeFormat.diff, "--format",
@@ -94,6 +96,7 @@ def propose(
 
         catalog = load_catalog(profiles_file)
         profiles, from_models = resolve_profiles(catalog, profile)
+        guardrail_profile = catalog.guardrail(guardrail) if guardrail else None
         parameters = parse_parameters(parameter)
         batch, batch_role = batch_settings(batch, batch_role)
         principal = checked_principal(principal)
@@ -114,10 +117,11 @@ def propose(
             path, profiles, write=write,
             options=dict(
                 source_region=source_region, strategy=strategy.value, batch=batch, batch_role=batch_role,
-                principal=principal, broad=broad, prefix=prefix, force=force, full_access=not no_full_access, override=tuple(override),
+                principal=principal, broad=broad, prefix=prefix, force=force, full_access=not no_full_access,
+                override=tuple(override),
                 parameters=parameters, var_files=tuple(var_file), from_models=from_models,
                 kind=kind.value if kind else None, account=account, actions=tuple(action) or None,
-                evaluator=evaluator,
+                evaluator=evaluator, **({"guardrail": guardrail_profile} if guardrail_profile else {}),
             ),
         )
         codes.append(code)
@@ -131,7 +135,8 @@ def propose(
             verify = scp_fix_command(
                 "check", [path], [p.id for p in profiles], source_region=source_region,
                 full_access=not no_full_access, parameters=parameter, var_files=var_file,
-                extra=identity_words(kind, account, action) + batch_words(batch, batch_role, principal),
+                extra=identity_words(kind, account, action) + batch_words(batch, batch_role, principal)
+                + (["--guardrail", guardrail] if guardrail else []),
             )
             _show(result, output, lang=resolve_lang(lang), verify=verify)
     if documents:

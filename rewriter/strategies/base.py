@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -53,6 +53,11 @@ class Problem:
     def denied(self) -> tuple[RequestResult, ...]:
         return tuple(r for c in self.result.checks for r in c.results if not r.decision.allowed)
 
+    @property
+    def guardrail_denied(self) -> tuple[RequestResult, ...]:
+        """The denied ApplyGuardrail authorizations of the guardrail profile the calls use (``--guardrail``)."""
+        return tuple(r for r in self.denied if r.authorization.role is Role.GUARDRAIL)
+
     def require_source_allowed(self, why: str) -> None:
         """Exemptions through the profile ARN cannot reach the originating call, which carries none, nor
         a batch job's creation or its service role's call on the profile (cris: none carries it)."""
@@ -75,12 +80,14 @@ class Problem:
                     region=region, why=why,
                 ))
 
-    def profiles_denied_by(self, index: int) -> tuple[Profile, ...]:
+    def profiles_denied_by(self, index: int, *, roles: Collection[Role] | None = None) -> tuple[Profile, ...]:
         """The profiles some of whose requests statement ``index`` denies: an exemption in that statement
-        names only these (a profile the statement already lets through needs nothing there)."""
+        names only these (a profile the statement already lets through needs nothing there). ``roles``:
+        count only requests of these roles (not a guardrail's ApplyGuardrail, which no profile ARN covers)."""
         ids = {
             r.authorization.profile_id for r in self.denied
             if any(ref.index == index for ref in r.decision.statements)
+            and (roles is None or r.authorization.role in roles)
         }
         return tuple(p for p in self.profiles if p.id in ids)
 

@@ -14,6 +14,11 @@ Example: NotAction ``[..., "wafv2:*"]`` gains the two actions, and a statement
 ``DenyBedrockInferenceOutsideAllowedRegions`` re-denies them outside the allowed Regions unless the call
 comes through ``jp.anthropic.claude-sonnet-4-5-20250929-v1:0``.
 
+With ``--guardrail``, when the guardrail profile's Regions are denied: ``bedrock:ApplyGuardrail`` leaves
+the NotAction too, and a second companion re-denies it outside the allowed Regions on every resource but
+that guardrail profile (``NotResource``): ApplyGuardrail has no condition keys, so the profile-ARN
+condition of the first companion would deny it again.
+
 Fix safety: the companion keeps direct calls denied, so only calls through the profiles are let through;
 ``--broad`` opens all of Bedrock in every Region and is unsafe.
 """
@@ -24,14 +29,17 @@ import copy
 from typing import Any
 
 from rewriter.i18n import Text
-from rewriter.cris import INFERENCE_PROFILE_KEY
+from rewriter.cris import APPLY_GUARDRAIL, INFERENCE_PROFILE_KEY
 from rewriter.fixes import Applicability, Edit, Fix, NotApplicable
 from rewriter.model import Statement
+from rewriter.regions_data import partition_of
 from rewriter.strategies.base import Problem, append_statements, append_values, profile_patterns
 from rewriter.templating import fill_json_template
+from rewriter.vocabulary import Role
 
 NAME = "notaction"
 COMPANION_SID = "DenyBedrockInferenceOutsideAllowedRegions"
+GUARDRAIL_SID = "DenyApplyGuardrailOutsideAllowedRegions"
 
 
 def plan(problem: Problem) -> Fix:
@@ -45,15 +53,26 @@ def plan(problem: Problem) -> Fix:
     sids = {s.sid for s in problem.policy.statements if s.sid}
     edits: list[Edit] = []
     companions: list[dict[str, Any]] = []
+    guarded = {ref.index for r in problem.guardrail_denied for ref in r.decision.statements}
+    guardrail = problem.result.guardrail
     for index, restriction in sorted(restrictions.items()):
         statement = restriction.statement
-        edits.extend(_carve(problem, statement, carved))
-        if not options.broad:
-            raw = raw_statements[index]
-            # the profiles this statement denies: one it lets through needs no exemption here
-            patterns = profile_patterns(problem.profiles_denied_by(index), prefix=options.prefix)
+        if options.broad:
+            edits.extend(_carve(problem, statement, carved))
+            continue
+        raw = raw_statements[index]
+        # the profiles this statement denies: one it lets through needs no exemption here
+        denied_profiles = problem.profiles_denied_by(index, roles=_INFERENCE_ROLES)
+        actions = (options.actions if denied_profiles else ()) + ((APPLY_GUARDRAIL,) if index in guarded else ())
+        edits.extend(_carve(problem, statement, actions))
+        if denied_profiles:
+            patterns = profile_patterns(denied_profiles, prefix=options.prefix)
             companions.append(_companion(raw, _unique_sid(sids), options.actions, patterns))
+        if index in guarded and guardrail is not None:
+            companions.append(_guardrail_companion(raw, statement, _unique_sid(sids, GUARDRAIL_SID), guardrail))
     edits = append_statements(problem.policy, edits, companions)
+    if guarded and not options.broad:
+        carved = (*carved, APPLY_GUARDRAIL)
     names = ", ".join(carved)
     if options.broad:
         notes = (Text(
@@ -68,6 +87,12 @@ def plan(problem: Problem) -> Fix:
             ),)
             if options.prefix else ()
         )
+        if guarded and guardrail is not None:
+            notes += (Text(
+                "bedrock:ApplyGuardrail is carved out too, for guardrail profile {guardrail}: it has no condition "
+                "keys, so a second companion re-denies it outside the allowed Regions on every resource but that "
+                "guardrail profile.", guardrail=guardrail.id,
+            ),)
         if options.batch:
             notes += (Text(
                 "A batch job's cross-Region hops are bedrock:InvokeModel calls by its batch service role, "
@@ -110,12 +135,32 @@ def _carve(problem: Problem, statement: Statement, actions: tuple[str, ...]) -> 
     )
 
 
-def _unique_sid(taken: set[str]) -> str:
-    sid, n = COMPANION_SID, 2
+def _unique_sid(taken: set[str], base: str = COMPANION_SID) -> str:
+    sid, n = base, 2
     while sid in taken:
-        sid, n = f"{COMPANION_SID}{n}", n + 1
+        sid, n = f"{base}{n}", n + 1
     taken.add(sid)
     return sid
+
+
+_INFERENCE_ROLES = frozenset({Role.PROFILE, Role.DESTINATION, Role.GLOBAL_MODEL})
+
+
+def _guardrail_companion(raw: dict[str, Any], statement: Statement, sid: str, guardrail: Any) -> dict[str, Any]:
+    """Deny ApplyGuardrail under the statement's own conditions on every resource but the guardrail
+    profile: scoped by resource, since ApplyGuardrail carries no key to scope it by."""
+    if "NotResource" in raw or raw.get("Resource", "*") not in ("*", ["*"]):
+        raise NotApplicable(Text(
+            "{statement} names its resources, so bedrock:ApplyGuardrail cannot be re-denied on every resource but "
+            "the guardrail profile", statement=statement.label,
+        ))
+    partition = partition_of(guardrail.sources[0]) if guardrail.sources else "aws"
+    companion = fill_json_template(
+        "companion-deny.json",
+        {"sid": sid, "actions": [APPLY_GUARDRAIL], "resource": "*", "condition": copy.deepcopy(raw.get("Condition", {}))},
+    )
+    pattern = f"arn:{partition}:bedrock:*:*:guardrail-profile/{guardrail.id}"
+    return {("NotResource" if k == "Resource" else k): ([pattern] if k == "Resource" else v) for k, v in companion.items()}
 
 
 def _companion(raw: dict[str, Any], sid: str, actions: tuple[str, ...], patterns: tuple[str, ...]) -> dict[str, Any]:

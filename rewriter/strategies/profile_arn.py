@@ -13,7 +13,8 @@ Example: ``"ArnNotLike": {"aws:PrincipalARN": [...]}`` gains
 
 Fix safety: safe for the named profiles; with ``--prefix`` every profile of the geography is let
 through. It cannot exempt the originating call, which carries no profile ARN: the source Region must
-already be allowed.
+already be allowed. Nor ``bedrock:ApplyGuardrail`` (``--guardrail``), which has no condition keys at all:
+when the guardrail's Regions are denied it is not offered, and says which strategies can.
 """
 
 from __future__ import annotations
@@ -30,6 +31,15 @@ NAME = "profile-arn"
 
 def plan(problem: Problem) -> Fix:
     problem.require_source_allowed("it carries no bedrock:InferenceProfileArn to exempt")
+    guardrail = problem.guardrail_denied
+    if guardrail:
+        raise NotApplicable(Text(
+            "bedrock:ApplyGuardrail on guardrail profile {guardrail} is denied in {regions}, and no "
+            "bedrock:InferenceProfileArn exemption can cover it: ApplyGuardrail has no condition keys. Allowing "
+            "those Regions (regions) or carving ApplyGuardrail out of the Region deny (notaction) can",
+            guardrail=problem.result.guardrail.id if problem.result.guardrail else "",
+            regions=", ".join(sorted({r.request.region for r in guardrail})),
+        ))
     lifted: dict[int, Statement] = {}  # deliberate controls --override lets this exempt the profiles from
     restrictions = problem.denying_restrictions(problem.denied, lifted=lifted)
     edits: list[Edit] = []
