@@ -44,6 +44,7 @@ __all__ = [
     "authorizations",
     "originating_authorizations",
     "batch_role_arn",
+    "principal_arn",
     "unnamed_batch_role",
     "guardrail_authorizations",
 ]
@@ -56,7 +57,9 @@ UNSPECIFIED = "unspecified"
 DEFAULT_ACCOUNT = "111122223333"
 INFERENCE_PROFILE_KEY = "bedrock:InferenceProfileArn"
 # aws:PrincipalArn of a role session is the role's ARN, so that is what --batch-role takes.
-_ROLE_ARN = re.compile(r"arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]+")
+_IAM_ARN = r"arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:"
+_ROLE_ARN = re.compile(_IAM_ARN + r"role/[A-Za-z0-9+=,.@_/-]+")
+_PRINCIPAL_ARN = re.compile(_IAM_ARN + r"(?:(?:role|user)/[A-Za-z0-9+=,.@_/-]+|root)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,10 +231,19 @@ def unnamed_batch_role(account: str, partition: str = "aws") -> str:
 def batch_role_arn(value: str) -> str:
     """``--batch-role``'s value, checked: the ARN of an IAM role (what ``aws:PrincipalArn`` is for the
     role's sessions), with a 12-digit account."""
-    if _ROLE_ARN.fullmatch(value) is None:
+    return _checked_principal(value, _ROLE_ARN, "--batch-role", "an IAM role ARN",
+                              "arn:aws:iam::123456789012:role/service-role/BedrockBatchRole")
+
+
+def principal_arn(value: str) -> str:
+    """``--principal``'s value, checked: the caller's ``aws:PrincipalArn``, an IAM role's, user's or the
+    account root's ARN."""
+    return _checked_principal(value, _PRINCIPAL_ARN, "--principal", "an IAM role, user or root ARN",
+                              "arn:aws:iam::123456789012:role/DataScience")
+
+
+def _checked_principal(value: str, pattern: re.Pattern[str], option: str, what: str, example: str) -> str:
+    if pattern.fullmatch(value) is None:
         hint = " (aws:PrincipalArn of a role session is its role's ARN, arn:aws:iam::ACCOUNT:role/NAME)" if ":sts::" in value else ""
-        raise BadInputError(
-            f"--batch-role {value!r} is not an IAM role ARN such as "
-            f"arn:aws:iam::123456789012:role/service-role/BedrockBatchRole{hint}"
-        )
+        raise BadInputError(f"{option} {value!r} is not {what} such as {example}{hint}")
     return value

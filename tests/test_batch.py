@@ -303,3 +303,32 @@ def test_org_propose_with_batch_verifies_the_roles_hops() -> None:
     assert roles == {ROLE} and not result.after.blocked
     before = check_org(snapshot, profiles, accounts=["111122223333"], actions=BATCH, batch_role=ROLE)
     assert before.blocked
+
+
+def test_the_cli_takes_the_callers_principal_and_names_the_role_the_exemption_leaves_out(tmp_path: Path) -> None:
+    path = _write(tmp_path, _exempting(CALLER))
+    args = ["check", str(path), "--profile", JP_SONNET, "--principal", CALLER]
+    assert runner.invoke(app, args).exit_code == 0  # the caller is exempt everywhere
+    result = runner.invoke(app, [*args, "--batch-role", ROLE])
+    assert result.exit_code == 1
+    denied = [line for line in result.stdout.splitlines() if "denied" in line]
+    assert denied and all("batch service role" in line and ROLE in line and CALLER in line for line in denied)
+    # the suggested propose keeps who calls, so it proposes for the same requests
+    assert f"--principal {CALLER} --batch-role {ROLE}" in result.stderr
+    proposed = runner.invoke(app, ["propose", str(path), "--profile", JP_SONNET, "--principal", CALLER,
+                                   "--batch-role", ROLE, "--format", "json"])
+    assert proposed.exit_code == 1, proposed.output
+    data = json.loads(proposed.stdout)
+    assert {r["principal"] for r in data["check"]["profiles"][0]["requests"]} == {CALLER, ROLE}
+    bad = runner.invoke(app, [*args[:-1], "arn:aws:sts::111122223333:assumed-role/DataScience/me"])
+    assert bad.exit_code == 2 and "--principal" in bad.stderr and "role's ARN" in bad.stderr
+
+
+def test_org_check_with_batch_role_checks_the_roles_hops() -> None:
+    args = ["org", "check", "--snapshot", ORG_SNAPSHOT, "--profile", JP_SONNET, "--format", "json"]
+    plain = runner.invoke(app, args)
+    batch = runner.invoke(app, [*args, "--batch-role", ROLE])
+    assert batch.exit_code == plain.exit_code == 1
+    status = lambda out: {a["name"]: a["status"] for a in json.loads(out)["accounts"]}  # noqa: E731
+    assert status(batch.stdout) == status(plain.stdout)
+    assert runner.invoke(app, [*args, "--batch-role", "x"]).exit_code == 2

@@ -70,6 +70,11 @@ BATCH_ROLE_OPTION = typer.Option(
     help="The batch service role's ARN (implies --batch). An exemption by principal must name it; "
     "without it, the role's calls are checked as an unnamed role no such exemption covers.",
 )
+PRINCIPAL_OPTION = typer.Option(
+    None, "--principal", metavar="ARN",
+    help="The caller's aws:PrincipalArn (an IAM role or user ARN), for a policy that exempts principals "
+    "(default: a request without one).",
+)
 ACTION_OPTION = typer.Option(
     [], "--action",
     help="Identity policies: an action callers need (repeatable; default bedrock:InvokeModel and "
@@ -102,11 +107,21 @@ def batch_settings(batch: bool, batch_role: str | None) -> tuple[bool, str | Non
     return True, batch_role_arn(batch_role)
 
 
-def batch_words(batch: bool, batch_role: str | None) -> list[str]:
-    """The words of a suggested command line that keep --batch and --batch-role."""
+def batch_words(batch: bool, batch_role: str | None, principal: str | None = None) -> list[str]:
+    """The words of a suggested command line that keep --batch, --batch-role and --principal."""
+    words = ["--principal", principal] if principal is not None else []
     if batch_role is not None:
-        return ["--batch-role", batch_role]
-    return ["--batch"] if batch else []
+        return words + ["--batch-role", batch_role]
+    return words + (["--batch"] if batch else [])
+
+
+def checked_principal(principal: str | None) -> str | None:
+    """--principal's value, checked (a bad ARN is bad input)."""
+    if principal is None:
+        return None
+    from rewriter.cris import principal_arn
+
+    return principal_arn(principal)
 
 
 def identity_words(kind: PolicyKind | None, account: str | None, actions: list[str]) -> list[str]:

@@ -13,6 +13,7 @@ from rewriter.cli._common import (
     ACTION_OPTION,
     BATCH_OPTION,
     BATCH_ROLE_OPTION,
+    PRINCIPAL_OPTION,
     KIND_OPTION,
     EXIT_FINDING,
     EXIT_OK,
@@ -26,6 +27,7 @@ from rewriter.cli._common import (
     PolicyKind,
     batch_settings,
     batch_words,
+    checked_principal,
     identity_words,
     LANG_OPTION,
     emit,
@@ -61,6 +63,7 @@ def check(
     action: list[str] = ACTION_OPTION,
     batch: bool = BATCH_OPTION,
     batch_role: Optional[str] = BATCH_ROLE_OPTION,
+    principal: Optional[str] = PRINCIPAL_OPTION,
     lang: Optional[str] = LANG_OPTION,
     skip_non_policy_files: bool = typer.Option(
         False, "--skip-non-policy-files",
@@ -78,6 +81,7 @@ def check(
         profiles, from_models = resolve_profiles(catalog, profile)
         guardrail_profile = catalog.guardrail(guardrail) if guardrail else None
         batch, batch_role = batch_settings(batch, batch_role)
+        principal = checked_principal(principal)
         actions = tuple(action) or None
         if batch:
             from rewriter.cris import BATCH_ACTION, INFERENCE_ACTIONS
@@ -110,6 +114,7 @@ def check(
                     source_region=source_region, full_access=not no_full_access,
                     kind=kind.value if kind else None, account=account, actions=actions,
                     from_models=from_models, **({"batch_role": batch_role} if batch_role else {}), **with_guardrail,
+                    **({"principal": principal} if principal else {}),
                 )
         except typer.Exit as exit_:
             codes.append(exit_.exit_code)
@@ -137,7 +142,7 @@ def check(
                 "propose", [path], profile, source_region=source_region, full_access=not no_full_access,
                 parameters=parameter, var_files=var_file,
                 extra=[*(["--profiles-file", profiles_file] if profiles_file else []), *guardrail_words,
-                       *batch_words(batch, batch_role), "--write"],
+                       *batch_words(batch, batch_role, principal), "--write"],
             )
             typer.echo(f"scp-fix: to fix {path}, run: {fix}", err=True)
     if output is CheckFormat.json and documents:
@@ -150,7 +155,7 @@ def check(
         fix = scp_fix_command(
             "propose", policies, [p.id for p in profiles], source_region=source_region,
             full_access=not no_full_access, parameters=parameter, var_files=var_file,
-            extra=identity_words(kind, account, action) + guardrail_words + batch_words(batch, batch_role),
+            extra=identity_words(kind, account, action) + guardrail_words + batch_words(batch, batch_role, principal),
         )
         emit(json.dumps(sarif_log(checked, fix_command=fix, version=__version__), indent=2, ensure_ascii=False))
     raise typer.Exit(max(codes))

@@ -136,16 +136,21 @@ def check(
     source_region: Optional[str] = typer.Option(None, "--source-region", help=_SOURCE_HELP),
     profiles_file: Optional[str] = typer.Option(None, "--profiles-file", help=_FILE_HELP),
     output: TextOrJson = typer.Option(TextOrJson.text, "--format", "-f", help="Output format."),
+    batch: bool = BATCH_OPTION,
+    batch_role: Optional[str] = BATCH_ROLE_OPTION,
 ) -> None:
     """Per account, whether each profile works from its source Regions, and which level, policy and
     statement deny it. Exit 0 all work, 1 some blocked, 2 bad input or a policy that cannot be read."""
     with error_boundary():
+        from rewriter.cris import BATCH_ACTION, INFERENCE_ACTIONS
         from rewriter.org.check import check_org
         from rewriter.org.report import org_check_json_chunks, org_check_to_text
 
+        batch, batch_role = batch_settings(batch, batch_role)
         profiles = _profiles(profile_ids, profiles_file)
         organization, name = _source(snapshot_path, live, aws_profile, endpoint_url)
-        result = check_org(organization, profiles, accounts=accounts, ous=ous, source_region=source_region)
+        result = check_org(organization, profiles, accounts=accounts, ous=ous, source_region=source_region,
+                           actions=INFERENCE_ACTIONS + ((BATCH_ACTION,) if batch else ()), batch_role=batch_role)
     if output is TextOrJson.json:
         emit_chunks(org_check_json_chunks(result, snapshot=name))
     else:

@@ -15,6 +15,7 @@ from rewriter.cli._common import (
     ACTION_OPTION,
     BATCH_OPTION,
     BATCH_ROLE_OPTION,
+    PRINCIPAL_OPTION,
     KIND_OPTION,
     NO_FULL_ACCESS_OPTION,
     PARAMETER_OPTION,
@@ -31,6 +32,7 @@ from rewriter.cli._common import (
     PolicyKind,
     batch_settings,
     batch_words,
+    checked_principal,
     identity_words,
     emit,
     resolve_lang,
@@ -68,6 +70,7 @@ def propose(
     write: bool = typer.Option(False, "--write", help="Replace each file in place after verification."),
     batch: bool = BATCH_OPTION,
     batch_role: Optional[str] = BATCH_ROLE_OPTION,
+    principal: Optional[str] = PRINCIPAL_OPTION,
     broad: bool = typer.Option(False, "--broad", help="notaction: exempt all of Bedrock (NotAction bedrock:*)."),
     prefix: bool = typer.Option(False, "--prefix", help="Exempt every profile of the geography (jp.*), not only the named ones."),
     force: bool = typer.Option(False, "--force", help="Patch a Control Tower-managed policy anyway (causes drift)."),
@@ -96,6 +99,7 @@ def propose(
         guardrail_profile = catalog.guardrail(guardrail) if guardrail else None
         parameters = parse_parameters(parameter)
         batch, batch_role = batch_settings(batch, batch_role)
+        principal = checked_principal(principal)
     if write and "-" in policies:
         typer.echo("scp-fix: --write cannot replace standard input", err=True)
         raise typer.Exit(EXIT_BAD_INPUT)
@@ -112,8 +116,9 @@ def propose(
         code, result = _propose_one(
             path, profiles, write=write,
             options=dict(
-                source_region=source_region, strategy=strategy.value, batch=batch, batch_role=batch_role, broad=broad,
-                prefix=prefix, force=force, full_access=not no_full_access, override=tuple(override),
+                source_region=source_region, strategy=strategy.value, batch=batch, batch_role=batch_role,
+                principal=principal, broad=broad, prefix=prefix, force=force, full_access=not no_full_access,
+                override=tuple(override),
                 parameters=parameters, var_files=tuple(var_file), from_models=from_models,
                 kind=kind.value if kind else None, account=account, actions=tuple(action) or None,
                 evaluator=evaluator, **({"guardrail": guardrail_profile} if guardrail_profile else {}),
@@ -130,7 +135,7 @@ def propose(
             verify = scp_fix_command(
                 "check", [path], [p.id for p in profiles], source_region=source_region,
                 full_access=not no_full_access, parameters=parameter, var_files=var_file,
-                extra=identity_words(kind, account, action) + batch_words(batch, batch_role)
+                extra=identity_words(kind, account, action) + batch_words(batch, batch_role, principal)
                 + (["--guardrail", guardrail] if guardrail else []),
             )
             _show(result, output, lang=resolve_lang(lang), verify=verify)
