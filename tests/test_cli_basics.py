@@ -110,6 +110,22 @@ def test_diff_is_coloured_on_a_terminal_only():
     assert piped.returncode == 1 and "\x1b[" not in piped.stdout and piped.stdout.startswith("--- a/")
 
 
+def test_a_run_ends_with_all_its_output_written_and_its_exit_code(tmp_path):
+    """main() ends the process without the interpreter's teardown: what is still buffered for a file
+    or a pipe must be written first, and the exit code must be the command's."""
+    args = ["propose", "--force", "samples/control-tower-region-deny.json", "--profile", JP, "--format", "json"]
+    expected = runner.invoke(app, args)
+    target = tmp_path / "out.json"
+    with target.open("wb") as out:  # a file: block-buffered, the whole document at the end
+        done = subprocess.run([sys.executable, "-m", "rewriter", *args], stdout=out, stderr=subprocess.PIPE,
+                              cwd=ROOT, timeout=120)
+    assert (done.returncode, done.stderr) == (expected.exit_code, b"") == (1, b"")
+    assert target.read_text(encoding="utf-8") == expected.stdout and len(expected.stdout) > 8192
+    piped = subprocess.run([sys.executable, "-m", "rewriter", "check", "missing.json", "--profile", JP],
+                           capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert piped.returncode == 2 and piped.stderr.startswith("scp-fix: ") and piped.stdout == ""
+
+
 def _copy(tmp_path: Path, name: str) -> Path:
     target = tmp_path / name
     shutil.copy(SAMPLES / name, target)
@@ -198,9 +214,10 @@ _NOT_FOR_A_PLAIN_SCP = {
 def test_a_command_imports_only_what_it_uses(argv: list[str], absent: set[str]) -> None:
     """Every hook run starts scp-fix anew: what a command imports and does not use is paid each time."""
     script = (
-        "import sys, runpy\n"
+        # what main() runs, before it ends the process (rewriter.cli._end)
+        "import sys\nfrom rewriter.cli import app_for\n"
         f"sys.argv = ['scp-fix', *{argv!r}]\n"
-        "try:\n    runpy.run_module('rewriter', run_name='__main__')\n"
+        "try:\n    app_for(sys.argv[1:])()\n"
         "except SystemExit:\n    pass\n"
         "print(' '.join(sorted(sys.modules)))\n"
     )
