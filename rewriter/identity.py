@@ -19,8 +19,8 @@ Two things differ from an SCP check, because an identity policy grants rather th
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import replace
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from rewriter.check import CheckResult, ProfileCheck, RequestResult, Unreachable, check
@@ -150,7 +150,7 @@ def _implicit_reason(result: RequestResult) -> str:
 def _worded(result: RequestResult) -> RequestResult:
     if result.decision.outcome != IMPLICIT_DENY:
         return result
-    return replace(result, finding=Finding(Code.NO_ALLOW, _implicit_reason(result)))
+    return result._replace(finding=Finding(Code.NO_ALLOW, _implicit_reason(result)))
 
 
 def check_identity(
@@ -202,8 +202,8 @@ def check_identity(
             )
             # a batch job's hops are its service role's, authorized by that role's policy, not this one
             checks.extend(
-                replace(item, results=tuple(_worded(r) for r in item.results if r.authorization.actor == "caller"),
-                        not_granted=missing)
+                item._replace(results=tuple(_worded(r) for r in item.results if r.authorization.actor == "caller"),
+                              not_granted=missing)
                 for item in result.checks
             )
     return CheckResult(policy.path, tuple(checks), tuple(unreachable), kind=IDENTITY, notes=tuple(notes))

@@ -197,7 +197,6 @@ def load_policy_file(
 ) -> tuple[PolicyInFile, ...]:
     """Every policy in a file, with how to rewrite it. A plain JSON policy is of ``kind`` (default
     ``scp``); inside IaC code the resource says which kind each policy is, and ``kind`` keeps only those."""
-    from rewriter.parse import parse_policy
 
     text = _decode(path, data)
     plain = kind or "scp"
@@ -308,8 +307,6 @@ def check_file(
     """Check every policy in the file, each as its kind: ``options`` go to ``check`` (SCPs), the
     source Region, ``account`` and ``actions`` to ``check_identity`` as well. ``from_models``: the ids
     of profiles that stand for a model id (``select_callable``)."""
-    from dataclasses import replace
-
     from rewriter.check import check
 
     results = []
@@ -333,7 +330,7 @@ def check_file(
                 **({"actions": actions} if actions else {}),
             )
         results.append(FileCheck(
-            item.label, replace(result, policy_path=item.label), unresolved_notes(item), item.policy,
+            item.label, result._replace(policy_path=item.label), unresolved_notes(item), item.policy,
             policy_warnings(item), not_callable=left,
         ))
     return tuple(results)

@@ -9,7 +9,6 @@ that newly allows the least.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rewriter import strategies
@@ -74,8 +73,7 @@ class Size(NamedTuple):  # PERF: a named tuple: defined by every run, a tenth of
         return {"before": self.before, "after": self.after, "after_minified": self.after_minified, "limit": self.limit}
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+class Candidate(NamedTuple):  # PERF: a named tuple: defined by every run, a tenth of a frozen dataclass's cost
     """One strategy's outcome: a verified fix, or the reason there is none."""
 
     strategy: str
@@ -86,7 +84,7 @@ class Candidate:
     delta: Delta | None = None
     rejected: str | None = None
     notes: tuple[str, ...] = ()  # what verification adds to the fix's own notes (size, compact form)
-    policy: Policy | None = field(default=None, repr=False, compare=False)  # ``text`` read back
+    policy: Policy | None = None  # ``text`` read back
 
     @property
     def verified(self) -> bool:
@@ -109,8 +107,7 @@ class ControlTowerAdvice(NamedTuple):  # PERF: a named tuple: defined by every r
         ]
 
 
-@dataclass(frozen=True, slots=True)
-class Proposal:
+class Proposal(NamedTuple):  # PERF: a named tuple: defined by every run, a tenth of a frozen dataclass's cost
     policy: Policy
     before: CheckResult
     status: Status
@@ -131,8 +128,7 @@ class Proposal:
         return tuple(c for c in self.candidates if c is not self.chosen)
 
 
-@dataclass(frozen=True, slots=True)
-class _Settings:
+class _Settings(NamedTuple):  # PERF: a named tuple: defined by every run, a tenth of a frozen dataclass's cost
     profiles: tuple[Profile, ...]
     source_region: str | None
     full_access: bool
@@ -141,10 +137,10 @@ class _Settings:
     broad: bool
     prefix: bool
     newly_allowed: bool
+    # the run's evaluator: the original and every fix share their compiled lists
+    evaluator: Evaluator
     regions: tuple[str, ...] | None = None
     codec: Callable[[Policy], Codec] = json_codec
-    # the run's evaluator: the original and every fix share their compiled lists
-    evaluator: Evaluator = field(default_factory=Evaluator, repr=False, compare=False)
     overridden: frozenset[int] = frozenset()  # statements --override lets a fix change on purpose
     policy_name: str | None = None  # the policy's name in the organization, when known
     kind: str = "scp"  # "scp" | "identity" (rewriter.identity)
@@ -223,10 +219,9 @@ def propose(
     settings = _Settings(
         tuple(profiles), source_region, full_access and not identity,
         account if identity else account or DEFAULT_ACCOUNT,
-        batch, broad, prefix, newly_allowed,
-        tuple(grid_regions) if grid_regions is not None else None,
-        codec, kind=kind, actions=tuple(actions) if actions else None,
-        evaluator=evaluator or Evaluator(),
+        batch, broad, prefix, newly_allowed, evaluator or Evaluator(),
+        regions=tuple(grid_regions) if grid_regions is not None else None,
+        codec=codec, kind=kind, actions=tuple(actions) if actions else None,
         overridden=resolve_overrides(policy, override),
         policy_name=policy_name,
         batch_role=batch_role, principal=principal,
@@ -234,7 +229,7 @@ def propose(
     )
     proposal = _propose_checked(policy, _check(policy, settings), strategy, force, settings)
     if settings.batch and not identity:  # who makes a batch job's calls, and what an exemption must name
-        proposal = replace(proposal, notes=proposal.notes + (batch_note(settings.batch_role, settings.account),))
+        proposal = proposal._replace(notes=proposal.notes + (batch_note(settings.batch_role, settings.account),))
     return proposal
 
 
@@ -369,7 +364,7 @@ def _deliberate_denials(policy: Policy, before: CheckResult, settings: _Settings
     results = [r for c in before.checks for r in c.results]
     for unreachable in before.unreachable:
         if unreachable.sources:
-            again = _check(policy, replace(settings, profiles=(unreachable.profile,), source_region=unreachable.sources[0]))
+            again = _check(policy, settings._replace(profiles=(unreachable.profile,), source_region=unreachable.sources[0]))
             results.extend(r for c in again.checks for r in c.results)
     return deliberate_denials([policy], results, overridden=frozenset((0, i) for i in settings.overridden))
 
@@ -379,7 +374,7 @@ def _lifted_notes(policy: Policy, before: CheckResult, settings: _Settings, *, c
     could be made, that it stays as it is)."""
     if not settings.overridden:
         return ()
-    lifted = _deliberate_denials(policy, before, replace(settings, overridden=frozenset()))
+    lifted = _deliberate_denials(policy, before, settings._replace(overridden=frozenset()))
     return tuple(
         Text(
             "--override lifts {statement}, a deliberate control: {why}. The change lets the named profiles "
@@ -429,15 +424,14 @@ def _candidate(name: str, policy: Policy, before: CheckResult, settings: _Settin
     if candidate.size is None or candidate.size.fits or options.prefix or not strategies.strategy(name).prefix_form:
         return candidate
     # Too large with exact profile ARNs: the geography prefix form is shorter.
-    compact = replace(options, prefix=True)
+    compact = options._replace(prefix=True)
     try:
-        retry = _planned(name, policy, before, compact, replace(settings, prefix=True))
+        retry = _planned(name, policy, before, compact, settings._replace(prefix=True))
     except NotApplicable as reason:  # pragma: no cover - the same problem planned once already
-        return replace(candidate, rejected=reason.reason)
+        return candidate._replace(rejected=reason.reason)
     if retry.rejected:
         return retry
-    return replace(
-        retry,
+    return retry._replace(
         notes=retry.notes + (
             Text(
                 "The exact profile patterns made the policy {size} characters minified, over the {limit} "
@@ -484,8 +478,7 @@ def _planned(name: str, policy: Policy, before: CheckResult, options: Options, s
 def _then(fix: Fix, more: Fix, sources: list[str]) -> Fix:
     """``fix`` and, after it, ``more``, planned on the policy ``fix`` makes for the ``sources`` it opens."""
     step = more.title[:1].lower() + more.title[1:]
-    return replace(
-        fix,
+    return fix._replace(
         title=fix.title if more.title == fix.title else Text("{first}, then {step}", first=fix.title, step=step),
         edits=fix.edits + more.edits,
         applicability=min(fix.applicability, more.applicability),
@@ -604,9 +597,9 @@ def _with_deltas(
             result.append(candidate)
         elif delta.newly_denied:
             lost = join("; ", (g.summary for g in delta.newly_denied))
-            result.append(replace(candidate, delta=delta, rejected=Text("it would newly deny {lost}", lost=lost)))
+            result.append(candidate._replace(delta=delta, rejected=Text("it would newly deny {lost}", lost=lost)))
         else:
-            result.append(replace(candidate, delta=delta))
+            result.append(candidate._replace(delta=delta))
     return tuple(result)
 
 

@@ -14,7 +14,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from rewriter.errors import InputError, ScpFixError, VerificationError
@@ -57,8 +57,7 @@ class Reference(NamedTuple):  # PERF: a named tuple: defined by every run, a ten
     default: str | None = None  # the template parameter or variable whose declared default it took
 
 
-@dataclass(frozen=True, slots=True)
-class EmbeddedPolicy:
+class EmbeddedPolicy(NamedTuple):  # PERF: a named tuple: defined by every run, a tenth of a frozen dataclass's cost
     name: str  # logical resource name (CloudFormation) or resource address (Terraform)
     document: dict[str, Any]
     policy: Policy
@@ -67,7 +66,7 @@ class EmbeddedPolicy:
     path: str = "<source>"
     kind: str = ""  # "cloudformation" | "terraform"
     form: str = ""  # how the policy is written: yaml-object, yaml-string, json-object, json-string, jsonencode, heredoc, policy-document
-    parameters: Mapping[str, str] = field(default_factory=dict)
+    parameters: Mapping[str, str] = MappingProxyType({})  # read only: a default every record shares
     var_files: tuple[str, ...] = ()
     use_defaults: bool = False
     policy_kind: str = "scp"  # "scp" | "identity": which the resource makes it (rewriter.identity)
@@ -180,7 +179,7 @@ def _placed(text: str, found):
         line, column = file_source.position(offset)
         statements.append(replace(statement, line=line, column=column))
     policy = replace(found.embedded.policy, statements=tuple(statements))
-    return replace(found, embedded=replace(found.embedded, policy=policy))
+    return found._replace(embedded=found.embedded._replace(policy=policy))
 
 
 def _found(path: str, text: str, parameters: Mapping[str, str], var_files: tuple[str, ...], use_defaults: bool):
@@ -215,7 +214,7 @@ def rewrite(text: str, embedded: EmbeddedPolicy, operations: Sequence[dict[str, 
         found = _find(current, embedded)
         if isinstance(found.editor, JsonEditor):
             style = style or found.editor.style
-            found = replace(found, editor=replace(found.editor, style=style))
+            found = found._replace(editor=replace(found.editor, style=style))
         edits, used = batch_edits(current, found, ops)
         current = apply_edits(current, edits)
         del ops[:used]

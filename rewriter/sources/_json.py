@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from rewriter.model import Source, escape_pointer_token
-from rewriter.sources._tree import TextEdit, Key, TextNode, split_pointer, to_value
+from rewriter.sources._tree import TextEdit, Key, TextNode, to_value
 
 __all__ = ["JsonEditor", "JsonStyle", "json_node", "rewrite_json"]
 

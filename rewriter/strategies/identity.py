@@ -32,7 +32,7 @@ from rewriter.check import RequestResult
 from rewriter.cris import INFERENCE_PROFILE_KEY, UNSPECIFIED
 from rewriter.evaluate import action_matches
 from rewriter.fixes import Applicability, Edit, Fix, NotApplicable
-from rewriter.model import Statement, Values, escape_pointer_token
+from rewriter.model import Statement, Values
 from rewriter.regions import INFERENCE_PROFILE_ARN
 from rewriter.strategies.base import Problem, append_statements, append_values
 
