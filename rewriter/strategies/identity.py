@@ -30,7 +30,7 @@ from typing import Any
 
 from rewriter.check import RequestResult
 from rewriter.cris import INFERENCE_PROFILE_KEY, UNSPECIFIED
-from rewriter.evaluate import action_matches
+from rewriter.evaluate import EXPLICIT_DENY, action_matches
 from rewriter.fixes import Applicability, Edit, Fix, NotApplicable
 from rewriter.model import Statement, Values
 from rewriter.regions import INFERENCE_PROFILE_ARN
@@ -63,7 +63,7 @@ class _Need:
 
 def _needs(problem: Problem) -> list[_Need]:
     for result in problem.denied:
-        if result.decision.outcome == "explicit_deny":
+        if result.decision.outcome == EXPLICIT_DENY:
             labels = ", ".join(problem.policy.statements[ref.index].label for ref in result.decision.statements)
             raise NotApplicable(
                 f"{labels} denies {result.request.action} on {result.request.resource}: an explicit Deny in an "
