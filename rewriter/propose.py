@@ -22,7 +22,7 @@ from rewriter.controls import (
     resolve_overrides,
 )
 from rewriter.codec import Codec, json_codec, minified_size
-from rewriter.cris import BATCH_ACTION, DEFAULT_ACCOUNT, INFERENCE_ACTIONS, UNSPECIFIED
+from rewriter.cris import APPLY_GUARDRAIL, BATCH_ACTION, DEFAULT_ACCOUNT, INFERENCE_ACTIONS, UNSPECIFIED
 from rewriter.errors import ScpFixError, VerificationError
 from rewriter.evaluate import Evaluator
 from rewriter.fixes import Fix, NotApplicable
@@ -622,5 +622,5 @@ def _control_tower_advice(policy: Policy, before: CheckResult, settings: _Settin
     # A batch job's hops are InvokeModel calls by its service role (cris), exempted with the inference
     # actions; CreateModelInvocationJob is made in the source Region only, which the control allows.
     # A guardrail's ApplyGuardrail has no profile ARN to exempt it by: the control must exempt it too.
-    actions = INFERENCE_ACTIONS + (("bedrock:ApplyGuardrail",) if settings.guardrail is not None else ())
+    actions = INFERENCE_ACTIONS + ((APPLY_GUARDRAIL,) if settings.guardrail is not None else ())
     return ControlTowerAdvice(label, tuple(allowed), actions, UNSPECIFIED in denied)

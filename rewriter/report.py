@@ -9,6 +9,7 @@ if TYPE_CHECKING:  # check's output needs neither propose nor the fixes it impor
     from rewriter.check import CheckResult, ProfileCheck
     from rewriter.propose import Candidate, Proposal
 
+from rewriter.cris import APPLY_GUARDRAIL
 from rewriter.i18n import N_, say, translations
 from rewriter.vocabulary import Actor, Role, Status
 
@@ -85,7 +86,7 @@ def _guardrail_json(guardrail) -> dict[str, Any]:
     """The guardrail profile the calls were checked with (its requests have role "guardrail")."""
     if guardrail is None:
         return {}
-    return {"guardrail": {"id": guardrail.id, "action": "bedrock:ApplyGuardrail",
+    return {"guardrail": {"id": guardrail.id, "action": APPLY_GUARDRAIL,
                           "routes": {s: list(d) for s, d in guardrail.routes.items()}}}
 
 
