@@ -166,6 +166,7 @@ def cli_figures(repeats: int, scratch: Path) -> list[Figure]:
             files[kind].append(str(copy))
     rows = [
         (_Command("scp-fix --version", [*cli, "--version"], 0), 1.25),
+        (_Command("scp-fix --help", [*cli, "--help"], 0), 1.25),
         (_Command("scp-fix check (Control Tower)", [*cli, "check", ct, *profile], 1), 2.0),
         (_Command("scp-fix propose (Control Tower, exit 3)", [*cli, "propose", ct, *profile], 3), 2.0),
         (_Command("scp-fix propose --force (Control Tower)", [*cli, "propose", "--force", ct, *profile], 1), 2.0),

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.slow  # a minute of commands and library runs
 
 FIGURES = (
     "scp-fix --version",
+    "scp-fix --help",
     "scp-fix check (Control Tower)",
     "scp-fix propose (Control Tower, exit 3)",
     "scp-fix propose --force (Control Tower)",
