@@ -39,7 +39,7 @@ __all__ = [
     "action_matches",
     "resource_matches",
     "full_aws_access",
-    "FULL_AWS_ACCESS",
+    "FULL_AWS_ACCESS",  # noqa: F822 (the module's __getattr__ builds it on first use)
 ]
 
 ALLOWED = Outcome.ALLOWED

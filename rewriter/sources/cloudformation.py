@@ -268,9 +268,9 @@ def _policies(path: str, text: str, root: TextNode, given: Mapping[str, str], us
         raise InputError("a CloudFormation template needs a Resources section", path=path)
     out: list[Found] = []
     file_source = Source(path=path, text=text)
-    for key, resource, name, field, content, policy_kind in _policy_slots(resources):
+    for key, resource, name, property_name, content, policy_kind in _policy_slots(resources):
         if content is None:
-            raise InputError(f"{name} has no {field}", path=path, line=file_source.position(key.start)[0])
+            raise InputError(f"{name} has no {property_name}", path=path, line=file_source.position(key.start)[0])
         ctx = _Context(path, text, file_source, _parameters(root), given, use_defaults)
         embedding: Embedding | None = None
         if content.kind == "scalar" and isinstance(content.value, str):
@@ -280,7 +280,7 @@ def _policies(path: str, text: str, root: TextNode, given: Mapping[str, str], us
             elif content.style in ('"', "'") or not yaml:
                 embedding = quoted_embedding(text, content.start, content.end, path=path)
             else:
-                raise UnsupportedEditError(f"{name}: write {field} as a block scalar (|) or a quoted string", path=path)
+                raise UnsupportedEditError(f"{name}: write {property_name} as a block scalar (|) or a quoted string", path=path)
             document, inner = scan(embedding.inner, path=path)
             node = json_node(document, inner.spans)
             editor = JsonEditor(node, JsonStyle.of(embedding.inner, node))
@@ -289,7 +289,7 @@ def _policies(path: str, text: str, root: TextNode, given: Mapping[str, str], us
             editor = _YamlEditor(_dash_offset(text, root)) if yaml else JsonEditor(node, JsonStyle.of(text, node))
         else:
             raise InputError(
-                f"{name}: {field} is {content.text or 'not a policy object or JSON string'}; scp-fix cannot read it",
+                f"{name}: {property_name} is {content.text or 'not a policy object or JSON string'}; scp-fix cannot read it",
                 path=path,
                 line=file_source.position(content.start)[0],
             )
