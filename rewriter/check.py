@@ -36,6 +36,7 @@ __all__ = [
     "reason",
     "finding",
     "batch_note",
+    "batch_notes",
 ]
 
 T = TypeVar("T")
@@ -404,9 +405,24 @@ def check_with(
             )
         checks.extend(usable)
     batch = BATCH_ACTION in actions
-    notes = (batch_note(batch_role, account),) if batch else ()
+    notes = batch_notes(batch_role, account, guardrail) if batch else ()
     return CheckResult(path, tuple(checks), tuple(unreachable), notes=notes, guardrail=guardrail,
                        batch=batch, batch_role=batch_role)
+
+
+def batch_notes(batch_role: str | None, account: str, guardrail: Profile | None = None) -> tuple[Text, ...]:
+    """The notes of a batch check: who makes which call and, with a guardrail, which calls apply it."""
+    if guardrail is None:
+        return (batch_note(batch_role, account),)
+    # CreateModelInvocationJob's request has no guardrail setting, and AWS documents none for the
+    # batch service role's calls (reference: UNCONFIRMED), so only the caller's own calls apply it.
+    return batch_note(batch_role, account), Text(
+        "guardrail with batch jobs: bedrock:ApplyGuardrail on guardrail profile {guardrail} was checked for "
+        "the caller's own calls only. A batch job's request (CreateModelInvocationJob) names no guardrail, "
+        "and AWS does not document one for the batch service role's calls, so the role was not checked for "
+        "ApplyGuardrail.",
+        guardrail=guardrail.id,
+    )
 
 
 def batch_note(batch_role: str | None, account: str) -> Text:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rewriter import strategies
-from rewriter.check import CheckResult, allows_all, batch_note, check
+from rewriter.check import CheckResult, allows_all, batch_notes, check
 from rewriter.controls import (
     CONTROL_TOWER_ROLE,
     Deliberate,
@@ -229,7 +229,8 @@ def propose(
     )
     proposal = _propose_checked(policy, _check(policy, settings), strategy, force, settings)
     if settings.batch and not identity:  # who makes a batch job's calls, and what an exemption must name
-        proposal = proposal._replace(notes=proposal.notes + (batch_note(settings.batch_role, settings.account),))
+        proposal = proposal._replace(
+            notes=proposal.notes + batch_notes(settings.batch_role, settings.account, settings.guardrail))
     return proposal
 
 

@@ -244,6 +244,30 @@ def test_check_and_propose_with_batch_and_no_role_print_the_note(tmp_path: Path)
     assert "--batch-role ARN" in proposed.stderr and proposed.stdout.startswith("---")
 
 
+def test_with_a_guardrail_only_the_callers_calls_apply_it_and_the_note_says_so(tmp_path: Path) -> None:
+    # a batch job's request names no guardrail: ApplyGuardrail is the caller's, never the batch role's
+    us = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+    path = _write(tmp_path, _exempting("arn:aws:iam::*:role/BreakGlass", allowed=("us-east-1",)))
+    args = [str(path), "--profile", us, "--source-region", "us-east-1", "--guardrail", "us.guardrail.v1:0",
+            "--batch-role", ROLE]
+    checked = runner.invoke(app, ["check", *args, "--format", "json"])
+    assert checked.exit_code == 1, checked.output
+    data = json.loads(checked.stdout)
+    requests = data["profiles"][0]["requests"]
+    guardrail = [r for r in requests if r["role"] == "guardrail"]
+    assert guardrail and {r["actor"] for r in guardrail} == {"caller"}
+    assert {r["requested_region"] for r in guardrail if r["decision"] != "allowed"} == {"us-east-2", "us-west-2"}
+    assert {r["actor"] for r in requests} == {"caller", "batch-role"}
+    assert any("us.guardrail.v1:0" in n and "caller's own calls only" in n for n in data["notes"])
+    proposed = runner.invoke(app, ["propose", *args, "--strategy", "notaction"])
+    assert proposed.exit_code == 1, proposed.output
+    assert "caller's own calls only" in proposed.stderr
+    without = json.loads(runner.invoke(app, ["check", *args[:-2], "--batch", "--format", "json"]).stdout)
+    assert any("caller's own calls only" in n for n in without["notes"])
+    alone = json.loads(runner.invoke(app, ["check", *args[:-2], "--format", "json"]).stdout)
+    assert not any("batch" in n for n in alone.get("notes", []))
+
+
 @pytest.mark.parametrize("command", ["check", "propose"])
 def test_a_bad_batch_role_is_one_line_exit_2_and_no_file_changed(tmp_path: Path, command: str) -> None:
     path = _write(tmp_path, _exempting(CALLER))
