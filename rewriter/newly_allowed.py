@@ -54,6 +54,10 @@ _FILLER = "scp-fix"
 # A class's resource form (the second item of its signature): True for Bedrock's model actions, False
 # for other services' ("*"), and this for bedrock:ApplyGuardrail, asked on a guardrail-profile ARN.
 GUARDRAIL_FORM = "guardrail-profile"
+# With a named guardrail profile, its ApplyGuardrail class is asked a second time, on a guardrail no
+# policy names: where a change opens the profile alone, its grant says so (``Grant.resources``).
+_ELSEWHERE = "elsewhere"
+_ONLY_THE_PROFILE = "guardrail-profile only"  # the second item of the signature of such cells
 _APPLY_GUARDRAIL = "bedrock:applyguardrail"
 _MAX_PAIRS = 30  # values of one key beyond which pairs of patterns are not merged (a cost of n squared)
 
@@ -85,6 +89,8 @@ class Grant:
     through_profiles: Any = field(default=None, hash=False)
     other_conditions: Any = field(default=None, hash=False)
     effective_regions: tuple[str, ...] = ()
+    # None: on any resource; else the only resources (ARN patterns) the actions are opened on
+    resources: tuple[str, ...] | None = None
     # the actions as ranges of positions in the IAM action catalogue (``has_action`` reads them)
     ranges: tuple[tuple[int, int], ...] = field(default=(), hash=False, compare=False, repr=False)
 
@@ -116,6 +122,7 @@ class Grant:
             "principals": self.principals,
             "through_profiles": self.through_profiles,
             "other_conditions": self.other_conditions,
+            "resources": None if self.resources is None else list(self.resources),
             "summary": self.summary,
         }
 
@@ -537,15 +544,24 @@ def compare_many(
     resources_of = {True: bedrock_resources, GUARDRAIL_FORM: guardrail_resources}
     # Each class's representative (its first action) is asked in every Region, and through every
     # profile context when it can carry the key; the classes of one resource form share the grid's
-    # cells, and one pass per policy answers both forms. (A class that cannot carry the key is read
-    # from the first context, the direct call, alone.)
-    by_resource: dict[bool | str, list[tuple]] = {}
+    # cells, and one pass per policy answers every form. (A class that cannot carry the key is read
+    # from the first context, the direct call, alone.) A form's entries: (answer key, class).
+    by_resource: dict[bool | str, list[tuple[tuple, tuple]]] = {}
     for signature in classes:
-        by_resource.setdefault(signature[1], []).append(signature)
+        by_resource.setdefault(signature[1], []).append((signature, signature))
+    only_on = None
+    if guardrail is not None and GUARDRAIL_FORM in by_resource:
+        # ApplyGuardrail again, on a guardrail of the account that no policy names: what every resource
+        # but the named guardrail profile gets (a fix may open that profile alone)
+        resources_of[_ELSEWHERE] = [arn.replace(f"guardrail-profile/{guardrail_id}", "guardrail/scp-fix-other")
+                                    for arn in guardrail_resources]
+        by_resource[_ELSEWHERE] = [((_ELSEWHERE, s), s) for _, s in by_resource[GUARDRAIL_FORM]]
+        partition = partition_of(guardrail.sources[0]) if guardrail.sources else partitions[0]
+        only_on = (guardrail.id, f"arn:{partition}:bedrock:*:*:guardrail-profile/{guardrail.id}")
     groups = [
-        ([catalogue.actions[classes[s][0][0]] for s in signatures],
+        ([catalogue.actions[classes[s][0][0]] for _, s in entries],
          resources_of.get(form, ["*"] * len(region_list)))
-        for form, signatures in by_resource.items()
+        for form, entries in by_resource.items()
     ]
     context_keys = keys if any(s[0] for s in classes) else keys[: space.per_context]
     answers: list[dict[tuple, int]] = [{} for _ in policies]  # before, then each after
@@ -553,11 +569,11 @@ def compare_many(
     grid = Grid(evaluator, region_list, context_keys)
     for number, policy in enumerate(policies):
         masks, tests[number] = grid.answers(policy, groups, full_access=full_access)
-        for signatures, group_masks in zip(by_resource.values(), masks):
-            answers[number].update(zip(signatures, group_masks))
+        for entries, group_masks in zip(by_resource.values(), masks):
+            answers[number].update(zip((key for key, _ in entries), group_masks))
     return tuple(
         _delta(classes, sizes, answers[0], answers[number], tests[0] + tests[number], catalogue, space, region_list,
-               _routes(policies[number], space, evaluator, full_access, source_region))
+               _routes(policies[number], space, evaluator, full_access, source_region), only_on)
         for number in range(1, len(policies))
     )
 
@@ -595,7 +611,10 @@ def _delta(
     space: _Space,
     region_list: list[str],
     routes: Mapping[int, frozenset[str]],
+    only_on: tuple[str, str] | None = None,
 ) -> Delta:
+    """``only_on``: the named guardrail profile (id, ARN pattern), whose ApplyGuardrail class ``was`` and
+    ``now`` also answer elsewhere (key ``(_ELSEWHERE, class)``)."""
     width = len(region_list)
     row = (1 << width) - 1
     per_context = space.per_context
@@ -603,17 +622,29 @@ def _delta(
     cells_opened = 0
     opened: dict[tuple, dict[tuple[int, int], int]] = {}  # class -> (profile context, key combination) -> Regions
     closed: dict[tuple, dict[tuple[int, int], int]] = {}
+    grant_classes = classes
     for signature in classes:
         before, after = was[signature], now[signature]
         size = sizes[signature]
         columns = profiles * per_context if signature[0] else per_context
-        for cells, bits in ((opened, after & ~before), (closed, before & ~after)):
+        changes = [(opened, signature, after & ~before), (closed, signature, before & ~after)]
+        elsewhere = (_ELSEWHERE, signature)
+        if elsewhere in now:
+            # Cells that change on every resource are the class's; those that change on the guardrail
+            # profile alone are a class of their own, whose grants name it (a cell that changes elsewhere
+            # only is counted as every resource's: it may overstate, never understate).
+            only = (signature[0], _ONLY_THE_PROFILE, *signature[2:])
+            grant_classes = {**grant_classes, only: classes[signature]}
+            gained, lost = now[elsewhere] & ~was[elsewhere], was[elsewhere] & ~now[elsewhere]
+            changes = [(opened, signature, gained), (opened, only, after & ~before & ~gained),
+                       (closed, signature, lost), (closed, only, before & ~after & ~lost)]
+        for cells, kind, bits in changes:
             bits &= (1 << (columns * width)) - 1
             if not bits:
                 continue
             if cells is opened:  # a class that cannot carry the key is called alike through any profile
                 cells_opened += bits.bit_count() * size * (1 if signature[0] else profiles)
-            table = cells.setdefault(signature, {})
+            table = cells.setdefault(kind, {})
             for column in range(columns):
                 regions = (bits >> (column * width)) & row
                 if regions:
@@ -629,8 +660,8 @@ def _delta(
                     else:
                         del table[(p, k)]
     return Delta(
-        newly_allowed=_grants(opened, classes, catalogue, space, region_list, routes),
-        newly_denied=_grants(closed, classes, catalogue, space, region_list, routes),
+        newly_allowed=_grants(opened, grant_classes, catalogue, space, region_list, routes, only_on),
+        newly_denied=_grants(closed, grant_classes, catalogue, space, region_list, routes, only_on),
         evaluations=tests,
         cells=cells_opened,
         callers=per_context,
@@ -665,21 +696,24 @@ def _grants(
     space: _Space,
     region_list: list[str],
     routes: Mapping[int, frozenset[str]],
+    only_on: tuple[str, str] | None = None,
 ) -> tuple[Grant, ...]:
     # Cells of one class, through one profile context, with the same Regions form a set of callers
     # (and other key values), split into products (these callers x these values); then the classes with
     # the same context, Regions and product merge into one grant. Actions stay ranges until a grant is
     # small enough to list them: a Region opened for everything holds ~22,000.
-    merged: dict[tuple[int, tuple[frozenset[int], ...]], Members] = {}
+    # (A class opened on the named guardrail profile alone merges only with its like.)
+    merged: dict[tuple[int, tuple[frozenset[int], ...], bool], Members] = {}
     for signature, table in cells.items():
         by_regions: dict[tuple[int, int], set[tuple[int, ...]]] = {}
         for (p, k), regions in table.items():
             by_regions.setdefault((p, regions), set()).add((p, *space.combinations[k]))
+        alone = signature[1] == _ONLY_THE_PROFILE
         for (_, regions), points in by_regions.items():
             for rectangle in _rectangles(points):
-                merged.setdefault((regions, rectangle), []).extend(classes[signature])
+                merged.setdefault((regions, rectangle, alone), []).extend(classes[signature])
     grants = []
-    for (mask, rectangle), members in sorted(merged.items(), key=lambda item: _order(item[0])):
+    for (mask, rectangle, alone), members in sorted(merged.items(), key=lambda item: _order(item[0])):
         members.sort()
         regions = tuple(region_list[r] for r in range(len(region_list)) if mask >> r & 1)
         count = sum(stop - start for start, stop in members)
@@ -705,11 +739,12 @@ def _grants(
                 regions=regions,
                 condition=condition,
                 summary=_summary(members, count, names, catalogue, regions, effective, through, space, contexts,
-                                 condition),
+                                 condition, only_on[0] if alone and only_on else None),
                 principals=principal_field,
                 through_profiles=through,
                 other_conditions=others or None,
                 effective_regions=effective,
+                resources=(only_on[1],) if alone and only_on else None,
                 ranges=tuple(members),
             )
         )
@@ -728,9 +763,9 @@ def _principal_field(principals: Mapping[str, Any]) -> Any:
     return dict(principals)
 
 
-def _order(key: tuple[int, tuple[frozenset[int], ...]]) -> tuple:
-    mask, rectangle = key
-    return (min(rectangle[0]), *(sorted(s) for s in rectangle[1:]), mask)
+def _order(key: tuple[int, tuple[frozenset[int], ...], bool]) -> tuple:
+    mask, rectangle, alone = key
+    return (min(rectangle[0]), *(sorted(s) for s in rectangle[1:]), mask, alone)
 
 
 def _classes_described(dimension: _Dimension, numbers: frozenset[int]) -> Any:
@@ -788,9 +823,11 @@ def _summary(
     space: _Space,
     contexts: frozenset[int],
     condition: str | None,
+    guardrail_profile: str | None = None,
 ) -> str:
-    """The grant in words: what, where, for whom; led by where it is in practice when the named
-    profiles route to fewer Regions than the policy accepts."""
+    """The grant in words: what, on what (``guardrail_profile``: on that guardrail profile alone), where,
+    for whom; led by where it is in practice when the named profiles route to fewer Regions than the
+    policy accepts."""
     total = len(catalogue.actions)
     if count <= 4:
         what = ", ".join(names)
@@ -818,6 +855,9 @@ def _summary(
     direct_bedrock = through is None and any(
         start < b_stop and b_start < stop for b_start, b_stop in catalogue.runs_of.get("bedrock", ()) for start, stop in members
     )
+    if guardrail_profile is not None:
+        what = Text("{what} on guardrail profile {profile} only,", what=what, profile=guardrail_profile)
+        direct_bedrock = False  # ApplyGuardrail never goes through an inference profile
     how = Text(", {condition}", condition=condition) if condition else Text(", for direct calls too") if direct_bedrock else ""
     principle = Text("{what} {where}{how}", what=what, where=_where(regions), how=how)
     if through is None or effective == regions:

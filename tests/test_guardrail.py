@@ -7,6 +7,7 @@ ApplyGuardrail has no condition keys, so no bedrock:InferenceProfileArn exemptio
 
 from __future__ import annotations
 
+import fnmatch
 import itertools
 import json
 from pathlib import Path
@@ -314,14 +315,40 @@ def test_newly_allowed_states_apply_guardrail_where_each_fix_opens_it() -> None:
     assert {c.strategy for c in verified} == {"notaction", "regions"}
     for candidate in verified:
         opened = {
-            region for region in COMMERCIAL for resource in (f"guardrail-profile/{GUARDRAIL}", "guardrail/abc123def456")
+            (region, resource) for region in COMMERCIAL
+            for resource in (f"guardrail-profile/{GUARDRAIL}", "guardrail/abc123def456")
             if evaluator.allowed(candidate.policy, _apply_guardrail(region, resource))
             and not evaluator.allowed(policy, _apply_guardrail(region, resource))
         }
-        assert {"us-east-2", "us-west-2"} <= opened, candidate.strategy
-        for region in opened:
+        assert {"us-east-2", "us-west-2"} <= {region for region, _ in opened}, candidate.strategy
+        for region, resource in opened:
+            arn = _apply_guardrail(region, resource).resource
             assert any(g.has_action("bedrock:ApplyGuardrail") and region in g.regions and g.through_profiles is None
-                       for g in candidate.delta.newly_allowed), (candidate.strategy, region)
+                       and (g.resources is None or any(fnmatch.fnmatchcase(arn, r) for r in g.resources))
+                       for g in candidate.delta.newly_allowed), (candidate.strategy, region, resource)
+
+
+def test_newly_allowed_says_when_apply_guardrail_is_opened_on_the_guardrail_profile_alone() -> None:
+    """notaction's companion re-denies ApplyGuardrail on every other resource: its grant names the profile.
+    Adding the Regions opens ApplyGuardrail on everything there: that grant names no resource."""
+    _, proposal = _propose(region_deny(["us-east-1"]), source_region="us-east-1")
+    by_strategy = {c.strategy: c for c in proposal.candidates if c.verified}
+    pattern = f"arn:aws:bedrock:*:*:guardrail-profile/{GUARDRAIL}"
+    (alone,) = [g for g in by_strategy["notaction"].delta.newly_allowed if g.has_action("bedrock:ApplyGuardrail")]
+    assert alone.resources == (pattern,) and alone.actions == ("bedrock:ApplyGuardrail",)
+    assert alone.to_json()["resources"] == [pattern]
+    assert f"bedrock:ApplyGuardrail on guardrail profile {GUARDRAIL} only," in alone.summary
+    assert {"us-east-2", "us-west-2"} <= set(alone.regions)
+    # the model calls' grants stay unscoped by resource
+    assert all(g.resources is None for g in by_strategy["notaction"].delta.newly_allowed if g is not alone)
+    everywhere = [g for g in by_strategy["regions"].delta.newly_allowed if g.has_action("bedrock:ApplyGuardrail")]
+    assert everywhere and all(g.resources is None and "guardrail profile" not in g.summary for g in everywhere)
+    # without --guardrail no grant names a resource
+    from rewriter.propose import propose
+
+    plain = propose(parse_policy(json.dumps(region_deny(["us-east-1"]))), [load_catalog().get(US)],
+                    source_region="us-east-1")
+    assert all(g.resources is None for c in plain.candidates if c.delta for g in c.delta.newly_allowed)
 
 
 def test_cli_propose_with_a_guardrail(tmp_path: Path) -> None:
@@ -449,7 +476,7 @@ def test_every_apply_guardrail_a_proposal_newly_allows_is_stated(problem: tuple[
                     keys = {"aws:principalarn": caller, "aws:principalaccount": caller.split(":")[4]}
                     request = Request(action, resource, region, context=keys)
                     if evaluator.allowed(candidate.policy, request) and not evaluator.allowed(policy, request):
-                        assert any(_covers(g, action, region, keys) for g in candidate.delta.newly_allowed), (
+                        assert any(_covers(g, action, region, keys, resource) for g in candidate.delta.newly_allowed), (
                             candidate.strategy, action, resource, caller,
                             [g.to_json() for g in candidate.delta.newly_allowed],
                         )

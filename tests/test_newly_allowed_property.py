@@ -101,8 +101,11 @@ def _matches(spec: Any, value: str | None) -> bool:
                for v in spec)
 
 
-def _covers(grant: Any, action: str, region: str, keys: dict[str, Any]) -> bool:
+def _covers(grant: Any, action: str, region: str, keys: dict[str, Any], resource: str | None = None) -> bool:
+    """Does the grant claim this request? A grant that names its resources claims only requests on them."""
     if region not in grant.regions or not grant.has_action(action):
+        return False
+    if grant.resources is not None and (resource is None or not _matches(list(grant.resources), resource)):
         return False
     arn = keys.get(PROFILE_KEY.lower())
     if grant.through_profiles is not None and (arn is None or not _matches(grant.through_profiles, arn)):
